@@ -1,0 +1,1 @@
+"""Built-in marketplace connectors (installed as ``mpsync_connectors``)."""

@@ -1,0 +1,1 @@
+"""Built-in mapping schemas (``*.toml``), installed as ``mpsync_mappings``."""

@@ -1,0 +1,44 @@
+"""Configuration: one TOML file, ``MPSYNC_*`` env overrides, ``${VAR}`` secrets.
+
+``load_config`` is the one entry point; it raises ``ConfigError`` whose message
+names the key, the value found and the fix.
+"""
+
+from __future__ import annotations
+
+from mpsync.config.loader import ConfigError, default_config_path, load_config, load_config_data
+from mpsync.config.model import (
+    AccountConfig,
+    ChannelConfig,
+    InvoicingConfig,
+    NotificationRule,
+    NotificationsConfig,
+    PollConfig,
+    ServerConfig,
+    Settings,
+    StoreConfig,
+    WebhookConfig,
+    WorkflowConfig,
+)
+from mpsync.config.types import Duration, format_duration, parse_duration
+
+__all__ = [
+    "AccountConfig",
+    "ChannelConfig",
+    "ConfigError",
+    "Duration",
+    "InvoicingConfig",
+    "NotificationRule",
+    "NotificationsConfig",
+    "PollConfig",
+    "ServerConfig",
+    "Settings",
+    "StoreConfig",
+    "WebhookConfig",
+    "WorkflowConfig",
+    "default_config_path",
+    "format_duration",
+    "load_config",
+    "load_config_data",
+    "parse_duration",
+]

@@ -1,0 +1,206 @@
+"""The config schema: one pydantic-settings model with a section per concern.
+
+Every section forbids unknown keys so a typo is an error, not a silent default.
+Marketplace credentials are validated by the account's connector (see loader).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mpsync.config.types import Duration
+
+_ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+STREAMS = ("orders", "stock", "prices")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class StoreConfig(_Section):
+    url: str = "sqlite:///mpsync.db"
+    echo: bool = False
+    pool_size: int = Field(default=5, ge=1)
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql+psycopg://", "postgresql://")):
+            raise ValueError(
+                "unsupported database URL; use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+            )
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+
+class ServerConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    trusted_proxy_header: str | None = None
+    public_url: str | None = None
+
+
+class PollConfig(_Section):
+    orders: Duration = timedelta(minutes=1)
+    stock: Duration = timedelta(minutes=10)
+    prices: Duration = timedelta(minutes=30)
+    lookback: Duration = timedelta(minutes=10)
+    jitter: Duration = timedelta(seconds=5)
+
+
+class WebhookConfig(_Section):
+    token: SecretStr | None = None
+    allowed_ips: list[str] = Field(default_factory=list)
+
+
+class AccountConfig(BaseModel):
+    """One marketplace account. Keys not listed here are the connector's credentials."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    marketplace: str
+    enabled: bool = True
+    api_base_url: str | None = None
+    mapping: str | None = None
+    poll: PollConfig = Field(default_factory=PollConfig)
+    webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+    credentials: Any = Field(default_factory=dict, repr=False, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_credentials(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        known = set(cls.model_fields)
+        extras = {key: value for key, value in data.items() if key not in known}
+        if not extras:
+            return data
+        rest = {key: value for key, value in data.items() if key in known}
+        rest["credentials"] = {**dict(rest.get("credentials") or {}), **extras}
+        return rest
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        if not _ACCOUNT_ID.match(value):
+            raise ValueError(
+                "account id must be 1-63 lowercase letters, digits, '-' or '_' (e.g. 'ozon-main')"
+            )
+        return value
+
+    def poll_interval(self, stream: str) -> timedelta:
+        interval: timedelta = getattr(self.poll, stream)
+        return interval
+
+
+class WorkflowConfig(_Section):
+    auto_confirm: list[str] = Field(
+        default_factory=list, description="account ids whose new orders are confirmed"
+    )
+    sla_warning_before: Duration = timedelta(hours=4)
+    return_window: Duration = timedelta(days=14)
+    low_stock_threshold: int = Field(default=0, ge=0)
+    interval: Duration = timedelta(minutes=1)
+
+
+class InvoicingConfig(_Section):
+    enabled: bool = False
+    trigger_status: str = "shipped"
+    only_business_buyers: bool = False
+    number_format: str = "INV-{year}-{seq:06}"
+    sequence: str = "default"
+    vat_rate: Decimal | Literal["none"] = Decimal("20")
+    seller_name: str = ""
+    seller_inn: str = ""
+    seller_kpp: str = ""
+    seller_address: str = ""
+    bank_name: str = ""
+    bank_bik: str = ""
+    bank_account: str = ""
+    bank_corr_account: str = ""
+
+
+class ChannelConfig(BaseModel):
+    """A notification channel; keys beyond these belong to the channel type."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    type: Literal["console", "email", "telegram", "webhook"]
+    language: Literal["ru", "en"] = "ru"
+
+
+class NotificationRule(_Section):
+    events: list[str]
+    channels: list[str]
+    accounts: list[str] = Field(default_factory=list)
+    marketplaces: list[str] = Field(default_factory=list)
+    statuses: list[str] = Field(default_factory=list)
+    min_total: Decimal | None = None
+    digest: Duration = timedelta(0)
+
+
+class NotificationsConfig(_Section):
+    channels: list[ChannelConfig] = Field(default_factory=list)
+    rules: list[NotificationRule] = Field(default_factory=list)
+
+
+class LoggingConfig(_Section):
+    format: Literal["auto", "console", "json"] = "auto"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Built by ``mpsync.config.load_config``."""
+
+    model_config = SettingsConfigDict(extra="forbid", env_prefix="MPSYNC_")
+
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    accounts: list[AccountConfig] = Field(default_factory=list)
+    workflow: WorkflowConfig = Field(default_factory=WorkflowConfig)
+    invoicing: InvoicingConfig = Field(default_factory=InvoicingConfig)
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: Any, init_settings: Any, *_: Any, **__: Any
+    ) -> Any:
+        # The loader merges TOML, env overrides and ${VAR} itself so that every
+        # error can name its key; the model sees one already-merged dict.
+        return (init_settings,)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Settings:
+        seen: set[str] = set()
+        for index, account in enumerate(self.accounts):
+            if account.id in seen:
+                raise ValueError(f"accounts[{index}].id: duplicate account id {account.id!r}")
+            seen.add(account.id)
+        names = {channel.name for channel in self.notifications.channels}
+        for index, rule in enumerate(self.notifications.rules):
+            for name in rule.channels:
+                if name not in names:
+                    raise ValueError(
+                        f"notifications.rules[{index}].channels: unknown channel {name!r}; "
+                        f"define it under [[notifications.channels]] (known: {sorted(names)})"
+                    )
+        return self
+
+    def account(self, account_id: str) -> AccountConfig:
+        for account in self.accounts:
+            if account.id == account_id:
+                return account
+        known = ", ".join(a.id for a in self.accounts) or "none configured"
+        raise KeyError(f"unknown account {account_id!r} (known: {known})")

@@ -1,0 +1,50 @@
+"""Connector discovery through the ``mpsync.connectors`` entry-point group.
+
+Connectors are loaded lazily by name and type-checked on load, as APScheduler
+does for its plugins.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+
+from mpsync.connector.base import Connector
+
+GROUP = "mpsync.connectors"
+
+
+class UnknownConnectorError(LookupError):
+    """No connector of that name is registered, or it failed to load."""
+
+
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
+def known_connectors() -> list[str]:
+    return sorted(_entry_points())
+
+
+@cache
+def load_connector(name: str) -> type[Connector]:
+    """Return the connector class registered as *name*, checking what it is."""
+    points = _entry_points()
+    if name not in points:
+        known = ", ".join(known_connectors()) or "none installed"
+        raise UnknownConnectorError(
+            f"unknown marketplace connector; known connectors: {known} "
+            f"(a third-party one registers under the '{GROUP}' entry-point group)"
+        )
+    try:
+        loaded = points[name].load()
+    except Exception as exc:  # noqa: BLE001 - any import failure is reported the same way
+        raise UnknownConnectorError(
+            f"connector {name!r} failed to load from {points[name].value}: {exc}"
+        ) from exc
+    if not (isinstance(loaded, type) and issubclass(loaded, Connector)):
+        raise UnknownConnectorError(
+            f"entry point {name!r} ({points[name].value}) is not a mpsync.connector.base."
+            "Connector subclass"
+        )
+    return loaded

@@ -1,0 +1,37 @@
+"""The canonical model and order-status rules: pure Python, no I/O."""
+
+from __future__ import annotations
+
+from mpsync.domain.models import (
+    CustomerRecord,
+    OrderLineRecord,
+    OrderRecord,
+    OrderStatusUpdate,
+    PriceRecord,
+    StockRecord,
+)
+from mpsync.domain.status import (
+    TERMINAL_STATUSES,
+    OrderState,
+    OrderStatus,
+    StatusUpdate,
+    Transition,
+    apply_update,
+    can_transition,
+)
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "CustomerRecord",
+    "OrderLineRecord",
+    "OrderRecord",
+    "OrderState",
+    "OrderStatus",
+    "OrderStatusUpdate",
+    "PriceRecord",
+    "StatusUpdate",
+    "StockRecord",
+    "Transition",
+    "apply_update",
+    "can_transition",
+]

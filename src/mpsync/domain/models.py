@@ -1,0 +1,116 @@
+"""Canonical records that mapping schemas produce and the store persists.
+
+Money is ``Decimal``, currencies ISO 4217 alpha, datetimes aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from mpsync.domain.status import OrderStatus
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("datetime has no time zone; the mapping must give one")
+    return value.astimezone(UTC)
+
+
+def _currency(value: str) -> str:
+    if len(value) != 3 or not value.isalpha() or not value.isupper():
+        raise ValueError(f"currency must be an ISO 4217 alpha code such as 'RUB', got {value!r}")
+    return value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
+Currency = Annotated[str, AfterValidator(_currency)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CustomerRecord(_Record):
+    phone: str | None = None  # E.164
+    email: str | None = None  # lower-cased
+    name: str | None = None
+    company_name: str | None = None
+    inn: str | None = None
+    kpp: str | None = None
+
+    @property
+    def identity(self) -> str | None:
+        """The dedupe key across accounts: phone first, then email."""
+        if self.phone:
+            return f"phone:{self.phone}"
+        if self.email:
+            return f"email:{self.email}"
+        return None
+
+
+class OrderLineRecord(_Record):
+    line_no: int = Field(ge=1)
+    sku: str
+    marketplace_sku: str | None = None
+    name: str | None = None
+    quantity: int = Field(ge=1)
+    unit_price: Money
+    total: Money
+
+
+class OrderRecord(_Record):
+    account_id: str
+    external_id: str = Field(min_length=1)
+    group_key: str | None = None
+    order_number: str | None = None
+    status: OrderStatus | None  # None: the marketplace status is not mapped
+    marketplace_status: str
+    marketplace_substatus: str | None = None
+    created_at: UtcDatetime
+    source_updated_at: UtcDatetime
+    ship_by: UtcDatetime | None = None
+    delivery_method: str | None = None
+    payment_method: str | None = None
+    currency: Currency
+    items_total: Money
+    total: Money
+    customer: CustomerRecord | None = None
+    delivery_address: str | None = None
+    lines: tuple[OrderLineRecord, ...] = ()
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class OrderStatusUpdate(_Record):
+    """A status-only read (e.g. Wildberries' status batch): changes no other field."""
+
+    account_id: str
+    external_id: str = Field(min_length=1)
+    status: OrderStatus | None
+    marketplace_status: str
+    marketplace_substatus: str | None = None
+    source_updated_at: UtcDatetime
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class StockRecord(_Record):
+    account_id: str
+    sku: str
+    warehouse: str
+    on_hand: int
+    reserved: int = 0
+    source_updated_at: UtcDatetime | None = None
+
+
+class PriceRecord(_Record):
+    account_id: str
+    sku: str
+    price: Money
+    old_price: Money | None = None
+    min_price: Money | None = None
+    currency: Currency
+    source_updated_at: UtcDatetime | None = None
