@@ -35,7 +35,9 @@ def default_config_path() -> Path:
     return Path(os.environ.get("MPSYNC_CONFIG", "mpsync.toml"))
 
 
-def load_config(path: Path | str | None = None, *, env: Mapping[str, str] | None = None) -> Settings:
+def load_config(
+    path: Path | str | None = None, *, env: Mapping[str, str] | None = None
+) -> Settings:
     """Read, merge and validate the config file at *path* (``None``: the default)."""
     config_path = Path(path) if path is not None else default_config_path()
     if not config_path.exists():
@@ -65,7 +67,9 @@ def load_config_data(
     try:
         settings = Settings(**merged)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: {line}" for line in _describe(exc, Settings, merged)) from None
+        raise ConfigError(
+            f"{source}: {line}" for line in _describe(exc, Settings, merged)
+        ) from None
     problems = []
     for index, account in enumerate(settings.accounts):
         problems.extend(_check_credentials(index, account, merged))
@@ -210,7 +214,7 @@ def _suggest(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
         target = _model_of(field.annotation)
         if target is None:
             return "; remove it or check the spelling"
-    names = list(target.model_fields)
+    names = list(target.model_fields) if isinstance(target, type) else []
     close = difflib.get_close_matches(str(loc[-1]), names, n=1)
     if close:
         return f"; did you mean {close[0]!r}?"

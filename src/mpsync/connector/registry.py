@@ -38,7 +38,7 @@ def load_connector(name: str) -> type[Connector]:
         )
     try:
         loaded = points[name].load()
-    except Exception as exc:  # noqa: BLE001 - any import failure is reported the same way
+    except Exception as exc:
         raise UnknownConnectorError(
             f"connector {name!r} failed to load from {points[name].value}: {exc}"
         ) from exc

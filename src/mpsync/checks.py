@@ -1,0 +1,98 @@
+"""``mpsync check``: each thing that must hold before the daemon can run.
+
+Every check returns a result with a one-line detail; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from mpsync.config import AccountConfig, Settings
+from mpsync.store.engine import create_store_engine
+from mpsync.store.migrate import current_revision, head_revision
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def run_checks(settings: Settings, *, online: bool = False) -> list[CheckResult]:
+    results = [CheckResult("config", True, f"{len(settings.accounts)} account(s)")]
+    results.append(_check_store(settings))
+    for account in settings.accounts:
+        results.append(_check_mapping(account))
+        if online and account.enabled:
+            results.append(_check_online(account))
+    if not settings.accounts:
+        results.append(
+            CheckResult("accounts", True, "none configured yet: add [[accounts]] to sync")
+        )
+    return results
+
+
+def _check_store(settings: Settings) -> CheckResult:
+    engine = create_store_engine(settings.store.url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current, head = current_revision(engine), head_revision(engine)
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
+        return CheckResult("database", False, f"cannot connect: {reason}")
+    finally:
+        engine.dispose()
+    backend = engine.url.get_backend_name()
+    if current != head:
+        return CheckResult(
+            "database",
+            True,
+            f"{backend} reachable; schema {current or 'empty'} → run 'mpsync db upgrade'",
+        )
+    return CheckResult("database", True, f"{backend} reachable, schema at {head}")
+
+
+def _check_mapping(account: AccountConfig) -> CheckResult:
+    name = f"mapping {account.id}"
+    try:
+        from mpsync.connector.registry import load_connector
+        from mpsync.mapping import load_mapping
+    except ImportError as exc:  # pragma: no cover - partial install
+        return CheckResult(name, False, f"mapping engine unavailable: {exc}")
+    connector = load_connector(account.marketplace)
+    source = account.mapping or getattr(connector, "default_mapping", account.marketplace)
+    try:
+        load_mapping(source)
+    except Exception as exc:  # noqa: BLE001 - report any mapping problem as a failed check
+        return CheckResult(name, False, str(exc).splitlines()[0])
+    return CheckResult(name, True, f"{source} loaded")
+
+
+def _check_online(account: AccountConfig) -> CheckResult:
+    from mpsync.connector.registry import load_connector
+
+    name = f"api {account.id}"
+
+    async def probe() -> None:
+        connector = load_connector(account.marketplace)(account)
+        try:
+            await connector.check_credentials()
+        finally:
+            await connector.aclose()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:  # noqa: BLE001 - the check reports, it does not crash
+        return CheckResult(
+            name, False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        )
+    return CheckResult(name, True, "credentials accepted")

@@ -1,0 +1,58 @@
+"""The ``mpsync`` command line (Typer): thin commands that call services and print.
+
+Each command module registers its commands on ``app``; ``main`` is the entry point.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mpsync import __version__
+
+app = typer.Typer(
+    name="mpsync",
+    help="Marketplace-to-CRM sync daemon: orders, stock and prices from Wildberries, "
+    "Ozon and Yandex Market into one store, with workflow rules and notifications.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mpsync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Marketplace-to-CRM sync daemon."""
+
+
+def _register() -> None:
+    from mpsync.cli import setup_cmds, status_cmd
+
+    setup_cmds.register(app)
+    status_cmd.register(app)
+    try:
+        from mpsync.cli import sandbox_cmd
+    except ImportError:  # the sandbox ships with the package; absent only mid-development
+        return
+    app.command("sandbox")(sandbox_cmd.sandbox)
+
+
+_register()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,80 @@
+"""Setting up: ``init`` (starter config), ``check`` (validate), ``db upgrade``.
+
+They call ``mpsync.checks`` and ``mpsync.store.migrate``; tests call those too.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from mpsync.checks import run_checks
+from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.store.engine import create_store_engine
+from mpsync.store.migrate import upgrade
+
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+
+
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the config.")] = Path("mpsync.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a starter config (a copy of config.example.toml) to PATH."""
+    if path.exists() and not force:
+        fail(f"{path} already exists; pass --force to overwrite it")
+    text = (files("mpsync") / "config.example.toml").read_text(encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    console.print(
+        f"Wrote {path}. Add your [[accounts]], then run: mpsync check --config {path}",
+        markup=False,
+    )
+
+
+def check(
+    config: ConfigOption = None,
+    online: Annotated[
+        bool, typer.Option("--online", help="Also call each account's API with its credentials.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Validate the config, the mapping files and the database connection."""
+    settings = load_settings(config)
+    results = run_checks(settings, online=online)
+    if as_json:
+        print_json([r.as_dict() for r in results])
+    else:
+        table = Table("check", "result", "detail", title="mpsync check")
+        for result in results:
+            mark = "[green]ok[/]" if result.ok else "[red]FAILED[/]"
+            table.add_row(escape(result.name), mark, escape(result.detail))
+        console.print(table)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply database migrations (the daemon does this at start too). Safe to repeat."""
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        console.print(f"Database already at revision {after}.")
+    else:
+        console.print(f"Database upgraded from {before or 'empty'} to {after}.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(check)
+    app.add_typer(db_app, name="db")

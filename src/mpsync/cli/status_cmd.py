@@ -1,0 +1,76 @@
+"""``mpsync status``: per account and stream, what the last runs did; backlogs.
+
+Reads only the store; shows no secrets and no personal data.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.status import StatusReport, collect_status
+from mpsync.store.engine import create_store_engine
+
+
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Show sync state per account and stream, and inbox/outbox/dead-letter backlogs."""
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+    try:
+        report = collect_status(engine, settings)
+    except RuntimeError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(report.as_dict())
+        return
+    _render(report)
+
+
+def _render(report: StatusReport) -> None:
+    if not report.streams:
+        console.print(
+            "No account has synced yet. Add [[accounts]] to the config, then run "
+            "'mpsync sync' once or start the daemon with 'mpsync run'.",
+            markup=False,
+        )
+    else:
+        table = Table(
+            "account",
+            "stream",
+            "last run",
+            "outcome",
+            "fetched",
+            "inserted",
+            "updated",
+            "dead",
+            "synced until",
+            "error",
+            title="Sync",
+        )
+        for row in report.streams:
+            table.add_row(
+                row.account,
+                row.stream,
+                row.last_run or "never",
+                row.outcome or "-",
+                str(row.fetched),
+                str(row.inserted),
+                str(row.updated),
+                str(row.dead_lettered),
+                row.synced_until or "-",
+                row.error or "",
+            )
+        console.print(table)
+    backlog = report.backlog
+    console.print(
+        f"Inbox pending: {backlog['inbox_pending']}  failed: {backlog['inbox_failed']}   "
+        f"Outbox pending: {backlog['outbox_pending']}  failed: {backlog['outbox_failed']}   "
+        f"Dead letters open: {backlog['dead_letters_open']}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(status)

@@ -1,0 +1,291 @@
+"""SQLModel tables of the CRM store: the canonical model of DESIGN §3.
+
+Natural keys are unique per account; money is ``Numeric``; times are aware UTC.
+Changing a table means adding an Alembic revision under ``store/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from mpsync.store.types import MONEY, JSONText, UTCDateTime
+
+
+def _money(nullable: bool = False) -> Any:
+    return Field(default=None if nullable else Decimal(0), sa_type=MONEY, nullable=nullable)
+
+
+def _time(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _json(nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=JSONText, nullable=nullable)
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "accounts"
+    id: str = Field(primary_key=True, max_length=63)
+    marketplace: str = Field(max_length=63)
+    created_at: datetime = _time(nullable=False)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+    id: int | None = Field(default=None, primary_key=True)
+    identity: str = Field(unique=True, max_length=320)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=320)
+    name: str | None = None
+    company_name: str | None = None
+    inn: str | None = Field(default=None, max_length=12)
+    kpp: str | None = Field(default=None, max_length=9)
+    first_order_at: datetime | None = _time()
+    last_order_at: datetime | None = _time()
+    orders_count: int = 0
+    spent: Decimal = _money()
+    updated_at: datetime = _time(nullable=False)
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("account_id", "sku"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", max_length=63)
+    sku: str = Field(max_length=255)
+    marketplace_sku: str | None = Field(default=None, max_length=255)
+    name: str | None = None
+    updated_at: datetime = _time(nullable=False)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("account_id", "external_id"),
+        Index("ix_orders_account_status", "account_id", "status"),
+        Index("ix_orders_group", "account_id", "group_key"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", max_length=63)
+    external_id: str = Field(max_length=128)
+    group_key: str | None = Field(default=None, max_length=128)
+    order_number: str | None = Field(default=None, max_length=128)
+    status: str | None = Field(default=None, max_length=32)
+    status_at: datetime | None = _time()
+    status_seen: dict[str, Any] | None = _json()
+    marketplace_status: str = Field(max_length=128)
+    marketplace_substatus: str | None = Field(default=None, max_length=128)
+    created_at: datetime = _time(nullable=False, index=True)
+    source_updated_at: datetime = _time(nullable=False)
+    ship_by: datetime | None = _time(index=True)
+    delivery_method: str | None = None
+    payment_method: str | None = None
+    currency: str = Field(max_length=3)
+    items_total: Decimal = _money()
+    total: Decimal = _money()
+    customer_id: int | None = Field(default=None, foreign_key="customers.id")
+    buyer_company: str | None = None
+    buyer_inn: str | None = Field(default=None, max_length=12)
+    buyer_kpp: str | None = Field(default=None, max_length=9)
+    delivery_address: str | None = None
+    content_hash: str = Field(max_length=64)
+    raw: dict[str, Any] | None = _json()
+    inserted_at: datetime = _time(nullable=False)
+    updated_at: datetime = _time(nullable=False)
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_lines"
+    __table_args__ = (UniqueConstraint("order_id", "line_no"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False)
+    )
+    line_no: int
+    sku: str = Field(max_length=255)
+    marketplace_sku: str | None = Field(default=None, max_length=255)
+    name: str | None = None
+    quantity: int
+    unit_price: Decimal = _money()
+    total: Decimal = _money()
+
+
+class StatusChange(SQLModel, table=True):
+    __tablename__ = "status_changes"
+    __table_args__ = (UniqueConstraint("order_id", "from_status", "to_status", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    from_status: str | None = Field(default=None, max_length=32)
+    to_status: str = Field(max_length=32)
+    marketplace_status: str | None = Field(default=None, max_length=128)
+    at: datetime = _time(nullable=False)
+    source: str = Field(max_length=16)  # poll | webhook | rule
+    recorded_at: datetime = _time(nullable=False)
+
+
+class StockLevel(SQLModel, table=True):
+    __tablename__ = "stock_levels"
+    __table_args__ = (UniqueConstraint("account_id", "sku", "warehouse"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", max_length=63)
+    sku: str = Field(max_length=255)
+    warehouse: str = Field(max_length=128)
+    on_hand: int = 0
+    reserved: int = 0
+    source_updated_at: datetime | None = _time()
+    updated_at: datetime = _time(nullable=False)
+
+
+class Price(SQLModel, table=True):
+    __tablename__ = "prices"
+    __table_args__ = (UniqueConstraint("account_id", "sku"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", max_length=63)
+    sku: str = Field(max_length=255)
+    price: Decimal = _money()
+    old_price: Decimal | None = _money(nullable=True)
+    min_price: Decimal | None = _money(nullable=True)
+    currency: str = Field(max_length=3)
+    source_updated_at: datetime | None = _time()
+    updated_at: datetime = _time(nullable=False)
+
+
+class DomainEvent(SQLModel, table=True):
+    __tablename__ = "domain_events"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255)
+    kind: str = Field(max_length=64, index=True)
+    account_id: str = Field(max_length=63)
+    order_id: int | None = Field(default=None, index=True)
+    payload: dict[str, Any] | None = _json()
+    created_at: datetime = _time(nullable=False)
+    handled_at: datetime | None = _time(index=True)
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("sequence", "year", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", unique=True)
+    sequence: str = Field(max_length=63)
+    year: int
+    seq: int
+    number: str = Field(unique=True, max_length=128)
+    issued_at: datetime = _time(nullable=False)
+    currency: str = Field(max_length=3)
+    total: Decimal = _money()
+    vat_amount: Decimal = _money()
+    document: dict[str, Any] | None = _json()
+
+
+class InvoiceSequence(SQLModel, table=True):
+    __tablename__ = "invoice_sequences"
+    sequence: str = Field(primary_key=True, max_length=63)
+    year: int = Field(primary_key=True)
+    last_seq: int = 0
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=255)
+    channel: str = Field(max_length=63)
+    event_kind: str = Field(max_length=64)
+    payload: dict[str, Any] | None = _json()
+    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = _time(nullable=False)
+    last_error: str | None = None
+    created_at: datetime = _time(nullable=False)
+    sent_at: datetime | None = _time()
+
+
+class SyncCursor(SQLModel, table=True):
+    __tablename__ = "cursors"
+    account_id: str = Field(primary_key=True, max_length=63)
+    stream: str = Field(primary_key=True, max_length=32)
+    synced_until: datetime | None = _time()
+    window: dict[str, Any] | None = _json()  # an interrupted window: since, until, resume
+    updated_at: datetime = _time(nullable=False)
+
+
+class SyncRun(SQLModel, table=True):
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_latest", "account_id", "stream", "started_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(max_length=32)
+    account_id: str = Field(max_length=63)
+    stream: str = Field(max_length=32)
+    kind: str = Field(default="sync", max_length=16)  # sync | resync | push
+    started_at: datetime = _time(nullable=False)
+    finished_at: datetime | None = _time()
+    outcome: str = Field(default="running", max_length=16)  # running | ok | failed
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dead_lettered: int = 0
+    error: str | None = None
+
+
+class InboxEvent(SQLModel, table=True):
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("account_id", "dedupe_key"),
+        Index("ix_inbox_due", "state", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(max_length=63)
+    dedupe_key: str = Field(max_length=255)
+    kind: str = Field(max_length=64)
+    body: dict[str, Any] | None = _json()
+    state: str = Field(default="pending", max_length=16)  # pending | done | failed
+    attempts: int = 0
+    next_attempt_at: datetime = _time(nullable=False)
+    last_error: str | None = None
+    received_at: datetime = _time(nullable=False)
+    processed_at: datetime | None = _time()
+
+
+class DeadLetter(SQLModel, table=True):
+    __tablename__ = "dead_letters"
+    __table_args__ = (UniqueConstraint("account_id", "stream", "fingerprint"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(max_length=63)
+    stream: str = Field(max_length=32)
+    record_type: str = Field(max_length=32)
+    external_id: str | None = Field(default=None, max_length=128)
+    fingerprint: str = Field(max_length=64)
+    raw: dict[str, Any] | None = _json()
+    reason: str
+    field: str | None = Field(default=None, max_length=255)
+    attempts: int = 1
+    state: str = Field(default="open", max_length=16)  # open | resolved
+    created_at: datetime = _time(nullable=False)
+    updated_at: datetime = _time(nullable=False)
+
+
+class WriteBack(SQLModel, table=True):
+    __tablename__ = "write_backs"
+    __table_args__ = (UniqueConstraint("order_id", "action"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    action: str = Field(max_length=32)  # confirm | ship | cancel
+    state: str = Field(default="pending", max_length=16)  # pending | ok | failed
+    attempts: int = 0
+    message: str | None = None
+    created_at: datetime = _time(nullable=False)
+    finished_at: datetime | None = _time()
+
+
+ALL_TABLES = SQLModel.metadata

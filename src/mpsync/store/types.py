@@ -1,0 +1,71 @@
+"""Column types the store needs on both SQLite and PostgreSQL.
+
+Aware-UTC datetimes (SQLite keeps no zone), exact money, and JSON whose
+numbers keep their decimal value.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, Dialect, Numeric, Text
+from sqlalchemy.types import TypeDecorator
+
+MONEY = Numeric(18, 2, asdecimal=True)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC; returns them aware. Naive input is an error."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a JSON column")
+
+
+def dumps(value: Any) -> str:
+    """JSON text for the store: compact, sorted keys, Decimals as numbers."""
+    return json.dumps(
+        value, default=_plain, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    )
+
+
+def loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+class JSONText(TypeDecorator[Any]):
+    """A JSON document kept as text, read back with ``Decimal`` numbers."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else dumps(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else loads(value)

@@ -1,0 +1,115 @@
+"""Bulk idempotent upsert: one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE changed``.
+
+One statement per table per batch (sent as multi-row INSERTs under the
+driver's parameter limit); rows that did not change are not rewritten, and the caller learns
+which keys were inserted and which were changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+Key = tuple[Any, ...]
+
+
+@dataclass
+class UpsertResult:
+    inserted: set[Key] = field(default_factory=set)
+    updated: set[Key] = field(default_factory=set)
+    unchanged: set[Key] = field(default_factory=set)
+    ids: dict[Key, Any] = field(default_factory=dict)  # key → primary key, for every row
+
+    @property
+    def changed(self) -> set[Key]:
+        return self.inserted | self.updated
+
+
+def bulk_upsert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    *,
+    compare: Iterable[str] | None = None,
+    update: Iterable[str] | None = None,
+    returning: str | None = "id",
+) -> UpsertResult:
+    """Insert or update *rows* of *table* by the unique columns *key*.
+
+    *compare* names the columns whose difference makes an update (default:
+    every non-key column given); *update* the columns written on update
+    (default: the same). Later duplicates of a key within *rows* win.
+    """
+    result = UpsertResult()
+    if not rows:
+        return result
+    unique = _last_per_key(rows, key)
+    columns = list(next(iter(unique.values())))
+    compare_cols = list(compare) if compare is not None else [c for c in columns if c not in key]
+    update_cols = list(update) if update is not None else compare_cols
+    existing = _existing_keys(connection, table, key, list(unique))
+    batch = list(unique.values())
+    touched = _upsert_batch(connection, table, batch, key, compare_cols, update_cols, returning)
+    for row_key, row_id in touched.items():
+        (result.updated if row_key in existing else result.inserted).add(row_key)
+        result.ids[row_key] = row_id
+    result.unchanged = set(unique) - result.changed
+    if returning and result.unchanged:
+        result.ids.update({k: v for k, v in existing.items() if k in result.unchanged})
+    return result
+
+
+def _last_per_key(rows: Sequence[dict[str, Any]], key: Sequence[str]) -> dict[Key, dict[str, Any]]:
+    return {tuple(row[k] for k in key): row for row in rows}
+
+
+def _existing_keys(
+    connection: Connection, table: Table, key: Sequence[str], keys: list[Key]
+) -> dict[Key, Any]:
+    key_cols = [table.c[k] for k in key]
+    id_col = table.c["id"] if "id" in table.c else key_cols[0]
+    found: dict[Key, Any] = {}
+    step = max(1, 900 // len(key))
+    for start in range(0, len(keys), step):
+        part = keys[start : start + step]
+        condition = (
+            key_cols[0].in_([k[0] for k in part]) if len(key) == 1 else tuple_(*key_cols).in_(part)
+        )
+        for row in connection.execute(select(id_col, *key_cols).where(condition)):
+            found[tuple(row[1:])] = row[0]
+    return found
+
+
+def _upsert_batch(
+    connection: Connection,
+    table: Table,
+    batch: list[dict[str, Any]],
+    key: Sequence[str],
+    compare_cols: list[str],
+    update_cols: list[str],
+    returning: str | None,
+) -> dict[Key, Any]:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    # Without .values() the statement is compiled once and cached; SQLAlchemy's
+    # "insertmanyvalues" then sends it as multi-row INSERTs under the
+    # driver's parameter limit, RETURNING included.
+    statement = dialect.insert(table)
+    excluded = statement.excluded
+    if update_cols:
+        changed = or_(*(table.c[c].is_distinct_from(excluded[c]) for c in compare_cols))
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={c: excluded[c] for c in update_cols},
+            where=changed,
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key))
+    key_cols = [table.c[k] for k in key]
+    id_col = table.c[returning] if returning else key_cols[0]
+    rows = connection.execute(statement.returning(id_col, *key_cols), batch)
+    return {tuple(row[1:]): row[0] for row in rows}
