@@ -1,14 +1,129 @@
-"""The contract every marketplace connector implements.
+"""The contract every marketplace connector implements, and the values it trades in.
 
-(First cut by the foundation; the connector layer extends it.)
+Connectors yield raw pages and perform write-backs; mapping and storage live elsewhere.
 """
 
 from __future__ import annotations
 
-from abc import ABC
-from typing import ClassVar
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+import httpx
 from pydantic import BaseModel
+
+from mpsync.connector.errors import NotSupportedError
+
+if TYPE_CHECKING:
+    from mpsync.config.model import AccountConfig
+    from mpsync.mapping import MappingSchema
+
+Stream = Literal["orders", "stock", "prices"]
+RecordType = Literal["order", "order_status", "stock", "price"]
+Sleep = Callable[[float], Awaitable[None]]
+ACTIONS = frozenset({"confirm", "ship", "cancel", "push_stock", "push_prices"})
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a connector can do: streams it reads, push support, write-back actions."""
+
+    streams: frozenset[str]
+    push: bool
+    actions: frozenset[str]
+
+
+@dataclass(frozen=True)
+class FetchWindow:
+    """The slice of marketplace history one fetch covers (aware UTC times)."""
+
+    since: datetime | None
+    until: datetime
+    resume: str | None = None
+    open_ids: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    """Raw records of one type and the token that resumes the window after them."""
+
+    record_type: RecordType
+    records: list[dict[str, Any]]
+    resume: str | None
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    """What a write-back needs to find an order at the marketplace."""
+
+    external_id: str
+    group_key: str | None = None
+    marketplace_status: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StockUpdate:
+    """Free quantity of *sku* at *warehouse* to publish (``warehouse`` is the marketplace id)."""
+
+    sku: str
+    warehouse: str
+    quantity: int
+    marketplace_sku: str | None = None
+
+
+@dataclass(frozen=True)
+class PriceUpdate:
+    """A price to publish for *sku*; money in ``currency`` (ISO alpha)."""
+
+    sku: str
+    price: Decimal
+    old_price: Decimal | None = None
+    min_price: Decimal | None = None
+    currency: str = "RUB"
+    marketplace_sku: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Outcome of a write-back; ``message`` is the marketplace's own text on failure."""
+
+    ok: bool
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PushEvent:
+    """One event of a push, with a key that is stable across redeliveries."""
+
+    kind: str
+    dedupe_key: str
+    external_ids: tuple[str, ...]
+    records: list[dict[str, Any]]
+    record_type: RecordType | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PushParseResult:
+    """Events of a push and the HTTP answer the marketplace expects back."""
+
+    events: list[PushEvent]
+    status_code: int
+    response: dict[str, Any]
+
+
+class HttpObserver(Protocol):
+    """Receives request timings and rate-limit waits (Prometheus metrics plug in here)."""
+
+    def request_done(self, marketplace: str, group: str, status: int, seconds: float) -> None: ...
+
+    def rate_limited(self, marketplace: str, group: str, wait: float) -> None: ...
 
 
 class Connector(ABC):
@@ -16,3 +131,73 @@ class Connector(ABC):
 
     name: ClassVar[str]
     credentials_model: ClassVar[type[BaseModel]]
+    capabilities: ClassVar[Capabilities]
+    default_mapping: ClassVar[str]
+    documented_statuses: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        metrics: HttpObserver | None = None,
+    ) -> None:
+        self.account = account
+        self.credentials = self.parse_credentials(account.credentials)
+
+    @classmethod
+    def parse_credentials(cls, value: Any) -> Any:
+        """Validate raw credentials (or pass an already-validated model through)."""
+        if isinstance(value, cls.credentials_model):
+            return value
+        return cls.credentials_model.model_validate(value or {})
+
+    @classmethod
+    def load_mapping(cls, account: AccountConfig) -> MappingSchema:
+        """The account's mapping: its ``mapping`` name/path, else the built-in one."""
+        from mpsync.mapping import load_mapping
+
+        return load_mapping(
+            account.mapping or cls.default_mapping, documented_statuses=cls.documented_statuses
+        )
+
+    @abstractmethod
+    def fetch(self, stream: str, window: FetchWindow) -> AsyncIterator[Page]:
+        """Yield raw pages of *stream* changed inside *window*, resumable per page."""
+
+    async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Full raw order records by external id (for pushes that carry only ids)."""
+        raise NotSupportedError(f"{self.name}: fetching single orders is not supported")
+
+    async def confirm(self, order: OrderRef) -> WriteResult:
+        raise NotSupportedError(f"{self.name}: confirm is not supported")
+
+    async def ship(self, order: OrderRef) -> WriteResult:
+        raise NotSupportedError(f"{self.name}: ship is not supported")
+
+    async def cancel(self, order: OrderRef, reason: str | None = None) -> WriteResult:
+        raise NotSupportedError(f"{self.name}: cancel is not supported")
+
+    async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
+        raise NotSupportedError(f"{self.name}: stock push is not supported")
+
+    async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
+        raise NotSupportedError(f"{self.name}: price push is not supported")
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> PushParseResult:
+        """Parse a push body; raises ``PushError`` (a 4xx answer) on malformed input."""
+        raise NotSupportedError(f"{self.name}: the marketplace sends no pushes")
+
+    @abstractmethod
+    async def check_credentials(self) -> None:
+        """Make the cheapest authenticated call; raise ``AuthError`` if rejected."""
+
+    async def aclose(self) -> None:
+        """Release the HTTP client."""
+
+    async def __aenter__(self) -> Connector:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

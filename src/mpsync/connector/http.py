@@ -1,0 +1,220 @@
+"""The shared HTTP layer: one httpx client per connector, rate limits, bounded retries.
+
+429/420/5xx/timeouts are retried with jittered exponential waits that honour the server's
+``Retry-After`` / ``X-Ratelimit-Retry``; 401/403 raise ``AuthError``; other 4xx ``ApiError``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import structlog
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+from mpsync.connector.base import HttpObserver, Sleep
+from mpsync.connector.errors import (
+    ApiError,
+    AuthError,
+    RetriableError,
+    RetriesExhausted,
+)
+from mpsync.connector.limits import Clock, Limiters, LimitSpec
+
+log = structlog.get_logger("mpsync.connector.http")
+RETRIABLE_STATUSES = frozenset({420, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded attempts with a capped, jittered exponential wait between them."""
+
+    attempts: int = 5
+    initial: float = 1.0
+    maximum: float = 60.0
+    jitter: float = 1.0
+
+
+def default_timeout() -> httpx.Timeout:
+    return httpx.Timeout(30.0, connect=10.0)
+
+
+class HttpClient:
+    """Sends JSON requests for one connector instance (one account)."""
+
+    def __init__(
+        self,
+        *,
+        marketplace: str,
+        headers: Mapping[str, str],
+        limits: Mapping[str, LimitSpec],
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep,
+        metrics: HttpObserver | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.marketplace = marketplace
+        self._client = httpx.AsyncClient(
+            headers=dict(headers),
+            transport=transport,
+            timeout=default_timeout(),
+            limits=httpx.Limits(max_connections=10, max_keepalive_connections=5),
+        )
+        self._limiters = Limiters(limits, sleep=sleep, clock=clock)
+        self._sleep = sleep
+        self._metrics = metrics
+        self._retry = retry or RetryPolicy()
+        self._clock = clock
+        self._wall_clock = wall_clock
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        group: str,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send with rate limiting and retries; return the decoded JSON (None if empty)."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._retry.attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(RetriableError),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(method, url, group, json_body, params)
+        except RetriableError as exc:
+            where = f"{method} {urlsplit(url).path}"
+            raise RetriesExhausted(
+                f"{where}: gave up after {self._retry.attempts} attempts: {exc}",
+                attempts=self._retry.attempts,
+                last=exc,
+            ) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RetriableError) and exc.retry_after is not None:
+            wait = max(0.0, exc.retry_after)
+        else:
+            policy = self._retry
+            backoff = wait_exponential_jitter(policy.initial, policy.maximum, 2, policy.jitter)
+            wait = float(backoff(state))
+        if self._metrics is not None and isinstance(exc, RetriableError) and exc.status:
+            self._metrics.rate_limited(self.marketplace, "retry", wait)
+        return wait
+
+    async def _once(
+        self, method: str, url: str, group: str, body: Any, params: Mapping[str, Any] | None
+    ) -> Any:
+        path = urlsplit(url).path
+        async with self._limiters.get(group).slot() as waited:
+            if waited > 0 and self._metrics is not None:
+                self._metrics.rate_limited(self.marketplace, group, waited)
+            started = self._clock()
+            try:
+                response = await self._client.request(method, url, json=body, params=params)
+            except httpx.TimeoutException as exc:
+                raise RetriableError(f"{method} {path}: timed out ({type(exc).__name__})") from exc
+            except httpx.TransportError as exc:
+                raise RetriableError(f"{method} {path}: {type(exc).__name__}") from exc
+        seconds = self._clock() - started
+        if self._metrics is not None:
+            self._metrics.request_done(self.marketplace, group, response.status_code, seconds)
+        log.debug("http.request", marketplace=self.marketplace, method=method, path=path,
+                  status=response.status_code, seconds=round(seconds, 3))  # fmt: skip
+        return self._decode(method, path, response)
+
+    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        body = _parse_json(response.content)
+        where = f"{method} {path} -> HTTP {status}"
+        if status in RETRIABLE_STATUSES or status >= 500:
+            message = error_message(body, response.text)
+            wait = retry_after(response.headers, self._wall_clock())
+            raise RetriableError(f"{where}: {message}", status=status, retry_after=wait)
+        if status in (401, 403):
+            raise AuthError(f"{where}: credentials rejected: {error_message(body, response.text)}")
+        if status >= 400:
+            raise ApiError(f"{where}: {error_message(body, response.text)}", status=status,
+                           body=body)  # fmt: skip
+        if body is _INVALID:
+            raise RetriableError(f"{where}: response body is not valid JSON", status=status)
+        return body
+
+
+_INVALID = object()
+
+
+def _parse_json(content: bytes) -> Any:
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content, parse_float=Decimal)
+    except ValueError:
+        return _INVALID
+
+
+def error_message(body: Any, text: str) -> str:
+    """The marketplace's own error text from the common envelope shapes."""
+    if isinstance(body, dict):
+        for key in ("message", "detail", "errorText", "title"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+        for key in ("errors", "error"):
+            nested = body.get(key)
+            if isinstance(nested, list) and nested:
+                nested = nested[0]
+            if isinstance(nested, dict):
+                return error_message(nested, text)
+            if isinstance(nested, str) and nested:
+                return nested
+    snippet = text.strip()[:200]
+    return snippet or "no error message in the response"
+
+
+def retry_after(headers: httpx.Headers, now: datetime) -> float | None:
+    """Seconds the server asks us to wait, from the rate-limit headers it sent."""
+    for name in ("X-Ratelimit-Retry", "Retry-After"):
+        value = headers.get(name)
+        if value is None:
+            continue
+        seconds = _seconds_or_date(value, now)
+        if seconds is not None:
+            return seconds
+    until = headers.get("X-RateLimit-Resource-Until")
+    return _seconds_or_date(until, now) if until else None
+
+
+def _seconds_or_date(value: str, now: datetime) -> float | None:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - now).total_seconds())

@@ -1,0 +1,114 @@
+"""Compiled mapping rules: one field, a status map, a record section; applied per record.
+
+Rules are built once at load time (jmespath compiled there) and are immutable afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jmespath.parser import ParsedResult
+
+from mpsync.connector.errors import MappingError
+from mpsync.domain.status import OrderStatus
+from mpsync.mapping.convert import TYPES, ConversionError, Transform, to_datetime
+
+KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Values a field may take from outside the record (``from = "observed_at"``)."""
+
+    account_id: str
+    observed_at: datetime
+    line_no: int = 0
+
+    def get(self, name: str) -> Any:
+        return {"observed_at": self.observed_at, "line_no": self.line_no or None}.get(name)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """How one canonical field is read: path, transforms, default, type."""
+
+    target: str
+    source: str
+    expression: ParsedResult | None
+    kind: str
+    fmt: tuple[str, ...] | None = None
+    zone: ZoneInfo | None = None
+    default: Any = None
+    transforms: tuple[tuple[str, Transform], ...] = ()
+    from_context: str | None = None
+
+    def apply(self, raw: Any, ctx: Context) -> Any:
+        value = self.expression.search(raw) if self.expression is not None else None
+        if value is None and self.from_context:
+            value = ctx.get(self.from_context)
+        try:
+            for _name, transform in self.transforms:
+                if value is not None:
+                    value = transform(value)
+            if value is None or value == "":
+                value = self.default
+            if value is None or isinstance(value, datetime):
+                return value
+            if self.kind == "datetime":
+                return to_datetime(value, self.fmt, self.zone)
+            return TYPES[self.kind](value)
+        except (ConversionError, ArithmeticError, TypeError, ValueError) as exc:
+            raise MappingError(str(exc), field=self.target, rule=self.describe()) from exc
+
+    def describe(self) -> str:
+        parts = [f"path={self.source!r}", f"type={self.kind}"]
+        parts += [f"transform={name}" for name, _ in self.transforms]
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class StatusRule:
+    """Marketplace status (+ substatus) → canonical status; ``keep`` = no change."""
+
+    status: FieldRule
+    substatus: FieldRule | None
+    table: Mapping[str, str]
+
+    def read(self, raw: Any, ctx: Context) -> tuple[str, str | None]:
+        status = self.status.apply(raw, ctx)
+        if status is None:
+            raise MappingError("the record has no status", field="marketplace_status",
+                               rule=self.status.describe())  # fmt: skip
+        sub = self.substatus.apply(raw, ctx) if self.substatus else None
+        return str(status), (None if sub is None else str(sub))
+
+    def lookup(self, status: str, substatus: str | None) -> tuple[OrderStatus | None, bool]:
+        """The canonical status and whether the marketplace status was known at all."""
+        keys = (
+            [status] if substatus is None else [f"{status}/{substatus}", f"*/{substatus}", status]
+        )
+        for key in keys:
+            if key in self.table:
+                value = self.table[key]
+                return (None if value == KEEP else OrderStatus(value)), True
+        return None, False
+
+
+@dataclass(frozen=True)
+class Section:
+    """The rules of one canonical record type (or of its child lines/customer)."""
+
+    record_type: str
+    fields: tuple[FieldRule, ...]
+    status: StatusRule | None = None
+    lines_path: ParsedResult | None = None
+    lines: Section | None = None
+    customer: Section | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def values(self, raw: Any, ctx: Context) -> dict[str, Any]:
+        return {rule.target: rule.apply(raw, ctx) for rule in self.fields}
