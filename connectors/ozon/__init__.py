@@ -1,16 +1,7 @@
-"""Placeholder Ozon connector (replaced by the connectors work)."""
+"""The built-in Ozon connector (entry point ``ozon``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from mpsync_connectors.ozon.connector import OzonConnector, OzonCredentials
 
-from mpsync.connector.base import Connector
-
-
-class _Credentials(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class OzonConnector(Connector):
-    name = "ozon"
-    credentials_model = _Credentials
+__all__ = ["OzonConnector", "OzonCredentials"]

@@ -1,16 +1,7 @@
-"""Placeholder Wildberries connector (replaced by the connectors work)."""
+"""The built-in Wildberries connector (entry point ``wildberries``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from mpsync_connectors.wildberries.connector import WildberriesConnector, WildberriesCredentials
 
-from mpsync.connector.base import Connector
-
-
-class _Credentials(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class WildberriesConnector(Connector):
-    name = "wildberries"
-    credentials_model = _Credentials
+__all__ = ["WildberriesConnector", "WildberriesCredentials"]

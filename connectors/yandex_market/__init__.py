@@ -1,16 +1,10 @@
-"""Placeholder YandexMarket connector (replaced by the connectors work)."""
+"""The built-in Yandex Market connector (entry point ``yandex_market``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from mpsync_connectors.yandex_market.connector import (
+    YandexMarketConnector,
+    YandexMarketCredentials,
+)
 
-from mpsync.connector.base import Connector
-
-
-class _Credentials(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class YandexMarketConnector(Connector):
-    name = "yandex_market"
-    credentials_model = _Credentials
+__all__ = ["YandexMarketConnector", "YandexMarketCredentials"]

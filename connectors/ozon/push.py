@@ -1,0 +1,112 @@
+"""Ozon push notifications: parsed into events with stable dedupe keys and the answer
+Ozon expects (``TYPE_PING`` → name/version/time, others ``{"result": true}``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from mpsync.connector.base import PushEvent, PushParseResult
+from mpsync.connector.errors import PushError
+from mpsync.connector.paging import iso_z
+
+# Push ``new_state`` → Seller API ``status`` (the documented correspondence table).
+PUSH_STATES: Mapping[str, str] = MappingProxyType({
+    "posting_acceptance_in_progress": "acceptance_in_progress",
+    "posting_created": "awaiting_packaging",
+    "posting_awaiting_registration": "awaiting_registration",
+    "posting_transferring_to_delivery": "awaiting_deliver",
+    "posting_in_carriage": "awaiting_deliver",
+    "posting_not_in_carriage": "awaiting_deliver",
+    "posting_in_arbitration": "arbitration",
+    "posting_in_client_arbitration": "client_arbitration",
+    "posting_on_way_to_city": "delivering",
+    "posting_transferred_to_courier_service": "delivering",
+    "posting_in_courier_service": "delivering",
+    "posting_on_way_to_pickup_point": "delivering",
+    "posting_in_pickup_point": "delivering",
+    "posting_conditionally_delivered": "delivering",
+    "posting_driver_pick_up": "driver_pickup",
+    "posting_delivered": "delivered",
+    "posting_received": "delivered",
+    "posting_canceled": "cancelled",
+    "posting_not_in_sort_center": "not_accepted",
+})  # fmt: skip
+REFETCH_TYPES = frozenset({"TYPE_NEW_POSTING", "TYPE_CUTOFF_DATE_CHANGED",
+                           "TYPE_DELIVERY_DATE_CHANGED"})  # fmt: skip
+STATUS_TYPES = frozenset({"TYPE_POSTING_CANCELLED", "TYPE_STATE_CHANGED"})
+
+
+def _error(code: str, message: str) -> PushError:
+    body = {"error": {"code": code, "message": message, "details": None}}
+    return PushError(message, status_code=400, response=body)
+
+
+def _load(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _error("ERROR_UNKNOWN", "the body is not valid JSON") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("message_type"), str):
+        raise _error("ERROR_PARAMETER_VALUE_MISSED", "message_type is missing")
+    return data
+
+
+def _digest(data: Mapping[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def parse(body: bytes, *, now: datetime, name: str, version: str) -> PushParseResult:
+    """Parse one Ozon push; raise ``PushError`` (HTTP 400, Ozon's error body) if malformed."""
+    data = _load(body)
+    kind = data["message_type"]
+    if kind == "TYPE_PING":
+        return PushParseResult([], 200, {"version": version, "name": name, "time": iso_z(now)})
+    event = _event(kind, data)
+    return PushParseResult([event] if event else [], 200, {"result": True})
+
+
+def _posting(data: Mapping[str, Any]) -> str:
+    number = data.get("posting_number")
+    if not isinstance(number, str) or not number:
+        raise _error("ERROR_PARAMETER_VALUE_MISSED", "posting_number is missing")
+    return number
+
+
+def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
+    if kind in REFETCH_TYPES:
+        number = _posting(data)
+        marker = data.get("new_cutoff_date") or data.get("new_delivery_date_begin") or ""
+        return PushEvent("order_changed" if kind != "TYPE_NEW_POSTING" else "new_order",
+                         f"ozon:{kind}:{number}:{marker}", (number,), [], "order", data)  # fmt: skip
+    if kind in STATUS_TYPES:
+        number = _posting(data)
+        state = str(data.get("new_state") or "")
+        status = PUSH_STATES.get(state, state) or "cancelled"
+        record = {**data, "status": status}
+        key = f"ozon:{kind}:{number}:{state}:{data.get('changed_state_date', '')}"
+        return PushEvent("status_changed", key, (number,), [record], "order_status", data)
+    if kind == "TYPE_STOCKS_CHANGED" or "items" in data and kind == "string":
+        rows = _stock_rows(data)
+        return PushEvent("stock_changed", f"ozon:TYPE_STOCKS_CHANGED:{_digest(data)}", (),
+                         rows, "stock", data)  # fmt: skip
+    return None
+
+
+def _stock_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise _error("ERROR_PARAMETER_VALUE_MISSED", "items is missing")
+    rows = []
+    for item in items:
+        base = {k: v for k, v in dict(item).items() if k != "stocks"}
+        for stock in item.get("stocks") or []:
+            rows.append({**base, **dict(stock)})
+    return rows

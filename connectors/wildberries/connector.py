@@ -1,0 +1,212 @@
+"""Wildberries FBS connector: assembly tasks, status refresh, supplies, stocks, prices.
+
+Each FBS task (one unit) is one CRM order, grouped by ``orderUid``. WB sends no pushes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from mpsync.connector.base import (
+    Capabilities,
+    FetchWindow,
+    OrderRef,
+    Page,
+    PriceUpdate,
+    StockUpdate,
+    WriteResult,
+)
+from mpsync.connector.errors import ApiError
+from mpsync.connector.limits import TokenBucket
+from mpsync.connector.paging import Resume, utc, windowed_pages
+from mpsync.connector.rest import RestConnector, StreamFetch
+
+
+class WildberriesCredentials(BaseModel):
+    """``token``: a Marketplace + Prices API token from the seller cabinet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: SecretStr
+
+
+def _ids(values: Sequence[str]) -> list[int]:
+    return [int(value) for value in values if str(value).isdigit()]
+
+
+def _batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+class WildberriesConnector(RestConnector):
+    """Wildberries seller API (marketplace, prices and common hosts)."""
+
+    name = "wildberries"
+    default_mapping = "wildberries"
+    credentials_model = WildberriesCredentials
+    capabilities = Capabilities(
+        streams=frozenset({"orders"}),
+        push=False,
+        actions=frozenset({"confirm", "ship", "cancel", "push_stock", "push_prices"}),
+    )
+    documented_statuses = frozenset({"new", "confirm", "complete", "cancel"})
+    hosts: ClassVar[Mapping[str, str]] = {
+        "marketplace": "https://marketplace-api.wildberries.ru",
+        "prices": "https://discounts-prices-api.wildberries.ru",
+        "common": "https://common-api.wildberries.ru",
+    }
+    limits = {
+        "marketplace": TokenBucket.per_minute(300, burst=20),
+        "prices": TokenBucket(per_second=10 / 6, burst=5),
+        "common": TokenBucket(per_second=0.1, burst=3),
+    }
+    page_size: ClassVar[int] = 1000
+    status_batch: ClassVar[int] = 1000
+    window_span: ClassVar[timedelta] = timedelta(days=30)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": self.credentials.token.get_secret_value()}
+
+    def stream_fetchers(self) -> Mapping[str, StreamFetch]:
+        return {"orders": self._orders}
+
+    async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """Phases: new tasks, status refresh of open ids, then the windowed history."""
+        resume = Resume.decode(window.resume)
+        phase = resume.phase if resume else "new"
+        if phase == "new":
+            body = await self.call("GET", "marketplace", "/api/v3/orders/new", group="marketplace")
+            tasks = [dict(task, supplierStatus=task.get("supplierStatus") or "new")
+                     for task in (body or {}).get("orders") or []]  # fmt: skip
+            yield Page("order", tasks, Resume("status", cursor="0").encode())
+            resume, phase = None, "status"
+        if phase == "status":
+            async for page in self._refresh(window, resume):
+                yield page
+            resume = None
+        async for page in self._history(window, resume):
+            yield page
+
+    async def _refresh(self, window: FetchWindow, resume: Resume | None) -> AsyncIterator[Page]:
+        batches = _batches(_ids(window.open_ids), self.status_batch)
+        start = int(resume.cursor or 0) if resume else 0
+        for index in range(start, len(batches)):
+            statuses = await self._statuses(batches[index])
+            following = (Resume("status", cursor=str(index + 1)) if index + 1 < len(batches)
+                         else Resume("history"))  # fmt: skip
+            yield Page("order_status", statuses, following.encode())
+
+    async def _statuses(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        body = await self.call("POST", "marketplace", "/api/v3/orders/status",
+                               group="marketplace", json_body={"orders": list(ids)})  # fmt: skip
+        return [dict(row) for row in (body or {}).get("orders") or []]
+
+    async def _history(self, window: FetchWindow, resume: Resume | None) -> AsyncIterator[Page]:
+        until = utc(window.until)
+        since = utc(window.since) if window.since else until - self.window_span
+        pages = windowed_pages(phase="history", start=since, end=until, span=self.window_span,
+                               fetch=self._history_page, resume=resume,
+                               what="wildberries GET /api/v3/orders")  # fmt: skip
+        async for tasks, following in pages:
+            yield Page("order", tasks, following.encode() if following else None)
+
+    async def _history_page(
+        self, low: datetime, high: datetime, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        params = {"limit": self.page_size, "next": int(cursor or 0),
+                  "dateFrom": int(low.timestamp()), "dateTo": int(high.timestamp())}  # fmt: skip
+        body = await self.call("GET", "marketplace", "/api/v3/orders", group="marketplace",
+                               params=params)  # fmt: skip
+        tasks = [dict(task) for task in (body or {}).get("orders") or []]
+        if not tasks:
+            return [], None
+        statuses = {row.get("id"): row for row in await self._statuses([t["id"] for t in tasks])}
+        for task in tasks:
+            row = statuses.get(task.get("id"), {})
+            task.update({k: row[k] for k in ("supplierStatus", "wbStatus") if k in row})
+        following = body.get("next")
+        return tasks, (None if following in (None, 0) else str(following))
+
+    async def confirm(self, order: OrderRef) -> WriteResult:
+        """Add the task to a supply (the task moves to ``confirm``); one supply per call."""
+        return await self.write(self._confirm(order))
+
+    async def _confirm(self, order: OrderRef) -> WriteResult:
+        supply = order.raw.get("supplyId")
+        if not supply:
+            created = await self.call("POST", "marketplace", "/api/v3/supplies",
+                                      group="marketplace",
+                                      json_body={"name": f"mpsync {order.external_id}"})  # fmt: skip
+            supply = (created or {}).get("id")
+        await self.call("PATCH", "marketplace", f"/api/marketplace/v3/supplies/{supply}/orders",
+                        group="marketplace", json_body={"orders": [int(order.external_id)]})  # fmt: skip
+        return WriteResult(True, "added to supply", {"supply_id": supply})
+
+    async def ship(self, order: OrderRef) -> WriteResult:
+        """Hand the task's supply over to delivery (its tasks move to ``complete``)."""
+        supply = order.raw.get("supplyId")
+        if not supply:
+            return WriteResult(False, "the task is in no supply; confirm it first", {})
+        return await self.write(self._deliver(str(supply)))
+
+    async def _deliver(self, supply: str) -> WriteResult:
+        await self.call("PATCH", "marketplace", f"/api/v3/supplies/{supply}/deliver",
+                        group="marketplace")  # fmt: skip
+        return WriteResult(True, "supply handed over to delivery", {"supply_id": supply})
+
+    async def cancel(self, order: OrderRef, reason: str | None = None) -> WriteResult:
+        return await self.write(self._cancel(order.external_id))
+
+    async def _cancel(self, task_id: str) -> WriteResult:
+        await self.call("PATCH", "marketplace", f"/api/v3/orders/{task_id}/cancel",
+                        group="marketplace")  # fmt: skip
+        return WriteResult(True, "cancelled", {})
+
+    async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
+        """``PUT /api/v3/stocks/{warehouseId}`` by chrtId (``marketplace_sku`` or ``sku``)."""
+        by_warehouse: dict[str, list[dict[str, int]]] = {}
+        for item in items:
+            chrt = int(item.marketplace_sku or item.sku)
+            by_warehouse.setdefault(item.warehouse, []).append({"chrtId": chrt,
+                                                                 "amount": item.quantity})  # fmt: skip
+        failures: dict[str, str] = {}
+        for warehouse, stocks in by_warehouse.items():
+            for batch in _batches(stocks, 1000):
+                try:
+                    await self.call("PUT", "marketplace", f"/api/v3/stocks/{warehouse}",
+                                    group="marketplace", json_body={"stocks": list(batch)})  # fmt: skip
+                except ApiError as exc:
+                    failures[warehouse] = str(exc)
+        message = "; ".join(failures.values()) or f"{len(items)} stock level(s) sent"
+        return WriteResult(not failures, message, {"failed_warehouses": failures})
+
+    async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
+        """``POST /api/v2/upload/task``; prices are whole units of the card currency."""
+        data = [{"nmID": int(item.marketplace_sku or item.sku),
+                 "price": int(item.price.to_integral_value(rounding=ROUND_HALF_UP))}
+                for item in items]  # fmt: skip
+        return await self.write(self._upload_prices(data))
+
+    async def _upload_prices(self, data: list[dict[str, int]]) -> WriteResult:
+        uploads = []
+        for batch in _batches(data, 1000):
+            body = await self.call("POST", "prices", "/api/v2/upload/task", group="prices",
+                                   json_body={"data": list(batch)})  # fmt: skip
+            body = body or {}
+            if body.get("error"):
+                return WriteResult(False, str(body.get("errorText") or "upload failed"), body)
+            uploads.append((body.get("data") or {}).get("id"))
+        return WriteResult(True, f"{len(data)} price(s) uploaded", {"upload_ids": uploads})
+
+    async def check_credentials(self) -> None:
+        await self.call("GET", "common", "/ping", group="common")
+
+
+__all__ = ["WildberriesConnector", "WildberriesCredentials"]

@@ -1,0 +1,186 @@
+"""Yandex Market Partner API connector: business orders, status write-back, stocks,
+prices and API notifications. HTTP 420 is rate limiting; limits are parallel-request caps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from mpsync.connector.base import (
+    Capabilities,
+    FetchWindow,
+    OrderRef,
+    Page,
+    PriceUpdate,
+    PushParseResult,
+    StockUpdate,
+    WriteResult,
+)
+from mpsync.connector.limits import Parallel
+from mpsync.connector.paging import Resume, iso_z, utc, windowed_pages
+from mpsync.connector.rest import RestConnector, StreamFetch
+from mpsync_connectors.yandex_market import push
+
+
+class YandexMarketCredentials(BaseModel):
+    """``api_key``, ``business_id`` and the stores' ``campaign_ids`` (or one ``campaign_id``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: SecretStr
+    business_id: int
+    campaign_ids: list[int] = Field(default_factory=list)
+    campaign_id: int | None = None
+
+    @model_validator(mode="after")
+    def _some_campaign(self) -> YandexMarketCredentials:
+        if self.campaign_id is not None and self.campaign_id not in self.campaign_ids:
+            self.campaign_ids = [*self.campaign_ids, self.campaign_id]
+        if not self.campaign_ids:
+            raise ValueError("campaign_ids is empty; list the store ids, e.g. [21000000]")
+        return self
+
+
+def _ym_currency(code: str) -> str:
+    return "RUR" if code == "RUB" else code
+
+
+class YandexMarketConnector(RestConnector):
+    """Yandex Market Partner API (``api.partner.market.yandex.ru``)."""
+
+    name = "yandex_market"
+    default_mapping = "yandex_market"
+    credentials_model = YandexMarketCredentials
+    capabilities = Capabilities(
+        streams=frozenset({"orders"}),
+        push=True,
+        actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
+    )
+    documented_statuses = frozenset({
+        "PLACING", "RESERVED", "UNPAID", "PROCESSING", "DELIVERY", "PICKUP", "DELIVERED",
+        "CANCELLED", "PENDING", "PARTIALLY_RETURNED", "RETURNED",
+    })  # fmt: skip
+    hosts: ClassVar[Mapping[str, str]] = {"api": "https://api.partner.market.yandex.ru"}
+    limits = {"business": Parallel(4), "campaign": Parallel(4)}
+    page_size: ClassVar[int] = 50
+    window_span: ClassVar[timedelta] = timedelta(days=30)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Api-Key": self.credentials.api_key.get_secret_value(),
+                "X-Market-Integration": f"{self.integration_name}/{self.integration_version}"}  # fmt: skip
+
+    @property
+    def _business(self) -> str:
+        return f"/v1/businesses/{self.credentials.business_id}"
+
+    def stream_fetchers(self) -> Mapping[str, StreamFetch]:
+        return {"orders": self._orders}
+
+    async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
+        until = utc(window.until)
+        since = utc(window.since) if window.since else until - self.window_span
+        pages = windowed_pages(phase="orders", start=since, end=until, span=self.window_span,
+                               fetch=self._orders_page, resume=Resume.decode(window.resume),
+                               what="yandex_market POST /v1/businesses/{businessId}/orders")  # fmt: skip
+        async for orders, following in pages:
+            yield Page("order", orders, following.encode() if following else None)
+
+    async def _orders_page(
+        self, low: datetime, high: datetime, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        request = {"campaignIds": self.credentials.campaign_ids,
+                   "dates": {"updateDateFrom": iso_z(low), "updateDateTo": iso_z(high)}}  # fmt: skip
+        return await self._list(request, cursor)
+
+    async def _list(
+        self, request: dict[str, Any], cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        params: dict[str, Any] = {"limit": self.page_size}
+        if cursor:
+            params["pageToken"] = cursor
+        body = await self.call("POST", "api", f"{self._business}/orders",
+                               group=f"business:{self.credentials.business_id}",
+                               json_body=request, params=params)  # fmt: skip
+        body = body or {}
+        token = (body.get("paging") or {}).get("nextPageToken")
+        return [dict(order) for order in body.get("orders") or []], (str(token) if token else None)
+
+    async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        ids = [int(i) for i in external_ids if str(i).isdigit()]
+        for start in range(0, len(ids), self.page_size):
+            cursor: str | None = None
+            while True:
+                orders, cursor = await self._list({"orderIds": ids[start : start + 50]}, cursor)
+                found += orders
+                if cursor is None:
+                    break
+        return found
+
+    def _campaign(self, order: OrderRef) -> int:
+        value = order.raw.get("campaignId")
+        return int(value) if value else self.credentials.campaign_ids[0]
+
+    async def _set_status(self, order: OrderRef, status: str, substatus: str) -> WriteResult:
+        campaign = self._campaign(order)
+        body = await self.call("PUT", "api",
+                               f"/v2/campaigns/{campaign}/orders/{order.external_id}/status",
+                               group=f"campaign:{campaign}",
+                               json_body={"order": {"status": status, "substatus": substatus}})  # fmt: skip
+        now = (body or {}).get("order") or {}
+        return WriteResult(True, f"{status}/{substatus}", {"order": now})
+
+    async def ship(self, order: OrderRef) -> WriteResult:
+        """PROCESSING/STARTED → PROCESSING/READY_TO_SHIP (assembled)."""
+        return await self.write(self._set_status(order, "PROCESSING", "READY_TO_SHIP"))
+
+    async def cancel(self, order: OrderRef, reason: str | None = None) -> WriteResult:
+        """Cancel by the shop: CANCELLED/SHOP_FAILED."""
+        return await self.write(self._set_status(order, "CANCELLED", "SHOP_FAILED"))
+
+    async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
+        """``PUT /v2/campaigns/{campaignId}/offers/stocks``; ``warehouse`` is the campaign id."""
+        return await self.write(self._push_stock(items))
+
+    async def _push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
+        by_campaign: dict[int, list[dict[str, Any]]] = {}
+        stamp = iso_z(self.now())
+        for item in items:
+            campaign = int(item.warehouse) if item.warehouse.isdigit() else (
+                self.credentials.campaign_ids[0])  # fmt: skip
+            by_campaign.setdefault(campaign, []).append(
+                {"sku": item.sku, "items": [{"count": item.quantity, "updatedAt": stamp}]}
+            )
+        for campaign, skus in by_campaign.items():
+            for start in range(0, len(skus), 2000):
+                await self.call("PUT", "api", f"/v2/campaigns/{campaign}/offers/stocks",
+                                group=f"campaign:{campaign}",
+                                json_body={"skus": skus[start : start + 2000]})  # fmt: skip
+        return WriteResult(True, f"{len(items)} stock level(s) sent", {})
+
+    async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
+        """``POST /v2/businesses/{businessId}/offer-prices/updates`` (all stores)."""
+        offers = [{"offerId": i.sku, "price": {"value": i.price,
+                   "currencyId": _ym_currency(i.currency),
+                   **({"discountBase": i.old_price} if i.old_price is not None else {})}}
+                  for i in items]  # fmt: skip
+        return await self.write(self._push_prices(offers))
+
+    async def _push_prices(self, offers: list[dict[str, Any]]) -> WriteResult:
+        path = f"/v2/businesses/{self.credentials.business_id}/offer-prices/updates"
+        for start in range(0, len(offers), 500):
+            await self.call("POST", "api", path, group=f"business:{self.credentials.business_id}",
+                            json_body={"offers": offers[start : start + 500]})  # fmt: skip
+        return WriteResult(True, f"{len(offers)} price(s) sent", {})
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> PushParseResult:
+        return push.parse(body, now=self.now(), name=self.integration_name,
+                          version=self.integration_version)  # fmt: skip
+
+    async def check_credentials(self) -> None:
+        campaign = self.credentials.campaign_ids[0]
+        await self.call("GET", "api", f"/v2/campaigns/{campaign}", group=f"campaign:{campaign}")
