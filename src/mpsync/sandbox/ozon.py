@@ -1,0 +1,323 @@
+"""Ozon Seller API, FBS postings: list (v4 cursor paging), unfulfilled, get, ship, cancel.
+
+Prices are decimal strings with currency_code; a buyer's order may split into postings.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mpsync.sandbox import ids
+from mpsync.sandbox.http import (
+    Admission,
+    Api,
+    ApiError,
+    Ctx,
+    Json,
+    Reply,
+    decode_cursor,
+    encode_cursor,
+    integer,
+    items,
+    json_response,
+    limit_param,
+    obj,
+    route,
+    timestamp,
+    with_duplicate,
+)
+from mpsync.sandbox.limits import BucketSpec
+from mpsync.sandbox.state import SandboxState, iso, rubles
+from mpsync.sandbox.store import scan
+
+MP = "ozon"
+GLOBAL_LIMIT = BucketSpec(50, 1, 50)
+_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 9, 429: 8, 500: 13, 503: 14}
+_YEAR = 366 * 86400
+_DAY = 86400
+_AWAITING_DELIVER, _CANCELLED = 1, 5
+
+
+def error_body(status: int, message: str, code: str | int | None) -> Json:
+    number = code if isinstance(code, int) else _CODES.get(status, 2)
+    return {
+        "code": number,
+        "message": message if message else HTTPStatus(status).phrase,
+        "details": [],
+    }
+
+
+def authenticate(request: Request, state: SandboxState) -> str:
+    client_id, api_key = request.headers.get("client-id", ""), request.headers.get("api-key", "")
+    if not client_id or not api_key:
+        raise ApiError(401, "Client-Id and Api-Key headers are required")
+    creds = state.config.credentials
+    strict = state.config.strict_credentials
+    if api_key == "invalid" or (
+        strict and (client_id, api_key) != (creds.ozon_client_id, creds.ozon_api_key)
+    ):
+        raise ApiError(403, "Invalid Api-Key, please contact support")
+    return f"ozon:{client_id}"
+
+
+def admit(state: SandboxState, request: Request, account: str, group: str) -> Admission:
+    verdict = state.limiter.take("ozon-global", account, GLOBAL_LIMIT)
+    if verdict.allowed:
+        return Admission()
+    body = {"code": 8, "message": "You have reached request rate limit per second", "details": []}
+    return Admission(refused=json_response(body, 429, {"Retry-After": "1"}))
+
+
+API = Api(MP, authenticate, error_body, admit)
+
+
+def render_posting(ctx: Ctx, row: int) -> Json:
+    world, seed = ctx.state.world, ctx.state.config.seed
+    table, flow, wh = world.tables[MP], world.flows[MP], world.warehouses
+    state, _updated = ctx.state.observed(MP, row)
+    raw, created, group = flow.states[state], table.created[row], table.group[row]
+    lines = world.lines(MP, row)
+    delivery = {
+        "id": wh.ozon_id,
+        "name": "Доставка Ozon самостоятельно, Ногинск",
+        "warehouse_id": wh.ozon_id,
+    }
+    return {
+        "posting_number": ids.ozon_posting_number(seed, group, row),
+        "order_id": ids.ozon_order_id(group),
+        "order_number": ids.ozon_order_number(seed, group),
+        "status": raw.status,
+        "substatus": raw.substatus,
+        "delivery_method": {
+            **delivery,
+            "warehouse": "FBS Sandbox",
+            "tpl_provider_id": 24,
+            "tpl_provider": "Доставка Ozon",
+        },
+        "tracking_number": "",
+        "tpl_integration_type": "ozon",
+        "in_process_at": iso(created),
+        "shipment_date": iso(created + _DAY),
+        "delivering_date": iso(created + 2 * _DAY)
+        if raw.canonical in ("shipped", "delivered")
+        else None,
+        "cancellation": _cancellation(raw.canonical == "cancelled", state),
+        "customer": None,
+        "addressee": None,
+        "products": [
+            {
+                "price": rubles(ln.unit_price_kop),
+                "offer_id": ln.product.sku,
+                "name": ln.product.name,
+                "sku": ln.product.ozon_sku,
+                "quantity": ln.quantity,
+                "currency_code": "RUB",
+                "is_blr_traceable": False,
+                "is_marketplace_buyout": False,
+                "imei": [],
+            }
+            for ln in lines
+        ],
+        "is_express": False,
+        "available_actions": ["cancel", "ship"] if raw.canonical == "new" else [],
+        "multi_box_qty": 1,
+        "is_multibox": False,
+        "parent_posting_number": "",
+        "quantum_id": 0,
+        "shipment_date_without_delay": iso(created + _DAY),
+        "requirements": {
+            "products_requiring_gtd": [],
+            "products_requiring_country": [],
+            "products_requiring_mandatory_mark": [],
+        },
+    }
+
+
+def _cancellation(cancelled: bool, state: int) -> Json:
+    if not cancelled:
+        return {
+            "cancel_reason_id": 0,
+            "cancel_reason": "",
+            "cancellation_type": "",
+            "cancelled_after_ship": False,
+            "affect_cancellation_rating": False,
+            "cancellation_initiator": "",
+        }
+    return {
+        "cancel_reason_id": 352,
+        "cancel_reason": "Товар закончился на складе продавца",
+        "cancellation_type": "seller",
+        "cancelled_after_ship": False,
+        "affect_cancellation_rating": True,
+        "cancellation_initiator": "Продавец",
+    }
+
+
+def _status_set(ctx: Ctx, values: Any) -> set[int] | None:
+    if values in (None, []):
+        return None
+    wanted = set(items(values, "filter.statuses", 1, 50))
+    return {i for i, raw in enumerate(ctx.state.world.flows[MP].states) if raw.status in wanted}
+
+
+def _changed_window(filters: Json) -> tuple[int | None, int | None]:
+    window = filters.get("last_changed_status_date") or filters.get("last_change_status_date")
+    if not window:
+        return None, None
+    window = obj(window, "filter.last_changed_status_date")
+    low = timestamp(window["from"], "from") if window.get("from") else None
+    high = timestamp(window["to"], "to") if window.get("to") else None
+    return low, high
+
+
+def _page(
+    ctx: Ctx, rows: range, filters: Json, default_statuses: set[int] | None
+) -> tuple[list[int], str, bool]:
+    body = obj(ctx.body)
+    limit = limit_param(body.get("limit"), 100, 100)
+    resume, last = decode_cursor(body.get("cursor") or body.get("last_id"))
+    statuses = _status_set(ctx, filters.get("statuses")) or default_statuses
+    changed_from, changed_to = _changed_window(filters)
+    table = ctx.state.world.tables[MP]
+    state, updated = table.state, table.updated
+
+    def keep(row: int) -> bool:
+        if statuses is not None and state[row] not in statuses:
+            return False
+        if changed_from is not None and updated[row] < changed_from:
+            return False
+        return changed_to is None or updated[row] <= changed_to
+
+    descending = str(body.get("sort_dir") or body.get("dir") or "ASC").upper() == "DESC"
+    page = scan(rows, resume, limit, keep, descending)
+    cursor = encode_cursor(page.resume, page.rows[-1]) if page.has_next else ""
+    return with_duplicate(ctx.state, page.rows, last), cursor, page.has_next
+
+
+def posting_list(ctx: Ctx) -> Reply:
+    filters = obj(obj(ctx.body).get("filter"), "filter")
+    if not filters.get("since") or not filters.get("to"):
+        raise ApiError(400, "filter.since and filter.to are required")
+    since, until = (
+        timestamp(filters["since"], "filter.since"),
+        timestamp(filters["to"], "filter.to"),
+    )
+    if until < since or until - since > _YEAR:
+        raise ApiError(400, "the since..to period must be at most one year")
+    rows = ctx.state.world.tables[MP].rows_created_between(since, until)
+    found, cursor, has_next = _page(ctx, rows, filters, None)
+    return Reply(
+        {
+            "cursor": cursor,
+            "has_next": has_next,
+            "postings": [render_posting(ctx, r) for r in found],
+        }
+    )
+
+
+def unfulfilled_list(ctx: Ctx) -> Reply:
+    filters = obj(obj(ctx.body).get("filter"), "filter")
+    if filters.get("cutoff_from") and filters.get("cutoff_to"):
+        low, high, shift = filters["cutoff_from"], filters["cutoff_to"], _DAY
+    elif filters.get("delivering_date_from") and filters.get("delivering_date_to"):
+        low, high, shift = filters["delivering_date_from"], filters["delivering_date_to"], 2 * _DAY
+    else:
+        raise ApiError(
+            400, "filter needs cutoff_from/cutoff_to or delivering_date_from/delivering_date_to"
+        )
+    since, until = timestamp(low, "from") - shift, timestamp(high, "to") - shift
+    if until < since or until - since > _YEAR:
+        raise ApiError(400, "the period must be at most one year")
+    table = ctx.state.world.tables[MP]
+    open_states = {
+        i
+        for i, raw in enumerate(ctx.state.world.flows[MP].states)
+        if raw.canonical in ("new", "ready_to_ship")
+    }
+    rows = table.rows_created_between(since, until)
+    found, cursor, has_next = _page(ctx, rows, filters, open_states)
+    count = (
+        sum(1 for r in rows if table.state[r] in open_states)
+        if not obj(ctx.body).get("cursor")
+        else len(found)
+    )
+    postings = [render_posting(ctx, r) for r in found]
+    return Reply({"count": count, "cursor": cursor, "has_next": has_next, "postings": postings})
+
+
+def _posting_row(ctx: Ctx) -> int:
+    number = obj(ctx.body).get("posting_number")
+    parsed = (
+        ids.ozon_parse_posting(ctx.state.config.seed, number) if isinstance(number, str) else None
+    )
+    if parsed is None or parsed[1] >= len(ctx.state.world.tables[MP]):
+        raise ApiError(
+            404, "Posting not found" if isinstance(number, str) else "posting_number is required"
+        )
+    return parsed[1]
+
+
+def posting_get(ctx: Ctx) -> Reply:
+    return Reply({"result": render_posting(ctx, _posting_row(ctx))})
+
+
+def ship(ctx: Ctx) -> Reply:
+    row = _posting_row(ctx)
+    world = ctx.state.world
+    skus = {ln.product.ozon_sku: ln.quantity for ln in world.lines(MP, row)}
+    shipped: dict[int, int] = {}
+    for package in items(obj(ctx.body).get("packages"), "packages", 1, 100):
+        for product in items(obj(package, "packages[]").get("products"), "products", 1, 100):
+            sku = integer(obj(product, "products[]").get("product_id"), "product_id")
+            shipped[sku] = shipped.get(sku, 0) + integer(product.get("quantity"), "quantity")
+    if shipped != skus:
+        raise ApiError(
+            400, "INCORRECT_PRODUCT_QUANTITY: packages must hold every product of the posting"
+        )
+    if not world.move(MP, row, _AWAITING_DELIVER, world.now):
+        raise ApiError(400, "POSTING_ALREADY_SHIPPED: the posting is not awaiting packaging")
+    number = ctx.state.external_id(MP, row)
+    products = [{"product_id": sku, "quantity": qty} for sku, qty in skus.items()]
+    return Reply(
+        {"additional_data": [{"posting_number": number, "products": products}], "result": [number]}
+    )
+
+
+def cancel(ctx: Ctx) -> Reply:
+    row = _posting_row(ctx)
+    body = obj(ctx.body)
+    reason = integer(body.get("cancel_reason_id"), "cancel_reason_id")
+    if reason == 402 and not body.get("cancel_reason_message"):
+        raise ApiError(400, "cancel_reason_message is required for cancel_reason_id 402")
+    world = ctx.state.world
+    if not world.move(MP, row, _CANCELLED, world.now):
+        raise ApiError(
+            400, "POSTING_CANNOT_BE_CANCELLED: the posting status does not allow cancellation"
+        )
+    return Reply({"result": True})
+
+
+def routes(state: SandboxState) -> list[Route]:
+    from mpsync.sandbox.ozon_products import import_prices, info_prices, info_stocks, set_stocks
+
+    table = [
+        ("/v4/posting/fbs/list", posting_list),
+        ("/v4/posting/fbs/unfulfilled/list", unfulfilled_list),
+        ("/v3/posting/fbs/get", posting_get),
+        ("/v4/posting/fbs/ship", ship),
+        ("/v2/posting/fbs/cancel", cancel),
+        ("/v2/products/stocks", set_stocks),
+        ("/v4/product/info/stocks", info_stocks),
+        ("/v1/product/import/prices", import_prices),
+        ("/v5/product/info/prices", info_prices),
+    ]
+    return [route(state, API, "POST", path, handler, "global") for path, handler in table]
+
+
+def not_found(request: Request) -> Response:
+    return API.error(404, "Not Found")

@@ -1,0 +1,324 @@
+"""Wildberries FBS seller API: orders, statuses, supplies, stocks, warehouses, prices.
+
+Money in kopecks with numeric currency codes; one assembly task per unit, grouped by orderUid.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from http import HTTPStatus
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mpsync.sandbox import ids
+from mpsync.sandbox.http import (
+    Admission,
+    Api,
+    ApiError,
+    Ctx,
+    Json,
+    Reply,
+    integer,
+    items,
+    json_response,
+    obj,
+    route,
+)
+from mpsync.sandbox.limits import BucketSpec, ceil_seconds
+from mpsync.sandbox.state import SandboxState, iso
+
+MP = "wildberries"
+LIMITS = {"marketplace": BucketSpec(300, 60, 20), "prices": BucketSpec(10, 6, 5)}
+_WINDOW = 30 * 86400
+_CONFIRM, _COMPLETE, _SELLER_CANCEL = 1, 2, 6
+
+
+def error_body(status: int, message: str, code: str | int | None) -> Json:
+    phrase = HTTPStatus(status).phrase
+    return {
+        "title": phrase.lower(),
+        "detail": message,
+        "code": str(code or uuid.uuid4()),
+        "requestId": uuid.uuid4().hex,
+        "origin": "s2s-api-auth-marketplace" if status in (401, 429) else "marketplace-api",
+        "status": status,
+        "statusText": phrase,
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def authenticate(request: Request, state: SandboxState) -> str:
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not token:
+        raise ApiError(401, "empty Authorization header")
+    if token == "invalid":
+        raise ApiError(401, "token problem; token is malformed: could not parse token")
+    if state.config.strict_credentials and token != state.config.credentials.wb_token:
+        raise ApiError(401, "token problem; unknown token")
+    return f"wb:{token}"
+
+
+def admit(state: SandboxState, request: Request, account: str, group: str) -> Admission:
+    verdict = state.limiter.take(f"wb-{group}", account, LIMITS[group])
+    if verdict.allowed:
+        return Admission(
+            headers={
+                "X-Ratelimit-Remaining": str(verdict.remaining),
+                "X-Ratelimit-Limit": str(verdict.limit),
+            }
+        )
+    headers = {
+        "X-Ratelimit-Retry": str(ceil_seconds(verdict.retry_after)),
+        "X-Ratelimit-Reset": str(ceil_seconds(verdict.reset_after)),
+        "X-Ratelimit-Limit": str(verdict.limit),
+    }
+    body = error_body(429, f"limited by {account.split(':')[0]}-{group}", None)
+    return Admission(refused=json_response(body, 429, headers))
+
+
+API = Api(MP, authenticate, error_body, admit)
+
+
+def _order(ctx: Ctx, row: int, new: bool) -> Json:
+    world, seed = ctx.state.world, ctx.state.config.seed
+    table = world.tables[MP]
+    line = world.lines(MP, row)[0]
+    product, price = line.product, line.unit_price_kop
+    created = table.created[row]
+    order: Json = {
+        "address": None,
+        "scanPrice": None,
+        "deliveryType": "fbs",
+        "orderUid": ids.wb_order_uid(seed, table.group[row]),
+        "article": product.sku,
+        "colorCode": "",
+        "rid": ids.wb_rid(seed, row),
+        "createdAt": iso(created),
+        "offices": ["Подольск"],
+        "skus": [product.barcode],
+        "id": ids.wb_task_id(row),
+        "warehouseId": world.warehouses.wb_id,
+        "officeId": world.warehouses.wb_office_id,
+        "nmId": product.nm_id,
+        "chrtId": product.chrt_id,
+        "price": price,
+        "convertedPrice": price,
+        "currencyCode": 643,
+        "convertedCurrencyCode": 643,
+        "cargoType": 1,
+        "isZeroOrder": False,
+        "comment": "",
+        "options": {"isB2b": False},
+    }
+    if new:
+        ddate = time.strftime("%d.%m.%Y", time.gmtime(created + 3 * 86400))
+        order.update(
+            finalPrice=price,
+            convertedFinalPrice=price,
+            salePrice=price,
+            requiredMeta=[],
+            optionalMeta=[],
+            ddate=ddate,
+        )
+    else:
+        order["supplyId"] = _supply_of(ctx, row)
+    return order
+
+
+def _supply_of(ctx: Ctx, row: int) -> str:
+    world = ctx.state.world
+    if row in world.supply_of:
+        return world.supply_of[row]
+    state = world.flows[MP].states[world.tables[MP].state[row]]
+    return "" if state.status == "new" else f"WB-GI-{10_000_000 + row // 100}"
+
+
+def _row(ctx: Ctx, task_id: int) -> int:
+    row = ids.wb_row(task_id)
+    if not 0 <= row < len(ctx.state.world.tables[MP]):
+        raise ApiError(404, f"order {task_id} not found", "NotFound")
+    return row
+
+
+def orders_new(ctx: Ctx) -> Reply:
+    rows = sorted(ctx.state.world.tables[MP].open_new)
+    return Reply({"orders": [_order(ctx, row, True) for row in rows]})
+
+
+def orders(ctx: Ctx) -> Reply:
+    limit_raw, next_raw = ctx.query("limit"), ctx.query("next")
+    if limit_raw is None or next_raw is None:
+        raise ApiError(400, "limit and next are required", "IncorrectRequest")
+    limit, after = integer(limit_raw, "limit"), integer(next_raw, "next")
+    if not 1 <= limit <= 1000:
+        raise ApiError(400, "limit must be between 1 and 1000", "IncorrectRequest")
+    now = ctx.state.world.now
+    date_to = integer(ctx.query("dateTo") or now, "dateTo")
+    date_from = integer(ctx.query("dateFrom") or date_to - _WINDOW, "dateFrom")
+    if date_to - date_from > _WINDOW or date_from > date_to:
+        raise ApiError(
+            400, "the dateFrom..dateTo window must be at most 30 days", "IncorrectRequest"
+        )
+    table = ctx.state.world.tables[MP]
+    window = table.rows_created_between(date_from, date_to)
+    start = max(window.start, ids.wb_row(after) + 1 if after > 0 else 0)
+    rows = list(range(start, min(window.stop, start + limit)))
+    if after > 0 and rows and 0 <= ids.wb_row(after) < len(table) and ctx.state.roll("duplicate"):
+        rows = [ids.wb_row(after), *rows]
+    next_id = ids.wb_task_id(rows[-1]) if rows else after
+    return Reply({"next": next_id, "orders": [_order(ctx, row, False) for row in rows]})
+
+
+def statuses(ctx: Ctx) -> Reply:
+    wanted = items(obj(ctx.body).get("orders"), "orders", 1, 1000)
+    flow, answer = ctx.state.world.flows[MP], []
+    for value in wanted:
+        row = ids.wb_row(integer(value, "orders[]"))
+        if 0 <= row < len(ctx.state.world.tables[MP]):
+            state, _updated = ctx.state.observed(MP, row)
+            raw = flow.states[state]
+            answer.append(
+                {"id": ids.wb_task_id(row), "supplierStatus": raw.status, "wbStatus": raw.substatus}
+            )
+    return Reply({"orders": answer})
+
+
+def create_supply(ctx: Ctx) -> Reply:
+    name = obj(ctx.body).get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 128:
+        raise ApiError(400, "name must be a string of 1..128 characters", "IncorrectRequest")
+    supply_id = f"WB-GI-{20_000_000 + len(ctx.state.world.supplies)}"
+    ctx.state.world.supplies[supply_id] = []
+    return Reply({"id": supply_id}, 201)
+
+
+def _open_supply(ctx: Ctx) -> str:
+    supply_id = ctx.param("supplyId")
+    if supply_id not in ctx.state.world.supplies:
+        raise ApiError(404, f"supply {supply_id} not found", "NotFound")
+    if supply_id in ctx.state.world.supplies_done:
+        raise ApiError(409, f"supply {supply_id} is already delivered", "FailedToAddSupplyOrder")
+    return supply_id
+
+
+def add_to_supply(ctx: Ctx) -> Reply:
+    supply_id = _open_supply(ctx)
+    world = ctx.state.world
+    rows = [
+        _row(ctx, integer(v, "orders[]"))
+        for v in items(obj(ctx.body).get("orders"), "orders", 1, 100)
+    ]
+    bad = [
+        ids.wb_task_id(r)
+        for r in rows
+        if not world.flows[MP].can_move(world.tables[MP].state[r], _CONFIRM)
+    ]
+    if bad:
+        raise ApiError(409, f"orders cannot be added to a supply: {bad}", "FailedToAddSupplyOrder")
+    for row in rows:
+        world.move(MP, row, _CONFIRM, world.now)
+        world.supplies[supply_id].append(row)
+        world.supply_of[row] = supply_id
+    return Reply(None, 204)
+
+
+def deliver_supply(ctx: Ctx) -> Reply:
+    supply_id = _open_supply(ctx)
+    world = ctx.state.world
+    if not world.supplies[supply_id]:
+        raise ApiError(409, "the supply has no orders", "SupplyHasZeroOrders")
+    world.supplies_done.add(supply_id)
+    for row in world.supplies[supply_id]:
+        world.move(MP, row, _COMPLETE, world.now)
+    return Reply(None, 204)
+
+
+def cancel(ctx: Ctx) -> Reply:
+    row = _row(ctx, integer(ctx.param("orderId"), "orderId"))
+    world = ctx.state.world
+    if not world.move(MP, row, _SELLER_CANCEL, world.now):
+        raise ApiError(409, "the order status does not allow cancellation", "StatusMismatch")
+    return Reply(None, 204)
+
+
+def warehouses(ctx: Ctx) -> Reply:
+    w = ctx.state.world.warehouses
+    warehouse = {
+        "name": "ул. Троицкая, Подольск, Московская обл.",
+        "officeId": w.wb_office_id,
+        "id": w.wb_id,
+    }
+    return Reply(
+        [
+            {
+                **warehouse,
+                "cargoType": 1,
+                "deliveryType": 1,
+                "isDeleting": False,
+                "isProcessing": False,
+            }
+        ]
+    )
+
+
+def _warehouse(ctx: Ctx) -> None:
+    if integer(ctx.param("warehouseId"), "warehouseId") != ctx.state.world.warehouses.wb_id:
+        raise ApiError(404, "warehouse not found", "NotFound")
+
+
+def put_stocks(ctx: Ctx) -> Reply:
+    _warehouse(ctx)
+    updates = []
+    for entry in items(obj(ctx.body).get("stocks"), "stocks", 1, 1000):
+        chrt, amount = (
+            integer(obj(entry).get("chrtId"), "chrtId"),
+            integer(entry.get("amount"), "amount"),
+        )
+        product = ctx.state.world.product_by("chrt_id", chrt)
+        if product is None or not 0 <= amount <= 100_000:
+            raise ApiError(409, f"cannot update stock of chrtId {chrt}", "UploadDataNotValid")
+        updates.append((product.index, amount))
+    for index, amount in updates:
+        ctx.state.world.stock[MP][index] = amount
+    return Reply(None, 204)
+
+
+def get_stocks(ctx: Ctx) -> Reply:
+    _warehouse(ctx)
+    answer = []
+    for value in items(obj(ctx.body).get("chrtIds"), "chrtIds", 1, 1000):
+        product = ctx.state.world.product_by("chrt_id", integer(value, "chrtIds[]"))
+        if product is not None:
+            answer.append(
+                {"chrtId": product.chrt_id, "amount": ctx.state.world.stock[MP][product.index]}
+            )
+    return Reply({"stocks": answer})
+
+
+def routes(state: SandboxState) -> list[Route]:
+    from mpsync.sandbox.wildberries_prices import get_prices, upload_prices
+
+    table = [
+        ("GET", "/api/v3/orders/new", orders_new, "marketplace"),
+        ("GET", "/api/v3/orders", orders, "marketplace"),
+        ("POST", "/api/v3/orders/status", statuses, "marketplace"),
+        ("POST", "/api/v3/supplies", create_supply, "marketplace"),
+        ("PATCH", "/api/marketplace/v3/supplies/{supplyId}/orders", add_to_supply, "marketplace"),
+        ("PATCH", "/api/v3/supplies/{supplyId}/deliver", deliver_supply, "marketplace"),
+        ("PATCH", "/api/v3/orders/{orderId}/cancel", cancel, "marketplace"),
+        ("GET", "/api/v3/warehouses", warehouses, "marketplace"),
+        ("PUT", "/api/v3/stocks/{warehouseId}", put_stocks, "marketplace"),
+        ("POST", "/api/v3/stocks/{warehouseId}", get_stocks, "marketplace"),
+        ("POST", "/api/v2/upload/task", upload_prices, "prices"),
+        ("GET", "/api/v2/list/goods/filter", get_prices, "prices"),
+    ]
+    return [
+        route(state, API, method, path, handler, group) for method, path, handler, group in table
+    ]
+
+
+def not_found(request: Request) -> Response:
+    return API.error(404, f"path {request.url.path} not found", "NotFound")
