@@ -208,17 +208,23 @@ def _suggest(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        field = target.model_fields.get(part) if isinstance(target, type) else None
+        field = _fields(target).get(part)
         if field is None:
             return "; remove it or check the spelling"
         target = _model_of(field.annotation)
         if target is None:
             return "; remove it or check the spelling"
-    names = list(target.model_fields) if isinstance(target, type) else []
+    names = list(_fields(target))
     close = difflib.get_close_matches(str(loc[-1]), names, n=1)
     if close:
         return f"; did you mean {close[0]!r}?"
     return f"; known keys: {', '.join(names)}"
+
+
+def _fields(target: Any) -> dict[str, Any]:
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return dict(target.model_fields)
+    return {}
 
 
 def _model_of(annotation: Any) -> type[BaseModel] | None:

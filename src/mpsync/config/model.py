@@ -55,6 +55,7 @@ class PollConfig(_Section):
     prices: Duration = timedelta(minutes=30)
     lookback: Duration = timedelta(minutes=10)
     jitter: Duration = timedelta(seconds=5)
+    history: Duration = timedelta(days=1)
 
 
 class WebhookConfig(_Section):

@@ -1,0 +1,4 @@
+"""The sync engine: pages → mapping → one transaction per page; cursors, resync, inbox.
+
+``SyncService`` is what the CLI, the daemon and the demo call.
+"""

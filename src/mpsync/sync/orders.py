@@ -1,0 +1,366 @@
+"""Writing a page of orders: upsert orders, lines, products, customers, status history.
+
+All of it per page with a handful of statements, in the caller's transaction;
+status observations are merged through ``mpsync.domain.status`` so replays
+and stale reads change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from mpsync.domain import OrderRecord, OrderState, OrderStatus, OrderStatusUpdate, StatusUpdate
+from mpsync.domain.status import Transition, apply_update
+from mpsync.store.tables import Customer, Order, OrderLine, Product, StatusChange
+from mpsync.store.types import dumps
+from mpsync.store.upsert import bulk_upsert
+from mpsync.sync.events import Event
+
+ORDERS = Order.__table__  # type: ignore[attr-defined]
+LINES = OrderLine.__table__  # type: ignore[attr-defined]
+PRODUCTS = Product.__table__  # type: ignore[attr-defined]
+CUSTOMERS = Customer.__table__  # type: ignore[attr-defined]
+CHANGES = StatusChange.__table__  # type: ignore[attr-defined]
+_CONTENT_EXCLUDE = {"raw", "status", "marketplace_status", "marketplace_substatus",
+                    "source_updated_at", "account_id"}  # fmt: skip
+
+
+@dataclass
+class OrderCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass
+class _Existing:
+    id: int
+    state: OrderState
+    content_hash: str
+    source_updated_at: datetime
+    marketplace_status: str
+    marketplace_substatus: str | None
+
+
+def _state(seen: dict[str, Any] | None) -> OrderState:
+    if not seen:
+        return OrderState()
+    return OrderState({OrderStatus(k): datetime.fromisoformat(v) for k, v in seen.items()})
+
+
+def _seen_json(state: OrderState) -> dict[str, str]:
+    return {status.value: at.isoformat() for status, at in sorted(state.seen.items())}
+
+
+def content_hash(record: OrderRecord) -> str:
+    data = record.model_dump(mode="json", exclude=_CONTENT_EXCLUDE)
+    return hashlib.sha256(dumps(data).encode()).hexdigest()[:32]
+
+
+def _load_existing(
+    connection: Connection, account_id: str, external_ids: Iterable[str]
+) -> dict[str, _Existing]:
+    ids = list(external_ids)
+    found: dict[str, _Existing] = {}
+    columns = (ORDERS.c.id, ORDERS.c.external_id, ORDERS.c.status_seen, ORDERS.c.content_hash,
+               ORDERS.c.source_updated_at, ORDERS.c.marketplace_status,
+               ORDERS.c.marketplace_substatus)  # fmt: skip
+    for start in range(0, len(ids), 900):
+        query = select(*columns).where(
+            ORDERS.c.account_id == account_id, ORDERS.c.external_id.in_(ids[start : start + 900])
+        )
+        for row in connection.execute(query):
+            found[row.external_id] = _Existing(
+                row.id, _state(row.status_seen), row.content_hash, row.source_updated_at,
+                row.marketplace_status, row.marketplace_substatus,
+            )  # fmt: skip
+    return found
+
+
+def _latest_per_id(records: Sequence[Any]) -> list[Any]:
+    latest: dict[str, Any] = {}
+    for record in records:
+        kept = latest.get(record.external_id)
+        if kept is None or record.source_updated_at >= kept.source_updated_at:
+            latest[record.external_id] = record
+    return list(latest.values())
+
+
+def _observe(
+    state: OrderState, record: OrderRecord | OrderStatusUpdate
+) -> tuple[OrderState, list[Transition]]:
+    if record.status is None:
+        return state, []
+    return apply_update(state, StatusUpdate(record.status, record.source_updated_at))
+
+
+@dataclass
+class _Plan:
+    full: list[tuple[OrderRecord, _Existing | None, OrderState]] = field(default_factory=list)
+    status_only: list[tuple[OrderRecord | OrderStatusUpdate, _Existing, OrderState]] = field(
+        default_factory=list
+    )
+    transitions: dict[str, list[Transition]] = field(default_factory=dict)
+
+
+def _plan(records: Sequence[OrderRecord | OrderStatusUpdate], existing: dict[str, _Existing],
+          counts: OrderCounts) -> _Plan:  # fmt: skip
+    plan = _Plan()
+    for record in records:
+        old = existing.get(record.external_id)
+        if old is None and isinstance(record, OrderStatusUpdate):
+            counts.unchanged += (
+                1  # a status for an order we never saw: the next full read brings it
+            )
+            continue
+        state, transitions = _observe(old.state if old else OrderState(), record)
+        if transitions:
+            plan.transitions[record.external_id] = transitions
+        stale = old is not None and record.source_updated_at < old.source_updated_at
+        if isinstance(record, OrderRecord) and (old is None or not stale):
+            if (
+                old is not None
+                and not transitions
+                and state.seen == old.state.seen
+                and content_hash(record) == old.content_hash
+                and _raw_status(record) == (old.marketplace_status, old.marketplace_substatus)
+            ):
+                counts.unchanged += 1
+                continue
+            plan.full.append((record, old, state))
+        elif old is not None and (
+            state.seen != old.state.seen
+            or (
+                not stale
+                and _raw_status(record) != (old.marketplace_status, old.marketplace_substatus)
+            )
+        ):
+            plan.status_only.append((record, old, state))
+        else:
+            counts.unchanged += 1
+    return plan
+
+
+def _raw_status(record: OrderRecord | OrderStatusUpdate) -> tuple[str, str | None]:
+    return record.marketplace_status, record.marketplace_substatus
+
+
+def write_orders(
+    connection: Connection,
+    account_id: str,
+    marketplace: str,
+    records: Sequence[OrderRecord | OrderStatusUpdate],
+    *,
+    source: str,
+    now: datetime,
+) -> OrderCounts:
+    """Upsert a page of orders (full or status-only) with history and events."""
+    counts = OrderCounts()
+    latest = _latest_per_id(records)
+    existing = _load_existing(connection, account_id, (r.external_id for r in latest))
+    plan = _plan(latest, existing, counts)
+    customers = _upsert_customers(connection, [r for r, _, _ in plan.full], now)
+    ids = _upsert_full(connection, plan, customers, now)
+    ids.update({record.external_id: old.id for record, old, _ in plan.status_only})
+    _update_status_only(connection, plan, now)
+    changed_content = [
+        r for r, old, _ in plan.full if old is None or content_hash(r) != old.content_hash
+    ]
+    _replace_lines(connection, account_id, changed_content, ids, now)
+    _refresh_customers(connection, set(customers.values()))
+    counts.inserted = sum(1 for _, old, _ in plan.full if old is None)
+    counts.updated = len(plan.full) + len(plan.status_only) - counts.inserted
+    by_id = {r.external_id: r for r in latest}
+    counts.events = _history(connection, account_id, marketplace, plan, ids, by_id, source, now)
+    return counts
+
+
+def _order_row(record: OrderRecord, state: OrderState, customer_id: int | None,
+               now: datetime) -> dict[str, Any]:  # fmt: skip
+    customer = record.customer
+    return {
+        "account_id": record.account_id, "external_id": record.external_id,
+        "group_key": record.group_key, "order_number": record.order_number,
+        "status": state.status.value if state.status else None, "status_at": state.status_at,
+        "status_seen": _seen_json(state), "marketplace_status": record.marketplace_status,
+        "marketplace_substatus": record.marketplace_substatus, "created_at": record.created_at,
+        "source_updated_at": record.source_updated_at, "ship_by": record.ship_by,
+        "delivery_method": record.delivery_method, "payment_method": record.payment_method,
+        "currency": record.currency, "items_total": record.items_total, "total": record.total,
+        "customer_id": customer_id,
+        "buyer_company": customer.company_name if customer else None,
+        "buyer_inn": customer.inn if customer else None,
+        "buyer_kpp": customer.kpp if customer else None,
+        "delivery_address": record.delivery_address, "content_hash": content_hash(record),
+        "raw": record.raw, "inserted_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
+def _upsert_full(connection: Connection, plan: _Plan, customers: dict[str, int],
+                 now: datetime) -> dict[str, int]:  # fmt: skip
+    if not plan.full:
+        return {}
+    rows = []
+    for record, _, state in plan.full:
+        identity = record.customer.identity if record.customer else None
+        rows.append(_order_row(record, state, customers.get(identity or ""), now))
+    columns = [c for c in rows[0] if c not in ("account_id", "external_id", "inserted_at")]
+    result = bulk_upsert(connection, ORDERS, rows, ["account_id", "external_id"],
+                         compare=columns, update=columns)  # fmt: skip
+    return {key[1]: order_id for key, order_id in result.ids.items()}
+
+
+def _update_status_only(connection: Connection, plan: _Plan, now: datetime) -> None:
+    if not plan.status_only:
+        return
+    rows = []
+    for record, old, state in plan.status_only:
+        newer = record.source_updated_at >= old.source_updated_at
+        rows.append({
+            "_id": old.id, "status": state.status.value if state.status else None,
+            "status_at": state.status_at, "status_seen": _seen_json(state),
+            "marketplace_status": record.marketplace_status if newer else old.marketplace_status,
+            "marketplace_substatus": (record.marketplace_substatus if newer
+                                      else old.marketplace_substatus),
+            "source_updated_at": max(record.source_updated_at, old.source_updated_at),
+            "updated_at": now,
+        })  # fmt: skip
+    statement = update(ORDERS).where(ORDERS.c.id == bindparam("_id"))
+    connection.execute(statement, rows)
+
+
+def _replace_lines(connection: Connection, account_id: str, records: Sequence[OrderRecord],
+                   ids: dict[str, int], now: datetime) -> None:  # fmt: skip
+    if not records:
+        return
+    order_ids = [ids[r.external_id] for r in records]
+    for start in range(0, len(order_ids), 900):
+        chunk = order_ids[start : start + 900]
+        connection.execute(delete(LINES).where(LINES.c.order_id.in_(chunk)))
+    lines = [
+        {"order_id": ids[r.external_id], "line_no": line.line_no, "sku": line.sku,
+         "marketplace_sku": line.marketplace_sku, "name": line.name, "quantity": line.quantity,
+         "unit_price": line.unit_price, "total": line.total}
+        for r in records for line in r.lines
+    ]  # fmt: skip
+    if lines:
+        connection.execute(insert(LINES), lines)
+    products = {
+        line["sku"]: {"account_id": account_id, "sku": line["sku"], "name": line["name"],
+                      "marketplace_sku": line["marketplace_sku"], "updated_at": now}
+        for line in lines
+    }  # fmt: skip
+    if products:
+        bulk_upsert(connection, PRODUCTS, list(products.values()), ["account_id", "sku"],
+                    compare=["name", "marketplace_sku"], update=["name", "marketplace_sku",
+                                                                 "updated_at"])  # fmt: skip
+
+
+def _upsert_customers(connection: Connection, records: Sequence[OrderRecord],
+                      now: datetime) -> dict[str, int]:  # fmt: skip
+    rows = {}
+    for record in records:
+        customer = record.customer
+        identity = customer.identity if customer else None
+        if customer is None or identity is None:
+            continue
+        rows[identity] = {
+            "identity": identity, "phone": customer.phone, "email": customer.email,
+            "name": customer.name, "company_name": customer.company_name, "inn": customer.inn,
+            "kpp": customer.kpp, "orders_count": 0, "spent": 0, "updated_at": now,
+        }  # fmt: skip
+    if not rows:
+        return {}
+    compare = ["phone", "email", "name", "company_name", "inn", "kpp"]
+    result = bulk_upsert(connection, CUSTOMERS, list(rows.values()), ["identity"],
+                         compare=compare, update=[*compare, "updated_at"])  # fmt: skip
+    return {key[0]: customer_id for key, customer_id in result.ids.items()}
+
+
+def _refresh_customers(connection: Connection, customer_ids: set[int]) -> None:
+    """Recompute first/last order, count and spent for the customers a page touched."""
+    if not customer_ids:
+        return
+    mine = ORDERS.c.customer_id == CUSTOMERS.c.id
+    counted = mine & ((ORDERS.c.status.is_(None)) | (ORDERS.c.status != "cancelled"))
+    connection.execute(
+        update(CUSTOMERS)
+        .where(CUSTOMERS.c.id.in_(sorted(customer_ids)))
+        .values(
+            orders_count=select(func.count()).where(counted).scalar_subquery(),
+            spent=select(func.coalesce(func.sum(ORDERS.c.total), 0)).where(counted)
+            .scalar_subquery(),
+            first_order_at=select(func.min(ORDERS.c.created_at)).where(mine).scalar_subquery(),
+            last_order_at=select(func.max(ORDERS.c.created_at)).where(mine).scalar_subquery(),
+        )
+    )  # fmt: skip
+
+
+def _history(connection: Connection, account_id: str, marketplace: str, plan: _Plan,
+             ids: dict[str, int], records: dict[str, Any], source: str,
+             now: datetime) -> list[Event]:  # fmt: skip
+    """Status-change rows and domain events for every accepted change."""
+    created = {r.external_id for r, old, _ in plan.full if old is None}
+    changes, events = [], []
+    for external_id in created:
+        record = records[external_id]
+        events.append(
+            Event(
+                f"{account_id}:{external_id}:order.created",
+                "order.created",
+                account_id,
+                ids[external_id],
+                order_payload(account_id, marketplace, record, "order.created"),
+            )
+        )
+    for external_id, transitions in plan.transitions.items():
+        record = records[external_id]
+        for t in transitions:
+            changes.append({
+                "order_id": ids[external_id], "from_status": t.source, "to_status": t.target,
+                "marketplace_status": record.marketplace_status, "at": t.at, "source": source,
+                "recorded_at": now,
+            })  # fmt: skip
+            if t.source is None:
+                continue
+            kind = (
+                "order.cancelled" if t.target == OrderStatus.CANCELLED else "order.status_changed"
+            )
+            payload = order_payload(account_id, marketplace, record, kind)
+            payload["order"].update({"from_status": t.source.value, "status": t.target.value})
+            key = f"{account_id}:{external_id}:{t.source.value}>{t.target.value}"
+            events.append(Event(key, kind, account_id, ids[external_id], payload))
+    if changes:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        connection.execute(dialect.insert(CHANGES).on_conflict_do_nothing(), changes)
+    return events
+
+
+def order_payload(account_id: str, marketplace: str, record: OrderRecord | OrderStatusUpdate,
+                  kind: str) -> dict[str, Any]:  # fmt: skip
+    """What a notification may show about an order: no customer contacts."""
+    order: dict[str, Any] = {
+        "external_id": record.external_id,
+        "status": record.status.value if record.status else None,
+        "marketplace_status": record.marketplace_status,
+        "reason": record.marketplace_substatus,
+    }
+    if isinstance(record, OrderRecord):
+        order.update({
+            "order_number": record.order_number, "group_key": record.group_key,
+            "total": str(record.total), "currency": record.currency,
+            "created_at": record.created_at.isoformat(),
+            "ship_by": record.ship_by.isoformat() if record.ship_by else None,
+            "lines": [{"sku": line.sku, "name": line.name, "quantity": line.quantity,
+                       "unit_price": str(line.unit_price)} for line in record.lines],
+        })  # fmt: skip
+    return {"account": account_id, "marketplace": marketplace, "kind": kind, "order": order}

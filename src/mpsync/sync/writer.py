@@ -1,0 +1,131 @@
+"""One page, one transaction: canonical records, dead letters, events and outbox rows.
+
+The caller opens the transaction and advances the cursor inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
+
+from mpsync.config import Settings
+from mpsync.domain import OrderRecord, OrderStatusUpdate, PriceRecord, StockRecord
+from mpsync.mapping import MappedPage, MappingFailure
+from mpsync.store.tables import DeadLetter, Price, StockLevel
+from mpsync.store.types import dumps
+from mpsync.store.upsert import bulk_upsert
+from mpsync.sync.events import record_events
+from mpsync.sync.orders import write_orders
+
+DEAD = DeadLetter.__table__  # type: ignore[attr-defined]
+STOCK = StockLevel.__table__  # type: ignore[attr-defined]
+PRICES = Price.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class PageCounts:
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dead_lettered: int = 0
+    events: int = 0
+    unknown_statuses: set[str] = field(default_factory=set)
+
+    def add(self, other: PageCounts) -> None:
+        self.fetched += other.fetched
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.dead_lettered += other.dead_lettered
+        self.events += other.events
+        self.unknown_statuses |= other.unknown_statuses
+
+
+@dataclass(frozen=True)
+class PageTarget:
+    """Where a page belongs and how its effects are announced."""
+
+    account_id: str
+    marketplace: str
+    stream: str
+    record_type: str
+    source: str = "poll"  # poll | webhook | rule
+    notify: bool = True
+
+
+def write_page(
+    connection: Connection,
+    settings: Settings | None,
+    target: PageTarget,
+    page: MappedPage,
+    *,
+    now: datetime,
+) -> PageCounts:
+    counts = PageCounts(fetched=len(page.records) + len(page.failures))
+    counts.unknown_statuses = set(page.unknown_statuses)
+    orders = [r for r in page.records if isinstance(r, OrderRecord | OrderStatusUpdate)]
+    if orders:
+        result = write_orders(connection, target.account_id, target.marketplace, orders,
+                              source=target.source, now=now)  # fmt: skip
+        counts.inserted, counts.updated, counts.unchanged = (
+            result.inserted, result.updated, result.unchanged)  # fmt: skip
+        counts.events = record_events(connection, settings, result.events, now=now,
+                                      notify=target.notify)  # fmt: skip
+    stock = [r for r in page.records if isinstance(r, StockRecord)]
+    prices = [r for r in page.records if isinstance(r, PriceRecord)]
+    for rows, table, key, compare in (
+        (stock, STOCK, ["account_id", "sku", "warehouse"], ["on_hand", "reserved"]),
+        (prices, PRICES, ["account_id", "sku"], ["price", "old_price", "min_price", "currency"]),
+    ):
+        if rows:
+            _upsert_plain(connection, table, rows, key, compare, now, counts)
+    counts.dead_lettered = dead_letter(connection, target, page.failures, now=now)
+    return counts
+
+
+def _upsert_plain(connection: Connection, table: Any, records: Sequence[Any], key: list[str],
+                  compare: list[str], now: datetime, counts: PageCounts) -> None:  # fmt: skip
+    rows = [{**r.model_dump(), "updated_at": now} for r in records]
+    update = [*compare, "source_updated_at", "updated_at"]
+    result = bulk_upsert(connection, table, rows, key, compare=compare, update=update)
+    counts.inserted += len(result.inserted)
+    counts.updated += len(result.updated)
+    counts.unchanged += len(result.unchanged)
+
+
+def fingerprint(raw: Any) -> str:
+    return hashlib.sha256(dumps(raw).encode()).hexdigest()[:40]
+
+
+def dead_letter(connection: Connection, target: PageTarget, failures: Sequence[MappingFailure],
+                *, now: datetime) -> int:  # fmt: skip
+    """Store failed records once per (account, stream, content); a repeat bumps attempts."""
+    if not failures:
+        return 0
+    rows = {
+        fingerprint(f.raw): {
+            "account_id": target.account_id, "stream": target.stream,
+            "record_type": target.record_type, "external_id": None,
+            "fingerprint": fingerprint(f.raw), "raw": f.raw, "reason": f.reason[:2000],
+            "field": f.field, "attempts": 1, "state": "open", "created_at": now,
+            "updated_at": now,
+        }
+        for f in failures
+    }  # fmt: skip
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(DEAD)
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", "stream", "fingerprint"],
+        set_={"attempts": DEAD.c.attempts + 1, "reason": statement.excluded.reason,
+              "field": statement.excluded.field, "state": "open",
+              "updated_at": statement.excluded.updated_at},
+    )  # fmt: skip
+    connection.execute(statement, list(rows.values()))
+    return len(rows)
