@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from mpsync_connectors.ozon import push
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from mpsync.connector.base import (
@@ -21,10 +22,9 @@ from mpsync.connector.base import (
     WriteResult,
 )
 from mpsync.connector.errors import FatalError
-from mpsync.connector.limits import TokenBucket
+from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paging import Resume, iso_z, utc, windowed_pages
 from mpsync.connector.rest import RestConnector, StreamFetch
-from mpsync_connectors.ozon import push
 
 LIST_WITH = {"analytics_data": True, "financial_data": True, "barcodes": False}
 
@@ -61,13 +61,25 @@ class OzonConnector(RestConnector):
         push=True,
         actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
     )
-    documented_statuses = frozenset({
-        "awaiting_registration", "acceptance_in_progress", "awaiting_approve",
-        "awaiting_packaging", "awaiting_deliver", "arbitration", "client_arbitration",
-        "delivering", "driver_pickup", "delivered", "cancelled", "not_accepted", "sent_by_seller",
-    })  # fmt: skip
+    documented_statuses = frozenset(
+        {
+            "awaiting_registration",
+            "acceptance_in_progress",
+            "awaiting_approve",
+            "awaiting_packaging",
+            "awaiting_deliver",
+            "arbitration",
+            "client_arbitration",
+            "delivering",
+            "driver_pickup",
+            "delivered",
+            "cancelled",
+            "not_accepted",
+            "sent_by_seller",
+        }
+    )
     hosts: ClassVar[Mapping[str, str]] = {"api": "https://api-seller.ozon.ru"}
-    limits = {
+    limits: ClassVar[Mapping[str, LimitSpec]] = {
         "postings": TokenBucket(per_second=20, burst=20),
         "posting_get": TokenBucket(per_second=2, burst=2),
         "stocks": TokenBucket.per_minute(80, burst=10),
@@ -79,8 +91,10 @@ class OzonConnector(RestConnector):
     cancel_reason_id: ClassVar[int] = 352  # "product is out of stock"
 
     def auth_headers(self) -> dict[str, str]:
-        return {"Client-Id": self.credentials.client_id,
-                "Api-Key": self.credentials.api_key.get_secret_value()}  # fmt: skip
+        return {
+            "Client-Id": self.credentials.client_id,
+            "Api-Key": self.credentials.api_key.get_secret_value(),
+        }
 
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
         return {"orders": self._orders}
@@ -88,9 +102,15 @@ class OzonConnector(RestConnector):
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = utc(window.until)
         since = utc(window.since) if window.since else until - timedelta(days=364)
-        pages = windowed_pages(phase="list", start=since, end=until, span=self.window_span,
-                               fetch=self._list_page, resume=Resume.decode(window.resume),
-                               what="ozon POST /v4/posting/fbs/list")  # fmt: skip
+        pages = windowed_pages(
+            phase="list",
+            start=since,
+            end=until,
+            span=self.window_span,
+            fetch=self._list_page,
+            resume=Resume.decode(window.resume),
+            what="ozon POST /v4/posting/fbs/list",
+        )
         async for postings, following in pages:
             yield Page("order", postings, following.encode() if following else None)
 
@@ -98,12 +118,19 @@ class OzonConnector(RestConnector):
         self, low: datetime, high: datetime, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
         request = {
-            "sort_dir": "ASC", "limit": self.page_size, "cursor": cursor or "", "with": LIST_WITH,
-            "filter": {"since": iso_z(high - timedelta(days=364)), "to": iso_z(high),
-                       "last_changed_status_date": {"from": iso_z(low), "to": iso_z(high)}},
-        }  # fmt: skip
-        body = await self.call("POST", "api", "/v4/posting/fbs/list", group="postings",
-                               json_body=request)  # fmt: skip
+            "sort_dir": "ASC",
+            "limit": self.page_size,
+            "cursor": cursor or "",
+            "with": LIST_WITH,
+            "filter": {
+                "since": iso_z(high - timedelta(days=364)),
+                "to": iso_z(high),
+                "last_changed_status_date": {"from": iso_z(low), "to": iso_z(high)},
+            },
+        }
+        body = await self.call(
+            "POST", "api", "/v4/posting/fbs/list", group="postings", json_body=request
+        )
         return self._postings_page(body)
 
     @staticmethod
@@ -119,30 +146,44 @@ class OzonConnector(RestConnector):
 
     async def work_queue(self, cutoff_from: datetime, cutoff_to: datetime) -> AsyncIterator[Page]:
         """Postings awaiting action (``/v4/posting/fbs/unfulfilled/list``) by cutoff window."""
-        pages = windowed_pages(phase="queue", start=utc(cutoff_from), end=utc(cutoff_to),
-                               span=timedelta(days=364), fetch=self._queue_page, resume=None,
-                               what="ozon POST /v4/posting/fbs/unfulfilled/list")  # fmt: skip
+        pages = windowed_pages(
+            phase="queue",
+            start=utc(cutoff_from),
+            end=utc(cutoff_to),
+            span=timedelta(days=364),
+            fetch=self._queue_page,
+            resume=None,
+            what="ozon POST /v4/posting/fbs/unfulfilled/list",
+        )
         async for postings, following in pages:
             yield Page("order", postings, following.encode() if following else None)
 
     async def _queue_page(
         self, low: datetime, high: datetime, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        request = {"sort_dir": "ASC", "limit": self.page_size, "cursor": cursor or "",
-                   "with": LIST_WITH,
-                   "filter": {"cutoff_from": iso_z(low), "cutoff_to": iso_z(high)}}  # fmt: skip
-        body = await self.call("POST", "api", "/v4/posting/fbs/unfulfilled/list",
-                               group="postings", json_body=request)  # fmt: skip
+        request = {
+            "sort_dir": "ASC",
+            "limit": self.page_size,
+            "cursor": cursor or "",
+            "with": LIST_WITH,
+            "filter": {"cutoff_from": iso_z(low), "cutoff_to": iso_z(high)},
+        }
+        body = await self.call(
+            "POST", "api", "/v4/posting/fbs/unfulfilled/list", group="postings", json_body=request
+        )
         return self._postings_page(body)
 
     async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
         return [await self._get(number) for number in external_ids]
 
     async def _get(self, number: str) -> dict[str, Any]:
-        request = {"posting_number": number,
-                   "with": {"analytics_data": True, "financial_data": True}}  # fmt: skip
-        body = await self.call("POST", "api", "/v3/posting/fbs/get", group="posting_get",
-                               json_body=request)  # fmt: skip
+        request = {
+            "posting_number": number,
+            "with": {"analytics_data": True, "financial_data": True},
+        }
+        body = await self.call(
+            "POST", "api", "/v3/posting/fbs/get", group="posting_get", json_body=request
+        )
         return dict(_unwrap(body))
 
     async def ship(self, order: OrderRef) -> WriteResult:
@@ -150,24 +191,36 @@ class OzonConnector(RestConnector):
         return await self.write(self._ship(order))
 
     async def _ship(self, order: OrderRef) -> WriteResult:
-        products = [{"product_id": int(p["sku"]), "quantity": int(p.get("quantity") or 1)}
-                    for p in order.raw.get("products") or []]  # fmt: skip
-        request = {"packages": [{"products": products}], "posting_number": order.external_id,
-                   "with": {"additional_data": True}}  # fmt: skip
-        answer = await self.call("POST", "api", "/v4/posting/fbs/ship", group="postings",
-                                 json_body=request)  # fmt: skip
+        products = [
+            {"product_id": int(p["sku"]), "quantity": int(p.get("quantity") or 1)}
+            for p in order.raw.get("products") or []
+        ]
+        request = {
+            "packages": [{"products": products}],
+            "posting_number": order.external_id,
+            "with": {"additional_data": True},
+        }
+        answer = await self.call(
+            "POST", "api", "/v4/posting/fbs/ship", group="postings", json_body=request
+        )
         posting = await self._get(order.external_id)
         status, substatus = posting.get("status"), posting.get("substatus")
         details = {"status": status, "substatus": substatus, "answer": answer}
         if substatus == "ship_failed":
             return WriteResult(False, "Ozon reports ship_failed; retry the shipment", details)
         verified = status not in ("awaiting_packaging", "awaiting_approve", None)
-        return WriteResult(True, "shipped" if verified else "ship accepted, still processing",
-                           {**details, "verified": verified})  # fmt: skip
+        return WriteResult(
+            True,
+            "shipped" if verified else "ship accepted, still processing",
+            {**details, "verified": verified},
+        )
 
     async def cancel(self, order: OrderRef, reason: str | None = None) -> WriteResult:
-        request = {"cancel_reason_id": self.cancel_reason_id, "posting_number": order.external_id,
-                   "cancel_reason_message": reason or "Product is out of stock"}  # fmt: skip
+        request = {
+            "cancel_reason_id": self.cancel_reason_id,
+            "posting_number": order.external_id,
+            "cancel_reason_message": reason or "Product is out of stock",
+        }
         return await self.write(self._simple("/v2/posting/fbs/cancel", request, "postings"))
 
     async def _simple(self, path: str, request: Any, group: str) -> WriteResult:
@@ -176,30 +229,40 @@ class OzonConnector(RestConnector):
         return WriteResult(ok, "done" if ok else "rejected", {"answer": body})
 
     async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
-        rows = [{"offer_id": i.sku, "stock": i.quantity, "warehouse_id": int(i.warehouse)}
-                for i in items]  # fmt: skip
+        rows = [
+            {"offer_id": i.sku, "stock": i.quantity, "warehouse_id": int(i.warehouse)}
+            for i in items
+        ]
         return await self.write(self._batched("/v2/products/stocks", "stocks", rows, 100))
 
     async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
-        rows = [{"offer_id": i.sku, "price": str(i.price), "currency_code": i.currency,
-                 "old_price": str(i.old_price) if i.old_price is not None else "0",
-                 **({"min_price": str(i.min_price)} if i.min_price is not None else {})}
-                for i in items]  # fmt: skip
+        rows = [
+            {
+                "offer_id": i.sku,
+                "price": str(i.price),
+                "currency_code": i.currency,
+                "old_price": str(i.old_price) if i.old_price is not None else "0",
+                **({"min_price": str(i.min_price)} if i.min_price is not None else {}),
+            }
+            for i in items
+        ]
         return await self.write(self._batched("/v1/product/import/prices", "prices", rows, 1000))
 
     async def _batched(self, path: str, key: str, rows: list[Any], size: int) -> WriteResult:
         errors: list[dict[str, Any]] = []
         for start in range(0, len(rows), size):
-            body = await self.call("POST", "api", path, group=key,
-                                   json_body={key: rows[start : start + size]})  # fmt: skip
+            body = await self.call(
+                "POST", "api", path, group=key, json_body={key: rows[start : start + size]}
+            )
             results = (body or {}).get("result") or []
             errors += [r for r in results if not r.get("updated", False) or r.get("errors")]
         message = "; ".join(str(e.get("errors")) for e in errors) or f"{len(rows)} sent"
         return WriteResult(not errors, message, {"rejected": errors})
 
     def parse_push(self, headers: Mapping[str, str], body: bytes) -> PushParseResult:
-        return push.parse(body, now=self.now(), name=self.integration_name,
-                          version=self.integration_version)  # fmt: skip
+        return push.parse(
+            body, now=self.now(), name=self.integration_name, version=self.integration_version
+        )
 
     async def check_credentials(self) -> None:
         await self.call("POST", "api", "/v1/warehouse/list", group="misc", json_body={})

@@ -17,29 +17,32 @@ from mpsync.connector.errors import PushError
 from mpsync.connector.paging import iso_z
 
 # Push ``new_state`` → Seller API ``status`` (the documented correspondence table).
-PUSH_STATES: Mapping[str, str] = MappingProxyType({
-    "posting_acceptance_in_progress": "acceptance_in_progress",
-    "posting_created": "awaiting_packaging",
-    "posting_awaiting_registration": "awaiting_registration",
-    "posting_transferring_to_delivery": "awaiting_deliver",
-    "posting_in_carriage": "awaiting_deliver",
-    "posting_not_in_carriage": "awaiting_deliver",
-    "posting_in_arbitration": "arbitration",
-    "posting_in_client_arbitration": "client_arbitration",
-    "posting_on_way_to_city": "delivering",
-    "posting_transferred_to_courier_service": "delivering",
-    "posting_in_courier_service": "delivering",
-    "posting_on_way_to_pickup_point": "delivering",
-    "posting_in_pickup_point": "delivering",
-    "posting_conditionally_delivered": "delivering",
-    "posting_driver_pick_up": "driver_pickup",
-    "posting_delivered": "delivered",
-    "posting_received": "delivered",
-    "posting_canceled": "cancelled",
-    "posting_not_in_sort_center": "not_accepted",
-})  # fmt: skip
-REFETCH_TYPES = frozenset({"TYPE_NEW_POSTING", "TYPE_CUTOFF_DATE_CHANGED",
-                           "TYPE_DELIVERY_DATE_CHANGED"})  # fmt: skip
+PUSH_STATES: Mapping[str, str] = MappingProxyType(
+    {
+        "posting_acceptance_in_progress": "acceptance_in_progress",
+        "posting_created": "awaiting_packaging",
+        "posting_awaiting_registration": "awaiting_registration",
+        "posting_transferring_to_delivery": "awaiting_deliver",
+        "posting_in_carriage": "awaiting_deliver",
+        "posting_not_in_carriage": "awaiting_deliver",
+        "posting_in_arbitration": "arbitration",
+        "posting_in_client_arbitration": "client_arbitration",
+        "posting_on_way_to_city": "delivering",
+        "posting_transferred_to_courier_service": "delivering",
+        "posting_in_courier_service": "delivering",
+        "posting_on_way_to_pickup_point": "delivering",
+        "posting_in_pickup_point": "delivering",
+        "posting_conditionally_delivered": "delivering",
+        "posting_driver_pick_up": "driver_pickup",
+        "posting_delivered": "delivered",
+        "posting_received": "delivered",
+        "posting_canceled": "cancelled",
+        "posting_not_in_sort_center": "not_accepted",
+    }
+)
+REFETCH_TYPES = frozenset(
+    {"TYPE_NEW_POSTING", "TYPE_CUTOFF_DATE_CHANGED", "TYPE_DELIVERY_DATE_CHANGED"}
+)
 STATUS_TYPES = frozenset({"TYPE_POSTING_CANCELLED", "TYPE_STATE_CHANGED"})
 
 
@@ -84,8 +87,14 @@ def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
     if kind in REFETCH_TYPES:
         number = _posting(data)
         marker = data.get("new_cutoff_date") or data.get("new_delivery_date_begin") or ""
-        return PushEvent("order_changed" if kind != "TYPE_NEW_POSTING" else "new_order",
-                         f"ozon:{kind}:{number}:{marker}", (number,), [], "order", data)  # fmt: skip
+        return PushEvent(
+            "order_changed" if kind != "TYPE_NEW_POSTING" else "new_order",
+            f"ozon:{kind}:{number}:{marker}",
+            (number,),
+            [],
+            "order",
+            data,
+        )
     if kind in STATUS_TYPES:
         number = _posting(data)
         state = str(data.get("new_state") or "")
@@ -93,10 +102,11 @@ def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
         record = {**data, "status": status}
         key = f"ozon:{kind}:{number}:{state}:{data.get('changed_state_date', '')}"
         return PushEvent("status_changed", key, (number,), [record], "order_status", data)
-    if kind == "TYPE_STOCKS_CHANGED" or "items" in data and kind == "string":
+    if kind == "TYPE_STOCKS_CHANGED" or ("items" in data and kind == "string"):
         rows = _stock_rows(data)
-        return PushEvent("stock_changed", f"ozon:TYPE_STOCKS_CHANGED:{_digest(data)}", (),
-                         rows, "stock", data)  # fmt: skip
+        return PushEvent(
+            "stock_changed", f"ozon:TYPE_STOCKS_CHANGED:{_digest(data)}", (), rows, "stock", data
+        )
     return None
 
 

@@ -22,7 +22,7 @@ from mpsync.connector.base import (
     WriteResult,
 )
 from mpsync.connector.errors import ApiError
-from mpsync.connector.limits import TokenBucket
+from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paging import Resume, utc, windowed_pages
 from mpsync.connector.rest import RestConnector, StreamFetch
 
@@ -60,7 +60,7 @@ class WildberriesConnector(RestConnector):
         "prices": "https://discounts-prices-api.wildberries.ru",
         "common": "https://common-api.wildberries.ru",
     }
-    limits = {
+    limits: ClassVar[Mapping[str, LimitSpec]] = {
         "marketplace": TokenBucket.per_minute(300, burst=20),
         "prices": TokenBucket(per_second=10 / 6, burst=5),
         "common": TokenBucket(per_second=0.1, burst=3),
@@ -81,8 +81,10 @@ class WildberriesConnector(RestConnector):
         phase = resume.phase if resume else "new"
         if phase == "new":
             body = await self.call("GET", "marketplace", "/api/v3/orders/new", group="marketplace")
-            tasks = [dict(task, supplierStatus=task.get("supplierStatus") or "new")
-                     for task in (body or {}).get("orders") or []]  # fmt: skip
+            tasks = [
+                dict(task, supplierStatus=task.get("supplierStatus") or "new")
+                for task in (body or {}).get("orders") or []
+            ]
             yield Page("order", tasks, Resume("status", cursor="0").encode())
             resume, phase = None, "status"
         if phase == "status":
@@ -97,33 +99,52 @@ class WildberriesConnector(RestConnector):
         start = int(resume.cursor or 0) if resume else 0
         for index in range(start, len(batches)):
             statuses = await self._statuses(batches[index])
-            following = (Resume("status", cursor=str(index + 1)) if index + 1 < len(batches)
-                         else Resume("history"))  # fmt: skip
+            following = (
+                Resume("status", cursor=str(index + 1))
+                if index + 1 < len(batches)
+                else Resume("history")
+            )
             yield Page("order_status", statuses, following.encode())
 
     async def _statuses(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         if not ids:
             return []
-        body = await self.call("POST", "marketplace", "/api/v3/orders/status",
-                               group="marketplace", json_body={"orders": list(ids)})  # fmt: skip
+        body = await self.call(
+            "POST",
+            "marketplace",
+            "/api/v3/orders/status",
+            group="marketplace",
+            json_body={"orders": list(ids)},
+        )
         return [dict(row) for row in (body or {}).get("orders") or []]
 
     async def _history(self, window: FetchWindow, resume: Resume | None) -> AsyncIterator[Page]:
         until = utc(window.until)
         since = utc(window.since) if window.since else until - self.window_span
-        pages = windowed_pages(phase="history", start=since, end=until, span=self.window_span,
-                               fetch=self._history_page, resume=resume,
-                               what="wildberries GET /api/v3/orders")  # fmt: skip
+        pages = windowed_pages(
+            phase="history",
+            start=since,
+            end=until,
+            span=self.window_span,
+            fetch=self._history_page,
+            resume=resume,
+            what="wildberries GET /api/v3/orders",
+        )
         async for tasks, following in pages:
             yield Page("order", tasks, following.encode() if following else None)
 
     async def _history_page(
         self, low: datetime, high: datetime, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        params = {"limit": self.page_size, "next": int(cursor or 0),
-                  "dateFrom": int(low.timestamp()), "dateTo": int(high.timestamp())}  # fmt: skip
-        body = await self.call("GET", "marketplace", "/api/v3/orders", group="marketplace",
-                               params=params)  # fmt: skip
+        params = {
+            "limit": self.page_size,
+            "next": int(cursor or 0),
+            "dateFrom": int(low.timestamp()),
+            "dateTo": int(high.timestamp()),
+        }
+        body = await self.call(
+            "GET", "marketplace", "/api/v3/orders", group="marketplace", params=params
+        )
         tasks = [dict(task) for task in (body or {}).get("orders") or []]
         if not tasks:
             return [], None
@@ -141,12 +162,21 @@ class WildberriesConnector(RestConnector):
     async def _confirm(self, order: OrderRef) -> WriteResult:
         supply = order.raw.get("supplyId")
         if not supply:
-            created = await self.call("POST", "marketplace", "/api/v3/supplies",
-                                      group="marketplace",
-                                      json_body={"name": f"mpsync {order.external_id}"})  # fmt: skip
+            created = await self.call(
+                "POST",
+                "marketplace",
+                "/api/v3/supplies",
+                group="marketplace",
+                json_body={"name": f"mpsync {order.external_id}"},
+            )
             supply = (created or {}).get("id")
-        await self.call("PATCH", "marketplace", f"/api/marketplace/v3/supplies/{supply}/orders",
-                        group="marketplace", json_body={"orders": [int(order.external_id)]})  # fmt: skip
+        await self.call(
+            "PATCH",
+            "marketplace",
+            f"/api/marketplace/v3/supplies/{supply}/orders",
+            group="marketplace",
+            json_body={"orders": [int(order.external_id)]},
+        )
         return WriteResult(True, "added to supply", {"supply_id": supply})
 
     async def ship(self, order: OrderRef) -> WriteResult:
@@ -157,16 +187,18 @@ class WildberriesConnector(RestConnector):
         return await self.write(self._deliver(str(supply)))
 
     async def _deliver(self, supply: str) -> WriteResult:
-        await self.call("PATCH", "marketplace", f"/api/v3/supplies/{supply}/deliver",
-                        group="marketplace")  # fmt: skip
+        await self.call(
+            "PATCH", "marketplace", f"/api/v3/supplies/{supply}/deliver", group="marketplace"
+        )
         return WriteResult(True, "supply handed over to delivery", {"supply_id": supply})
 
     async def cancel(self, order: OrderRef, reason: str | None = None) -> WriteResult:
         return await self.write(self._cancel(order.external_id))
 
     async def _cancel(self, task_id: str) -> WriteResult:
-        await self.call("PATCH", "marketplace", f"/api/v3/orders/{task_id}/cancel",
-                        group="marketplace")  # fmt: skip
+        await self.call(
+            "PATCH", "marketplace", f"/api/v3/orders/{task_id}/cancel", group="marketplace"
+        )
         return WriteResult(True, "cancelled", {})
 
     async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
@@ -174,14 +206,20 @@ class WildberriesConnector(RestConnector):
         by_warehouse: dict[str, list[dict[str, int]]] = {}
         for item in items:
             chrt = int(item.marketplace_sku or item.sku)
-            by_warehouse.setdefault(item.warehouse, []).append({"chrtId": chrt,
-                                                                 "amount": item.quantity})  # fmt: skip
+            by_warehouse.setdefault(item.warehouse, []).append(
+                {"chrtId": chrt, "amount": item.quantity}
+            )
         failures: dict[str, str] = {}
         for warehouse, stocks in by_warehouse.items():
             for batch in _batches(stocks, 1000):
                 try:
-                    await self.call("PUT", "marketplace", f"/api/v3/stocks/{warehouse}",
-                                    group="marketplace", json_body={"stocks": list(batch)})  # fmt: skip
+                    await self.call(
+                        "PUT",
+                        "marketplace",
+                        f"/api/v3/stocks/{warehouse}",
+                        group="marketplace",
+                        json_body={"stocks": list(batch)},
+                    )
                 except ApiError as exc:
                     failures[warehouse] = str(exc)
         message = "; ".join(failures.values()) or f"{len(items)} stock level(s) sent"
@@ -189,16 +227,25 @@ class WildberriesConnector(RestConnector):
 
     async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
         """``POST /api/v2/upload/task``; prices are whole units of the card currency."""
-        data = [{"nmID": int(item.marketplace_sku or item.sku),
-                 "price": int(item.price.to_integral_value(rounding=ROUND_HALF_UP))}
-                for item in items]  # fmt: skip
+        data = [
+            {
+                "nmID": int(item.marketplace_sku or item.sku),
+                "price": int(item.price.to_integral_value(rounding=ROUND_HALF_UP)),
+            }
+            for item in items
+        ]
         return await self.write(self._upload_prices(data))
 
     async def _upload_prices(self, data: list[dict[str, int]]) -> WriteResult:
         uploads = []
         for batch in _batches(data, 1000):
-            body = await self.call("POST", "prices", "/api/v2/upload/task", group="prices",
-                                   json_body={"data": list(batch)})  # fmt: skip
+            body = await self.call(
+                "POST",
+                "prices",
+                "/api/v2/upload/task",
+                group="prices",
+                json_body={"data": list(batch)},
+            )
             body = body or {}
             if body.get("error"):
                 return WriteResult(False, str(body.get("errorText") or "upload failed"), body)

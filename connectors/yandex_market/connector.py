@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from mpsync_connectors.yandex_market import push
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from mpsync.connector.base import (
@@ -20,10 +21,9 @@ from mpsync.connector.base import (
     StockUpdate,
     WriteResult,
 )
-from mpsync.connector.limits import Parallel
+from mpsync.connector.limits import LimitSpec, Parallel
 from mpsync.connector.paging import Resume, iso_z, utc, windowed_pages
 from mpsync.connector.rest import RestConnector, StreamFetch
-from mpsync_connectors.yandex_market import push
 
 
 class YandexMarketCredentials(BaseModel):
@@ -60,18 +60,31 @@ class YandexMarketConnector(RestConnector):
         push=True,
         actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
     )
-    documented_statuses = frozenset({
-        "PLACING", "RESERVED", "UNPAID", "PROCESSING", "DELIVERY", "PICKUP", "DELIVERED",
-        "CANCELLED", "PENDING", "PARTIALLY_RETURNED", "RETURNED",
-    })  # fmt: skip
+    documented_statuses = frozenset(
+        {
+            "PLACING",
+            "RESERVED",
+            "UNPAID",
+            "PROCESSING",
+            "DELIVERY",
+            "PICKUP",
+            "DELIVERED",
+            "CANCELLED",
+            "PENDING",
+            "PARTIALLY_RETURNED",
+            "RETURNED",
+        }
+    )
     hosts: ClassVar[Mapping[str, str]] = {"api": "https://api.partner.market.yandex.ru"}
-    limits = {"business": Parallel(4), "campaign": Parallel(4)}
+    limits: ClassVar[Mapping[str, LimitSpec]] = {"business": Parallel(4), "campaign": Parallel(4)}
     page_size: ClassVar[int] = 50
     window_span: ClassVar[timedelta] = timedelta(days=30)
 
     def auth_headers(self) -> dict[str, str]:
-        return {"Api-Key": self.credentials.api_key.get_secret_value(),
-                "X-Market-Integration": f"{self.integration_name}/{self.integration_version}"}  # fmt: skip
+        return {
+            "Api-Key": self.credentials.api_key.get_secret_value(),
+            "X-Market-Integration": f"{self.integration_name}/{self.integration_version}",
+        }
 
     @property
     def _business(self) -> str:
@@ -83,17 +96,25 @@ class YandexMarketConnector(RestConnector):
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = utc(window.until)
         since = utc(window.since) if window.since else until - self.window_span
-        pages = windowed_pages(phase="orders", start=since, end=until, span=self.window_span,
-                               fetch=self._orders_page, resume=Resume.decode(window.resume),
-                               what="yandex_market POST /v1/businesses/{businessId}/orders")  # fmt: skip
+        pages = windowed_pages(
+            phase="orders",
+            start=since,
+            end=until,
+            span=self.window_span,
+            fetch=self._orders_page,
+            resume=Resume.decode(window.resume),
+            what="yandex_market POST /v1/businesses/{businessId}/orders",
+        )
         async for orders, following in pages:
             yield Page("order", orders, following.encode() if following else None)
 
     async def _orders_page(
         self, low: datetime, high: datetime, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        request = {"campaignIds": self.credentials.campaign_ids,
-                   "dates": {"updateDateFrom": iso_z(low), "updateDateTo": iso_z(high)}}  # fmt: skip
+        request = {
+            "campaignIds": self.credentials.campaign_ids,
+            "dates": {"updateDateFrom": iso_z(low), "updateDateTo": iso_z(high)},
+        }
         return await self._list(request, cursor)
 
     async def _list(
@@ -102,9 +123,14 @@ class YandexMarketConnector(RestConnector):
         params: dict[str, Any] = {"limit": self.page_size}
         if cursor:
             params["pageToken"] = cursor
-        body = await self.call("POST", "api", f"{self._business}/orders",
-                               group=f"business:{self.credentials.business_id}",
-                               json_body=request, params=params)  # fmt: skip
+        body = await self.call(
+            "POST",
+            "api",
+            f"{self._business}/orders",
+            group=f"business:{self.credentials.business_id}",
+            json_body=request,
+            params=params,
+        )
         body = body or {}
         token = (body.get("paging") or {}).get("nextPageToken")
         return [dict(order) for order in body.get("orders") or []], (str(token) if token else None)
@@ -127,10 +153,13 @@ class YandexMarketConnector(RestConnector):
 
     async def _set_status(self, order: OrderRef, status: str, substatus: str) -> WriteResult:
         campaign = self._campaign(order)
-        body = await self.call("PUT", "api",
-                               f"/v2/campaigns/{campaign}/orders/{order.external_id}/status",
-                               group=f"campaign:{campaign}",
-                               json_body={"order": {"status": status, "substatus": substatus}})  # fmt: skip
+        body = await self.call(
+            "PUT",
+            "api",
+            f"/v2/campaigns/{campaign}/orders/{order.external_id}/status",
+            group=f"campaign:{campaign}",
+            json_body={"order": {"status": status, "substatus": substatus}},
+        )
         now = (body or {}).get("order") or {}
         return WriteResult(True, f"{status}/{substatus}", {"order": now})
 
@@ -150,36 +179,56 @@ class YandexMarketConnector(RestConnector):
         by_campaign: dict[int, list[dict[str, Any]]] = {}
         stamp = iso_z(self.now())
         for item in items:
-            campaign = int(item.warehouse) if item.warehouse.isdigit() else (
-                self.credentials.campaign_ids[0])  # fmt: skip
+            campaign = (
+                int(item.warehouse)
+                if item.warehouse.isdigit()
+                else (self.credentials.campaign_ids[0])
+            )
             by_campaign.setdefault(campaign, []).append(
                 {"sku": item.sku, "items": [{"count": item.quantity, "updatedAt": stamp}]}
             )
         for campaign, skus in by_campaign.items():
             for start in range(0, len(skus), 2000):
-                await self.call("PUT", "api", f"/v2/campaigns/{campaign}/offers/stocks",
-                                group=f"campaign:{campaign}",
-                                json_body={"skus": skus[start : start + 2000]})  # fmt: skip
+                await self.call(
+                    "PUT",
+                    "api",
+                    f"/v2/campaigns/{campaign}/offers/stocks",
+                    group=f"campaign:{campaign}",
+                    json_body={"skus": skus[start : start + 2000]},
+                )
         return WriteResult(True, f"{len(items)} stock level(s) sent", {})
 
     async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
         """``POST /v2/businesses/{businessId}/offer-prices/updates`` (all stores)."""
-        offers = [{"offerId": i.sku, "price": {"value": i.price,
-                   "currencyId": _ym_currency(i.currency),
-                   **({"discountBase": i.old_price} if i.old_price is not None else {})}}
-                  for i in items]  # fmt: skip
+        offers = [
+            {
+                "offerId": i.sku,
+                "price": {
+                    "value": i.price,
+                    "currencyId": _ym_currency(i.currency),
+                    **({"discountBase": i.old_price} if i.old_price is not None else {}),
+                },
+            }
+            for i in items
+        ]
         return await self.write(self._push_prices(offers))
 
     async def _push_prices(self, offers: list[dict[str, Any]]) -> WriteResult:
         path = f"/v2/businesses/{self.credentials.business_id}/offer-prices/updates"
         for start in range(0, len(offers), 500):
-            await self.call("POST", "api", path, group=f"business:{self.credentials.business_id}",
-                            json_body={"offers": offers[start : start + 500]})  # fmt: skip
+            await self.call(
+                "POST",
+                "api",
+                path,
+                group=f"business:{self.credentials.business_id}",
+                json_body={"offers": offers[start : start + 500]},
+            )
         return WriteResult(True, f"{len(offers)} price(s) sent", {})
 
     def parse_push(self, headers: Mapping[str, str], body: bytes) -> PushParseResult:
-        return push.parse(body, now=self.now(), name=self.integration_name,
-                          version=self.integration_version)  # fmt: skip
+        return push.parse(
+            body, now=self.now(), name=self.integration_name, version=self.integration_version
+        )
 
     async def check_credentials(self) -> None:
         campaign = self.credentials.campaign_ids[0]

@@ -15,8 +15,9 @@ from mpsync.connector.paging import iso_z
 
 
 def _error(kind: str, message: str) -> PushError:
-    return PushError(message, status_code=400, response={"error": {"type": kind,
-                                                                    "message": message}})  # fmt: skip
+    return PushError(
+        message, status_code=400, response={"error": {"type": kind, "message": message}}
+    )
 
 
 def _load(body: bytes) -> dict[str, Any]:
@@ -53,17 +54,25 @@ def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
     order = _order_id(data)
     scope = f"ym:{kind}:{data.get('campaignId', '')}:{order}"
     if kind == "ORDER_CREATED":
-        return PushEvent("new_order", f"{scope}:{data.get('createdAt', '')}", (order,), [],
-                         "order", data)  # fmt: skip
+        return PushEvent(
+            "new_order", f"{scope}:{data.get('createdAt', '')}", (order,), [], "order", data
+        )
     if kind == "ORDER_UPDATED":
         marker = f"{data.get('updateType', '')}:{data.get('updatedAt', '')}"
         return PushEvent("order_changed", f"{scope}:{marker}", (order,), [], "order", data)
     if kind == "ORDER_CANCELLED":
         record = {**data, "status": "CANCELLED", "substatus": data.get("substatus")}
-        return PushEvent("status_changed", f"{scope}:{data.get('cancelledAt', '')}", (order,),
-                         [record], "order_status", data)  # fmt: skip
+        return PushEvent(
+            "status_changed",
+            f"{scope}:{data.get('cancelledAt', '')}",
+            (order,),
+            [record],
+            "order_status",
+            data,
+        )
     if not isinstance(data.get("status"), str):
         raise _error("WRONG_EVENT_FORMAT", "status is missing")
     marker = f"{data['status']}:{data.get('substatus', '')}:{data.get('updatedAt', '')}"
-    return PushEvent("status_changed", f"{scope}:{marker}", (order,), [dict(data)],
-                     "order_status", data)  # fmt: skip
+    return PushEvent(
+        "status_changed", f"{scope}:{marker}", (order,), [dict(data)], "order_status", data
+    )

@@ -193,7 +193,7 @@ class Connector(ABC):
     async def check_credentials(self) -> None:
         """Make the cheapest authenticated call; raise ``AuthError`` if rejected."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, nothing to release here
         """Release the HTTP client."""
 
     async def __aenter__(self) -> Connector:

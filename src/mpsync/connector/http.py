@@ -140,8 +140,14 @@ class HttpClient:
         seconds = self._clock() - started
         if self._metrics is not None:
             self._metrics.request_done(self.marketplace, group, response.status_code, seconds)
-        log.debug("http.request", marketplace=self.marketplace, method=method, path=path,
-                  status=response.status_code, seconds=round(seconds, 3))  # fmt: skip
+        log.debug(
+            "http.request",
+            marketplace=self.marketplace,
+            method=method,
+            path=path,
+            status=response.status_code,
+            seconds=round(seconds, 3),
+        )
         return self._decode(method, path, response)
 
     def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
@@ -155,8 +161,9 @@ class HttpClient:
         if status in (401, 403):
             raise AuthError(f"{where}: credentials rejected: {error_message(body, response.text)}")
         if status >= 400:
-            raise ApiError(f"{where}: {error_message(body, response.text)}", status=status,
-                           body=body)  # fmt: skip
+            raise ApiError(
+                f"{where}: {error_message(body, response.text)}", status=status, body=body
+            )
         if body is _INVALID:
             raise RetriableError(f"{where}: response body is not valid JSON", status=status)
         return body

@@ -16,9 +16,21 @@ import phonenumbers
 Transform = Callable[[Any], Any]
 CENT = Decimal("0.01")
 CURRENCY_CODES = MappingProxyType(
-    {"643": "RUB", "810": "RUB", "RUR": "RUB", "933": "BYN", "398": "KZT", "051": "AMD",
-     "51": "AMD", "417": "KGS", "860": "UZS", "840": "USD", "978": "EUR", "156": "CNY"}
-)  # fmt: skip
+    {
+        "643": "RUB",
+        "810": "RUB",
+        "RUR": "RUB",
+        "933": "BYN",
+        "398": "KZT",
+        "051": "AMD",
+        "51": "AMD",
+        "417": "KGS",
+        "860": "UZS",
+        "840": "USD",
+        "978": "EUR",
+        "156": "CNY",
+    }
+)
 
 
 class ConversionError(ValueError):
@@ -189,14 +201,29 @@ def empty_to_none(value: Any) -> Any:
 
 
 TYPES: Mapping[str, Callable[..., Any]] = MappingProxyType(
-    {"str": to_str, "int": to_int, "decimal": to_decimal, "kopecks": kopecks,
-     "currency": currency, "datetime": to_datetime, "phone": phone, "email": email,
-     "bool": to_bool, "raw": lambda value: value}
-)  # fmt: skip
+    {
+        "str": to_str,
+        "int": to_int,
+        "decimal": to_decimal,
+        "kopecks": kopecks,
+        "currency": currency,
+        "datetime": to_datetime,
+        "phone": phone,
+        "email": email,
+        "bool": to_bool,
+        "raw": lambda value: value,
+    }
+)
 
 BUILTIN_TRANSFORMS: Mapping[str, Transform] = MappingProxyType(
-    {"multiply": multiply, "sum_products": sum_products, "sum": sum_values,
-     "join": join_nonempty, "first": first, "empty_to_none": empty_to_none,
-     "lower": lambda v: None if v is None else to_str(v).lower(),
-     "strip": lambda v: None if v is None else to_str(v).strip()}
-)  # fmt: skip
+    {
+        "multiply": multiply,
+        "sum_products": sum_products,
+        "sum": sum_values,
+        "join": join_nonempty,
+        "first": first,
+        "empty_to_none": empty_to_none,
+        "lower": lambda v: None if v is None else to_str(v).lower(),
+        "strip": lambda v: None if v is None else to_str(v).strip(),
+    }
+)

@@ -110,8 +110,9 @@ class MappingSchema:
         """Map one raw record or raise ``MappingError`` naming the field and rule."""
         section = self._sections.get(record_type)
         if section is None:
-            raise MappingError(f"mapping {self.source} has no [{record_type}] section",
-                               raw=raw, field=record_type)  # fmt: skip
+            raise MappingError(
+                f"mapping {self.source} has no [{record_type}] section", raw=raw, field=record_type
+            )
         ctx = Context(account_id, observed_at or datetime.now(UTC))
         builder = _BUILDERS.get(record_type, _plain)
         try:
@@ -122,8 +123,9 @@ class MappingSchema:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
-            raise MappingError(str(first["msg"]), raw=raw, field=where,
-                               rule="canonical model validation") from None  # fmt: skip
+            raise MappingError(
+                str(first["msg"]), raw=raw, field=where, rule="canonical model validation"
+            ) from None
         assert isinstance(result, OrderRecord | OrderStatusUpdate | StockRecord | PriceRecord)
         return result
 
@@ -167,13 +169,17 @@ def _lines(section: Section, items: Any, ctx: Context) -> list[OrderLineRecord]:
                 values["line_no"] = index
             lines.append(OrderLineRecord.model_validate(values))
         except MappingError as exc:
-            raise MappingError(exc.reason, field=f"lines[{index}].{exc.field}",
-                               rule=exc.rule) from None  # fmt: skip
+            raise MappingError(
+                exc.reason, field=f"lines[{index}].{exc.field}", rule=exc.rule
+            ) from None
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
-            raise MappingError(str(first["msg"]), field=f"lines[{index}].{where}",
-                               rule="canonical model validation") from None  # fmt: skip
+            raise MappingError(
+                str(first["msg"]),
+                field=f"lines[{index}].{where}",
+                rule="canonical model validation",
+            ) from None
     return lines
 
 

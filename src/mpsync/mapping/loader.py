@@ -98,8 +98,9 @@ class _Compiler:
         order_status = data.get("order_status", {})
         if "order" in sections and "order_status" in sections and "status" not in order_status:
             inherited = sections["order_status"]
-            sections["order_status"] = Section(inherited.record_type, inherited.fields,
-                                               sections["order"].status)  # fmt: skip
+            sections["order_status"] = Section(
+                inherited.record_type, inherited.fields, sections["order"].status
+            )
         for record_type in ("order", "order_status"):
             status = sections[record_type].status if record_type in sections else None
             if status is not None:
@@ -109,8 +110,9 @@ class _Compiler:
     def section(self, kind: str, key: str, data: dict[str, Any]) -> Section:
         for name in data:
             if name not in SECTION_KEYS[kind]:
-                self.problem(f"{key}.{name}", "unknown key",
-                             f"use one of {sorted(SECTION_KEYS[kind])}")  # fmt: skip
+                self.problem(
+                    f"{key}.{name}", "unknown key", f"use one of {sorted(SECTION_KEYS[kind])}"
+                )
         rules = self.fields(kind, f"{key}.fields", data.get("fields", {}))
         status = self.status(f"{key}.status", data["status"]) if "status" in data else None
         if kind in ("order", "order_status") and status is None and key == "order":
@@ -127,13 +129,17 @@ class _Compiler:
         targets = TARGETS[kind]
         for target, (_type, required) in targets.items():
             if required and target not in data:
-                self.problem(f"{key}.{target}", "required field is not mapped",
-                             f'add `{target} = {{ path = "..." }}`')  # fmt: skip
+                self.problem(
+                    f"{key}.{target}",
+                    "required field is not mapped",
+                    f'add `{target} = {{ path = "..." }}`',
+                )
         rules = []
         for target, spec in data.items():
             if target not in targets:
-                self.problem(f"{key}.{target}", "unknown target field",
-                             f"map one of {sorted(targets)}")  # fmt: skip
+                self.problem(
+                    f"{key}.{target}", "unknown target field", f"map one of {sorted(targets)}"
+                )
                 continue
             rule = self.field(f"{key}.{target}", target, targets[target][0], spec)
             if rule is not None:
@@ -144,8 +150,11 @@ class _Compiler:
         if isinstance(spec, str):
             spec = {"path": spec}
         if not isinstance(spec, dict):
-            self.problem(key, f"expected a path string or a table, got {spec!r}",
-                         'write `field = "path"` or `field = { path = "...", type = "..." }`')  # fmt: skip
+            self.problem(
+                key,
+                f"expected a path string or a table, got {spec!r}",
+                'write `field = "path"` or `field = { path = "...", type = "..." }`',
+            )
             return None
         for name in spec:
             if name not in FIELD_KEYS:
@@ -155,16 +164,24 @@ class _Compiler:
             self.problem(f"{key}.type", f"unknown type {kind!r}", f"use one of {sorted(TYPES)}")
         origin = spec.get("from")
         if origin is not None and origin not in CONTEXT_VALUES:
-            self.problem(f"{key}.from", f"unknown value {origin!r}",
-                         f"use one of {sorted(CONTEXT_VALUES)}")  # fmt: skip
+            self.problem(
+                f"{key}.from", f"unknown value {origin!r}", f"use one of {sorted(CONTEXT_VALUES)}"
+            )
         if "path" not in spec and "default" not in spec and origin is None:
             self.problem(key, "neither `path`, `default` nor `from` given", "add `path = ...`")
         source = str(spec.get("path", ""))
         expression = self.path(f"{key}.path", source) if source else None
-        return FieldRule(target, source, expression, str(kind), self.formats(key, spec),
-                         self.zone(f"{key}.zone", spec.get("zone")), spec.get("default"),
-                         self.transform_chain(f"{key}.transform", spec.get("transform")),
-                         origin)  # fmt: skip
+        return FieldRule(
+            target,
+            source,
+            expression,
+            str(kind),
+            self.formats(key, spec),
+            self.zone(f"{key}.zone", spec.get("zone")),
+            spec.get("default"),
+            self.transform_chain(f"{key}.transform", spec.get("transform")),
+            origin,
+        )
 
     def formats(self, key: str, spec: dict[str, Any]) -> tuple[str, ...] | None:
         fmt = spec.get("format")
@@ -174,8 +191,11 @@ class _Compiler:
         if spec.get("type") not in (None, "datetime") or not all(
             isinstance(item, str) for item in formats
         ):
-            self.problem(f"{key}.format", f"bad format {fmt!r}",
-                         'formats apply to datetimes: "iso", "unix" or strptime patterns')  # fmt: skip
+            self.problem(
+                f"{key}.format",
+                f"bad format {fmt!r}",
+                'formats apply to datetimes: "iso", "unix" or strptime patterns',
+            )
         return tuple(str(item) for item in formats)
 
     def path(self, key: str, text: str) -> ParsedResult | None:
@@ -199,24 +219,34 @@ class _Compiler:
         chain = []
         for name in [names] if isinstance(names, str) else list(names or []):
             if name not in self.transforms:
-                self.problem(key, f"unknown transform {name!r}",
-                             f"use one of {sorted(self.transforms)} or register it")  # fmt: skip
+                self.problem(
+                    key,
+                    f"unknown transform {name!r}",
+                    f"use one of {sorted(self.transforms)} or register it",
+                )
             else:
                 chain.append((str(name), self.transforms[name]))
         return tuple(chain)
 
     def status(self, key: str, data: dict[str, Any]) -> StatusRule | None:
-        status = self.field(f"{key}.path", "marketplace_status", "str",
-                            {"path": data.get("path", "")})  # fmt: skip
+        status = self.field(
+            f"{key}.path", "marketplace_status", "str", {"path": data.get("path", "")}
+        )
         sub = data.get("substatus_path")
-        substatus = self.field(f"{key}.substatus_path", "marketplace_substatus", "str",
-                               {"path": sub}) if sub else None  # fmt: skip
+        substatus = (
+            self.field(f"{key}.substatus_path", "marketplace_substatus", "str", {"path": sub})
+            if sub
+            else None
+        )
         table: dict[str, str] = {}
         allowed = {s.value for s in OrderStatus} | {KEEP}
         for raw, value in dict(data.get("map", {})).items():
             if value not in allowed:
-                self.problem(f"{key}.map.{raw}", f"unknown canonical status {value!r}",
-                             f"use one of {sorted(allowed)}")  # fmt: skip
+                self.problem(
+                    f"{key}.map.{raw}",
+                    f"unknown canonical status {value!r}",
+                    f"use one of {sorted(allowed)}",
+                )
             table[str(raw)] = str(value)
         if not table:
             self.problem(f"{key}.map", "empty status map", "map marketplace statuses")
@@ -225,5 +255,8 @@ class _Compiler:
     def check_gaps(self, key: str, rule: StatusRule, documented: Collection[str]) -> None:
         for name in sorted(documented):
             if name not in rule.table and not any(k.startswith(f"{name}/") for k in rule.table):
-                self.problem(f"{key}.{name}", "documented marketplace status is not mapped",
-                             f'add `{name} = "<canonical>"` (or "keep")')  # fmt: skip
+                self.problem(
+                    f"{key}.{name}",
+                    "documented marketplace status is not mapped",
+                    f'add `{name} = "<canonical>"` (or "keep")',
+                )

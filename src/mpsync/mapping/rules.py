@@ -81,8 +81,9 @@ class StatusRule:
     def read(self, raw: Any, ctx: Context) -> tuple[str, str | None]:
         status = self.status.apply(raw, ctx)
         if status is None:
-            raise MappingError("the record has no status", field="marketplace_status",
-                               rule=self.status.describe())  # fmt: skip
+            raise MappingError(
+                "the record has no status", field="marketplace_status", rule=self.status.describe()
+            )
         sub = self.substatus.apply(raw, ctx) if self.substatus else None
         return str(status), (None if sub is None else str(sub))
 

@@ -9,43 +9,68 @@ from types import MappingProxyType
 
 _S, _D, _T, _I = "str", "decimal", "datetime", "int"
 
-TARGETS = MappingProxyType({
-    "order": {
-        "external_id": (_S, True), "group_key": (_S, False), "order_number": (_S, False),
-        "created_at": (_T, True), "source_updated_at": (_T, True), "ship_by": (_T, False),
-        "delivery_method": (_S, False), "payment_method": (_S, False),
-        "currency": ("currency", True), "items_total": (_D, True), "total": (_D, True),
-        "delivery_address": (_S, False),
-    },
-    "line": {
-        "line_no": (_I, False), "sku": (_S, True), "marketplace_sku": (_S, False),
-        "name": (_S, False), "quantity": (_I, True), "unit_price": (_D, True),
-        "total": (_D, True),
-    },
-    "customer": {
-        "phone": ("phone", False), "email": ("email", False), "name": (_S, False),
-        "company_name": (_S, False), "inn": (_S, False), "kpp": (_S, False),
-    },
-    "order_status": {"external_id": (_S, True), "source_updated_at": (_T, True)},
-    "stock": {
-        "sku": (_S, True), "warehouse": (_S, True), "on_hand": (_I, True),
-        "reserved": (_I, False), "source_updated_at": (_T, False),
-    },
-    "price": {
-        "sku": (_S, True), "price": (_D, True), "old_price": (_D, False),
-        "min_price": (_D, False), "currency": ("currency", True),
-        "source_updated_at": (_T, False),
-    },
-})  # fmt: skip
+TARGETS = MappingProxyType(
+    {
+        "order": {
+            "external_id": (_S, True),
+            "group_key": (_S, False),
+            "order_number": (_S, False),
+            "created_at": (_T, True),
+            "source_updated_at": (_T, True),
+            "ship_by": (_T, False),
+            "delivery_method": (_S, False),
+            "payment_method": (_S, False),
+            "currency": ("currency", True),
+            "items_total": (_D, True),
+            "total": (_D, True),
+            "delivery_address": (_S, False),
+        },
+        "line": {
+            "line_no": (_I, False),
+            "sku": (_S, True),
+            "marketplace_sku": (_S, False),
+            "name": (_S, False),
+            "quantity": (_I, True),
+            "unit_price": (_D, True),
+            "total": (_D, True),
+        },
+        "customer": {
+            "phone": ("phone", False),
+            "email": ("email", False),
+            "name": (_S, False),
+            "company_name": (_S, False),
+            "inn": (_S, False),
+            "kpp": (_S, False),
+        },
+        "order_status": {"external_id": (_S, True), "source_updated_at": (_T, True)},
+        "stock": {
+            "sku": (_S, True),
+            "warehouse": (_S, True),
+            "on_hand": (_I, True),
+            "reserved": (_I, False),
+            "source_updated_at": (_T, False),
+        },
+        "price": {
+            "sku": (_S, True),
+            "price": (_D, True),
+            "old_price": (_D, False),
+            "min_price": (_D, False),
+            "currency": ("currency", True),
+            "source_updated_at": (_T, False),
+        },
+    }
+)
 
-SECTION_KEYS = MappingProxyType({
-    "order": frozenset({"fields", "status", "lines", "customer"}),
-    "order_status": frozenset({"fields", "status"}),
-    "line": frozenset({"path", "fields"}),
-    "customer": frozenset({"fields"}),
-    "stock": frozenset({"fields"}),
-    "price": frozenset({"fields"}),
-})  # fmt: skip
+SECTION_KEYS = MappingProxyType(
+    {
+        "order": frozenset({"fields", "status", "lines", "customer"}),
+        "order_status": frozenset({"fields", "status"}),
+        "line": frozenset({"path", "fields"}),
+        "customer": frozenset({"fields"}),
+        "stock": frozenset({"fields"}),
+        "price": frozenset({"fields"}),
+    }
+)
 
 TOP_KEYS = frozenset({"meta", "order", "order_status", "stock", "price"})
 CONTEXT_VALUES = frozenset({"observed_at", "line_no"})
