@@ -1,0 +1,42 @@
+"""Notifications: the outbox the sync engine writes into and the dispatcher that empties it.
+
+Producers call ``plan_notifications`` and ``enqueue`` inside their own transaction;
+the daemon runs ``Dispatcher``; ``mpsync notify test`` calls ``send_test``.
+"""
+
+from __future__ import annotations
+
+from mpsync.notify.channels import (
+    CHANNEL_TYPES,
+    Channel,
+    ChannelConfigError,
+    DeliveryResult,
+    OutgoingMessage,
+    build_channel,
+    build_channels,
+    channel_config,
+)
+from mpsync.notify.dispatcher import Dispatcher, DispatchStats, RetryPolicy, send_test
+from mpsync.notify.outbox import enqueue
+from mpsync.notify.render import Renderer, format_money
+from mpsync.notify.rules import EVENT_KINDS, plan_notifications
+
+__all__ = [
+    "CHANNEL_TYPES",
+    "EVENT_KINDS",
+    "Channel",
+    "ChannelConfigError",
+    "DeliveryResult",
+    "DispatchStats",
+    "Dispatcher",
+    "OutgoingMessage",
+    "Renderer",
+    "RetryPolicy",
+    "build_channel",
+    "build_channels",
+    "channel_config",
+    "enqueue",
+    "format_money",
+    "plan_notifications",
+    "send_test",
+]

@@ -1,0 +1,132 @@
+"""The email channel: SMTP with ``security = none | starttls | ssl`` and optional login.
+
+The Message-ID is derived from the dedupe key, so a redelivered notification is
+recognisably the same mail; an issued invoice's PDF is attached when the payload names it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+
+from mpsync.config.model import ChannelConfig
+from mpsync.notify.channels.base import (
+    ChannelOptions,
+    DeliveryResult,
+    OutgoingMessage,
+    parse_options,
+    short_error,
+)
+
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+
+
+class EmailOptions(ChannelOptions):
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = Field(alias="from", min_length=3)
+    to: list[str] = Field(min_length=1)
+    ca_file: Path | None = None
+    timeout: float = Field(default=30.0, gt=0)
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+def message_id(dedupe_key: str, sender: str) -> str:
+    """A stable RFC 5322 Message-ID for *dedupe_key* (hashed: keys may hold any character)."""
+    domain = sender.rpartition("@")[2] or "mpsync.local"
+    digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:40]
+    return f"<{digest}.mpsync@{domain}>"
+
+
+class EmailChannel:
+    """Sends each notification as one plain-text mail to the configured recipients."""
+
+    def __init__(self, config: ChannelConfig) -> None:
+        self.name = config.name
+        self.language: str = config.language
+        self.options = parse_options(config, EmailOptions)
+
+    async def send(self, message: OutgoingMessage) -> DeliveryResult:
+        mail = self.compose(message)
+        try:
+            await asyncio.to_thread(self._deliver, mail)
+        except smtplib.SMTPResponseException as error:
+            # The server's text may quote addresses: report the code only.
+            return DeliveryResult(
+                ok=False,
+                detail=f"SMTP error {error.smtp_code}",
+                permanent=error.smtp_code >= 500,
+            )
+        except smtplib.SMTPRecipientsRefused:
+            return DeliveryResult(ok=False, detail="SMTP recipients refused", permanent=True)
+        except (smtplib.SMTPException, OSError) as error:
+            return DeliveryResult(ok=False, detail=short_error(error))
+        return DeliveryResult(ok=True, detail=f"sent {mail['Message-ID']}")
+
+    def compose(self, message: OutgoingMessage) -> EmailMessage:
+        mail = EmailMessage()
+        mail["Subject"] = message.subject
+        mail["From"] = self.options.sender
+        mail["To"] = ", ".join(self.options.to)
+        mail["Date"] = formatdate(localtime=False, usegmt=True)
+        mail["Message-ID"] = message_id(message.dedupe_key, self.options.sender)
+        mail["X-Mpsync-Event"] = message.event_kind
+        mail.set_content(message.body or message.subject)
+        attachment = _invoice_pdf(message)
+        if attachment is not None:
+            mail.add_attachment(
+                attachment.read_bytes(),
+                maintype="application",
+                subtype="pdf",
+                filename=attachment.name,
+            )
+        return mail
+
+    def _deliver(self, mail: EmailMessage) -> None:
+        options = self.options
+        port = options.port or DEFAULT_PORTS[options.security]
+        context = ssl.create_default_context(
+            cafile=str(options.ca_file) if options.ca_file else None
+        )
+        client: smtplib.SMTP
+        if options.security == "ssl":
+            client = smtplib.SMTP_SSL(options.host, port, timeout=options.timeout, context=context)
+        else:
+            client = smtplib.SMTP(options.host, port, timeout=options.timeout)
+        with client:
+            client.ehlo()
+            if options.security == "starttls":
+                client.starttls(context=context)
+                client.ehlo()
+            if options.username and options.password is not None:
+                client.login(options.username, options.password.get_secret_value())
+            client.send_message(mail)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _invoice_pdf(message: OutgoingMessage) -> Path | None:
+    if message.event_kind != "invoice.issued":
+        return None
+    invoice = message.payload.get("invoice") or {}
+    name = invoice.get("pdf_path") if isinstance(invoice, dict) else None
+    if not name:
+        return None
+    path = Path(str(name))
+    return path if path.is_file() else None

@@ -1,0 +1,95 @@
+"""The Telegram channel: Bot API ``sendMessage`` through httpx.
+
+A 429 answer's ``parameters.retry_after`` becomes the delivery's ``retry_after``;
+the bot token is part of the URL, so it is scrubbed from every detail we report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pydantic import Field, SecretStr, field_validator
+
+from mpsync.config.model import ChannelConfig
+from mpsync.notify.channels.base import (
+    ChannelOptions,
+    DeliveryResult,
+    OutgoingMessage,
+    parse_options,
+    short_error,
+)
+
+TELEGRAM_API = "https://api.telegram.org"
+MAX_TEXT = 4096
+
+
+class TelegramOptions(ChannelOptions):
+    bot_token: SecretStr
+    chat_id: str
+    api_base_url: str = TELEGRAM_API
+    timeout: float = Field(default=15.0, gt=0)
+    disable_notification: bool = False
+
+    @field_validator("chat_id", mode="before")
+    @classmethod
+    def _as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+
+class TelegramChannel:
+    """Posts the message text to one chat; *client* may be injected (tests, shared pools)."""
+
+    def __init__(self, config: ChannelConfig, *, client: httpx.AsyncClient | None = None) -> None:
+        self.name = config.name
+        self.language: str = config.language
+        self.options = parse_options(config, TelegramOptions)
+        self._own_client = client is None
+        self._client = client or httpx.AsyncClient(timeout=self.options.timeout)
+
+    @property
+    def _url(self) -> str:
+        token = self.options.bot_token.get_secret_value()
+        return f"{self.options.api_base_url.rstrip('/')}/bot{token}/sendMessage"
+
+    async def send(self, message: OutgoingMessage) -> DeliveryResult:
+        body = {
+            "chat_id": self.options.chat_id,
+            "text": message.text[:MAX_TEXT],
+            "disable_web_page_preview": True,
+            "disable_notification": self.options.disable_notification,
+        }
+        try:
+            response = await self._client.post(self._url, json=body)
+        except httpx.HTTPError as error:
+            return DeliveryResult(ok=False, detail=self._scrub(short_error(error)))
+        return self._result(response)
+
+    def _result(self, response: httpx.Response) -> DeliveryResult:
+        data = _json(response)
+        description = self._scrub(str(data.get("description") or response.reason_phrase))[:200]
+        if response.status_code == 200 and data.get("ok"):
+            sent = (data.get("result") or {}).get("message_id")
+            return DeliveryResult(ok=True, detail=f"telegram message {sent}")
+        detail = f"telegram {response.status_code}: {description}"
+        if response.status_code == 429:
+            retry_after = (data.get("parameters") or {}).get("retry_after")
+            wait = float(retry_after) if isinstance(retry_after, int | float) else None
+            return DeliveryResult(ok=False, detail=detail, retry_after=wait)
+        permanent = 400 <= response.status_code < 500
+        return DeliveryResult(ok=False, detail=detail, permanent=permanent)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self.options.bot_token.get_secret_value(), "***")
+
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self._client.aclose()
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

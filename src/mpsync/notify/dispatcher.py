@@ -1,0 +1,223 @@
+"""The outbox dispatcher: claim due rows, deliver outside the transaction, record the outcome.
+
+Delivery is at-least-once: a crash after sending leaves the row ``sending`` until its
+lease runs out, then it is taken again with the same dedupe key. Digest rules batch rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+from jinja2 import TemplateError
+from sqlalchemy import Connection, Engine, and_, not_
+
+from mpsync.config.model import Settings
+from mpsync.notify import outbox
+from mpsync.notify.channels.base import Channel, DeliveryResult, OutgoingMessage, short_error
+from mpsync.notify.outbox import ClaimedMessage
+from mpsync.notify.render import Renderer
+from mpsync.notify.rules import digest_groups
+
+log = structlog.get_logger("mpsync.notify")
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded attempts with capped exponential backoff and proportional jitter."""
+
+    max_attempts: int = 8
+    base_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(hours=1)
+    jitter: float = 0.1
+
+    def delay(self, attempt: int, rand: float) -> timedelta:
+        """Wait after failed attempt number *attempt* (1-based); *rand* is in [0, 1)."""
+        exponential = self.base_delay * (1 << min(max(0, attempt - 1), 30))
+        capped = min(exponential, self.max_delay)
+        return capped * (1 + self.jitter * rand)
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.failed + self.retried
+
+
+@dataclass
+class Batch:
+    """Rows delivered as one message: one row, or a channel's digest."""
+
+    channel: str
+    rows: list[ClaimedMessage] = field(default_factory=list)
+
+
+class Dispatcher:
+    """Delivers outbox rows through *channels*; time and waiting are injected."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        channels: Mapping[str, Channel],
+        *,
+        clock: Clock = utcnow,
+        sleep: Sleep = asyncio.sleep,
+        retry: RetryPolicy | None = None,
+        lease: timedelta = timedelta(minutes=5),
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._engine = engine
+        self._channels = channels
+        self._languages = {c.name: c.language for c in settings.notifications.channels}
+        self._digests = digest_groups(settings)
+        self._clock = clock
+        self._sleep = sleep
+        self._retry = retry or RetryPolicy()
+        self._lease = lease
+        self._rand = rand
+        self._renderer = Renderer()
+
+    async def run_once(self, limit: int = 100) -> DispatchStats:
+        """Claim up to *limit* due rows, deliver them, and record each outcome."""
+        stats = DispatchStats()
+        with self._engine.begin() as connection:
+            batches = self._claim(connection, self._clock(), limit)
+        for batch in batches:
+            result = await self._deliver(batch)
+            with self._engine.begin() as connection:
+                self._settle(connection, batch, result, stats)
+        return stats
+
+    async def run(self, stop: asyncio.Event, *, interval: float = 5.0, limit: int = 100) -> None:
+        """Dispatch until *stop* is set, waiting *interval* seconds whenever idle."""
+        while not stop.is_set():
+            stats = await self.run_once(limit)
+            if stats.total == 0:
+                await self._sleep(interval)
+
+    def _claim(self, connection: Connection, now: datetime, limit: int) -> list[Batch]:
+        due = outbox.due_condition(now)
+        batches = [
+            Batch(row.channel, [row])
+            for row in self._take(connection, self._plain_condition(due), now, limit)
+        ]
+        for channel, (interval, kinds) in self._digests.items():
+            condition = and_(due, outbox.kinds_condition(channel, kinds))
+            oldest = outbox.oldest_due(connection, condition)
+            if oldest is not None and oldest <= now - interval:
+                rows = self._take(connection, condition, now, limit)
+                if rows:
+                    batches.append(Batch(channel, rows))
+        return batches
+
+    def _plain_condition(self, due: Any) -> Any:
+        digested = [outbox.kinds_condition(c, kinds) for c, (_, kinds) in self._digests.items()]
+        excluded = outbox.any_of(digested)
+        return due if excluded is None else and_(due, not_(excluded))
+
+    def _take(
+        self, connection: Connection, condition: Any, now: datetime, limit: int
+    ) -> list[ClaimedMessage]:
+        ids = outbox.select_due(connection, condition, limit=limit)
+        return outbox.take(connection, ids, now=now, lease=self._lease)
+
+    async def _deliver(self, batch: Batch) -> DeliveryResult:
+        channel = self._channels.get(batch.channel)
+        if channel is None:
+            detail = f"channel {batch.channel!r} is not configured"
+            return DeliveryResult(ok=False, detail=detail, permanent=True)
+        try:
+            message = self.compose(batch)
+        except TemplateError as error:
+            return DeliveryResult(ok=False, detail=short_error(error), permanent=True)
+        try:
+            return await channel.send(message)
+        except Exception as error:  # noqa: BLE001 - a channel bug must not stop the dispatcher
+            log.error("notify.channel_crashed", channel=batch.channel, error=short_error(error))
+            return DeliveryResult(ok=False, detail=short_error(error))
+
+    def compose(self, batch: Batch) -> OutgoingMessage:
+        """The message for *batch*: the row itself, or a digest of all its rows."""
+        language = self._languages.get(batch.channel, "ru")
+        rendered = [
+            self._renderer.render(row.event_kind, row.payload, language) for row in batch.rows
+        ]
+        if len(batch.rows) == 1:
+            row = batch.rows[0]
+            return OutgoingMessage(
+                row.dedupe_key, row.event_kind, rendered[0].subject, rendered[0].body, row.payload
+            )
+        digest = self._renderer.render_digest(rendered, language)
+        items = [
+            {"dedupe_key": r.dedupe_key, "event_kind": r.event_kind, "payload": r.payload}
+            for r in batch.rows
+        ]
+        key = digest_key(batch.channel, [r.dedupe_key for r in batch.rows])
+        return OutgoingMessage(key, "digest", digest.subject, digest.body, {"items": items})
+
+    def _settle(
+        self, connection: Connection, batch: Batch, result: DeliveryResult, stats: DispatchStats
+    ) -> None:
+        now = self._clock()
+        for row in batch.rows:
+            if result.ok:
+                owned = outbox.mark_sent(connection, row, now=now)
+                stats.sent += owned
+            elif result.permanent or row.attempts >= self._retry.max_attempts:
+                owned = outbox.mark_failed(connection, row, error=result.detail)
+                stats.failed += owned
+            else:
+                owned = outbox.mark_retry(
+                    connection, row, at=now + self._wait(row, result), error=result.detail
+                )
+                stats.retried += owned
+            if not owned:
+                log.warning("notify.claim_lost", channel=row.channel, key=row.dedupe_key)
+        self._log(batch, result)
+
+    def _wait(self, row: ClaimedMessage, result: DeliveryResult) -> timedelta:
+        backoff = self._retry.delay(row.attempts, self._rand())
+        asked = timedelta(seconds=result.retry_after or 0)
+        return max(backoff, asked)
+
+    def _log(self, batch: Batch, result: DeliveryResult) -> None:
+        event = "notify.sent" if result.ok else "notify.failed"
+        log.info(event, channel=batch.channel, messages=len(batch.rows), detail=result.detail)
+
+
+def digest_key(channel: str, keys: Sequence[str]) -> str:
+    """A deterministic dedupe key for a digest of the rows with *keys*."""
+    digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:24]
+    return f"digest:{channel}:{digest}"
+
+
+async def send_test(channel: Channel, *, now: datetime | None = None) -> DeliveryResult:
+    """Send the test message through *channel* (``mpsync notify test CHANNEL``)."""
+    moment = now or utcnow()
+    rendered = Renderer().render_test(channel.name, channel.language, moment)
+    message = OutgoingMessage(
+        dedupe_key=f"test:{channel.name}:{moment.isoformat()}",
+        event_kind="test",
+        subject=rendered.subject,
+        body=rendered.body,
+        payload={"channel": channel.name},
+    )
+    return await channel.send(message)

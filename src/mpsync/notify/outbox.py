@@ -1,0 +1,163 @@
+"""The transactional outbox: enqueue inside the caller's transaction, claim, mark.
+
+Rows move pending → sending → sent | pending (retry) | failed; a ``sending`` row
+whose lease (``next_attempt_at``) has passed is claimable again (at-least-once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from mpsync.store.tables import OutboxMessage
+
+OUTBOX: Table = cast(Table, OutboxMessage.__table__)  # type: ignore[attr-defined]
+CLAIMABLE = ("pending", "sending")
+MAX_ERROR_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """One outbox row taken for delivery; ``attempts`` is the fencing token of this claim."""
+
+    id: int
+    dedupe_key: str
+    channel: str
+    event_kind: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+def enqueue(
+    connection: Connection,
+    *,
+    dedupe_key: str,
+    channel: str,
+    event_kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Insert an outbox row unless its dedupe key exists; return whether it was new."""
+    values = {
+        "dedupe_key": dedupe_key,
+        "channel": channel,
+        "event_kind": event_kind,
+        "payload": payload,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(OUTBOX).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = connection.execute(statement.returning(OUTBOX.c.id))
+    return result.first() is not None
+
+
+def due_condition(now: datetime) -> ColumnElement[bool]:
+    """Pending rows whose time has come, and sending rows whose lease expired."""
+    return and_(OUTBOX.c.state.in_(CLAIMABLE), OUTBOX.c.next_attempt_at <= now)
+
+
+def select_due(
+    connection: Connection,
+    condition: ColumnElement[bool],
+    *,
+    limit: int,
+) -> list[int]:
+    """Ids of due rows matching *condition*, locked (SKIP LOCKED) on PostgreSQL."""
+    query = (
+        select(OUTBOX.c.id)
+        .where(condition)
+        .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+        .limit(limit)
+    )
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [int(row_id) for row_id in connection.execute(query).scalars()]
+
+
+def take(
+    connection: Connection, ids: Sequence[int], *, now: datetime, lease: timedelta
+) -> list[ClaimedMessage]:
+    """Mark *ids* as sending under a lease and return them with their new attempt count."""
+    if not ids:
+        return []
+    connection.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(ids))
+        .values(
+            state="sending",
+            attempts=OUTBOX.c.attempts + 1,
+            next_attempt_at=now + lease,
+        )
+    )
+    rows = connection.execute(select(OUTBOX).where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id))
+    return [
+        ClaimedMessage(
+            id=row.id,
+            dedupe_key=row.dedupe_key,
+            channel=row.channel,
+            event_kind=row.event_kind,
+            payload=dict(row.payload or {}),
+            attempts=row.attempts,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+def _own_claim(message: ClaimedMessage) -> ColumnElement[bool]:
+    # A claim whose lease expired may have been taken again; then the newer claim owns it.
+    return and_(
+        OUTBOX.c.id == message.id,
+        OUTBOX.c.state == "sending",
+        OUTBOX.c.attempts == message.attempts,
+    )
+
+
+def mark_sent(connection: Connection, message: ClaimedMessage, *, now: datetime) -> bool:
+    result = connection.execute(
+        update(OUTBOX).where(_own_claim(message)).values(state="sent", sent_at=now, last_error=None)
+    )
+    return result.rowcount == 1
+
+
+def mark_retry(
+    connection: Connection, message: ClaimedMessage, *, at: datetime, error: str
+) -> bool:
+    result = connection.execute(
+        update(OUTBOX)
+        .where(_own_claim(message))
+        .values(state="pending", next_attempt_at=at, last_error=error[:MAX_ERROR_CHARS])
+    )
+    return result.rowcount == 1
+
+
+def mark_failed(connection: Connection, message: ClaimedMessage, *, error: str) -> bool:
+    result = connection.execute(
+        update(OUTBOX)
+        .where(_own_claim(message))
+        .values(state="failed", last_error=error[:MAX_ERROR_CHARS])
+    )
+    return result.rowcount == 1
+
+
+def oldest_due(connection: Connection, condition: ColumnElement[bool]) -> datetime | None:
+    """The creation time of the oldest row matching *condition*, if any."""
+    value = connection.execute(select(func.min(OUTBOX.c.created_at)).where(condition)).scalar()
+    return cast(datetime | None, value)
+
+
+def kinds_condition(channel: str, kinds: Sequence[str]) -> ColumnElement[bool]:
+    return and_(OUTBOX.c.channel == channel, OUTBOX.c.event_kind.in_(kinds))
+
+
+def any_of(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool] | None:
+    return or_(*conditions) if conditions else None

@@ -1,0 +1,145 @@
+"""Notification text from Jinja2 templates shipped in ``notify/templates`` (ru and en).
+
+A template's first line is the subject; the rest is the body. Money reads ``1 234,50 ₽`` in ru.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, TemplateNotFound, pass_context
+from jinja2.runtime import Context
+
+NBSP = "\u00a0"
+SYMBOLS = MappingProxyType(
+    {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "UZS": "сум"}
+)
+STATUS_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "ru": {
+            "new": "новый",
+            "confirmed": "подтверждён",
+            "ready_to_ship": "готов к отгрузке",
+            "shipped": "отгружен",
+            "delivered": "доставлен",
+            "completed": "завершён",
+            "cancelled": "отменён",
+            "returned": "возвращён",
+        },
+        "en": {"ready_to_ship": "ready to ship"},
+    }
+)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered notification: a one-line subject and a plain-text body."""
+
+    subject: str
+    body: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.subject}\n\n{self.body}" if self.body else self.subject
+
+
+def format_money(value: Any, currency: str | None = "RUB", language: str = "ru") -> str:
+    """``1234.5`` → ``1 234,50 ₽`` (ru, non-breaking spaces) or ``1,234.50 ₽`` (en)."""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return str(value)
+    code = (currency or "").upper()
+    symbol = SYMBOLS.get(code, code)
+    grouped = f"{abs(amount):,.2f}"
+    if language == "ru":
+        grouped = grouped.replace(",", NBSP).replace(".", ",")
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{grouped}{NBSP}{symbol}".rstrip()
+
+
+def format_when(value: Any, language: str = "ru") -> str:
+    """An ISO string or datetime as ``31.12.2025 18:00 UTC`` (ru) / ``2025-12-31 18:00 UTC``."""
+    if isinstance(value, str):
+        text: str = value
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+    if not isinstance(value, datetime):
+        return "—" if value is None else str(value)
+    moment = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    pattern = "%d.%m.%Y %H:%M UTC" if language == "ru" else "%Y-%m-%d %H:%M UTC"
+    return moment.strftime(pattern)
+
+
+def plural_ru(count: int, one: str, few: str, many: str) -> str:
+    """Russian plural form for *count*: 1 уведомление, 2 уведомления, 5 уведомлений."""
+    count = abs(count)
+    if count % 10 == 1 and count % 100 != 11:
+        return one
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return few
+    return many
+
+
+@pass_context
+def _money(context: Context, value: Any, currency: str | None = "RUB") -> str:
+    return format_money(value, currency, context.get("lang", "ru"))
+
+
+@pass_context
+def _when(context: Context, value: Any) -> str:
+    return format_when(value, context.get("lang", "ru"))
+
+
+@pass_context
+def _status(context: Context, value: Any) -> str:
+    names = STATUS_NAMES.get(context.get("lang", "ru"), {})
+    return names.get(str(value), str(value)) if value else "—"
+
+
+class Renderer:
+    """Renders outbox payloads for one channel language."""
+
+    def __init__(self) -> None:
+        self._env = Environment(
+            loader=PackageLoader("mpsync.notify", "templates"),
+            autoescape=False,  # plain text; channels escape for their own markup
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self._env.filters.update(money=_money, when=_when, status=_status, plural=plural_ru)
+
+    def render(self, event_kind: str, payload: Mapping[str, Any], language: str) -> Rendered:
+        """Render one event; an event kind without a template uses the generic one."""
+        lang = language if language in ("ru", "en") else "ru"
+        try:
+            template = self._env.get_template(f"{event_kind}.{lang}.j2")
+        except TemplateNotFound:
+            template = self._env.get_template(f"generic.{lang}.j2")
+        context = {**payload, "event_kind": event_kind, "lang": lang, "origin": _origin(payload)}
+        return _split(template.render(context))
+
+    def render_digest(self, items: Sequence[Rendered], language: str) -> Rendered:
+        return self.render("digest", {"items": list(items)}, language)
+
+    def render_test(self, channel: str, language: str, now: datetime) -> Rendered:
+        return self.render("test", {"channel": channel, "now": now}, language)
+
+
+def _origin(payload: Mapping[str, Any]) -> str:
+    """`` (ozon, ozon-main)`` after a subject, or nothing when the event names neither."""
+    parts = [str(payload[key]) for key in ("marketplace", "account") if payload.get(key)]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _split(text: str) -> Rendered:
+    subject, _, body = text.strip().partition("\n")
+    return Rendered(subject=subject.strip(), body=body.strip())
