@@ -132,7 +132,10 @@ class HttpClient:
                 self._metrics.rate_limited(self.marketplace, group, waited)
             started = self._clock()
             try:
-                response = await self._client.request(method, url, json=body, params=params)
+                content = None if body is None else encode_json(body)
+                response = await self._client.request(
+                    method, url, content=content, params=params, headers=_JSON if content else None
+                )
             except httpx.TimeoutException as exc:
                 raise RetriableError(f"{method} {path}: timed out ({type(exc).__name__})") from exc
             except httpx.TransportError as exc:
@@ -170,6 +173,23 @@ class HttpClient:
 
 
 _INVALID = object()
+_JSON = {"Content-Type": "application/json"}
+
+
+def _number(value: object) -> int | float:
+    if not isinstance(value, Decimal):
+        raise TypeError(f"cannot send {type(value).__name__} as JSON")
+    if value == value.to_integral_value():
+        return int(value)
+    number = float(value)
+    if Decimal(repr(number)) != value:
+        raise TypeError(f"{value} cannot be sent as a JSON number without losing precision")
+    return number
+
+
+def encode_json(body: Any) -> bytes:
+    """JSON for a request; Decimal becomes an exact JSON number (never a lossy float)."""
+    return json.dumps(body, default=_number, ensure_ascii=False).encode()
 
 
 def _parse_json(content: bytes) -> Any:
