@@ -91,7 +91,10 @@ class SandboxState:
     async def flush_push(self) -> dict[str, int]:
         """Deliver every pending push now (retries included); returns delivery stats."""
         self.push.collect()
-        await self.push.deliver(force=True)
+        for _ in range(self.config.push_max_attempts):
+            if not self.push.pending:
+                break
+            await self.push.deliver(force=True)
         return self.push.stats()
 
     def stats(self) -> dict[str, Any]:

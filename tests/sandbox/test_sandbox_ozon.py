@@ -1,0 +1,177 @@
+"""Ozon endpoints of the sandbox: v4 cursor paging, postings, ship/cancel, stocks, prices."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sandbox_helpers import OZON, FakeClock
+
+from mpsync.sandbox import SandboxState
+
+BASE = "/ozon"
+WINDOW = {"since": "2025-05-01T00:00:00Z", "to": "2025-06-02T00:00:00Z"}
+
+
+async def _pages(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any]
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        r = await client.post(f"{BASE}{path}", json={**body, "cursor": cursor}, headers=OZON)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        found += page["postings"]
+        assert set(page) >= {"cursor", "has_next", "postings"}
+        if not page["has_next"]:
+            assert page["cursor"] == ""
+            return found
+        cursor = page["cursor"]
+
+
+async def test_list_pages_to_the_end(client: httpx.AsyncClient, state: SandboxState) -> None:
+    postings = await _pages(client, "/v4/posting/fbs/list", {"filter": WINDOW, "limit": 13})
+    numbers = [p["posting_number"] for p in postings]
+    assert len(numbers) == len(set(numbers)) == 300
+    truth = {o["external_id"]: o for o in state.truth("ozon")["orders"]}
+    assert set(numbers) == set(truth)
+    first = postings[0]
+    assert first["order_number"] == truth[first["posting_number"]]["group_key"]
+    product = first["products"][0]
+    assert isinstance(product["price"], str) and Decimal(product["price"]) > 0
+    assert product["currency_code"] == "RUB" and isinstance(product["sku"], int)
+    assert truth[first["posting_number"]]["lines"][0]["unit_price"] == product["price"]
+
+
+async def test_descending_and_changed_status_filter(
+    client: httpx.AsyncClient, state: SandboxState
+) -> None:
+    body = {"filter": WINDOW, "limit": 50, "sort_dir": "DESC"}
+    desc = await _pages(client, "/v4/posting/fbs/list", body)
+    assert len(desc) == 300 and desc[0]["posting_number"] != desc[-1]["posting_number"]
+    changed = {"from": "2025-05-31T00:00:00Z", "to": "2025-06-02T00:00:00Z"}
+    recent = await _pages(
+        client,
+        "/v4/posting/fbs/list",
+        {"filter": {**WINDOW, "last_changed_status_date": changed}, "limit": 100},
+    )
+    table = state.world.tables["ozon"]
+    expected = [r for r in range(len(table)) if table.updated[r] >= 1748649600]
+    assert len(recent) == len(expected) > 0
+
+
+async def test_unfulfilled_ship_get_cancel(client: httpx.AsyncClient, state: SandboxState) -> None:
+    state.advance(10)
+    body = {
+        "filter": {"cutoff_from": "2025-06-01T00:00:00Z", "cutoff_to": "2025-06-03T00:00:00Z"},
+        "limit": 100,
+    }
+    open_postings = await _pages(client, "/v4/posting/fbs/unfulfilled/list", body)
+    new = [p for p in open_postings if p["status"] == "awaiting_packaging"]
+    assert len(new) >= 2
+    target = new[0]
+    products = [{"product_id": p["sku"], "quantity": p["quantity"]} for p in target["products"]]
+    ship = {"packages": [{"products": products}], "posting_number": target["posting_number"]}
+    r = await client.post(f"{BASE}/v4/posting/fbs/ship", json=ship, headers=OZON)
+    assert r.status_code == 200 and r.json()["result"] == [target["posting_number"]]
+    got = await client.post(
+        f"{BASE}/v3/posting/fbs/get",
+        json={"posting_number": target["posting_number"]},
+        headers=OZON,
+    )
+    assert got.json()["result"]["status"] == "awaiting_deliver"
+    again = await client.post(f"{BASE}/v4/posting/fbs/ship", json=ship, headers=OZON)
+    assert again.status_code == 400 and again.json()["code"] == 3
+    cancel = {"cancel_reason_id": 352, "posting_number": new[1]["posting_number"]}
+    assert (
+        await client.post(f"{BASE}/v2/posting/fbs/cancel", json=cancel, headers=OZON)
+    ).json() == {"result": True}
+    truth = {o["external_id"]: o for o in state.truth("ozon")["orders"]}
+    assert truth[target["posting_number"]]["status"] == "ready_to_ship"
+    assert truth[new[1]["posting_number"]]["status"] == "cancelled"
+    missing = await client.post(
+        f"{BASE}/v3/posting/fbs/get", json={"posting_number": "1-2-3"}, headers=OZON
+    )
+    assert missing.status_code == 404 and missing.json()["code"] == 5
+
+
+async def test_stocks_and_prices(client: httpx.AsyncClient, state: SandboxState) -> None:
+    product = state.world.catalog[1]
+    wh = state.world.warehouses.ozon_id
+    body = {
+        "stocks": [
+            {"offer_id": product.sku, "stock": 9, "warehouse_id": wh},
+            {"offer_id": "nope", "stock": 1, "warehouse_id": wh},
+        ]
+    }
+    result = (await client.post(f"{BASE}/v2/products/stocks", json=body, headers=OZON)).json()[
+        "result"
+    ]
+    assert [r["updated"] for r in result] == [True, False]
+    info = await client.post(
+        f"{BASE}/v4/product/info/stocks",
+        json={"filter": {"offer_id": [product.sku]}, "limit": 10},
+        headers=OZON,
+    )
+    assert info.json()["items"][0]["stocks"][0]["present"] == 9
+    prices = {
+        "prices": [
+            {
+                "offer_id": product.sku,
+                "price": "1448",
+                "old_price": "1990.50",
+                "currency_code": "RUB",
+            }
+        ]
+    }
+    assert (
+        await client.post(f"{BASE}/v1/product/import/prices", json=prices, headers=OZON)
+    ).json()["result"][0]["updated"]
+    read = await client.post(
+        f"{BASE}/v5/product/info/prices",
+        json={"filter": {"offer_id": [product.sku]}, "limit": 10},
+        headers=OZON,
+    )
+    assert read.json()["items"][0]["price"]["price"] == "1448.00"
+    assert read.json()["items"][0]["price"]["old_price"] == "1990.50"
+    all_prices = await client.post(
+        f"{BASE}/v5/product/info/prices", json={"filter": {}, "limit": 15}, headers=OZON
+    )
+    assert all_prices.json()["cursor"] and all_prices.json()["total"] == len(state.world.catalog)
+
+
+async def test_errors_auth_and_rate_limit(
+    client: httpx.AsyncClient, state: SandboxState, clock: FakeClock
+) -> None:
+    r = await client.post(f"{BASE}/v4/posting/fbs/list", json={}, headers={"Api-Key": "x"})
+    assert r.status_code == 401 and r.json()["code"] == 16
+    r = await client.post(
+        f"{BASE}/v4/posting/fbs/list", json={}, headers={"Client-Id": "1", "Api-Key": "invalid"}
+    )
+    assert r.status_code == 403 and "Api-Key" in r.json()["message"]
+    r = await client.post(
+        f"{BASE}/v4/posting/fbs/list", json={"filter": {}, "limit": 10}, headers=OZON
+    )
+    assert r.status_code == 400 and set(r.json()) == {"code", "message", "details"}
+    r = await client.post(f"{BASE}/v9/nothing", json={}, headers=OZON)
+    assert r.status_code == 404
+    state.limiter.scale = 1.0
+    codes = [
+        (
+            await client.post(f"{BASE}/v5/product/info/prices", json={"limit": 1}, headers=OZON)
+        ).status_code
+        for _ in range(51)
+    ]
+    assert codes.count(429) == 1 and codes[-1] == 429
+    r = await client.post(f"{BASE}/v5/product/info/prices", json={"limit": 1}, headers=OZON)
+    assert r.json() == {
+        "code": 8,
+        "message": "You have reached request rate limit per second",
+        "details": [],
+    }
+    clock.now += 1.0
+    assert (
+        await client.post(f"{BASE}/v5/product/info/prices", json={"limit": 1}, headers=OZON)
+    ).status_code == 200
