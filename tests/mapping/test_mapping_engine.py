@@ -143,7 +143,7 @@ def test_missing_required_field_and_unknown_builtin(tmp_path: Path) -> None:
     assert any(
         "order.fields.external_id: required field is not mapped" in p for p in caught.value.problems
     )
-    with pytest.raises(MappingFileError, match="known: .*ozon"):
+    with pytest.raises(MappingFileError, match=r"known: .*ozon"):
         load_mapping("amazon")
 
 
