@@ -73,8 +73,9 @@ class SandboxConfig:
     Per marketplace: `orders_per_minute` counts buyer carts (a WB cart has 1-3
     tasks, an Ozon order 1-2 postings); `backlog` counts records (WB tasks, Ozon
     postings, YM orders) spread over the `backlog_days` before the start.
-    `rate_limit_scale` multiplies every documented limit (0 disables them). `speed` > 0 lets the simulated clock follow wall
-    time x speed while served by uvicorn; 0 moves it only through `advance`.
+    `rate_limit_scale` multiplies every documented limit (0 disables them).
+    `speed` > 0 lets the simulated clock follow wall time x speed while served
+    by uvicorn; 0 moves it only through `advance`.
     """
 
     seed: int = 1
