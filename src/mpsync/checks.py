@@ -63,15 +63,12 @@ def _check_store(settings: Settings) -> CheckResult:
 
 def _check_mapping(account: AccountConfig) -> CheckResult:
     name = f"mapping {account.id}"
-    try:
-        from mpsync.connector.registry import load_connector
-        from mpsync.mapping import load_mapping
-    except ImportError as exc:  # pragma: no cover - partial install
-        return CheckResult(name, False, f"mapping engine unavailable: {exc}")
+    from mpsync.connector.registry import load_connector
+
     connector = load_connector(account.marketplace)
-    source = account.mapping or getattr(connector, "default_mapping", account.marketplace)
+    source = account.mapping or connector.default_mapping
     try:
-        load_mapping(source)
+        connector.load_mapping(account)
     except Exception as exc:  # noqa: BLE001 - report any mapping problem as a failed check
         return CheckResult(name, False, str(exc).splitlines()[0])
     return CheckResult(name, True, f"{source} loaded")

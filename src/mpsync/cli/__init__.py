@@ -40,9 +40,10 @@ def _root(
 
 
 def _register() -> None:
-    from mpsync.cli import setup_cmds, status_cmd
+    from mpsync.cli import setup_cmds, status_cmd, sync_cmds
 
     setup_cmds.register(app)
+    sync_cmds.register(app)
     status_cmd.register(app)
     try:
         from mpsync.cli import sandbox_cmd

@@ -1,0 +1,277 @@
+"""``sync``, ``resync``, ``orders`` and ``deadletters``: run and inspect the sync engine.
+
+Thin wrappers over ``SyncService``, ``mpsync.browse`` and ``mpsync.sync.deadletters``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mpsync.browse import get_order, list_orders
+from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.config import Settings
+from mpsync.store.engine import create_store_engine
+from mpsync.store.migrate import upgrade
+from mpsync.sync.deadletters import drop_dead_letter, list_dead_letters, retry_dead_letters
+from mpsync.sync.service import RunResult, SyncService
+
+T = TypeVar("T")
+orders_app = typer.Typer(help="Browse orders in the store.", no_args_is_help=True)
+dead_app = typer.Typer(help="Records that failed mapping or processing.", no_args_is_help=True)
+STREAMS = ("orders", "stock", "prices")
+
+
+def _date(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date; use YYYY-MM-DD or an ISO time")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@contextmanager
+def _service(settings: Settings) -> Iterator[SyncService]:
+    engine = create_store_engine(settings.store.url)
+    upgrade(engine)
+    try:
+        yield SyncService(engine, settings)
+    finally:
+        engine.dispose()
+
+
+def _run(service: SyncService, work: Callable[[], Awaitable[T]]) -> T:
+    async def main() -> T:
+        try:
+            return await work()
+        finally:
+            await service.aclose()
+
+    return asyncio.run(main())
+
+
+def _check_selection(settings: Settings, account: str | None, stream: str | None) -> None:
+    if account and account not in {a.id for a in settings.accounts}:
+        known = ", ".join(a.id for a in settings.accounts) or "none configured"
+        fail(f"--account {account!r} is not in the config (known: {known})")
+    if stream and stream not in STREAMS:
+        fail(f"--stream {stream!r} is not a stream; use one of {', '.join(STREAMS)}")
+
+
+def sync(
+    config: ConfigOption = None,
+    account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
+    stream: Annotated[
+        str | None, typer.Option(help="Only this stream: orders|stock|prices.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run one incremental sync pass now, then exit."""
+    settings = load_settings(config)
+    _check_selection(settings, account, stream)
+    with _service(settings) as service:
+        results = _run(service, lambda: service.sync(account, stream))
+    _report(results, as_json)
+    if any(r.outcome != "ok" for r in results):
+        raise typer.Exit(1)
+
+
+def resync(
+    account: Annotated[str, typer.Option(help="Account id to backfill.")],
+    since: Annotated[str, typer.Option(help="Start date (YYYY-MM-DD or ISO time, UTC).")],
+    until: Annotated[str | None, typer.Option(help="End date (default: now).")] = None,
+    stream: Annotated[str, typer.Option(help="Stream: orders|stock|prices.")] = "orders",
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Backfill a date window; resumable after an interruption, safe to repeat."""
+    settings = load_settings(config)
+    _check_selection(settings, account, stream)
+    start, end = _date(since, "--since"), _date(until, "--until")
+    assert start is not None
+    if end is not None and end <= start:
+        fail("--until must be after --since")
+    with _service(settings) as service, Progress(
+        TextColumn(f"resync {account}/{stream}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[orders]} records"), TimeElapsedColumn(),
+        console=console, disable=as_json,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("resync", total=None, orders=0)
+
+        def advance(done: int, total: int, counts: Any) -> None:
+            progress.update(task, completed=done, total=total, orders=counts.fetched)
+
+        acc = settings.account(account)
+        result = _run(service, lambda: service.resync(acc, stream, start, end, progress=advance))
+    _report([result], as_json)
+    if result.outcome != "ok":
+        raise typer.Exit(1)
+
+
+def _report(results: list[RunResult], as_json: bool) -> None:
+    if as_json:
+        print_json([
+            {"account": r.account, "stream": r.stream, "outcome": r.outcome,
+             "fetched": r.counts.fetched, "inserted": r.counts.inserted,
+             "updated": r.counts.updated, "unchanged": r.counts.unchanged,
+             "dead_lettered": r.counts.dead_lettered, "seconds": round(r.seconds, 3),
+             "error": r.error}
+            for r in results
+        ])  # fmt: skip
+        return
+    if not results:
+        console.print("Nothing to sync: no enabled account matches.")
+        return
+    table = Table("account", "stream", "outcome", "fetched", "inserted", "updated", "unchanged",
+                  "dead-lettered", "duration", title="Sync")  # fmt: skip
+    for r in results:
+        outcome = "[green]ok[/]" if r.outcome == "ok" else f"[red]{r.outcome}[/]"
+        table.add_row(r.account, r.stream, outcome, str(r.counts.fetched), str(r.counts.inserted),
+                      str(r.counts.updated), str(r.counts.unchanged), str(r.counts.dead_lettered),
+                      f"{r.seconds:.2f}s")  # fmt: skip
+    console.print(table)
+    for r in results:
+        if r.error:
+            console.print(f"[red]{r.account}/{r.stream}:[/] {escape(r.error)}")
+
+
+@orders_app.command("list")
+def orders_list(
+    config: ConfigOption = None,
+    account: Annotated[str | None, typer.Option(help="Only this account.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this canonical status.")] = None,
+    since: Annotated[str | None, typer.Option(help="Created on or after (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="At most N orders; 0 = all.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List orders, newest first."""
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+    try:
+        upgrade(engine)
+        rows = list_orders(engine, account=account, status=status,
+                           since=_date(since, "--since"), limit=limit)  # fmt: skip
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "account", "external id", "status", "marketplace status", "total",
+                  "created", "lines", title=f"Orders ({len(rows)})")  # fmt: skip
+    for o in rows:
+        table.add_row(str(o["id"]), o["account"], o["external_id"], o["status"] or "?",
+                      o["marketplace_status"], f"{o['total']} {o['currency']}",
+                      (o["created_at"] or "")[:16], str(len(o["lines"])))  # fmt: skip
+    console.print(table)
+
+
+@orders_app.command("show")
+def orders_show(
+    order: Annotated[str, typer.Argument(help="Store id, external id, or ACCOUNT:EXTERNAL_ID.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one order with its lines, status history and write-backs."""
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+    try:
+        found = get_order(engine, order)
+    finally:
+        engine.dispose()
+    if found is None:
+        fail(f"no order {order!r} in the store")
+    if as_json:
+        print_json(found)
+        return
+    console.print(f"[bold]{found['account']} {found['external_id']}[/] "
+                  f"({found['marketplace']}) status {found['status']} "
+                  f"[{escape(found['marketplace_status'])}] total {found['total']} "
+                  f"{found['currency']}")  # fmt: skip
+    lines = Table("#", "sku", "name", "qty", "price", "total", title="Lines")
+    for line in found["lines"]:
+        lines.add_row(str(line["line_no"]), line["sku"], line["name"] or "", str(line["quantity"]),
+                      line["unit_price"], line["total"])  # fmt: skip
+    console.print(lines)
+    history = Table("at", "from", "to", "source", title="Status history")
+    for change in found["history"]:
+        history.add_row(change["at"], change["from"] or "-", change["to"], change["source"])
+    console.print(history)
+    for wb in found["write_backs"]:
+        console.print(f"write-back {wb['action']}: {wb['state']} {escape(wb['message'] or '')}")
+
+
+@dead_app.command("list")
+def dead_list(
+    config: ConfigOption = None,
+    state: Annotated[str, typer.Option(help="open | resolved | all")] = "open",
+    as_json: JsonOption = False,
+) -> None:
+    """List dead letters with their reasons."""
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+    try:
+        upgrade(engine)
+        rows = list_dead_letters(engine, state=state, limit=0)
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "account", "stream", "type", "field", "reason", "attempts", "state",
+                  title=f"Dead letters ({len(rows)})")  # fmt: skip
+    for r in rows:
+        table.add_row(str(r["id"]), r["account"], r["stream"], r["record_type"], r["field"] or "",
+                      escape(r["reason"]), str(r["attempts"]), r["state"])  # fmt: skip
+    console.print(table)
+
+
+@dead_app.command("retry")
+def dead_retry(
+    letter: Annotated[int | None, typer.Argument(help="Dead letter id.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Retry every open dead letter.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Re-run dead letters through the current mapping (fix the mapping first)."""
+    if (letter is None) == (not all_):
+        fail("give a dead letter ID or --all (not both)")
+    settings = load_settings(config)
+    with _service(settings) as service:
+        ids = None if all_ else [letter] if letter is not None else []
+        result = _run(service, lambda: retry_dead_letters(service, ids))
+    console.print(f"resolved: {result['resolved']}, still failing: {result['still_failing']}")
+    if result["still_failing"]:
+        raise typer.Exit(1)
+
+
+@dead_app.command("drop")
+def dead_drop(
+    letter: Annotated[int, typer.Argument(help="Dead letter id.")],
+    config: ConfigOption = None,
+) -> None:
+    """Delete a dead letter for good."""
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+    try:
+        dropped = drop_dead_letter(engine, letter)
+    finally:
+        engine.dispose()
+    if not dropped:
+        fail(f"no dead letter {letter}")
+    console.print(f"dropped dead letter {letter}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sync)
+    app.command()(resync)
+    app.add_typer(orders_app, name="orders")
+    app.add_typer(dead_app, name="deadletters")
