@@ -1,0 +1,108 @@
+"""Renders an invoice document as a Russian «Счёт на оплату» PDF with fpdf2.
+
+No font ships with mpsync: a Cyrillic TTF comes from ``MPSYNC_INVOICE_FONT``, the
+DejaVu package (``fonts-dejavu-core``) or ``fc-match``; without one we say how to get it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+
+from mpsync.invoicing.pdf_layout import draw_invoice
+
+FONT_ENV = "MPSYNC_INVOICE_FONT"
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu: fonts-dejavu-core
+    "/usr/share/fonts/dejavu",  # Fedora, Alpine: dejavu-sans-fonts, font-dejavu
+    "/usr/share/fonts/TTF",  # Arch: ttf-dejavu
+    "/Library/Fonts",
+    "/System/Library/Fonts/Supplemental",
+)
+FONT_NAMES = (("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"), ("Arial.ttf", "Arial Bold.ttf"))
+FONT_HINT = (
+    "no TrueType font with Cyrillic glyphs found for invoice PDFs; install one "
+    "(Debian/Ubuntu: apt-get install fonts-dejavu-core; Alpine: apk add font-dejavu; "
+    f"Fedora: dnf install dejavu-sans-fonts) or set {FONT_ENV}=/path/to/font.ttf"
+)
+
+
+class FontNotFoundError(RuntimeError):
+    """No usable Cyrillic TTF; the message names the package to install and the env var."""
+
+
+@dataclass(frozen=True)
+class Fonts:
+    regular: Path
+    bold: Path
+
+
+def find_fonts() -> Fonts:
+    """The regular and bold fonts to embed; bold falls back to the regular face."""
+    configured = os.environ.get(FONT_ENV)
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_file() or path.suffix.lower() not in (".ttf", ".otf"):
+            raise FontNotFoundError(f"{FONT_ENV}={configured} is not a .ttf/.otf file; {FONT_HINT}")
+        return Fonts(path, _sibling_bold(path) or path)
+    for directory in FONT_DIRS:
+        for regular, bold in FONT_NAMES:
+            if (Path(directory) / regular).is_file():
+                bold_path = Path(directory) / bold
+                return Fonts(
+                    Path(directory) / regular,
+                    bold_path if bold_path.is_file() else Path(directory) / regular,
+                )
+    found = _fc_match("sans-serif:lang=ru")
+    if found is None:
+        raise FontNotFoundError(FONT_HINT)
+    return Fonts(found, _fc_match("sans-serif:lang=ru:bold") or found)
+
+
+def _sibling_bold(path: Path) -> Path | None:
+    candidate = path.with_name(f"{path.stem}-Bold{path.suffix}")
+    return candidate if candidate.is_file() else None
+
+
+def _fc_match(pattern: str) -> Path | None:
+    binary = shutil.which("fc-match")
+    if binary is None:
+        return None
+    try:
+        result = subprocess.run(
+            [binary, "-f", "%{file}", pattern],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(result.stdout.strip())
+    if result.returncode != 0 or not path.is_file() or path.suffix.lower() not in (".ttf", ".otf"):
+        return None
+    return path
+
+
+def render_pdf(document: Mapping[str, Any], out: Path) -> Path:
+    """Write *document* (an ``Invoice.document``) as a one-or-more page A4 PDF at *out*."""
+    fonts = find_fonts()
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_font("Invoice", "", str(fonts.regular))
+    pdf.add_font("Invoice", "B", str(fonts.bold))
+    pdf.set_title(f"Счёт на оплату № {document.get('number', '')}")
+    pdf.set_creator("mpsync")
+    pdf.add_page()
+    draw_invoice(pdf, document)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(out))
+    return out
