@@ -21,9 +21,7 @@ from mpsync.store.engine import create_store_engine
 from mpsync.store.migrate import upgrade
 from mpsync.store.tables import ALL_TABLES
 
-PG_URL = os.environ.get(
-    "MPSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("MPSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +66,9 @@ def _truncate(engine: Engine) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> Iterator[Engine]:
     """A migrated, empty store on each backend."""
     if request.param == "sqlite":
         path = tmp_path / "store.db"

@@ -41,9 +41,11 @@ class FakeChannel:
         self.results = list(results)
         self.crash = crash
         self.gate: asyncio.Event | None = None
+        self.entered = asyncio.Event()
 
     async def send(self, message: OutgoingMessage) -> DeliveryResult:
         self.sent.append(message)
+        self.entered.set()
         if self.gate is not None:
             await self.gate.wait()
         if self.crash:
@@ -70,16 +72,33 @@ def make_settings(digest: str = "0s") -> Any:
 
 
 def order_payload(external_id: str = "42") -> dict[str, Any]:
-    order = {"external_id": external_id, "status": "new", "total": "990.00", "currency": "RUB",
-             "lines": [{"sku": "S1", "name": "Кружка", "quantity": 2, "unit_price": "495.00"}]}
+    order = {
+        "external_id": external_id,
+        "status": "new",
+        "total": "990.00",
+        "currency": "RUB",
+        "lines": [{"sku": "S1", "name": "Кружка", "quantity": 2, "unit_price": "495.00"}],
+    }
     return {"account": "ozon-main", "marketplace": "ozon", "order": order}
 
 
-def put(engine: Engine, key: str, channel: str = "a", kind: str = "order.created",
-        payload: dict[str, Any] | None = None, now: datetime = T0) -> bool:
+def put(
+    engine: Engine,
+    key: str,
+    channel: str = "a",
+    kind: str = "order.created",
+    payload: dict[str, Any] | None = None,
+    now: datetime = T0,
+) -> bool:
     with engine.begin() as connection:
-        return enqueue(connection, dedupe_key=key, channel=channel, event_kind=kind,
-                       payload=payload or order_payload(), now=now)
+        return enqueue(
+            connection,
+            dedupe_key=key,
+            channel=channel,
+            event_kind=kind,
+            payload=payload or order_payload(),
+            now=now,
+        )
 
 
 def rows(engine: Engine) -> dict[str, Any]:
@@ -87,18 +106,31 @@ def rows(engine: Engine) -> dict[str, Any]:
         return {row.dedupe_key: row for row in connection.execute(select(OUTBOX))}
 
 
-def dispatcher(engine: Engine, channels: dict[str, Any], clock: FakeClock,
-               digest: str = "0s", **kwargs: Any) -> Dispatcher:
-    return Dispatcher(engine, make_settings(digest), channels, clock=clock,
-                      retry=kwargs.pop("retry", NO_JITTER), **kwargs)
+def dispatcher(
+    engine: Engine, channels: dict[str, Any], clock: FakeClock, digest: str = "0s", **kwargs: Any
+) -> Dispatcher:
+    return Dispatcher(
+        engine,
+        make_settings(digest),
+        channels,
+        clock=clock,
+        retry=kwargs.pop("retry", NO_JITTER),
+        **kwargs,
+    )
 
 
 def test_enqueue_is_idempotent_and_transactional(engine: Engine) -> None:
     assert put(engine, "ev:a") is True
     assert put(engine, "ev:a") is False
     with pytest.raises(RuntimeError), engine.begin() as connection:
-        enqueue(connection, dedupe_key="ev:b", channel="a", event_kind="order.created",
-                payload={}, now=T0)
+        enqueue(
+            connection,
+            dedupe_key="ev:b",
+            channel="a",
+            event_kind="order.created",
+            payload={},
+            now=T0,
+        )
         raise RuntimeError("the producer's transaction fails")
     assert list(rows(engine)) == ["ev:a"]
 
@@ -175,12 +207,20 @@ async def test_crash_after_sending_redelivers_after_lease_with_same_key(engine: 
 def test_a_claim_whose_lease_was_taken_over_cannot_mark(engine: Engine) -> None:
     put(engine, "ev:a")
     with engine.begin() as connection:
-        first = take(connection, select_due(connection, due_condition(T0), limit=10),
-                     now=T0, lease=timedelta(minutes=5))[0]
+        first = take(
+            connection,
+            select_due(connection, due_condition(T0), limit=10),
+            now=T0,
+            lease=timedelta(minutes=5),
+        )[0]
     later = T0 + timedelta(minutes=6)
     with engine.begin() as connection:
-        second = take(connection, select_due(connection, due_condition(later), limit=10),
-                      now=later, lease=timedelta(minutes=5))[0]
+        second = take(
+            connection,
+            select_due(connection, due_condition(later), limit=10),
+            now=later,
+            lease=timedelta(minutes=5),
+        )[0]
         assert mark_sent(connection, first, now=later) is False
         assert mark_sent(connection, second, now=later) is True
 
@@ -191,8 +231,7 @@ async def test_claimed_rows_are_not_taken_by_a_second_dispatcher(engine: Engine)
     slow.gate = asyncio.Event()
     put(engine, "ev:a")
     first = asyncio.create_task(dispatcher(engine, {"a": slow}, clock).run_once())
-    while not slow.sent:
-        await asyncio.sleep(0)
+    await slow.entered.wait()
     other = FakeChannel("a")
     assert (await dispatcher(engine, {"a": other}, clock).run_once()).total == 0
     slow.gate.set()
@@ -203,10 +242,20 @@ async def test_digest_batches_a_channels_rows_per_interval(engine: Engine) -> No
     clock, a, b = FakeClock(), FakeChannel("a"), FakeChannel("b")
     worker = dispatcher(engine, {"a": a, "b": b}, clock, digest="10m")
     for minute, sku in enumerate(["S1", "S2", "S3"]):
-        stock = {"account": "wb", "marketplace": "wildberries", "sku": sku, "warehouse": "W",
-                 "available": 1}
-        put(engine, f"stock-{sku}:a", kind="stock.low", payload=stock,
-            now=T0 + timedelta(minutes=minute))
+        stock = {
+            "account": "wb",
+            "marketplace": "wildberries",
+            "sku": sku,
+            "warehouse": "W",
+            "available": 1,
+        }
+        put(
+            engine,
+            f"stock-{sku}:a",
+            kind="stock.low",
+            payload=stock,
+            now=T0 + timedelta(minutes=minute),
+        )
     put(engine, "ev:a")
     clock.advance(minutes=2)
     stats = await worker.run_once()

@@ -27,8 +27,12 @@ def settings_with(rules: list[dict[str, Any]], channels: list[str] | None = None
 
 def order_event(**order: Any) -> dict[str, Any]:
     base = {"external_id": "42", "status": "new", "total": "1500.00", "currency": "RUB"}
-    return {"account": "ozon-main", "marketplace": "ozon", "kind": "order.created",
-            "order": {**base, **order}}
+    return {
+        "account": "ozon-main",
+        "marketplace": "ozon",
+        "kind": "order.created",
+        "order": {**base, **order},
+    }
 
 
 def test_matching_rule_yields_channel_with_deterministic_key() -> None:
@@ -109,8 +113,13 @@ DOCUMENTED = {
         ],
         "rules": [
             {
-                "events": ["order.created", "order.cancelled", "order.sla_warning",
-                           "invoice.issued", "stock.low"],
+                "events": [
+                    "order.created",
+                    "order.cancelled",
+                    "order.sla_warning",
+                    "invoice.issued",
+                    "stock.low",
+                ],
                 "channels": ["seller-mail"],
                 "accounts": [],
                 "digest": "0s",
@@ -132,9 +141,13 @@ def test_documented_email_config_builds_a_channel_with_secret_password() -> None
 
 
 def test_bad_channel_key_is_named_without_leaking_the_secret() -> None:
-    data = {"notifications": {"channels": [
-        {"name": "tg", "type": "telegram", "bot_token": "123:SECRET-TOKEN", "chat": "1"}
-    ]}}
+    data = {
+        "notifications": {
+            "channels": [
+                {"name": "tg", "type": "telegram", "bot_token": "123:SECRET-TOKEN", "chat": "1"}
+            ]
+        }
+    }
     settings = load_config_data(data, env={})
     with pytest.raises(ChannelConfigError) as caught:
         build_channels(settings)
