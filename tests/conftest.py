@@ -83,3 +83,13 @@ def store(store_url: str) -> Iterator[Engine]:
     engine = create_store_engine(store_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_logs() -> None:
+    """Tests log at warning level as JSON to stderr, like the daemon without a TTY."""
+    import sys
+
+    from mpsync.logging import configure_logging
+
+    configure_logging("json", "warning", stream=sys.stderr)

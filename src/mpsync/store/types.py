@@ -14,7 +14,25 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Numeric, Text
 from sqlalchemy.types import TypeDecorator
 
-MONEY = Numeric(18, 2, asdecimal=True)
+_CENT = Decimal("0.01")
+
+
+class Money(TypeDecorator[Decimal]):
+    """``Numeric(18, 2)`` that reads back as a ``Decimal`` with two places on every backend."""
+
+    impl = Numeric(18, 2, asdecimal=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value).quantize(_CENT)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(_CENT)
+
+
+MONEY = Money()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -130,17 +130,13 @@ def _plan(records: Sequence[OrderRecord | OrderStatusUpdate], existing: dict[str
                 and not transitions
                 and state.seen == old.state.seen
                 and content_hash(record) == old.content_hash
-                and _raw_status(record) == (old.marketplace_status, old.marketplace_substatus)
+                and not _raw_changed(record, old)
             ):
                 counts.unchanged += 1
                 continue
             plan.full.append((record, old, state))
         elif old is not None and (
-            state.seen != old.state.seen
-            or (
-                not stale
-                and _raw_status(record) != (old.marketplace_status, old.marketplace_substatus)
-            )
+            state.seen != old.state.seen or (not stale and _raw_changed(record, old))
         ):
             plan.status_only.append((record, old, state))
         else:
@@ -148,8 +144,19 @@ def _plan(records: Sequence[OrderRecord | OrderStatusUpdate], existing: dict[str
     return plan
 
 
-def _raw_status(record: OrderRecord | OrderStatusUpdate) -> tuple[str, str | None]:
-    return record.marketplace_status, record.marketplace_substatus
+def _raw_changed(record: OrderRecord | OrderStatusUpdate, old: _Existing) -> bool:
+    """A different raw status; a missing substatus is no news, not a change."""
+    if record.marketplace_status != old.marketplace_status:
+        return True
+    sub = record.marketplace_substatus
+    return sub is not None and sub != old.marketplace_substatus
+
+
+def _substatus(record: OrderRecord | OrderStatusUpdate, old: _Existing | None) -> str | None:
+    if old is None or record.marketplace_substatus is not None:
+        return record.marketplace_substatus
+    same = record.marketplace_status == old.marketplace_status
+    return old.marketplace_substatus if same else None
 
 
 def write_orders(
@@ -208,9 +215,11 @@ def _upsert_full(connection: Connection, plan: _Plan, customers: dict[str, int],
     if not plan.full:
         return {}
     rows = []
-    for record, _, state in plan.full:
+    for record, old, state in plan.full:
         identity = record.customer.identity if record.customer else None
-        rows.append(_order_row(record, state, customers.get(identity or ""), now))
+        row = _order_row(record, state, customers.get(identity or ""), now)
+        row["marketplace_substatus"] = _substatus(record, old)
+        rows.append(row)
     columns = [c for c in rows[0] if c not in ("account_id", "external_id", "inserted_at")]
     result = bulk_upsert(connection, ORDERS, rows, ["account_id", "external_id"],
                          compare=columns, update=columns)  # fmt: skip
@@ -227,7 +236,7 @@ def _update_status_only(connection: Connection, plan: _Plan, now: datetime) -> N
             "_id": old.id, "status": state.status.value if state.status else None,
             "status_at": state.status_at, "status_seen": _seen_json(state),
             "marketplace_status": record.marketplace_status if newer else old.marketplace_status,
-            "marketplace_substatus": (record.marketplace_substatus if newer
+            "marketplace_substatus": (_substatus(record, old) if newer
                                       else old.marketplace_substatus),
             "source_updated_at": max(record.source_updated_at, old.source_updated_at),
             "updated_at": now,

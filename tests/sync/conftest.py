@@ -1,0 +1,76 @@
+"""Fixtures for sync tests: a sandbox with history and a config pointing at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from mpsync.config import Settings, load_config_data
+from mpsync.sandbox import SandboxConfig, SandboxServer
+from mpsync.sync.service import SyncService
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+STATUS_KEYS = ("external_id", "status", "marketplace_status", "total", "currency")
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    config = SandboxConfig(seed=7, backlog=150, orders_per_minute=0.5, start_time=T0,
+                           rate_limit_scale=0)  # fmt: skip
+    with SandboxServer(config) as server:
+        yield server
+
+
+def make_settings(server: SandboxServer, store_url: str, **extra: Any) -> Settings:
+    poll = {"history": "30d", "lookback": "10m"}
+    accounts = [
+        {"id": "wb", "marketplace": "wildberries", "token": "t0ken-wb", "poll": poll,
+         "api_base_url": server.url_for("wildberries")},
+        {"id": "oz", "marketplace": "ozon", "client_id": "100001", "api_key": "k3y-ozon",
+         "poll": poll, "api_base_url": server.url_for("ozon"),
+         "webhook": {"token": "hook-oz-secret"}},
+        {"id": "ym", "marketplace": "yandex_market", "api_key": "k3y-ym", "business_id": 1000001,
+         "campaign_ids": [21000000], "poll": poll, "api_base_url": server.url_for("yandex_market"),
+         "webhook": {"token": "hook-ym-secret"}},
+    ]  # fmt: skip
+    return load_config_data({"store": {"url": store_url}, "accounts": accounts, **extra}, env={})
+
+
+def service_for(server: SandboxServer, engine: Engine, settings: Settings) -> SyncService:
+    async def no_sleep(_: float) -> None:
+        return None
+
+    return SyncService(engine, settings, clock=lambda: server.state.world.now_dt, sleep=no_sleep)
+
+
+def store_orders(engine: Engine) -> dict[tuple[str, str], dict[str, Any]]:
+    marketplaces = {"wb": "wildberries", "oz": "ozon", "ym": "yandex_market"}
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT o.id, o.account_id, o.external_id, o.status, o.marketplace_status, o.total,"
+            " o.currency, (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id) AS lines"
+            " FROM orders o"
+        )).all()  # fmt: skip
+    return {
+        (marketplaces[r.account_id], r.external_id): {
+            "status": r.status, "marketplace_status": r.marketplace_status,
+            "total": f"{r.total:.2f}", "currency": r.currency, "lines": r.lines,
+        }
+        for r in rows
+    }  # fmt: skip
+
+
+def truth_orders(server: SandboxServer) -> dict[tuple[str, str], dict[str, Any]]:
+    truth = server.state.truth()["orders"]
+    return {
+        (o["marketplace"], o["external_id"]): {
+            "status": o["status"], "marketplace_status": o["marketplace_status"],
+            "total": f"{float(o['total']):.2f}", "currency": o["currency"],
+            "lines": len(o["lines"]),
+        }
+        for o in truth
+    }  # fmt: skip
