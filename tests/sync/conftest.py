@@ -25,16 +25,16 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-def make_settings(server: SandboxServer, store_url: str, **extra: Any) -> Settings:
+def make_settings(sandbox: SandboxServer, store_url: str, **extra: Any) -> Settings:
     poll = {"history": "30d", "lookback": "10m"}
     accounts = [
         {"id": "wb", "marketplace": "wildberries", "token": "t0ken-wb", "poll": poll,
-         "api_base_url": server.url_for("wildberries")},
+         "api_base_url": sandbox.url_for("wildberries")},
         {"id": "oz", "marketplace": "ozon", "client_id": "100001", "api_key": "k3y-ozon",
-         "poll": poll, "api_base_url": server.url_for("ozon"),
+         "poll": poll, "api_base_url": sandbox.url_for("ozon"),
          "webhook": {"token": "hook-oz-secret"}},
         {"id": "ym", "marketplace": "yandex_market", "api_key": "k3y-ym", "business_id": 1000001,
-         "campaign_ids": [21000000], "poll": poll, "api_base_url": server.url_for("yandex_market"),
+         "campaign_ids": [21000000], "poll": poll, "api_base_url": sandbox.url_for("yandex_market"),
          "webhook": {"token": "hook-ym-secret"}},
     ]  # fmt: skip
     return load_config_data({"store": {"url": store_url}, "accounts": accounts, **extra}, env={})

@@ -112,7 +112,8 @@ class InboxProcessor:
         mapping = self.service.mapping(account)
         mapped = mapping.map_page(record_type, records, account.id,
                                   observed_at=row.received_at)  # fmt: skip
-        target = PageTarget(account.id, account.marketplace, "orders", record_type, "webhook")
+        stream = {"stock": "stock", "price": "prices"}.get(record_type, "orders")
+        target = PageTarget(account.id, account.marketplace, stream, record_type, "webhook")
         await asyncio.to_thread(self.service.commit_page, target, mapped, None, None)
 
     def _done(self, row_id: int) -> None:
