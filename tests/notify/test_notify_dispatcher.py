@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import Engine, select
 
 from mpsync.config import load_config_data
-from mpsync.notify import DeliveryResult, Dispatcher, OutgoingMessage, RetryPolicy, enqueue
+from mpsync.notify import (
+    DeliveryResult,
+    Dispatcher,
+    OutgoingMessage,
+    RetryPolicy,
+    enqueue,
+    list_outbox,
+)
 from mpsync.notify.outbox import OUTBOX, due_condition, mark_sent, select_due, take
 from mpsync.status import collect_status
 
@@ -169,6 +176,13 @@ async def test_failures_back_off_exponentially_then_fail_visibly(engine: Engine)
     assert (await worker.run_once()).total == 0 and len(channel.sent) == 3
     report = collect_status(engine, make_settings())
     assert report.backlog["outbox_failed"] == 1
+    (failed,) = list_outbox(engine, state="failed")
+    assert (failed["dedupe_key"], failed["last_error"], failed["attempts"]) == (
+        "ev:a",
+        "smtp down",
+        3,
+    )
+    assert "payload" not in failed
 
 
 async def test_permanent_failure_is_not_retried(engine: Engine) -> None:

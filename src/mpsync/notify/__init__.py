@@ -15,9 +15,10 @@ from mpsync.notify.channels import (
     build_channel,
     build_channels,
     channel_config,
+    close_channels,
 )
 from mpsync.notify.dispatcher import Dispatcher, DispatchStats, RetryPolicy, send_test
-from mpsync.notify.outbox import enqueue
+from mpsync.notify.outbox import enqueue, list_outbox
 from mpsync.notify.render import Renderer, format_money
 from mpsync.notify.rules import EVENT_KINDS, plan_notifications
 
@@ -35,8 +36,10 @@ __all__ = [
     "build_channel",
     "build_channels",
     "channel_config",
+    "close_channels",
     "enqueue",
     "format_money",
+    "list_outbox",
     "plan_notifications",
     "send_test",
 ]

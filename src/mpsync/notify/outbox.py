@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.store.tables import OutboxMessage
@@ -161,3 +161,25 @@ def kinds_condition(channel: str, kinds: Sequence[str]) -> ColumnElement[bool]:
 
 def any_of(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool] | None:
     return or_(*conditions) if conditions else None
+
+
+def list_outbox(engine: Engine, *, state: str = "failed", limit: int = 50) -> list[dict[str, Any]]:
+    """Outbox rows in *state*, newest first, without payloads (for ``mpsync status``)."""
+    columns = [
+        OUTBOX.c[name]
+        for name in ("id", "dedupe_key", "channel", "event_kind", "state", "attempts")
+    ]
+    times = [OUTBOX.c.created_at, OUTBOX.c.next_attempt_at, OUTBOX.c.sent_at]
+    query = (
+        select(*columns, *times, OUTBOX.c.last_error)
+        .where(OUTBOX.c.state == state)
+        .order_by(OUTBOX.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    return [{key: _plain(value) for key, value in row.items()} for row in rows]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -56,6 +56,12 @@ def build_channels(
     }
 
 
+async def close_channels(channels: Mapping[str, Channel]) -> None:
+    """Release the HTTP clients the channels own (call once at shutdown)."""
+    for channel in channels.values():
+        await channel.aclose()
+
+
 def channel_config(settings: Settings, name: str) -> ChannelConfig:
     """The config of channel *name*; ``KeyError`` lists the known names."""
     for config in settings.notifications.channels:
@@ -78,4 +84,5 @@ __all__ = [
     "build_channel",
     "build_channels",
     "channel_config",
+    "close_channels",
 ]

@@ -10,9 +10,11 @@ import asyncio
 import hashlib
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -26,7 +28,7 @@ from mpsync.notify.channels.base import (
     short_error,
 )
 
-DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+DEFAULT_PORTS: Mapping[str, int] = MappingProxyType({"none": 25, "starttls": 587, "ssl": 465})
 
 
 class EmailOptions(ChannelOptions):
