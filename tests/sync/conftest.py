@@ -25,8 +25,10 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-def make_settings(sandbox: SandboxServer, store_url: str, **extra: Any) -> Settings:
-    poll = {"history": "30d", "lookback": "10m"}
+def make_settings(
+    sandbox: SandboxServer, store_url: str, *, lookback: str = "10m", **extra: Any
+) -> Settings:
+    poll = {"history": "30d", "lookback": lookback}
     accounts = [
         {"id": "wb", "marketplace": "wildberries", "token": "t0ken-wb", "poll": poll,
          "api_base_url": sandbox.url_for("wildberries")},

@@ -22,6 +22,7 @@ from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, FetchWindow, HttpObserver, Sleep
 from mpsync.connector.errors import ConnectorError
 from mpsync.connector.registry import load_connector
+from mpsync.domain import OrderRecord, OrderStatusUpdate
 from mpsync.mapping import MappedPage, MappingSchema
 from mpsync.sync import state
 from mpsync.sync.writer import PageCounts, PageTarget, write_page
@@ -164,7 +165,8 @@ class SyncService:
                                          resync_meta, result.counts)  # fmt: skip
                 if progress:
                     progress(index + 1, len(windows), result.counts)
-            await asyncio.to_thread(self._close, account.id, cursor_key, windows, resync_meta)
+            await asyncio.to_thread(self._close, account, cursor_key, windows, resync_meta,
+                                    result.counts.stale)  # fmt: skip
         except (ConnectorError, OSError) as exc:
             result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
             bound.warning("sync failed", error=result.error)
@@ -196,8 +198,10 @@ class SyncService:
                             "resume": page.resume}  # fmt: skip
             page_target = PageTarget(target.account_id, target.marketplace, target.stream,
                                      page.record_type, target.source, target.notify)  # fmt: skip
-            counts.add(await asyncio.to_thread(
-                self.commit_page, page_target, mapped, cursor_key, position))  # fmt: skip
+            page_counts = await asyncio.to_thread(
+                self.commit_page, page_target, mapped, cursor_key, position)  # fmt: skip
+            page_counts.stale = _stale(mapped, window.since)
+            counts.add(page_counts)
 
     def commit_page(self, target: PageTarget, mapped: MappedPage, cursor_key: str | None,
                     position: dict[str, Any] | None) -> PageCounts:  # fmt: skip
@@ -210,15 +214,38 @@ class SyncService:
                                   window=position)  # fmt: skip
         return counts
 
-    def _close(self, account_id: str, key: str, windows: list[FetchWindow],
-               resync_meta: dict[str, str] | None) -> None:  # fmt: skip
+    def _close(self, account: AccountConfig, key: str, windows: list[FetchWindow],
+               resync_meta: dict[str, str] | None, stale: int) -> None:  # fmt: skip
+        """Finish the window: the cursor moves to its end, unless the marketplace lagged.
+
+        A record older than the window's start can only be listed because a newer
+        change exists that the marketplace did not show yet; the next run then
+        reads the same window again instead of skipping past that change.
+        """
         now = self.clock()
         with self.engine.begin() as connection:
             if resync_meta is not None:
-                state.delete_cursor(connection, account_id, key)
-            elif windows:
-                state.save_cursor(connection, account_id, key, now=now,
-                                  synced_until=windows[-1].until, window=None)  # fmt: skip
+                state.delete_cursor(connection, account.id, key)
+                return
+            if not windows:
+                return
+            until = windows[-1].until
+            since = windows[0].since
+            if stale and since is not None:
+                until = min(until, since + account.poll.lookback)
+                log.warning("marketplace served stale records; re-reading the window next run",
+                            account=account.id, stream=key, stale=stale)  # fmt: skip
+            state.save_cursor(connection, account.id, key, now=now, synced_until=until,
+                              window=None)  # fmt: skip
+
+
+def _stale(mapped: MappedPage, since: datetime | None) -> int:
+    if since is None:
+        return 0
+    return sum(
+        1 for r in mapped.records
+        if isinstance(r, OrderRecord | OrderStatusUpdate) and r.source_updated_at < since
+    )  # fmt: skip
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -36,9 +36,11 @@ class PageCounts:
     unchanged: int = 0
     dead_lettered: int = 0
     events: int = 0
+    stale: int = 0  # records older than the window asked for: the marketplace lagged
     unknown_statuses: set[str] = field(default_factory=set)
 
     def add(self, other: PageCounts) -> None:
+        self.stale += other.stale
         self.fetched += other.fetched
         self.inserted += other.inserted
         self.updated += other.updated
