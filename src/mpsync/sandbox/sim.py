@@ -206,16 +206,25 @@ class World:
     # -- lines, prices, stock -----------------------------------------------------------
     def lines(self, marketplace: str, row: int) -> list[Line]:
         """The order's lines, regenerated from the seed (WB: one unit per task)."""
-        rng = Rng(self.config.seed, 11, MP_CODE[marketplace], row)
-        count = 1 if marketplace == "wildberries" else 1 + (rng.below(10) > 6) + (rng.below(10) > 8)
-        first = rng.below(len(self.catalog))
+        h = mix(self._keys[MP_CODE[marketplace]], row, 11)
+        size = len(self.catalog)
+        first = h % size
+        count = (
+            1 if marketplace == "wildberries" else 1 + ((h >> 20) % 10 > 6) + ((h >> 24) % 10 > 8)
+        )
         created = self.tables[marketplace].created[row]
+        history = self._prices[marketplace]
         lines = []
-        for k in range(min(count, len(self.catalog))):
-            product = self.catalog[(first + k * 7) % len(self.catalog)]
-            quantity = 1 if marketplace == "wildberries" else 1 + (rng.below(10) > 7)
-            unit = self.price_at(marketplace, product.index, created).price_kop
-            lines.append(Line(product, quantity, unit))
+        for k in range(min(count, size)):
+            product = self.catalog[(first + k * 7) % size]
+            quantity = 1 if marketplace == "wildberries" else 1 + ((h >> (28 + 4 * k)) % 10 > 7)
+            prices = history[product.index]
+            unit = (
+                prices[0][1]
+                if len(prices) == 1
+                else self.price_at(marketplace, product.index, created)
+            )
+            lines.append(Line(product, quantity, unit.price_kop))
         return lines
 
     def _initial_price(self, product: Product) -> PriceRow:

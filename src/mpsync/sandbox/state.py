@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections import Counter
@@ -29,7 +30,14 @@ def rubles(kopecks: int) -> str:
 
 def iso(epoch: int) -> str:
     """Epoch seconds as ISO-8601 UTC with a Z suffix."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    day, second = divmod(epoch, 86400)
+    hours, rest = divmod(second, 3600)
+    return f"{_day(day)}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
 
 
 class SandboxState:
