@@ -40,9 +40,10 @@ def _root(
 
 
 def _register() -> None:
-    from mpsync.cli import setup_cmds, status_cmd, sync_cmds
+    from mpsync.cli import daemon_cmds, setup_cmds, status_cmd, sync_cmds
 
     setup_cmds.register(app)
+    daemon_cmds.register(app)
     sync_cmds.register(app)
     status_cmd.register(app)
     try:

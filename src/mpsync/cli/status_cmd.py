@@ -60,8 +60,8 @@ def _render(report: StatusReport) -> None:
                 str(row.inserted),
                 str(row.updated),
                 str(row.dead_lettered),
-                row.synced_until or "-",
-                row.error or "",
+                (row.synced_until or "-")[:19],
+                (row.error or "")[:60],
             )
         console.print(table)
     backlog = report.backlog

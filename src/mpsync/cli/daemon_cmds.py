@@ -1,0 +1,135 @@
+"""``run`` (the daemon), ``notify test`` and ``invoices list/show/render``.
+
+The daemon and the services live elsewhere; this only parses and prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.store.engine import create_store_engine
+from mpsync.store.migrate import upgrade
+
+notify_app = typer.Typer(help="Notification channels.", no_args_is_help=True)
+invoices_app = typer.Typer(help="Invoices issued for orders.", no_args_is_help=True)
+
+
+def run(config: ConfigOption = None) -> None:
+    """Run the daemon: scheduled syncs, pushes, workflow rules, notifications, HTTP server."""
+    from mpsync.daemon import Daemon
+
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+
+    async def main() -> None:
+        daemon = Daemon(engine, settings)
+        daemon.install_signal_handlers()
+        await daemon.run()
+
+    try:
+        asyncio.run(main())
+    finally:
+        engine.dispose()
+
+
+@notify_app.command("test")
+def notify_test(
+    channel: Annotated[str, typer.Argument(help="Channel name from [[notifications.channels]].")],
+    config: ConfigOption = None,
+) -> None:
+    """Send a test message through CHANNEL and report the channel's answer."""
+    from mpsync.notify import ChannelConfigError, build_channel, channel_config, send_test
+
+    settings = load_settings(config)
+    try:
+        built = build_channel(channel_config(settings, channel))
+    except (ChannelConfigError, KeyError, LookupError) as exc:
+        fail(str(exc).strip("'\""))
+
+    async def send() -> object:
+        try:
+            return await send_test(built)
+        finally:
+            await built.aclose()
+
+    result = asyncio.run(send())
+    ok = getattr(result, "ok", False)
+    console.print(f"{channel}: {'sent' if ok else 'FAILED'} — {getattr(result, 'detail', '')}",
+                  markup=False)  # fmt: skip
+    if not ok:
+        raise typer.Exit(1)
+
+
+@invoices_app.command("list")
+def invoices_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """List issued invoices, newest first."""
+    from mpsync.invoicing import list_invoices
+
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+    try:
+        upgrade(engine)
+        rows = list_invoices(engine)
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "number", "order", "issued", "total", title=f"Invoices ({len(rows)})")
+    for row in rows:
+        table.add_row(str(row.get("id")), str(row.get("number")), str(row.get("order_id")),
+                      str(row.get("issued_at", ""))[:19],
+                      f"{row.get('total')} {row.get('currency', '')}")  # fmt: skip
+    console.print(table)
+
+
+@invoices_app.command("show")
+def invoices_show(
+    invoice: Annotated[str, typer.Argument(help="Invoice id or number.")],
+    config: ConfigOption = None,
+) -> None:
+    """Show one invoice document (JSON)."""
+    from mpsync.invoicing import InvoiceNotFound, get_invoice
+
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+    try:
+        print_json(get_invoice(engine, int(invoice) if invoice.isdigit() else invoice))
+    except InvoiceNotFound:
+        fail(f"no invoice {invoice!r}")
+    finally:
+        engine.dispose()
+
+
+@invoices_app.command("render")
+def invoices_render(
+    invoice: Annotated[str, typer.Argument(help="Invoice id or number.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the PDF.")],
+    config: ConfigOption = None,
+) -> None:
+    """Render an invoice to PDF (Russian, with the seller's requisites)."""
+    from mpsync.invoicing import FontNotFoundError, InvoiceNotFound, render_invoice
+
+    settings = load_settings(config)
+    engine = create_store_engine(settings.store.url)
+    try:
+        path = render_invoice(engine, int(invoice) if invoice.isdigit() else invoice, out)
+    except InvoiceNotFound:
+        fail(f"no invoice {invoice!r}")
+    except FontNotFoundError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    console.print(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)
+    app.add_typer(notify_app, name="notify")
+    app.add_typer(invoices_app, name="invoices")
