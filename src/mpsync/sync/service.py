@@ -106,6 +106,9 @@ class SyncService:
     async def sync_stream(self, account: AccountConfig, stream: str) -> RunResult:
         run_start = self.clock()
         cursor = await asyncio.to_thread(state.read_cursor, self.engine, account.id, stream)
+        # The first sync of an account reads its history: it records events but
+        # notifies nobody, or a new install would announce every old order.
+        initial = cursor.synced_until is None
         if cursor.window:
             since = _parse(cursor.window.get("since"))
             until = _parse(cursor.window["until"]) or run_start
@@ -117,7 +120,8 @@ class SyncService:
         if stream == "orders":
             open_ids = await asyncio.to_thread(state.open_order_ids, self.engine, account.id)
         window = FetchWindow(since, until, resume, open_ids)
-        target = PageTarget(account.id, account.marketplace, stream, RECORD_TYPES[stream])
+        target = PageTarget(account.id, account.marketplace, stream, RECORD_TYPES[stream],
+                            notify=not initial)  # fmt: skip
         return await self._run(account, stream, "sync", [window], target, stream, None)
 
     async def resync(
