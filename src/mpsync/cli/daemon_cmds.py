@@ -129,7 +129,26 @@ def invoices_render(
     console.print(f"wrote {path}")
 
 
+def demo(
+    duration: Annotated[float, typer.Option(min=1, help="Seconds to run.")] = 60,
+    db: Annotated[Path | None, typer.Option(help="SQLite file (default: a temp dir).")] = None,
+    speed: Annotated[float, typer.Option(min=1, help="Marketplace minutes per real minute.")] = 30,
+    seed: Annotated[int, typer.Option(help="Sandbox seed: same seed, same orders.")] = 1,
+) -> None:
+    """See mpsync work in a minute: sandbox marketplaces, SQLite, console notifications."""
+    from mpsync.demo import DemoOptions, print_summary, run_demo
+
+    options = DemoOptions(duration=duration, db=db.resolve() if db else None, speed=speed,
+                          seed=seed)  # fmt: skip
+    try:
+        result = asyncio.run(run_demo(options, console))
+    except KeyboardInterrupt:
+        fail("demo interrupted before it could finish")
+    print_summary(console, result)
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(demo)
     app.command()(run)
     app.add_typer(notify_app, name="notify")
     app.add_typer(invoices_app, name="invoices")
