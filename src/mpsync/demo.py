@@ -134,7 +134,7 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
                 "write_backs": "SELECT COUNT(*) FROM write_backs WHERE state = 'ok'",
             }.items()
         }
-        events = dict(connection.execute(text(
+        events: dict[str, int] = dict(connection.execute(text(
             "SELECT account_id, COUNT(*) FROM domain_events GROUP BY account_id"
         )).all())  # fmt: skip
     by_account: dict[str, Counter[str]] = {a: Counter() for a in MARKETPLACES}

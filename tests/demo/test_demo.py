@@ -1,0 +1,36 @@
+"""The README's first command, non-interactively: it exits 0 with orders from all three."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_demo_runs_headless_and_summarises(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    run = subprocess.run(
+        [sys.executable, "-m", "mpsync", "demo", "--duration", "8", "--db", str(db)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = run.stdout
+    assert "Summary" in out and "Explore the result" in out
+    for marketplace in ("wildberries", "ozon", "yandex_market"):
+        row = next(line for line in out.splitlines() if line.strip("│ ").startswith(marketplace))
+        count = int(row.split("│")[2].strip())
+        assert count > 0, row
+    assert (tmp_path / "mpsync-demo.toml").exists()
+    assert f"mpsync orders list --config {tmp_path / 'mpsync-demo.toml'}" in out
+    explore = subprocess.run(
+        [sys.executable, "-m", "mpsync", "orders", "list", "--config",
+         str(tmp_path / "mpsync-demo.toml"), "--json", "--limit", "0"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert explore.returncode == 0 and explore.stdout.count('"external_id"') >= 100
