@@ -23,12 +23,13 @@ invoices_app = typer.Typer(help="Invoices issued for orders.", no_args_is_help=T
 def run(config: ConfigOption = None) -> None:
     """Run the daemon: scheduled syncs, pushes, workflow rules, notifications, HTTP server."""
     from mpsync.daemon import Daemon
+    from mpsync.metrics import Metrics
 
     settings = load_settings(config)
     engine = create_store_engine(settings.store.url)
 
     async def main() -> None:
-        daemon = Daemon(engine, settings)
+        daemon = Daemon(engine, settings, metrics=Metrics(engine))
         daemon.install_signal_handlers()
         await daemon.run()
 

@@ -175,6 +175,9 @@ class SyncService:
             result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
             bound.warning("sync failed", error=result.error)
         result.seconds = time.monotonic() - started
+        record_run = getattr(self._metrics, "record_run", None)
+        if record_run is not None:
+            record_run(account.id, stream, result.counts)
         await asyncio.to_thread(
             state.finish_run, self.engine, run_id, outcome=result.outcome,
             counts=result.counts, now=self.clock(), error=result.error,

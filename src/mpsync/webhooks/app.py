@@ -111,7 +111,7 @@ def create_app(ctx: WebhookContext) -> Starlette:
     async def metrics(_: Request) -> Response:
         if ctx.metrics is None:
             return PlainTextResponse("", status_code=404)
-        payload, content_type = ctx.metrics()
+        payload, content_type = await asyncio.to_thread(ctx.metrics)
         return Response(payload, media_type=content_type)
 
     routes = [

@@ -1,0 +1,49 @@
+"""``/metrics`` after a sandbox sync: the documented families with plausible values."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
+
+from mpsync.metrics import Metrics
+from mpsync.sandbox import SandboxServer
+from mpsync.sync.service import SyncService
+from mpsync.webhooks import WebhookContext, create_app
+from tests.sync.conftest import make_settings, sandbox  # noqa: F401 - the fixture
+from tests.sync.test_webhooks import call
+
+
+def test_metrics_after_a_sync(sandbox: SandboxServer, store: Engine, store_url: str) -> None:
+    metrics = Metrics(store)
+    settings = make_settings(sandbox, store_url)
+    service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt,
+                          metrics=metrics)  # fmt: skip
+
+    async def scenario() -> str:
+        await service.sync()
+        await service.aclose()
+        ctx = WebhookContext(store, settings, service.connector, service.clock,
+                             metrics=metrics.exposition)  # fmt: skip
+        app = create_app(ctx)
+        scope_status, _ = await call(app, "/healthz", b"", method="GET")
+        assert scope_status == 200
+        payload, _ = metrics.exposition()
+        return payload.decode()
+
+    text = asyncio.run(scenario())
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    fetched = {s.labels["account"]: s.value for s in families["mpsync_records_fetched"].samples
+               if s.name.endswith("_total")}  # fmt: skip
+    assert set(fetched) == {"wb", "oz", "ym"} and all(v > 0 for v in fetched.values())
+    requests = [s for s in families["mpsync_api_requests"].samples if s.name.endswith("_total")]
+    assert {s.labels["marketplace"] for s in requests} == {"wildberries", "ozon", "yandex_market"}
+    assert all(s.labels["status"] == "200" for s in requests)
+    assert "mpsync_api_request_seconds" in families
+    assert {s.labels["queue"] for s in families["mpsync_backlog"].samples} == {
+        "inbox", "outbox", "dead_letters"}  # fmt: skip
+    last = {(s.labels["account"], s.labels["stream"]) for s in
+            families["mpsync_last_success_timestamp_seconds"].samples}  # fmt: skip
+    assert ("oz", "orders") in last
+    assert families["mpsync_build_info"].samples[0].labels["version"]
