@@ -33,6 +33,9 @@ def run_checks(settings: Settings, *, online: bool = False) -> list[CheckResult]
         results.append(_check_mapping(account))
         if online and account.enabled:
             results.append(_check_online(account))
+    results.append(_check_channels(settings))
+    if settings.invoicing.enabled:
+        results.append(_check_invoicing(settings))
     if not settings.accounts:
         results.append(
             CheckResult("accounts", True, "none configured yet: add [[accounts]] to sync")
@@ -93,3 +96,29 @@ def _check_online(account: AccountConfig) -> CheckResult:
             name, False, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         )
     return CheckResult(name, True, "credentials accepted")
+
+
+def _check_channels(settings: Settings) -> CheckResult:
+    from mpsync.notify import ChannelConfigError, build_channels, close_channels
+
+    try:
+        channels = build_channels(settings)
+    except ChannelConfigError as exc:
+        return CheckResult("notifications", False, str(exc).splitlines()[0])
+    asyncio.run(close_channels(channels))
+    names = ", ".join(channels) or "none"
+    return CheckResult(
+        "notifications", True, f"channels: {names}; {len(settings.notifications.rules)} rule(s)"
+    )
+
+
+def _check_invoicing(settings: Settings) -> CheckResult:
+    from mpsync.invoicing import NumberFormatError, check_number_format, find_fonts
+    from mpsync.invoicing.pdf import FontNotFoundError
+
+    try:
+        check_number_format(settings.invoicing.number_format)
+        find_fonts()
+    except (NumberFormatError, FontNotFoundError) as exc:
+        return CheckResult("invoicing", False, str(exc).splitlines()[0])
+    return CheckResult("invoicing", True, f"numbers like {settings.invoicing.number_format!r}")
