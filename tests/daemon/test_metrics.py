@@ -11,7 +11,7 @@ from mpsync.metrics import Metrics
 from mpsync.sandbox import SandboxServer
 from mpsync.sync.service import SyncService
 from mpsync.webhooks import WebhookContext, create_app
-from tests.sync.conftest import make_settings, sandbox  # noqa: F401 - the fixture
+from tests.sync.conftest import make_settings
 from tests.sync.test_webhooks import call
 
 
