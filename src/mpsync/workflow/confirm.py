@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.connector.base import Connector, OrderRef, WriteResult
@@ -157,10 +157,10 @@ def record(
 
 def stuck(connection: Connection, *, before: datetime) -> int:
     """Pending rows claimed before *before* and never finished (a crash mid-call)."""
-    query = select(WRITE_BACKS.c.id).where(
+    query = select(func.count()).where(
         WRITE_BACKS.c.action == ACTION,
         WRITE_BACKS.c.state == "pending",
         WRITE_BACKS.c.finished_at.is_(None),
         WRITE_BACKS.c.created_at < before,
     )
-    return len(connection.execute(query).all())
+    return int(connection.execute(query).scalar_one())
