@@ -89,7 +89,8 @@ poll = {{ orders = "5s", history = "3d", jitter = "1s" }}
 webhook = {{ token = "demo-ym-push" }}
 
 [workflow]
-auto_confirm = ["wb-demo", "ozon-demo", "ym-demo"]
+# Ozon and Yandex Market have no separate confirm step; Wildberries does.
+auto_confirm = ["wb-demo"]
 sla_warning_before = "2h"
 interval = "3s"
 

@@ -116,23 +116,26 @@ def test_invoices_for_shipped_orders_with_gapless_numbers(
     for name in ("s1", "s2", "s3"):
         add_order(store, name, OrderStatus.SHIPPED)
     add_order(store, "n1", OrderStatus.NEW)
-    add_order(store, "d1", OrderStatus.DELIVERED)
+    add_order(store, "d1", OrderStatus.DELIVERED)  # moved past "shipped" between two runs
+    add_order(store, "c1", OrderStatus.CANCELLED)
     assert run(disabled).invoices == 0 and counts(store)["invoices"] == 0
     settings = workflow_settings(store_url, invoicing={"enabled": True, **SELLER})
     runner = make_runner(store, settings, clock)
 
-    assert run(runner).invoices == 3
+    assert run(runner).invoices == 4
     numbers = [r.number for r in rows(store, "SELECT number FROM invoices ORDER BY seq")]
-    assert numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"]
+    assert numbers == [f"INV-2026-00000{i}" for i in range(1, 5)]
     events = rows(store, "SELECT key FROM domain_events WHERE kind = 'invoice.issued'")
-    assert sorted(e.key for e in events) == [f"wb:{n}:invoice.issued" for n in ("s1", "s2", "s3")]
-    assert len(rows(store, "SELECT id FROM outbox WHERE event_kind = 'invoice.issued'")) == 3
+    assert sorted(e.key for e in events) == [
+        f"wb:{n}:invoice.issued" for n in ("d1", "s1", "s2", "s3")
+    ]
+    assert len(rows(store, "SELECT id FROM outbox WHERE event_kind = 'invoice.issued'")) == 4
     assert run(runner).changes == 0
 
     with store.begin() as connection:
         connection.execute(text("UPDATE orders SET status = 'shipped' WHERE external_id = 'n1'"))
     assert run(runner).invoices == 1
-    assert rows(store, "SELECT MAX(number) FROM invoices")[0][0] == "INV-2026-000004"
+    assert rows(store, "SELECT MAX(number) FROM invoices")[0][0] == "INV-2026-000005"
 
 
 def test_confirm_failure_is_recorded_and_retried_up_to_the_bound(

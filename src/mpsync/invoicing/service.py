@@ -29,9 +29,23 @@ class InvoiceNotFound(LookupError):
     """No invoice has the given id or number."""
 
 
+_PROGRESS = ("new", "confirmed", "ready_to_ship", "shipped", "delivered", "completed")
+
+
+def trigger_statuses(trigger: str) -> tuple[str, ...]:
+    """The trigger status and every later one on the way to completion.
+
+    An order that moved past the trigger between two workflow runs is still
+    invoiced; cancelled and returned orders are not.
+    """
+    if trigger not in _PROGRESS:
+        return (trigger,)
+    return _PROGRESS[_PROGRESS.index(trigger) :]
+
+
 def invoice_due(order: Any, settings: InvoicingConfig) -> bool:
     """Whether the workflow should invoice *order* (a row with status and buyer_inn)."""
-    if not settings.enabled or order.status != settings.trigger_status:
+    if not settings.enabled or order.status not in trigger_statuses(settings.trigger_status):
         return False
     return bool(order.buyer_inn) or not settings.only_business_buyers
 

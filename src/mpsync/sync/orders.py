@@ -343,7 +343,9 @@ def _history(connection: Connection, account_id: str, marketplace: str, plan: _P
                 "order.cancelled" if t.target == OrderStatus.CANCELLED else "order.status_changed"
             )
             payload = order_payload(account_id, marketplace, record, kind)
-            payload["order"].update({"from_status": t.source.value, "status": t.target.value})
+            payload["order"].update({"from_status": t.source.value,
+                                     "previous_status": t.source.value,
+                                     "status": t.target.value})  # fmt: skip
             key = f"{account_id}:{external_id}:{t.source.value}>{t.target.value}"
             events.append(Event(key, kind, account_id, ids[external_id], payload))
     if changes:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, select
 
 from mpsync.config import Settings
 from mpsync.invoicing import invoice_due, invoice_payload, issue_invoice
+from mpsync.invoicing.service import trigger_statuses
 from mpsync.sync.events import Event, record_events
 from mpsync.workflow.payloads import (
     ACCOUNTS,
@@ -69,7 +70,7 @@ def due_invoice_ids(connection: Connection, settings: Settings) -> list[int]:
     invoiced = select(INVOICES.c.id).where(INVOICES.c.order_id == ORDERS.c.id)
     query = (
         select(ORDERS.c.id, ORDERS.c.status, ORDERS.c.buyer_inn)
-        .where(ORDERS.c.status == config.trigger_status, ~invoiced.exists())
+        .where(ORDERS.c.status.in_(trigger_statuses(config.trigger_status)), ~invoiced.exists())
         .order_by(ORDERS.c.created_at, ORDERS.c.id)
     )
     return [row.id for row in connection.execute(query) if invoice_due(row, config)]
