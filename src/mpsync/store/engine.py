@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from mpsync.store.types import dumps
 
@@ -40,9 +40,12 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     memory = database in ("", ":memory:")
     if not memory:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    # Connections are pooled: reopening one per page would redo the PRAGMAs and,
+    # for the last connection of a WAL database, checkpoint on every close.
     kwargs: dict[str, Any] = {"echo": echo, "json_serializer": dumps}
     if not memory:
-        kwargs["poolclass"] = NullPool
+        kwargs["poolclass"] = QueuePool
+        kwargs["pool_size"] = 5
     kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)

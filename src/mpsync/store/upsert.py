@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, or_, select, tuple_
+from sqlalchemy import Connection, Table, and_, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 Key = tuple[Any, ...]
@@ -71,15 +71,26 @@ def _last_per_key(rows: Sequence[dict[str, Any]], key: Sequence[str]) -> dict[Ke
 def _existing_keys(
     connection: Connection, table: Table, key: Sequence[str], keys: list[Key]
 ) -> dict[Key, Any]:
+    """Primary keys of the rows that already exist, with index-friendly lookups.
+
+    A key whose leading columns are the same for the whole batch (the account)
+    is looked up as ``a = ? AND b IN (...)``: SQLite scans the whole index for
+    a row-value ``(a, b) IN (...)``, which would make every page slower.
+    """
     key_cols = [table.c[k] for k in key]
     id_col = table.c["id"] if "id" in table.c else key_cols[0]
+    fixed = [i for i in range(len(key) - 1) if len({k[i] for k in keys}) == 1]
     found: dict[Key, Any] = {}
     step = max(1, 900 // len(key))
     for start in range(0, len(keys), step):
         part = keys[start : start + step]
-        condition = (
-            key_cols[0].in_([k[0] for k in part]) if len(key) == 1 else tuple_(*key_cols).in_(part)
-        )
+        if len(key) == 1:
+            condition: Any = key_cols[0].in_([k[0] for k in part])
+        elif fixed == list(range(len(key) - 1)):
+            condition = and_(*(key_cols[i] == part[0][i] for i in fixed),
+                             key_cols[-1].in_([k[-1] for k in part]))  # fmt: skip
+        else:
+            condition = tuple_(*key_cols).in_(part)
         for row in connection.execute(select(id_col, *key_cols).where(condition)):
             found[tuple(row[1:])] = row[0]
     return found
