@@ -65,11 +65,20 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} in a JSON column")
 
 
+_STORE_ENCODER = json.JSONEncoder(default=_plain, ensure_ascii=False, separators=(",", ":"))
+_CANONICAL_ENCODER = json.JSONEncoder(
+    default=_plain, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+)
+
+
 def dumps(value: Any) -> str:
-    """JSON text for the store: compact, sorted keys, Decimals as numbers."""
-    return json.dumps(
-        value, default=_plain, ensure_ascii=False, separators=(",", ":"), sort_keys=True
-    )
+    """JSON text for the store: compact, Decimals as numbers, keys in their given order."""
+    return _STORE_ENCODER.encode(value)
+
+
+def canonical_dumps(value: Any) -> str:
+    """JSON text with sorted keys, for hashes and fingerprints."""
+    return _CANONICAL_ENCODER.encode(value)
 
 
 def loads(text: str) -> Any:

@@ -42,7 +42,8 @@ def bulk_upsert(
     """Insert or update *rows* of *table* by the unique columns *key*.
 
     *compare* names the columns whose difference makes an update (default:
-    every non-key column given); *update* the columns written on update
+    every non-key column given; empty: update unconditionally, for callers that
+    filtered unchanged rows already); *update* the columns written on update
     (default: the same). Later duplicates of a key within *rows* win.
     """
     result = UpsertResult()
@@ -111,12 +112,16 @@ def _upsert_batch(
     # driver's parameter limit, RETURNING included.
     statement = dialect.insert(table)
     excluded = statement.excluded
-    if update_cols:
+    if update_cols and compare_cols:
         changed = or_(*(table.c[c].is_distinct_from(excluded[c]) for c in compare_cols))
         statement = statement.on_conflict_do_update(
             index_elements=list(key),
             set_={c: excluded[c] for c in update_cols},
             where=changed,
+        )
+    elif update_cols:  # the caller already knows these rows changed
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key), set_={c: excluded[c] for c in update_cols}
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from mpsync.domain import OrderRecord, OrderState, OrderStatus, OrderStatusUpdate, StatusUpdate
 from mpsync.domain.status import Transition, apply_update
 from mpsync.store.tables import Customer, Order, OrderLine, Product, StatusChange
-from mpsync.store.types import dumps
+from mpsync.store.types import canonical_dumps
 from mpsync.store.upsert import bulk_upsert
 from mpsync.sync.events import Event
 
@@ -61,7 +61,7 @@ def _seen_json(state: OrderState) -> dict[str, str]:
 
 def content_hash(record: OrderRecord) -> str:
     data = record.model_dump(mode="json", exclude=_CONTENT_EXCLUDE)
-    return hashlib.sha256(dumps(data).encode()).hexdigest()[:32]
+    return hashlib.sha256(canonical_dumps(data).encode()).hexdigest()[:32]
 
 
 def _load_existing(
@@ -221,8 +221,9 @@ def _upsert_full(connection: Connection, plan: _Plan, customers: dict[str, int],
         row["marketplace_substatus"] = _substatus(record, old)
         rows.append(row)
     columns = [c for c in rows[0] if c not in ("account_id", "external_id", "inserted_at")]
+    # _plan kept only new or changed orders: no per-column comparison in SQL.
     result = bulk_upsert(connection, ORDERS, rows, ["account_id", "external_id"],
-                         compare=columns, update=columns)  # fmt: skip
+                         compare=[], update=columns)  # fmt: skip
     return {key[1]: order_id for key, order_id in result.ids.items()}
 
 

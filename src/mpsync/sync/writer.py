@@ -18,7 +18,7 @@ from mpsync.config import Settings
 from mpsync.domain import OrderRecord, OrderStatusUpdate, PriceRecord, StockRecord
 from mpsync.mapping import MappedPage, MappingFailure
 from mpsync.store.tables import DeadLetter, Price, StockLevel
-from mpsync.store.types import dumps
+from mpsync.store.types import canonical_dumps
 from mpsync.store.upsert import bulk_upsert
 from mpsync.sync.events import record_events
 from mpsync.sync.orders import write_orders
@@ -103,7 +103,7 @@ def _upsert_plain(connection: Connection, table: Any, records: Sequence[Any], ke
 
 
 def fingerprint(raw: Any) -> str:
-    return hashlib.sha256(dumps(raw).encode()).hexdigest()[:40]
+    return hashlib.sha256(canonical_dumps(raw).encode()).hexdigest()[:40]
 
 
 def dead_letter(connection: Connection, target: PageTarget, failures: Sequence[MappingFailure],
