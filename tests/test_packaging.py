@@ -42,6 +42,7 @@ def test_wheel_contents(wheel: Path) -> None:
         "mpsync/store/migrations/env.py",
         "mpsync/store/migrations/script.py.mako",
         "mpsync/store/migrations/versions/0001_initial_schema.py",
+        "mpsync/store/migrations/versions/0002_orders_customer_index.py",
         "mpsync_connectors/ozon/__init__.py",
         "mpsync_connectors/wildberries/__init__.py",
         "mpsync_connectors/yandex_market/__init__.py",

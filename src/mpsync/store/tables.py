@@ -69,6 +69,7 @@ class Order(SQLModel, table=True):
         UniqueConstraint("account_id", "external_id"),
         Index("ix_orders_account_status", "account_id", "status"),
         Index("ix_orders_group", "account_id", "group_key"),
+        Index("ix_orders_customer", "customer_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(foreign_key="accounts.id", max_length=63)
