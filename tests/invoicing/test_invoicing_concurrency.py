@@ -83,7 +83,6 @@ def run_workers(engine: Engine, order_ids: list[int]) -> list[str | None]:
         return [n for result in pool.map(work, chunks) for n in result]
 
 
-@pytest.mark.parametrize("engine", ["postgresql", "sqlite"], indirect=True)
 def test_concurrent_issuing_is_unique_and_gapless(engine: Engine) -> None:
     numbers = run_workers(engine, seed(engine, ORDERS_COUNT))
     expected = {f"INV-2025-{n:06}" for n in range(1, ORDERS_COUNT + 1)}
@@ -94,7 +93,6 @@ def test_concurrent_issuing_is_unique_and_gapless(engine: Engine) -> None:
         assert connection.execute(select(SEQUENCES.c.last_seq)).scalar_one() == ORDERS_COUNT
 
 
-@pytest.mark.parametrize("engine", ["postgresql", "sqlite"], indirect=True)
 def test_racing_on_one_order_issues_one_invoice(engine: Engine) -> None:
     (order_id,) = seed(engine, 1)
     numbers = run_workers(engine, [order_id] * WORKERS)
