@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import Engine, insert, select
 
 from mpsync.config import InvoicingConfig
