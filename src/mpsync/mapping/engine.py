@@ -147,7 +147,7 @@ def _status(section: Section, raw: Mapping[str, Any], ctx: Context) -> dict[str,
 def _order(section: Section, raw: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     values = _status(section, raw, ctx)
     if section.lines is not None and section.lines_path is not None:
-        values["lines"] = _lines(section.lines, section.lines_path.search(raw), ctx)
+        values["lines"] = _lines(section.lines, section.lines_getter(raw), ctx)
     if section.customer is not None:
         customer = section.customer.values(raw, ctx)
         if any(value is not None for value in customer.values()):

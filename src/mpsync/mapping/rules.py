@@ -5,7 +5,6 @@ Rules are built once at load time (jmespath compiled there) and are immutable af
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,15 +12,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jmespath.parser import ParsedResult
-from jmespath.visitor import TreeInterpreter
 
 from mpsync.connector.errors import MappingError
 from mpsync.domain.status import OrderStatus
+from mpsync.mapping.compiled import Getter, compile_expression
 from mpsync.mapping.convert import TYPES, ConversionError, Transform, to_datetime
 
 KEEP = "keep"
-_SIMPLE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$")
-_STEP = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|(?<=\[)\d+(?=\])")
+
+
+def _absent(_raw: Any) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -49,39 +50,19 @@ class FieldRule:
     default: Any = None
     transforms: tuple[tuple[str, Transform], ...] = ()
     from_context: str | None = None
-    # ParsedResult.search builds a new interpreter per call; one per rule is reused,
-    # and plain dotted paths (most of them) skip the interpreter altogether.
-    interpreter: TreeInterpreter = field(default_factory=TreeInterpreter, compare=False,
-                                         repr=False)  # fmt: skip
-    steps: tuple[str | int, ...] | None = field(default=None, compare=False, repr=False)
+    # The path compiled to a closure (``mapping.compiled``), once per rule.
+    getter: Getter = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.expression is not None and _SIMPLE_PATH.match(self.source):
-            steps = tuple(int(s) if s.isdigit() else s for s in _STEP.findall(self.source))
-            object.__setattr__(self, "steps", steps)
+        getter = compile_expression(self.expression) if self.expression else _absent
+        object.__setattr__(self, "getter", getter)
 
     def read(self, raw: Any) -> Any:
         """The value at the rule's path, with JMESPath's semantics (None when absent)."""
-        if self.steps is not None:
-            value = raw
-            for step in self.steps:
-                if isinstance(step, int):
-                    if not isinstance(value, list) or step >= len(value):
-                        return None
-                    value = value[step]
-                elif isinstance(value, dict):
-                    value = value.get(step)
-                else:
-                    return None
-                if value is None:
-                    return None
-            return value
-        if self.expression is None:
-            return None
-        return self.interpreter.visit(self.expression.parsed, raw)
+        return self.getter(raw)
 
     def apply(self, raw: Any, ctx: Context) -> Any:
-        value = self.read(raw)
+        value = self.getter(raw)
         if value is None and self.from_context:
             value = ctx.get(self.from_context)
         try:
@@ -144,6 +125,11 @@ class Section:
     lines: Section | None = None
     customer: Section | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    lines_getter: Getter = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        getter = compile_expression(self.lines_path) if self.lines_path else _absent
+        object.__setattr__(self, "lines_getter", getter)
 
     def values(self, raw: Any, ctx: Context) -> dict[str, Any]:
         return {rule.target: rule.apply(raw, ctx) for rule in self.fields}

@@ -1,0 +1,170 @@
+"""JMESPath expressions compiled to Python closures, once, at mapping load time.
+
+``jmespath``'s ``TreeInterpreter`` walks the AST for every record: a dict lookup and
+a method dispatch per node. Mapping paths are a handful of node kinds (fields,
+sub-expressions, indexes, ``||``, projections, multi-select lists), so each of those
+becomes a closure that does only its own work; any other node (filters, functions,
+slices, ...) is evaluated by the interpreter, so every expression keeps exactly
+JMESPath's semantics. ``tests/mapping/test_compiled_paths.py`` checks the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from jmespath.parser import ParsedResult
+from jmespath.visitor import TreeInterpreter
+
+if TYPE_CHECKING:
+    from jmespath.visitor import _TreeNode as Node
+
+Getter = Callable[[Any], Any]
+
+
+def compile_expression(expression: ParsedResult) -> Getter:
+    """A function of one record returning what ``expression.search(record)`` returns."""
+    return _Compiler().compile(expression.parsed)
+
+
+def _is_false(value: Any) -> bool:
+    """JMESPath falsiness: empty string, list or object, null and false (not 0)."""
+    return value is None or value is False or value == "" or value == [] or value == {}
+
+
+def _field(name: str) -> Getter:
+    def get(value: Any) -> Any:
+        try:
+            return value.get(name)
+        except AttributeError:
+            return None
+
+    return get
+
+
+def _fields(names: tuple[str, ...]) -> Getter:
+    """``a.b.c``: the common case, one loop instead of a closure per step."""
+
+    def get(value: Any) -> Any:
+        for name in names:
+            try:
+                value = value.get(name)
+            except AttributeError:
+                return None
+        return value
+
+    return get
+
+
+def _index(position: int) -> Getter:
+    def get(value: Any) -> Any:
+        if not isinstance(value, list):
+            return None
+        try:
+            return value[position]
+        except IndexError:
+            return None
+
+    return get
+
+
+def _chain(steps: list[Getter]) -> Getter:
+    if len(steps) == 1:
+        return steps[0]
+    first, second, *rest = steps
+    if not rest:
+        return lambda value: second(first(value))
+
+    def get(value: Any) -> Any:
+        for step in steps:
+            value = step(value)
+        return value
+
+    return get
+
+
+def _or(left: Getter, right: Getter) -> Getter:
+    def get(value: Any) -> Any:
+        matched = left(value)
+        return right(value) if _is_false(matched) else matched
+
+    return get
+
+
+def _flatten(base: Getter) -> Getter:
+    def get(value: Any) -> Any:
+        items = base(value)
+        if not isinstance(items, list):
+            return None
+        merged: list[Any] = []
+        for item in items:
+            if isinstance(item, list):
+                merged.extend(item)
+            else:
+                merged.append(item)
+        return merged
+
+    return get
+
+
+def _projection(base: Getter, each: Getter) -> Getter:
+    def get(value: Any) -> Any:
+        items = base(value)
+        if not isinstance(items, list):
+            return None
+        collected = []
+        for item in items:
+            current = each(item)
+            if current is not None:
+                collected.append(current)
+        return collected
+
+    return get
+
+
+def _multi_select_list(children: list[Getter]) -> Getter:
+    def get(value: Any) -> Any:
+        if value is None:
+            return None
+        return [child(value) for child in children]
+
+    return get
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self._interpreter = TreeInterpreter()
+
+    def compile(self, node: Node) -> Getter:
+        kind = node["type"]
+        children: list[Node] = node.get("children", [])
+        if kind == "field":
+            return _field(node["value"])
+        if kind in ("current", "identity"):
+            return _identity
+        if kind == "index":
+            return _index(node["value"])
+        if kind in ("subexpression", "index_expression", "pipe"):
+            if all(child["type"] == "field" for child in children):
+                return _fields(tuple(child["value"] for child in children))
+            return _chain([self.compile(child) for child in children])
+        if kind == "or_expression":
+            return _or(self.compile(children[0]), self.compile(children[1]))
+        if kind == "flatten":
+            return _flatten(self.compile(children[0]))
+        if kind == "projection":
+            return _projection(self.compile(children[0]), self.compile(children[1]))
+        if kind == "multi_select_list":
+            return _multi_select_list([self.compile(child) for child in children])
+        if kind == "literal":
+            literal = node["value"]
+            return lambda _value: literal
+        return self._interpreted(node)
+
+    def _interpreted(self, node: Node) -> Getter:
+        visit = self._interpreter.visit
+        return lambda value: visit(node, value)
