@@ -1,0 +1,223 @@
+"""Reference payloads: the sandbox's order shapes built as plain dicts, field by field.
+
+The sandbox renders list pages straight to JSON text for speed; these are the dict
+renderers it used before, kept as the readable spec the fast path must match byte for
+byte (`json.dumps(..., ensure_ascii=False, separators=(",", ":"))`). Faults must be off
+(no out-of-order state is simulated here). Imported by name, like sandbox_helpers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+from mpsync.sandbox import SandboxState
+
+Json = dict[str, Any]
+_DAY = 86400
+
+
+def dumps(payload: Any) -> str:
+    """The sandbox's wire encoding of a payload."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def _iso(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def _rubles(kopecks: int) -> str:
+    return str(Decimal(kopecks).scaleb(-2))
+
+
+def _money_number(kopecks: int) -> int | float:
+    return kopecks // 100 if kopecks % 100 == 0 else float(Decimal(kopecks).scaleb(-2))
+
+
+def _mix(*values: int) -> int:
+    mask = (1 << 64) - 1
+    h = 0x9E3779B97F4A7C15
+    for value in values:
+        h = (h ^ (value & mask)) * 0xBF58476D1CE4E5B9 & mask
+        h = (h ^ (h >> 31)) * 0x94D049BB133111EB & mask
+        h ^= h >> 29
+    return h
+
+
+# -- Wildberries ----------------------------------------------------------------------------
+def wb_order(state: SandboxState, row: int, new: bool) -> Json:
+    world, seed = state.world, state.config.seed
+    table = world.tables["wildberries"]
+    line = world.lines("wildberries", row)[0]
+    product, price = line.product, line.unit_price_kop
+    created, group = table.created[row], table.group[row]
+    order: Json = {
+        "address": None,
+        "scanPrice": None,
+        "deliveryType": "fbs",
+        "orderUid": f"{165_918_930 + group}_{_mix(seed, 9, group):016x}{_mix(seed, 19, group):016x}",
+        "article": product.sku,
+        "colorCode": "",
+        "rid": f"{_mix(seed, 10, row):016x}{_mix(seed, 20, row):016x}",
+        "createdAt": _iso(created),
+        "offices": ["Подольск"],
+        "skus": [product.barcode],
+        "id": 13_000_000 + row,
+        "warehouseId": 658434,
+        "officeId": 15,
+        "nmId": product.nm_id,
+        "chrtId": product.chrt_id,
+        "price": price,
+        "convertedPrice": price,
+        "currencyCode": 643,
+        "convertedCurrencyCode": 643,
+        "cargoType": 1,
+        "isZeroOrder": False,
+        "comment": "",
+        "options": {"isB2b": False},
+    }
+    if new:
+        order.update(
+            finalPrice=price,
+            convertedFinalPrice=price,
+            salePrice=price,
+            requiredMeta=[],
+            optionalMeta=[],
+            ddate=time.strftime("%d.%m.%Y", time.gmtime(created + 3 * _DAY)),
+        )
+    elif row in world.supply_of:
+        order["supplyId"] = world.supply_of[row]
+    else:
+        status = world.flows["wildberries"].states[table.state[row]].status
+        order["supplyId"] = "" if status == "new" else f"WB-GI-{10_000_000 + row // 100}"
+    return order
+
+
+# -- Ozon -------------------------------------------------------------------------------------
+def ozon_posting(state: SandboxState, row: int) -> Json:
+    world, seed = state.world, state.config.seed
+    table = world.tables["ozon"]
+    raw = world.flows["ozon"].states[table.state[row]]
+    created, group = table.created[row], table.group[row]
+    order_number = f"{1_000_000_000 + group:010d}-{_mix(seed, 12, group) % 9000 + 1000:04d}"
+    delivery = {
+        "id": 1020005003107121,
+        "name": "Доставка Ozon самостоятельно, Ногинск",
+        "warehouse_id": 1020005003107121,
+    }
+    cancelled = raw.canonical == "cancelled"
+    return {
+        "posting_number": f"{order_number}-{row - group + 1}",
+        "order_id": 35_000_000_000 + group,
+        "order_number": order_number,
+        "status": raw.status,
+        "substatus": raw.substatus,
+        "delivery_method": {
+            **delivery,
+            "warehouse": "FBS Sandbox",
+            "tpl_provider_id": 24,
+            "tpl_provider": "Доставка Ozon",
+        },
+        "tracking_number": "",
+        "tpl_integration_type": "ozon",
+        "in_process_at": _iso(created),
+        "shipment_date": _iso(created + _DAY),
+        "delivering_date": _iso(created + 2 * _DAY)
+        if raw.canonical in ("shipped", "delivered")
+        else None,
+        "cancellation": {
+            "cancel_reason_id": 352 if cancelled else 0,
+            "cancel_reason": "Товар закончился на складе продавца" if cancelled else "",
+            "cancellation_type": "seller" if cancelled else "",
+            "cancelled_after_ship": False,
+            "affect_cancellation_rating": cancelled,
+            "cancellation_initiator": "Продавец" if cancelled else "",
+        },
+        "customer": None,
+        "addressee": None,
+        "products": [
+            {
+                "price": _rubles(ln.unit_price_kop),
+                "offer_id": ln.product.sku,
+                "name": ln.product.name,
+                "sku": ln.product.ozon_sku,
+                "quantity": ln.quantity,
+                "currency_code": "RUB",
+                "is_blr_traceable": False,
+                "is_marketplace_buyout": False,
+                "imei": [],
+            }
+            for ln in world.lines("ozon", row)
+        ],
+        "is_express": False,
+        "available_actions": ["cancel", "ship"] if raw.canonical == "new" else [],
+        "multi_box_qty": 1,
+        "is_multibox": False,
+        "parent_posting_number": "",
+        "quantum_id": 0,
+        "shipment_date_without_delay": _iso(created + _DAY),
+        "requirements": {
+            "products_requiring_gtd": [],
+            "products_requiring_country": [],
+            "products_requiring_mandatory_mark": [],
+        },
+    }
+
+
+# -- Yandex Market ------------------------------------------------------------------------------
+def _money(kopecks: int) -> Json:
+    return {"value": _money_number(kopecks), "currencyId": "RUR"}
+
+
+def _msk(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+03:00", time.gmtime(epoch + 3 * 3600))
+
+
+def _date(epoch: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
+
+
+def ym_order(state: SandboxState, row: int) -> Json:
+    world = state.world
+    table = world.tables["yandex_market"]
+    raw = world.flows["yandex_market"].states[table.state[row]]
+    created, updated = table.created[row], table.updated[row]
+    lines = world.lines("yandex_market", row)
+    order_id = 51_000_000_000 + row
+    items = [
+        {
+            "id": order_id * 10 + k,
+            "offerId": ln.product.sku,
+            "offerName": ln.product.name,
+            "count": ln.quantity,
+            "prices": {"payment": _money(ln.unit_price_kop), "subsidy": _money(0), "vat": "VAT_20"},
+        }
+        for k, ln in enumerate(lines)
+    ]
+    total = sum(ln.unit_price_kop * ln.quantity for ln in lines)
+    return {
+        "orderId": order_id,
+        "campaignId": state.config.credentials.ym_campaign_id,
+        "programType": "FBS",
+        "status": raw.status,
+        "substatus": raw.substatus,
+        "creationDate": _msk(created),
+        "updateDate": _msk(updated),
+        "paymentType": "PREPAID",
+        "paymentMethod": "YANDEX",
+        "fake": False,
+        "buyerType": "PERSON",
+        "items": items,
+        "prices": {"payment": _money(total), "subsidy": _money(0)},
+        "delivery": {
+            "type": "PICKUP",
+            "serviceName": "Доставка Маркета",
+            "deliveryServiceId": 1005486,
+            "deliveryPartnerType": "YANDEX_MARKET",
+            "warehouseId": "54321",
+            "dates": {"fromDate": _date(created + 3 * _DAY), "toDate": _date(created + 4 * _DAY)},
+            "shipment": {"id": 100_000 + row, "shipmentDate": _date(created + _DAY)},
+        },
+    }
