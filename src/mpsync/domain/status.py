@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 
 
@@ -69,14 +70,15 @@ class Transition:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OrderState:
     """What the store keeps per order: earliest observation time per status."""
 
     seen: Mapping[OrderStatus, datetime] = field(default_factory=lambda: MappingProxyType({}))
 
-    @property
+    @cached_property
     def path(self) -> tuple[Transition, ...]:
+        """The timeline replayed once per state (``seen`` never changes after creation)."""
         return _replay(self.seen)
 
     @property

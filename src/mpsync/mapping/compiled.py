@@ -3,9 +3,10 @@
 ``jmespath``'s ``TreeInterpreter`` walks the AST for every record: a dict lookup and
 a method dispatch per node. Mapping paths are a handful of node kinds (fields,
 sub-expressions, indexes, ``||``, projections, multi-select lists), so each of those
-becomes a closure that does only its own work; any other node (filters, functions,
-slices, ...) is evaluated by the interpreter, so every expression keeps exactly
-JMESPath's semantics. ``tests/mapping/test_compiled_paths.py`` checks the two agree.
+becomes a closure that does only its own work; function calls go to
+``jmespath.functions`` (argument checks included) and any other node (filters, slices,
+...) is evaluated by the interpreter, so every expression keeps exactly JMESPath's
+semantics. ``tests/mapping/test_compiled_paths.py`` checks the two agree.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from jmespath.functions import Functions
 from jmespath.parser import ParsedResult
 from jmespath.visitor import TreeInterpreter
 
@@ -135,8 +137,19 @@ def _identity(value: Any) -> Any:
     return value
 
 
+def _function(call: Callable[[str, list[Any]], Any], name: str, arguments: list[Getter]) -> Getter:
+    """Arguments evaluated by their closures; the call itself (with JMESPath's argument
+    type checks) by ``jmespath.functions``."""
+
+    def get(value: Any) -> Any:
+        return call(name, [argument(value) for argument in arguments])
+
+    return get
+
+
 class _Compiler:
     def __init__(self) -> None:
+        self._functions = Functions()
         self._interpreter = TreeInterpreter()
 
     def compile(self, node: Node) -> Getter:
@@ -160,6 +173,9 @@ class _Compiler:
             return _projection(self.compile(children[0]), self.compile(children[1]))
         if kind == "multi_select_list":
             return _multi_select_list([self.compile(child) for child in children])
+        if kind == "function_expression":
+            arguments = [self.compile(child) for child in children]
+            return _function(self._functions.call_function, node["value"], arguments)
         if kind == "literal":
             literal = node["value"]
             return lambda _value: literal

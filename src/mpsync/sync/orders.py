@@ -108,6 +108,10 @@ class _Plan:
         default_factory=list
     )
     transitions: dict[str, list[Transition]] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)  # external_id → content hash
+
+    def content_changed(self, record: OrderRecord, old: _Existing | None) -> bool:
+        return old is None or self.hashes[record.external_id] != old.content_hash
 
 
 def _plan(records: Sequence[OrderRecord | OrderStatusUpdate], existing: dict[str, _Existing],
@@ -125,11 +129,12 @@ def _plan(records: Sequence[OrderRecord | OrderStatusUpdate], existing: dict[str
             plan.transitions[record.external_id] = transitions
         stale = old is not None and record.source_updated_at < old.source_updated_at
         if isinstance(record, OrderRecord) and (old is None or not stale):
+            plan.hashes[record.external_id] = content_hash(record)
             if (
                 old is not None
                 and not transitions
                 and state.seen == old.state.seen
-                and content_hash(record) == old.content_hash
+                and not plan.content_changed(record, old)
                 and not _raw_changed(record, old)
             ):
                 counts.unchanged += 1
@@ -177,9 +182,7 @@ def write_orders(
     ids = _upsert_full(connection, plan, customers, now)
     ids.update({record.external_id: old.id for record, old, _ in plan.status_only})
     _update_status_only(connection, plan, now)
-    changed_content = [
-        r for r, old, _ in plan.full if old is None or content_hash(r) != old.content_hash
-    ]
+    changed_content = [r for r, old, _ in plan.full if plan.content_changed(r, old)]
     _replace_lines(connection, account_id, changed_content, ids, now)
     _refresh_customers(connection, set(customers.values()))
     counts.inserted = sum(1 for _, old, _ in plan.full if old is None)
@@ -189,7 +192,7 @@ def write_orders(
     return counts
 
 
-def _order_row(record: OrderRecord, state: OrderState, customer_id: int | None,
+def _order_row(record: OrderRecord, state: OrderState, customer_id: int | None, digest: str,
                now: datetime) -> dict[str, Any]:  # fmt: skip
     customer = record.customer
     return {
@@ -205,7 +208,7 @@ def _order_row(record: OrderRecord, state: OrderState, customer_id: int | None,
         "buyer_company": customer.company_name if customer else None,
         "buyer_inn": customer.inn if customer else None,
         "buyer_kpp": customer.kpp if customer else None,
-        "delivery_address": record.delivery_address, "content_hash": content_hash(record),
+        "delivery_address": record.delivery_address, "content_hash": digest,
         "raw": record.raw, "inserted_at": now, "updated_at": now,
     }  # fmt: skip
 
@@ -217,7 +220,8 @@ def _upsert_full(connection: Connection, plan: _Plan, customers: dict[str, int],
     rows = []
     for record, old, state in plan.full:
         identity = record.customer.identity if record.customer else None
-        row = _order_row(record, state, customers.get(identity or ""), now)
+        row = _order_row(record, state, customers.get(identity or ""),
+                         plan.hashes[record.external_id], now)  # fmt: skip
         row["marketplace_substatus"] = _substatus(record, old)
         rows.append(row)
     columns = [c for c in rows[0] if c not in ("account_id", "external_id", "inserted_at")]
