@@ -67,7 +67,7 @@ class UTCDateTime(TypeDecorator[datetime]):
                 raise ValueError("naive datetime given to the store; use an aware UTC datetime")
             if value.utcoffset():
                 value = value.astimezone(UTC)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
         return process
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, or_, select, tuple_
@@ -106,10 +107,32 @@ def _upsert_batch(
     update_cols: list[str],
     returning: str | None,
 ) -> dict[Key, Any]:
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    # Without .values() the statement is compiled once and cached; SQLAlchemy's
-    # "insertmanyvalues" then sends it as multi-row INSERTs under the
-    # driver's parameter limit, RETURNING included.
+    returned = (returning or key[0], *key)
+    statement = upsert_statement(connection.dialect.name, table, tuple(key), tuple(compare_cols),
+                                 tuple(update_cols), returned)  # fmt: skip
+    rows = connection.execute(statement, batch)
+    return {tuple(row[1:]): row[0] for row in rows}
+
+
+@lru_cache(maxsize=256)
+def upsert_statement(
+    dialect_name: str,
+    table: Table,
+    key: tuple[str, ...],
+    compare_cols: tuple[str, ...],
+    update_cols: tuple[str, ...],
+    returning: tuple[str, ...] = (),
+) -> Any:
+    """``INSERT ... ON CONFLICT`` for these columns, built once per shape.
+
+    *compare_cols* empty: every conflicting row is updated (the caller knows they
+    changed); *update_cols* empty too: conflicts are skipped.
+
+    Building it (``excluded``, the conflict clause, coercions) costs more per page than
+    binding a hundred rows. Without ``.values()`` SQLAlchemy compiles it once and sends
+    it as multi-row INSERTs under the driver's parameter limit, RETURNING included.
+    """
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(table)
     excluded = statement.excluded
     if update_cols and compare_cols:
@@ -125,7 +148,17 @@ def _upsert_batch(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))
-    key_cols = [table.c[k] for k in key]
-    id_col = table.c[returning] if returning else key_cols[0]
-    rows = connection.execute(statement.returning(id_col, *key_cols), batch)
-    return {tuple(row[1:]): row[0] for row in rows}
+    return statement.returning(*(table.c[c] for c in returning)) if returning else statement
+
+
+@lru_cache(maxsize=64)
+def insert_new_statement(
+    dialect_name: str, table: Table, key: tuple[str, ...] | None = None,
+    returning: str | None = None,
+) -> Any:  # fmt: skip
+    """``INSERT ... ON CONFLICT DO NOTHING`` (optionally ``RETURNING`` a column), built once."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(
+        index_elements=list(key) if key else None
+    )
+    return statement.returning(table.c[returning]) if returning else statement

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select
 
 from mpsync.config import Settings
+from mpsync.store.rows import execute_rows
 from mpsync.store.tables import DomainEvent
+from mpsync.store.upsert import insert_new_statement
 
 EVENTS = DomainEvent.__table__  # type: ignore[attr-defined]
+_COLUMNS = ("key", "kind", "account_id", "order_id", "payload", "created_at")
 
 
 @dataclass(frozen=True)
@@ -36,24 +38,27 @@ def record_events(
     now: datetime,
     notify: bool,
 ) -> int:
-    """Insert *events* (new keys only); plan notifications for the new ones. Returns count."""
+    """Insert *events* (new keys only); plan notifications for the new ones. Returns count.
+
+    The keys already stored are read first (one indexed query per 900 keys), so the
+    new events go in as one ``executemany``; a key another writer adds in between is
+    skipped by ``ON CONFLICT`` and its notifications by the outbox's dedupe key.
+    """
     if not events:
         return 0
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(EVENTS)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(EVENTS.c.key)
-    )
-    rows = [
-        {"key": e.key, "kind": e.kind, "account_id": e.account_id, "order_id": e.order_id,
-         "payload": e.payload, "created_at": now, "handled_at": None}
-        for e in events
-    ]  # fmt: skip
-    new_keys = {row[0] for row in connection.execute(statement, rows)}
-    if notify and settings is not None and new_keys:
-        _plan(connection, settings, [e for e in events if e.key in new_keys], now)
-    return len(new_keys)
+    unique = list({e.key: e for e in events}.values())
+    keys = [e.key for e in unique]
+    stored: set[str] = set()
+    for start in range(0, len(keys), 900):
+        query = select(EVENTS.c.key).where(EVENTS.c.key.in_(keys[start : start + 900]))
+        stored.update(connection.execute(query).scalars())
+    new = [e for e in unique if e.key not in stored]
+    rows = [(e.key, e.kind, e.account_id, e.order_id, e.payload, now) for e in new]
+    statement = insert_new_statement(connection.dialect.name, EVENTS, ("key",))
+    execute_rows(connection, statement, _COLUMNS, rows)
+    if notify and settings is not None and new:
+        _plan(connection, settings, new, now)
+    return len(new)
 
 
 def _plan(

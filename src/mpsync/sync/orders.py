@@ -17,9 +17,10 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from mpsync.domain import OrderRecord, OrderState, OrderStatus, OrderStatusUpdate, StatusUpdate
 from mpsync.domain.status import Transition, apply_update
+from mpsync.store.rows import execute_rows
 from mpsync.store.tables import Customer, Order, OrderLine, Product, StatusChange
 from mpsync.store.types import canonical_dumps
-from mpsync.store.upsert import bulk_upsert
+from mpsync.store.upsert import bulk_upsert, insert_new_statement, upsert_statement
 from mpsync.sync.events import Event
 
 ORDERS = Order.__table__  # type: ignore[attr-defined]
@@ -27,6 +28,7 @@ LINES = OrderLine.__table__  # type: ignore[attr-defined]
 PRODUCTS = Product.__table__  # type: ignore[attr-defined]
 CUSTOMERS = Customer.__table__  # type: ignore[attr-defined]
 CHANGES = StatusChange.__table__  # type: ignore[attr-defined]
+_LINE_INSERT = insert(LINES)
 _CONTENT_EXCLUDE = {"raw", "status", "marketplace_status", "marketplace_substatus",
                     "source_updated_at", "account_id"}  # fmt: skip
 
@@ -183,7 +185,8 @@ def write_orders(
     ids.update({record.external_id: old.id for record, old, _ in plan.status_only})
     _update_status_only(connection, plan, now)
     changed_content = [r for r, old, _ in plan.full if plan.content_changed(r, old)]
-    _replace_lines(connection, account_id, changed_content, ids, now)
+    known = {r.external_id for r, old, _ in plan.full if old is not None}
+    _replace_lines(connection, account_id, changed_content, ids, known, now)
     _refresh_customers(connection, set(customers.values()))
     counts.inserted = sum(1 for _, old, _ in plan.full if old is None)
     counts.updated = len(plan.full) + len(plan.status_only) - counts.inserted
@@ -192,43 +195,60 @@ def write_orders(
     return counts
 
 
-def _order_row(record: OrderRecord, state: OrderState, customer_id: int | None, digest: str,
-               now: datetime) -> dict[str, Any]:  # fmt: skip
+ORDER_COLUMNS = (
+    "account_id", "external_id", "group_key", "order_number", "status", "status_at",
+    "status_seen", "marketplace_status", "marketplace_substatus", "created_at",
+    "source_updated_at", "ship_by", "delivery_method", "payment_method", "currency",
+    "items_total", "total", "customer_id", "buyer_company", "buyer_inn", "buyer_kpp",
+    "delivery_address", "content_hash", "raw", "inserted_at", "updated_at",
+)  # fmt: skip
+LINE_COLUMNS = ("order_id", "line_no", "sku", "marketplace_sku", "name", "quantity",
+                "unit_price", "total")  # fmt: skip
+CHANGE_COLUMNS = ("order_id", "from_status", "to_status", "marketplace_status", "at", "source",
+                  "recorded_at")  # fmt: skip
+_ORDER_KEY = ("account_id", "external_id")
+_ORDER_UPDATE = tuple(c for c in ORDER_COLUMNS if c not in (*_ORDER_KEY, "inserted_at"))
+
+
+def _order_row(record: OrderRecord, old: _Existing | None, state: OrderState,
+               customer_id: int | None, digest: str, now: datetime) -> tuple[Any, ...]:  # fmt: skip
+    """The ``orders`` row of a record, in ``ORDER_COLUMNS`` order."""
     customer = record.customer
-    return {
-        "account_id": record.account_id, "external_id": record.external_id,
-        "group_key": record.group_key, "order_number": record.order_number,
-        "status": state.status.value if state.status else None, "status_at": state.status_at,
-        "status_seen": _seen_json(state), "marketplace_status": record.marketplace_status,
-        "marketplace_substatus": record.marketplace_substatus, "created_at": record.created_at,
-        "source_updated_at": record.source_updated_at, "ship_by": record.ship_by,
-        "delivery_method": record.delivery_method, "payment_method": record.payment_method,
-        "currency": record.currency, "items_total": record.items_total, "total": record.total,
-        "customer_id": customer_id,
-        "buyer_company": customer.company_name if customer else None,
-        "buyer_inn": customer.inn if customer else None,
-        "buyer_kpp": customer.kpp if customer else None,
-        "delivery_address": record.delivery_address, "content_hash": digest,
-        "raw": record.raw, "inserted_at": now, "updated_at": now,
-    }  # fmt: skip
+    return (
+        record.account_id, record.external_id, record.group_key, record.order_number,
+        state.status.value if state.status else None, state.status_at, _seen_json(state),
+        record.marketplace_status, _substatus(record, old), record.created_at,
+        record.source_updated_at, record.ship_by, record.delivery_method, record.payment_method,
+        record.currency, record.items_total, record.total, customer_id,
+        customer.company_name if customer else None, customer.inn if customer else None,
+        customer.kpp if customer else None, record.delivery_address, digest, record.raw, now, now,
+    )  # fmt: skip
 
 
 def _upsert_full(connection: Connection, plan: _Plan, customers: dict[str, int],
                  now: datetime) -> dict[str, int]:  # fmt: skip
+    """Write new and changed orders; their ids by external id."""
     if not plan.full:
         return {}
     rows = []
+    ids: dict[str, int] = {}
     for record, old, state in plan.full:
         identity = record.customer.identity if record.customer else None
-        row = _order_row(record, state, customers.get(identity or ""),
-                         plan.hashes[record.external_id], now)  # fmt: skip
-        row["marketplace_substatus"] = _substatus(record, old)
-        rows.append(row)
-    columns = [c for c in rows[0] if c not in ("account_id", "external_id", "inserted_at")]
+        digest = plan.hashes[record.external_id]
+        rows.append(_order_row(record, old, state, customers.get(identity or ""), digest, now))
+        if old is not None:
+            ids[record.external_id] = old.id
     # _plan kept only new or changed orders: no per-column comparison in SQL.
-    result = bulk_upsert(connection, ORDERS, rows, ["account_id", "external_id"],
-                         compare=[], update=columns)  # fmt: skip
-    return {key[1]: order_id for key, order_id in result.ids.items()}
+    statement = upsert_statement(connection.dialect.name, ORDERS, _ORDER_KEY, (), _ORDER_UPDATE)
+    execute_rows(connection, statement, ORDER_COLUMNS, rows)
+    account_id = rows[0][0]
+    new = [record.external_id for record, old, _ in plan.full if old is None]
+    for start in range(0, len(new), 900):
+        query = select(ORDERS.c.external_id, ORDERS.c.id).where(
+            ORDERS.c.account_id == account_id, ORDERS.c.external_id.in_(new[start : start + 900])
+        )
+        ids.update({row.external_id: row.id for row in connection.execute(query)})
+    return ids
 
 
 def _update_status_only(connection: Connection, plan: _Plan, now: datetime) -> None:
@@ -251,25 +271,24 @@ def _update_status_only(connection: Connection, plan: _Plan, now: datetime) -> N
 
 
 def _replace_lines(connection: Connection, account_id: str, records: Sequence[OrderRecord],
-                   ids: dict[str, int], now: datetime) -> None:  # fmt: skip
+                   ids: dict[str, int], known: set[str], now: datetime) -> None:  # fmt: skip
+    """Lines of changed orders replace their old ones (orders new to the store have none)."""
     if not records:
         return
-    order_ids = [ids[r.external_id] for r in records]
+    order_ids = [ids[r.external_id] for r in records if r.external_id in known]
     for start in range(0, len(order_ids), 900):
         chunk = order_ids[start : start + 900]
         connection.execute(delete(LINES).where(LINES.c.order_id.in_(chunk)))
     lines = [
-        {"order_id": ids[r.external_id], "line_no": line.line_no, "sku": line.sku,
-         "marketplace_sku": line.marketplace_sku, "name": line.name, "quantity": line.quantity,
-         "unit_price": line.unit_price, "total": line.total}
+        (ids[r.external_id], line.line_no, line.sku, line.marketplace_sku, line.name,
+         line.quantity, line.unit_price, line.total)
         for r in records for line in r.lines
     ]  # fmt: skip
-    if lines:
-        connection.execute(insert(LINES), lines)
+    execute_rows(connection, _LINE_INSERT, LINE_COLUMNS, lines)
     products = {
-        line["sku"]: {"account_id": account_id, "sku": line["sku"], "name": line["name"],
-                      "marketplace_sku": line["marketplace_sku"], "updated_at": now}
-        for line in lines
+        line.sku: {"account_id": account_id, "sku": line.sku, "name": line.name,
+                   "marketplace_sku": line.marketplace_sku, "updated_at": now}
+        for r in records for line in r.lines
     }  # fmt: skip
     if products:
         bulk_upsert(connection, PRODUCTS, list(products.values()), ["account_id", "sku"],
@@ -322,7 +341,8 @@ def _history(connection: Connection, account_id: str, marketplace: str, plan: _P
              now: datetime) -> list[Event]:  # fmt: skip
     """Status-change rows and domain events for every accepted change."""
     created = {r.external_id for r, old, _ in plan.full if old is None}
-    changes, events = [], []
+    changes: list[tuple[Any, ...]] = []
+    events: list[Event] = []
     for external_id in created:
         record = records[external_id]
         events.append(
@@ -337,11 +357,8 @@ def _history(connection: Connection, account_id: str, marketplace: str, plan: _P
     for external_id, transitions in plan.transitions.items():
         record = records[external_id]
         for t in transitions:
-            changes.append({
-                "order_id": ids[external_id], "from_status": t.source, "to_status": t.target,
-                "marketplace_status": record.marketplace_status, "at": t.at, "source": source,
-                "recorded_at": now,
-            })  # fmt: skip
+            changes.append((ids[external_id], t.source, t.target, record.marketplace_status, t.at,
+                            source, now))  # fmt: skip
             if t.source is None:
                 continue
             kind = (
@@ -353,11 +370,8 @@ def _history(connection: Connection, account_id: str, marketplace: str, plan: _P
                                      "status": t.target.value})  # fmt: skip
             key = f"{account_id}:{external_id}:{t.source.value}>{t.target.value}"
             events.append(Event(key, kind, account_id, ids[external_id], payload))
-    if changes:
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        connection.execute(dialect.insert(CHANGES).on_conflict_do_nothing(), changes)
+    statement = insert_new_statement(connection.dialect.name, CHANGES)
+    execute_rows(connection, statement, CHANGE_COLUMNS, changes)
     return events
 
 
