@@ -15,7 +15,12 @@ from mpsync.mapping.compiled import compile_expression
 KEYS = ["a", "b", "price", "count"]
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "x", "0"]), st.just(0.5)
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from(["", "x", "0"]),
+    st.just(0.5),
+    st.just(10**20),
 )
 documents = st.recursive(
     scalars,
@@ -42,6 +47,8 @@ def _expressions() -> st.SearchStrategy[str]:
             st.tuples(inner, field).map(lambda p: f"{p[0]} | [0].{p[1]}"),
             st.tuples(inner, field).map(lambda p: f"{p[0]}[?{p[1]}].{p[1]}"),
             inner.map(lambda e: f"to_string({e})"),
+            st.tuples(inner, inner).map(lambda p: f"join('/', [to_string({p[0]}), {p[1]}])"),
+            inner.map(lambda e: f"join(', ', {e})"),
             inner.map(lambda e: f"[{e}][0]"),
             inner.map(lambda e: f"!{e}"),
         )
@@ -53,7 +60,13 @@ def _expressions() -> st.SearchStrategy[str]:
 @given(expression=_expressions(), document=documents)
 def test_compiled_matches_jmespath(expression: str, document: Any) -> None:
     parsed = jmespath.compile(expression)
-    assert compile_expression(parsed)(document) == parsed.search(document), expression
+    try:
+        expected = parsed.search(document)
+    except jmespath.exceptions.JMESPathError as error:
+        with pytest.raises(type(error)):
+            compile_expression(parsed)(document)
+        return
+    assert compile_expression(parsed)(document) == expected, expression
 
 
 def _mapping_paths() -> list[str]:

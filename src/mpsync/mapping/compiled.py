@@ -137,12 +137,46 @@ def _identity(value: Any) -> Any:
     return value
 
 
+_UNHANDLED = object()
+
+
+def _to_string(arguments: list[Any]) -> Any:
+    if len(arguments) == 1:
+        (argument,) = arguments
+        if isinstance(argument, str):
+            return argument
+        if type(argument) is int:  # what json.dumps writes for an int
+            return str(argument)
+    return _UNHANDLED
+
+
+def _join(arguments: list[Any]) -> Any:
+    if len(arguments) == 2:
+        glue, items = arguments
+        strings = isinstance(items, list) and all(isinstance(item, str) for item in items)
+        if isinstance(glue, str) and strings:
+            return glue.join(items)
+    return _UNHANDLED
+
+
+# The functions mapping files use most, for the argument types they usually get;
+# anything else (other types, wrong arity) goes to jmespath, which also words the error.
+_NATIVE: dict[str, Callable[[list[Any]], Any]] = {"to_string": _to_string, "join": _join}
+
+
 def _function(call: Callable[[str, list[Any]], Any], name: str, arguments: list[Getter]) -> Getter:
-    """Arguments evaluated by their closures; the call itself (with JMESPath's argument
-    type checks) by ``jmespath.functions``."""
+    """Arguments evaluated by their closures; the call by a native version of a common
+    function when its arguments allow, else by ``jmespath.functions`` (type checks and all).
+    """
+    native = _NATIVE.get(name)
 
     def get(value: Any) -> Any:
-        return call(name, [argument(value) for argument in arguments])
+        resolved = [argument(value) for argument in arguments]
+        if native is not None:
+            result = native(resolved)
+            if result is not _UNHANDLED:
+                return result
+        return call(name, resolved)
 
     return get
 

@@ -79,6 +79,13 @@ class FieldRule:
         except (ConversionError, ArithmeticError, TypeError, ValueError) as exc:
             raise MappingError(str(exc), field=self.target, rule=self.describe()) from exc
 
+    def reading(self) -> tuple[Any, ...]:
+        """What determines the value (everything but the target), for sharing reads."""
+        plain = self.default is None or isinstance(self.default, str | int | float | bool)
+        default = self.default if plain else id(self)  # unhashable: never shared
+        return (self.source, self.kind, self.fmt, self.zone, type(self.default), default,
+                tuple(name for name, _ in self.transforms), self.from_context)  # fmt: skip
+
     def describe(self) -> str:
         parts = [f"path={self.source!r}", f"type={self.kind}"]
         parts += [f"transform={name}" for name, _ in self.transforms]
@@ -126,10 +133,25 @@ class Section:
     customer: Section | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines_getter: Getter = field(init=False, compare=False, repr=False)
+    # Fields read the same way (``items_total`` and ``total`` of one path, say) are
+    # computed once: (rule, the other targets that take its value).
+    _groups: tuple[tuple[FieldRule, tuple[str, ...]], ...] = field(
+        init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         getter = compile_expression(self.lines_path) if self.lines_path else _absent
         object.__setattr__(self, "lines_getter", getter)
+        groups: dict[tuple[Any, ...], tuple[FieldRule, list[str]]] = {}
+        for rule in self.fields:
+            groups.setdefault(rule.reading(), (rule, []))[1].append(rule.target)
+        shared = tuple((rule, tuple(targets[1:])) for rule, targets in groups.values())
+        object.__setattr__(self, "_groups", shared)
 
     def values(self, raw: Any, ctx: Context) -> dict[str, Any]:
-        return {rule.target: rule.apply(raw, ctx) for rule in self.fields}
+        result = {}
+        for rule, aliases in self._groups:
+            value = result[rule.target] = rule.apply(raw, ctx)
+            for alias in aliases:
+                result[alias] = value
+        return result
