@@ -16,7 +16,14 @@ _COLORS = ("белый", "чёрный", "синий", "красный", "зел
 
 def mix(*values: int) -> int:
     """A 64-bit hash of integers (splitmix64 finaliser chained over the values)."""
-    h = 0x9E3779B97F4A7C15
+    return mix_more(0x9E3779B97F4A7C15, *values)
+
+
+def mix_more(h: int, *values: int) -> int:
+    """Continue the chain of `mix`: mix(a, b, c) == mix_more(mix(a, b), c).
+
+    Hot paths hash (constant key..., row); keeping the key's hash saves its rounds.
+    """
     for value in values:
         h = (h ^ (value & _MASK)) * 0xBF58476D1CE4E5B9 & _MASK
         h = (h ^ (h >> 31)) * 0x94D049BB133111EB & _MASK

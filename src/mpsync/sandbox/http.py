@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mpsync.sandbox.jsontext import json_text
 from mpsync.sandbox.state import SandboxState
 
 Json = dict[str, Any]
@@ -34,7 +35,10 @@ class ApiError(Exception):
 
 @dataclass
 class Reply:
-    """A handler's answer: JSON payload (None for an empty body), status, headers."""
+    """A handler's answer: JSON payload (None for an empty body), status, headers.
+
+    The payload is a JSON-able value or RawJson text (list pages render to text).
+    """
 
     payload: Any = None
     status: int = 200
@@ -85,8 +89,8 @@ class Api:
 def json_response(
     payload: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return Response(body.encode(), status, headers, media_type="application/json")
+    body = json_text(payload).encode()
+    return Response(body, status, headers, media_type="application/json")
 
 
 def route(

@@ -5,8 +5,10 @@ Prices are decimal strings with currency_code; a buyer's order may split into po
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,8 +33,18 @@ from mpsync.sandbox.http import (
     timestamp,
     with_duplicate,
 )
+from mpsync.sandbox.jsontext import (
+    RawJson,
+    json_array,
+    json_members,
+    json_object,
+    json_text,
+    quote,
+)
 from mpsync.sandbox.limits import BucketSpec
+from mpsync.sandbox.sim import Line
 from mpsync.sandbox.state import SandboxState, iso, rubles
+from mpsync.sandbox.statuses import Flow
 from mpsync.sandbox.store import scan
 
 MP = "ozon"
@@ -76,69 +88,88 @@ def admit(state: SandboxState, request: Request, account: str, group: str) -> Ad
 API = Api(MP, authenticate, error_body, admit)
 
 
-def render_posting(ctx: Ctx, row: int) -> Json:
+def _posting_renderer(ctx: Ctx) -> Callable[[int], str]:
+    """Render postings as JSON text; what depends only on the state is rendered once."""
     world, seed = ctx.state.world, ctx.state.config.seed
-    table, flow, wh = world.tables[MP], world.flows[MP], world.warehouses
-    state, _updated = ctx.state.observed(MP, row)
-    raw, created, group = flow.states[state], table.created[row], table.group[row]
-    lines = world.lines(MP, row)
-    delivery = {
-        "id": wh.ozon_id,
-        "name": "Доставка Ozon самостоятельно, Ногинск",
-        "warehouse_id": wh.ozon_id,
-    }
+    table, lines, observed = world.tables[MP], world.lines, ctx.state.observer(MP)
+    by_state = _state_parts(world.flows[MP])
+    delivery = json_text(_delivery_method(world.warehouses.ozon_id))
+
+    def render(row: int) -> str:
+        state, _updated = observed(row)
+        status, delivering, cancellation, actions = by_state[state]
+        created, group = table.created[row], table.group[row]
+        order_number = ids.ozon_order_number(seed, group)
+        shipment = iso(created + _DAY)
+        delivering_date = f'"{iso(created + 2 * _DAY)}"' if delivering else "null"
+        products = ",".join(map(_product, lines(MP, row)))
+        return (
+            f'{{"posting_number":"{ids.ozon_posting_of(order_number, group, row)}",'
+            f'"order_id":{ids.ozon_order_id(group)},"order_number":"{order_number}",{status},'
+            f'"delivery_method":{delivery},"tracking_number":"","tpl_integration_type":"ozon",'
+            f'"in_process_at":"{iso(created)}","shipment_date":"{shipment}",'
+            f'"delivering_date":{delivering_date},"cancellation":{cancellation},'
+            f'"customer":null,"addressee":null,"products":[{products}],"is_express":false,'
+            f'"available_actions":{actions},"multi_box_qty":1,"is_multibox":false,'
+            '"parent_posting_number":"","quantum_id":0,'
+            f'"shipment_date_without_delay":"{shipment}","requirements":{_REQUIREMENTS}}}'
+        )
+
+    return render
+
+
+def _product(line: Line) -> str:
+    product = line.product
+    return (
+        f'{{"price":"{rubles(line.unit_price_kop)}","offer_id":{quote(product.sku)},'
+        f'"name":{quote(product.name)},"sku":{product.ozon_sku},"quantity":{line.quantity},'
+        '"currency_code":"RUB","is_blr_traceable":false,"is_marketplace_buyout":false,"imei":[]}'
+    )
+
+
+class _StateParts(NamedTuple):
+    """JSON text of the parts of a posting that follow from its state alone."""
+
+    status: str
+    delivering: bool
+    cancellation: str
+    actions: str
+
+
+@functools.lru_cache(maxsize=4)
+def _state_parts(flow: Flow) -> tuple[_StateParts, ...]:
+    return tuple(
+        _StateParts(
+            status=json_members({"status": raw.status, "substatus": raw.substatus}),
+            delivering=raw.canonical in ("shipped", "delivered"),
+            cancellation=json_text(_cancellation(raw.canonical == "cancelled")),
+            actions=json_text(["cancel", "ship"] if raw.canonical == "new" else []),
+        )
+        for raw in flow.states
+    )
+
+
+def _delivery_method(warehouse_id: int) -> Json:
     return {
-        "posting_number": ids.ozon_posting_number(seed, group, row),
-        "order_id": ids.ozon_order_id(group),
-        "order_number": ids.ozon_order_number(seed, group),
-        "status": raw.status,
-        "substatus": raw.substatus,
-        "delivery_method": {
-            **delivery,
-            "warehouse": "FBS Sandbox",
-            "tpl_provider_id": 24,
-            "tpl_provider": "Доставка Ozon",
-        },
-        "tracking_number": "",
-        "tpl_integration_type": "ozon",
-        "in_process_at": iso(created),
-        "shipment_date": iso(created + _DAY),
-        "delivering_date": iso(created + 2 * _DAY)
-        if raw.canonical in ("shipped", "delivered")
-        else None,
-        "cancellation": _cancellation(raw.canonical == "cancelled", state),
-        "customer": None,
-        "addressee": None,
-        "products": [
-            {
-                "price": rubles(ln.unit_price_kop),
-                "offer_id": ln.product.sku,
-                "name": ln.product.name,
-                "sku": ln.product.ozon_sku,
-                "quantity": ln.quantity,
-                "currency_code": "RUB",
-                "is_blr_traceable": False,
-                "is_marketplace_buyout": False,
-                "imei": [],
-            }
-            for ln in lines
-        ],
-        "is_express": False,
-        "available_actions": ["cancel", "ship"] if raw.canonical == "new" else [],
-        "multi_box_qty": 1,
-        "is_multibox": False,
-        "parent_posting_number": "",
-        "quantum_id": 0,
-        "shipment_date_without_delay": iso(created + _DAY),
-        "requirements": {
-            "products_requiring_gtd": [],
-            "products_requiring_country": [],
-            "products_requiring_mandatory_mark": [],
-        },
+        "id": warehouse_id,
+        "name": "Доставка Ozon самостоятельно, Ногинск",
+        "warehouse_id": warehouse_id,
+        "warehouse": "FBS Sandbox",
+        "tpl_provider_id": 24,
+        "tpl_provider": "Доставка Ozon",
     }
 
 
-def _cancellation(cancelled: bool, state: int) -> Json:
+_REQUIREMENTS = json_text(
+    {
+        "products_requiring_gtd": [],
+        "products_requiring_country": [],
+        "products_requiring_mandatory_mark": [],
+    }
+)
+
+
+def _cancellation(cancelled: bool) -> Json:
     if not cancelled:
         return {
             "cancel_reason_id": 0,
@@ -211,13 +242,8 @@ def posting_list(ctx: Ctx) -> Reply:
         raise ApiError(400, "the since..to period must be at most one year")
     rows = ctx.state.world.tables[MP].rows_created_between(since, until)
     found, cursor, has_next = _page(ctx, rows, filters, None)
-    return Reply(
-        {
-            "cursor": cursor,
-            "has_next": has_next,
-            "postings": [render_posting(ctx, r) for r in found],
-        }
-    )
+    postings = json_array(map(_posting_renderer(ctx), found))
+    return Reply(json_object({"cursor": cursor, "has_next": has_next, "postings": postings}))
 
 
 def unfulfilled_list(ctx: Ctx) -> Reply:
@@ -246,8 +272,10 @@ def unfulfilled_list(ctx: Ctx) -> Reply:
         if not obj(ctx.body).get("cursor")
         else len(found)
     )
-    postings = [render_posting(ctx, r) for r in found]
-    return Reply({"count": count, "cursor": cursor, "has_next": has_next, "postings": postings})
+    postings = json_array(map(_posting_renderer(ctx), found))
+    return Reply(
+        json_object({"count": count, "cursor": cursor, "has_next": has_next, "postings": postings})
+    )
 
 
 def _posting_row(ctx: Ctx) -> int:
@@ -263,7 +291,8 @@ def _posting_row(ctx: Ctx) -> int:
 
 
 def posting_get(ctx: Ctx) -> Reply:
-    return Reply({"result": render_posting(ctx, _posting_row(ctx))})
+    posting = _posting_renderer(ctx)(_posting_row(ctx))
+    return Reply(json_object({"result": RawJson(posting)}))
 
 
 def ship(ctx: Ctx) -> Reply:

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from mpsync.sandbox.catalog import Product, Rng, Warehouses, build_catalog, mix
+from mpsync.sandbox.catalog import Product, Rng, Warehouses, build_catalog, mix, mix_more
 from mpsync.sandbox.config import MARKETPLACES, SandboxConfig, default_start_time
 from mpsync.sandbox.statuses import FLOWS, Flow
 from mpsync.sandbox.store import OrderTable
@@ -67,7 +67,9 @@ class World:
         self.changes: deque[Change] = deque(maxlen=_PUSH_BACKLOG)
         self._heap: list[tuple[int, int, int, int, int]] = []
         self._minute = 0
-        self._keys = [mix(config.seed, 2, code) for code in range(len(MARKETPLACES))]
+        keys = [mix(config.seed, 2, code) for code in range(len(MARKETPLACES))]
+        # mix(key, row, ...) == mix_more(mix(key), row, ...): hash each key once
+        self._chains = [mix(key) for key in keys]
         self._prices: dict[str, list[list[tuple[int, PriceRow]]]] = {}
         self.stock: dict[str, list[int]] = {}
         self.supplies: dict[str, list[int]] = {}
@@ -172,7 +174,7 @@ class World:
 
     # -- scripted progress --------------------------------------------------------------
     def script(self, marketplace: str, row: int) -> list[tuple[int, int]]:
-        h1 = mix(self._keys[MP_CODE[marketplace]], row)
+        h1 = mix_more(self._chains[MP_CODE[marketplace]], row)
         return self.flows[marketplace].script(h1, mix(h1))
 
     def _schedule_next(self, marketplace: str, row: int) -> None:
@@ -206,24 +208,23 @@ class World:
     # -- lines, prices, stock -----------------------------------------------------------
     def lines(self, marketplace: str, row: int) -> list[Line]:
         """The order's lines, regenerated from the seed (WB: one unit per task)."""
-        h = mix(self._keys[MP_CODE[marketplace]], row, 11)
-        size = len(self.catalog)
+        h = mix_more(self._chains[MP_CODE[marketplace]], row, 11)
+        catalog, history = self.catalog, self._prices[marketplace]
+        size = len(catalog)
         first = h % size
-        count = (
-            1 if marketplace == "wildberries" else 1 + ((h >> 20) % 10 > 6) + ((h >> 24) % 10 > 8)
-        )
-        created = self.tables[marketplace].created[row]
-        history = self._prices[marketplace]
+        one_unit = marketplace == "wildberries"
+        count = 1 if one_unit else 1 + ((h >> 20) % 10 > 6) + ((h >> 24) % 10 > 8)
         lines = []
         for k in range(min(count, size)):
-            product = self.catalog[(first + k * 7) % size]
-            quantity = 1 if marketplace == "wildberries" else 1 + ((h >> (28 + 4 * k)) % 10 > 7)
+            product = catalog[(first + k * 7) % size]
             prices = history[product.index]
-            unit = (
-                prices[0][1]
-                if len(prices) == 1
-                else self.price_at(marketplace, product.index, created)
-            )
+            if len(prices) == 1:
+                unit = prices[0][1]
+            else:
+                unit = self.price_at(
+                    marketplace, product.index, self.tables[marketplace].created[row]
+                )
+            quantity = 1 if one_unit else 1 + ((h >> (28 + 4 * k)) % 10 > 7)
             lines.append(Line(product, quantity, unit.price_kop))
         return lines
 

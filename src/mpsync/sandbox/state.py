@@ -11,7 +11,6 @@ import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from typing import Any
 
 from mpsync.sandbox import ids
@@ -24,20 +23,39 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 def rubles(kopecks: int) -> str:
-    """Kopecks as a decimal ruble string ("1530.00")."""
-    return str(Decimal(kopecks).scaleb(-2))
+    """Kopecks as a decimal ruble string ("1530.00"), as str(Decimal) writes it."""
+    whole, cents = divmod(abs(kopecks), 100)
+    return f"{'-' if kopecks < 0 else ''}{whole}.{cents:02d}"
 
 
 def iso(epoch: int) -> str:
     """Epoch seconds as ISO-8601 UTC with a Z suffix."""
+    return f"{datetime_text(epoch)}Z"
+
+
+def datetime_text(epoch: int) -> str:
+    """Epoch seconds as "YYYY-MM-DDTHH:MM:SS" (UTC).
+
+    Every order on a page carries a few of these: cached days and a table of
+    minutes make it ~4x cheaper than strftime.
+    """
     day, second = divmod(epoch, 86400)
-    hours, rest = divmod(second, 3600)
-    return f"{_day(day)}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
+    minute, second = divmod(second, 60)
+    return f"{_day(day)}T{_HH_MM[minute]}{_SS[second]}"
+
+
+def date_text(epoch: int) -> str:
+    """Epoch seconds as "YYYY-MM-DD" (UTC)."""
+    return _day(epoch // 86400)
 
 
 @functools.lru_cache(maxsize=4096)
 def _day(day: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
+
+
+_HH_MM = tuple(f"{minute // 60:02d}:{minute % 60:02d}:" for minute in range(1440))
+_SS = tuple(f"{second:02d}" for second in range(60))
 
 
 class SandboxState:
@@ -144,6 +162,17 @@ class SandboxState:
             return table.prev_state[row], table.prev_updated[row]
         return table.state[row], table.updated[row]
 
+    def observer(self, marketplace: str) -> Callable[[int], tuple[int, int]]:
+        """`observed` bound to one marketplace, for rendering a page of its orders.
+
+        With the out-of-order fault off it is a plain read (roll would draw nothing).
+        """
+        if self.config.faults.out_of_order_rate > 0:
+            return functools.partial(self.observed, marketplace)
+        table = self.world.tables[marketplace]
+        state, updated = table.state, table.updated
+        return lambda row: (state[row], updated[row])
+
     def truth_order(self, marketplace: str, row: int) -> dict[str, Any]:
         table = self.world.tables[marketplace]
         raw = self.world.flows[marketplace].states[table.state[row]]
@@ -218,5 +247,9 @@ class SandboxState:
 
 
 def money_number(kopecks: int) -> int | float:
-    """Kopecks as a JSON number in rubles (wire format only; the model stays integer)."""
-    return kopecks // 100 if kopecks % 100 == 0 else float(Decimal(kopecks).scaleb(-2))
+    """Kopecks as a JSON number in rubles (wire format only; the model stays integer).
+
+    kopecks / 100 is the correctly rounded float of the same decimal that
+    float(Decimal(kopecks).scaleb(-2)) gives, without the Decimal.
+    """
+    return kopecks // 100 if kopecks % 100 == 0 else kopecks / 100

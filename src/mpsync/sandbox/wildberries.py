@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 
 from starlette.requests import Request
@@ -27,6 +28,7 @@ from mpsync.sandbox.http import (
     obj,
     route,
 )
+from mpsync.sandbox.jsontext import json_array, json_members, json_object, quote
 from mpsync.sandbox.limits import BucketSpec, ceil_seconds
 from mpsync.sandbox.state import SandboxState, iso
 
@@ -82,50 +84,38 @@ def admit(state: SandboxState, request: Request, account: str, group: str) -> Ad
 API = Api(MP, authenticate, error_body, admit)
 
 
-def _order(ctx: Ctx, row: int, new: bool) -> Json:
+def _order_renderer(ctx: Ctx, new: bool) -> Callable[[int], str]:
+    """Render assembly tasks as JSON text; /orders/new adds prices and ddate, no supplyId."""
     world, seed = ctx.state.world, ctx.state.config.seed
-    table = world.tables[MP]
-    line = world.lines(MP, row)[0]
-    product, price = line.product, line.unit_price_kop
-    created = table.created[row]
-    order: Json = {
-        "address": None,
-        "scanPrice": None,
-        "deliveryType": "fbs",
-        "orderUid": ids.wb_order_uid(seed, table.group[row]),
-        "article": product.sku,
-        "colorCode": "",
-        "rid": ids.wb_rid(seed, row),
-        "createdAt": iso(created),
-        "offices": ["Подольск"],
-        "skus": [product.barcode],
-        "id": ids.wb_task_id(row),
-        "warehouseId": world.warehouses.wb_id,
-        "officeId": world.warehouses.wb_office_id,
-        "nmId": product.nm_id,
-        "chrtId": product.chrt_id,
-        "price": price,
-        "convertedPrice": price,
-        "currencyCode": 643,
-        "convertedCurrencyCode": 643,
-        "cargoType": 1,
-        "isZeroOrder": False,
-        "comment": "",
-        "options": {"isB2b": False},
-    }
-    if new:
-        ddate = time.strftime("%d.%m.%Y", time.gmtime(created + 3 * 86400))
-        order.update(
-            finalPrice=price,
-            convertedFinalPrice=price,
-            salePrice=price,
-            requiredMeta=[],
-            optionalMeta=[],
-            ddate=ddate,
+    table, lines = world.tables[MP], world.lines
+    warehouses = world.warehouses
+    warehouse = json_members({"warehouseId": warehouses.wb_id, "officeId": warehouses.wb_office_id})
+
+    def render(row: int) -> str:
+        line = lines(MP, row)[0]
+        product, price, created = line.product, line.unit_price_kop, table.created[row]
+        tail = _new_tail(price, created) if new else f'"supplyId":{quote(_supply_of(ctx, row))}'
+        return (
+            '{"address":null,"scanPrice":null,"deliveryType":"fbs",'
+            f'"orderUid":"{ids.wb_order_uid(seed, table.group[row])}",'
+            f'"article":{quote(product.sku)},"colorCode":"","rid":"{ids.wb_rid(seed, row)}",'
+            f'"createdAt":"{iso(created)}","offices":["Подольск"],'
+            f'"skus":[{quote(product.barcode)}],"id":{ids.wb_task_id(row)},{warehouse},'
+            f'"nmId":{product.nm_id},"chrtId":{product.chrt_id},'
+            f'"price":{price},"convertedPrice":{price},"currencyCode":643,'
+            '"convertedCurrencyCode":643,"cargoType":1,"isZeroOrder":false,"comment":"",'
+            f'"options":{{"isB2b":false}},{tail}}}'
         )
-    else:
-        order["supplyId"] = _supply_of(ctx, row)
-    return order
+
+    return render
+
+
+def _new_tail(price: int, created: int) -> str:
+    ddate = time.strftime("%d.%m.%Y", time.gmtime(created + 3 * 86400))
+    return (
+        f'"finalPrice":{price},"convertedFinalPrice":{price},"salePrice":{price},'
+        f'"requiredMeta":[],"optionalMeta":[],"ddate":"{ddate}"'
+    )
 
 
 def _supply_of(ctx: Ctx, row: int) -> str:
@@ -145,7 +135,7 @@ def _row(ctx: Ctx, task_id: int) -> int:
 
 def orders_new(ctx: Ctx) -> Reply:
     rows = sorted(ctx.state.world.tables[MP].open_new)
-    return Reply({"orders": [_order(ctx, row, True) for row in rows]})
+    return Reply(json_object({"orders": json_array(map(_order_renderer(ctx, True), rows))}))
 
 
 def orders(ctx: Ctx) -> Reply:
@@ -169,7 +159,8 @@ def orders(ctx: Ctx) -> Reply:
     if after > 0 and rows and 0 <= ids.wb_row(after) < len(table) and ctx.state.roll("duplicate"):
         rows = [ids.wb_row(after), *rows]
     next_id = ids.wb_task_id(rows[-1]) if rows else after
-    return Reply({"next": next_id, "orders": [_order(ctx, row, False) for row in rows]})
+    orders = json_array(map(_order_renderer(ctx, False), rows))
+    return Reply(json_object({"next": next_id, "orders": orders}))
 
 
 def statuses(ctx: Ctx) -> Reply:

@@ -6,6 +6,7 @@ Money is {value, currencyId: "RUR"}; 4 parallel requests per business/campaign, 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any
 
@@ -32,8 +33,10 @@ from mpsync.sandbox.http import (
     timestamp,
     with_duplicate,
 )
+from mpsync.sandbox.jsontext import json_array, json_members, json_object, quote
 from mpsync.sandbox.limits import BucketSpec
-from mpsync.sandbox.state import SandboxState, money_number
+from mpsync.sandbox.sim import Line
+from mpsync.sandbox.state import SandboxState, date_text, datetime_text, money_number
 from mpsync.sandbox.store import scan
 
 MP = "yandex_market"
@@ -51,7 +54,8 @@ _CODES = {
     404: "NOT_FOUND",
     420: "LIMIT_EXCEEDED",
 }
-_WINDOW = 30 * 86400
+_DAY = 86400
+_WINDOW = 30 * _DAY
 _STARTED, _READY, _SHOP_FAILED = 0, 1, 7
 
 
@@ -64,7 +68,7 @@ def error_body(status: int, message: str, code: str | int | None) -> Json:
 
 def iso_msk(epoch: int) -> str:
     """Epoch seconds as ISO-8601 in Moscow time (+03:00), as the Partner API answers."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S+03:00", time.gmtime(epoch + 3 * 3600))
+    return f"{datetime_text(epoch + 3 * 3600)}+03:00"
 
 
 def _scope(request: Request) -> tuple[str, str]:
@@ -113,55 +117,61 @@ def admit(state: SandboxState, request: Request, account: str, group: str) -> Ad
 API = Api(MP, authenticate, error_body, admit)
 
 
-def _money(kopecks: int) -> Json:
-    return {"value": money_number(kopecks), "currencyId": "RUR"}
+def _money(kopecks: int) -> str:
+    return f'{{"value":{money_number(kopecks)!r},"currencyId":"RUR"}}'
 
 
-def render_order(ctx: Ctx, row: int) -> Json:
+_NO_SUBSIDY = _money(0)
+
+
+def _order_renderer(ctx: Ctx) -> Callable[[int], str]:
+    """Render orders as JSON text; statuses and the fixed delivery fields are rendered once."""
     world = ctx.state.world
-    table = world.tables[MP]
-    state, updated = ctx.state.observed(MP, row)
-    raw, created = world.flows[MP].states[state], table.created[row]
-    lines = world.lines(MP, row)
-    order_items = [
-        {
-            "id": ids.ym_order_id(row) * 10 + k,
-            "offerId": ln.product.sku,
-            "offerName": ln.product.name,
-            "count": ln.quantity,
-            "prices": {"payment": _money(ln.unit_price_kop), "subsidy": _money(0), "vat": "VAT_20"},
-        }
-        for k, ln in enumerate(lines)
+    table, lines, observed = world.tables[MP], world.lines, ctx.state.observer(MP)
+    statuses = [
+        json_members({"status": raw.status, "substatus": raw.substatus})
+        for raw in world.flows[MP].states
     ]
-    total = sum(ln.unit_price_kop * ln.quantity for ln in lines)
-    ship_day = time.strftime("%Y-%m-%d", time.gmtime(created + 86400))
-    delivery = {
+    campaign = ctx.state.config.credentials.ym_campaign_id
+    delivery = json_members(_delivery(world.warehouses.ym_id))
+
+    def render(row: int) -> str:
+        state, updated = observed(row)
+        created, order_id = table.created[row], ids.ym_order_id(row)
+        order_lines = lines(MP, row)
+        items = ",".join(_item(order_id * 10 + k, ln) for k, ln in enumerate(order_lines))
+        total = sum(ln.unit_price_kop * ln.quantity for ln in order_lines)
+        from_date, to_date = date_text(created + 3 * _DAY), date_text(created + 4 * _DAY)
+        dates = f'"fromDate":"{from_date}","toDate":"{to_date}"'
+        shipment = f'"id":{100_000 + row},"shipmentDate":"{date_text(created + _DAY)}"'
+        return (
+            f'{{"orderId":{order_id},"campaignId":{campaign},"programType":"FBS",{statuses[state]},'
+            f'"creationDate":"{iso_msk(created)}","updateDate":"{iso_msk(updated)}",'
+            '"paymentType":"PREPAID","paymentMethod":"YANDEX","fake":false,"buyerType":"PERSON",'
+            f'"items":[{items}],"prices":{{"payment":{_money(total)},"subsidy":{_NO_SUBSIDY}}},'
+            f'"delivery":{{{delivery},"dates":{{{dates}}},"shipment":{{{shipment}}}}}}}'
+        )
+
+    return render
+
+
+def _item(item_id: int, line: Line) -> str:
+    product = line.product
+    return (
+        f'{{"id":{item_id},"offerId":{quote(product.sku)},"offerName":{quote(product.name)},'
+        f'"count":{line.quantity},"prices":{{"payment":{_money(line.unit_price_kop)},'
+        f'"subsidy":{_NO_SUBSIDY},"vat":"VAT_20"}}}}'
+    )
+
+
+def _delivery(warehouse_id: int) -> Json:
+    """The delivery fields every order shares (dates and shipment follow)."""
+    return {
         "type": "PICKUP",
         "serviceName": "Доставка Маркета",
         "deliveryServiceId": 1005486,
         "deliveryPartnerType": "YANDEX_MARKET",
-        "warehouseId": str(world.warehouses.ym_id),
-        "dates": {
-            "fromDate": time.strftime("%Y-%m-%d", time.gmtime(created + 3 * 86400)),
-            "toDate": time.strftime("%Y-%m-%d", time.gmtime(created + 4 * 86400)),
-        },
-        "shipment": {"id": 100_000 + row, "shipmentDate": ship_day},
-    }
-    return {
-        "orderId": ids.ym_order_id(row),
-        "campaignId": ctx.state.config.credentials.ym_campaign_id,
-        "programType": "FBS",
-        "status": raw.status,
-        "substatus": raw.substatus,
-        "creationDate": iso_msk(created),
-        "updateDate": iso_msk(updated),
-        "paymentType": "PREPAID",
-        "paymentMethod": "YANDEX",
-        "fake": False,
-        "buyerType": "PERSON",
-        "items": order_items,
-        "prices": {"payment": _money(total), "subsidy": _money(0)},
-        "delivery": delivery,
+        "warehouseId": str(warehouse_id),
     }
 
 
@@ -221,7 +231,8 @@ def business_orders(ctx: Ctx) -> Reply:
     page = scan(rows, resume, limit, keep)
     found = with_duplicate(ctx.state, page.rows, last)
     paging = {"nextPageToken": encode_cursor(page.resume, page.rows[-1])} if page.has_next else {}
-    return Reply({"orders": [render_order(ctx, row) for row in found], "paging": paging})
+    orders = json_array(map(_order_renderer(ctx), found))
+    return Reply(json_object({"orders": orders, "paging": paging}))
 
 
 def update_status(ctx: Ctx) -> Reply:
