@@ -27,7 +27,7 @@ Processor = Callable[[Any], Any]
 class _Prepared:
     sql: str
     positional: bool
-    names: tuple[str, ...]  # bind names in statement order (positional) or by column
+    order: tuple[int, ...] | None  # positional: column index per bind, None if the same order
     processed: tuple[tuple[int, Processor], ...]  # (column index, processor)
 
 
@@ -46,20 +46,22 @@ def execute_rows(
         return
     prepared = _prepare(connection.dialect, statement, columns)
     processed = prepared.processed
-    if processed:
-        converted = []
-        for row in rows:
+    converted: list[Sequence[Any]] = []
+    for row in rows:
+        if processed:
             values = list(row)
             for index, process in processed:
                 values[index] = process(values[index])
-            converted.append(values)
-    else:
-        converted = [list(row) for row in rows]
-    if prepared.positional:
-        order = [columns.index(name) for name in prepared.names]
-        parameters: list[Any] = [tuple(values[i] for i in order) for values in converted]
-    else:
+            row = values
+        converted.append(row)
+    parameters: list[Any]
+    if not prepared.positional:
         parameters = [dict(zip(columns, values, strict=True)) for values in converted]
+    elif prepared.order is None:
+        parameters = [tuple(values) for values in converted]
+    else:
+        order = prepared.order
+        parameters = [tuple([values[i] for i in order]) for values in converted]
     connection.exec_driver_sql(prepared.sql, parameters)
 
 
@@ -77,4 +79,7 @@ def _prepare(dialect: Dialect, statement: Insert, columns: tuple[str, ...]) -> _
     unknown = set(names) - set(columns)
     if unknown:
         raise ValueError(f"statement binds {sorted(unknown)} that are not among the columns")
-    return _Prepared(compiled.string, compiled.positional, names, tuple(processed))
+    order = tuple(columns.index(name) for name in names)
+    same = order == tuple(range(len(columns)))
+    return _Prepared(compiled.string, compiled.positional, None if same else order,
+                     tuple(processed))  # fmt: skip

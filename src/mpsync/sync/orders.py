@@ -285,13 +285,32 @@ def _replace_lines(connection: Connection, account_id: str, records: Sequence[Or
         for r in records for line in r.lines
     ]  # fmt: skip
     execute_rows(connection, _LINE_INSERT, LINE_COLUMNS, lines)
-    products = {
-        line.sku: {"account_id": account_id, "sku": line.sku, "name": line.name,
-                   "marketplace_sku": line.marketplace_sku, "updated_at": now}
-        for r in records for line in r.lines
-    }  # fmt: skip
-    if products:
-        bulk_upsert(connection, PRODUCTS, list(products.values()), ["account_id", "sku"],
+    _upsert_products(connection, account_id, records, now)
+
+
+def _upsert_products(connection: Connection, account_id: str, records: Sequence[OrderRecord],
+                     now: datetime) -> None:  # fmt: skip
+    """Products as the lines name them; only new or renamed ones are written.
+
+    A page names the same few hundred products again and again: one SELECT finds
+    the ones already stored as they are, instead of an upsert of every one.
+    """
+    products = {line.sku: (line.name, line.marketplace_sku) for r in records for line in r.lines}
+    skus = list(products)
+    for start in range(0, len(skus), 900):
+        query = select(PRODUCTS.c.sku, PRODUCTS.c.name, PRODUCTS.c.marketplace_sku).where(
+            PRODUCTS.c.account_id == account_id, PRODUCTS.c.sku.in_(skus[start : start + 900])
+        )
+        for sku, name, marketplace_sku in connection.execute(query):
+            if products[sku] == (name, marketplace_sku):
+                del products[sku]
+    rows = [
+        {"account_id": account_id, "sku": sku, "name": name, "marketplace_sku": marketplace_sku,
+         "updated_at": now}
+        for sku, (name, marketplace_sku) in products.items()
+    ]  # fmt: skip
+    if rows:
+        bulk_upsert(connection, PRODUCTS, rows, ["account_id", "sku"],
                     compare=["name", "marketplace_sku"], update=["name", "marketplace_sku",
                                                                  "updated_at"])  # fmt: skip
 
