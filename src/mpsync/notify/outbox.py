@@ -14,7 +14,9 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mpsync.store.rows import execute_rows
 from mpsync.store.tables import OutboxMessage
+from mpsync.store.upsert import insert_new_statement
 
 OUTBOX: Table = cast(Table, OutboxMessage.__table__)  # type: ignore[attr-defined]
 CLAIMABLE = ("pending", "sending")
@@ -32,6 +34,20 @@ class ClaimedMessage:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to deliver once: the dedupe key makes a second enqueue a no-op."""
+
+    dedupe_key: str
+    channel: str
+    event_kind: str
+    payload: dict[str, Any]
+
+
+_NEW_COLUMNS = ("dedupe_key", "channel", "event_kind", "payload", "state", "attempts",
+                "next_attempt_at", "created_at")  # fmt: skip
 
 
 def enqueue(
@@ -58,6 +74,14 @@ def enqueue(
     statement = insert(OUTBOX).values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     result = connection.execute(statement.returning(OUTBOX.c.id))
     return result.first() is not None
+
+
+def enqueue_many(connection: Connection, messages: Sequence[NewMessage], now: datetime) -> None:
+    """``enqueue`` for a page's worth of messages in one ``executemany``."""
+    statement = insert_new_statement(connection.dialect.name, OUTBOX, ("dedupe_key",))
+    rows = [(m.dedupe_key, m.channel, m.event_kind, m.payload, "pending", 0, now, now)
+            for m in messages]  # fmt: skip
+    execute_rows(connection, statement, _NEW_COLUMNS, rows)
 
 
 def due_condition(now: datetime) -> ColumnElement[bool]:

@@ -64,14 +64,14 @@ def record_events(
 def _plan(
     connection: Connection, settings: Settings, events: Sequence[Event], now: datetime
 ) -> None:
-    from mpsync.notify.outbox import enqueue
+    from mpsync.notify.outbox import NewMessage, enqueue_many
     from mpsync.notify.rules import plan_notifications
 
-    for event in events:
+    messages = [
+        NewMessage(dedupe_key, channel, event.kind, event.payload)
+        for event in events
         for channel, dedupe_key in plan_notifications(
             settings, event.kind, event.payload, event_key=event.key
-        ):
-            enqueue(
-                connection, dedupe_key=dedupe_key, channel=channel, event_kind=event.kind,
-                payload=event.payload, now=now,
-            )  # fmt: skip
+        )
+    ]
+    enqueue_many(connection, messages, now)
