@@ -168,7 +168,8 @@ class Daemon:
 
         channels = build_channels(self.settings)
         self.stats.extra["channels"] = channels
-        dispatcher = Dispatcher(self.engine, self.settings, channels, clock=self.clock)
+        dispatcher = Dispatcher(self.engine, self.settings, channels, clock=self.clock,
+                                lease=self.settings.notifications.lease)  # fmt: skip
         return [asyncio.create_task(dispatcher.run(self.stop, interval=2.0), name="dispatcher")]
 
     async def _serve(self, ctx: WebhookContext) -> None:

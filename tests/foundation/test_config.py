@@ -110,3 +110,9 @@ def test_cli_exits_2_with_one_line_naming_the_key(tmp_path: Path) -> None:
 def test_example_config_is_valid() -> None:
     settings = load_config(Path(__file__).parents[2] / "config.example.toml")
     assert settings.notifications.channels[0].type == "console"
+
+
+def test_notification_lease_is_a_duration() -> None:
+    settings = load_config_data({"notifications": {"lease": "90s"}}, env={})
+    assert settings.notifications.lease == timedelta(seconds=90)
+    assert "notifications.lease = 'soon'" in _error({"notifications": {"lease": "soon"}})

@@ -154,6 +154,9 @@ class NotificationRule(_Section):
 class NotificationsConfig(_Section):
     channels: list[ChannelConfig] = Field(default_factory=list)
     rules: list[NotificationRule] = Field(default_factory=list)
+    # A message being sent when the daemon died is sent again after this long: longer
+    # than the slowest channel's delivery, short enough that a crash delays little.
+    lease: Duration = timedelta(minutes=5)
 
 
 class LoggingConfig(_Section):
