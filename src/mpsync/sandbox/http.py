@@ -6,6 +6,7 @@ Marketplace modules declare an `Api` (auth + error shape + limits) and plain han
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mpsync.sandbox.jsontext import json_text
+from mpsync.sandbox.jsontext import json_members, json_text
 from mpsync.sandbox.state import SandboxState
+from mpsync.sandbox.statuses import Flow
 
 Json = dict[str, Any]
 
@@ -84,6 +86,14 @@ class Api:
 
     def error(self, status: int, message: str, code: str | int | None = None) -> Response:
         return json_response(self.error_body(status, message, code), status)
+
+
+@functools.lru_cache(maxsize=8)
+def status_members(flow: Flow) -> tuple[str, ...]:
+    """Per state of `flow`, its "status" and "substatus" members as JSON text."""
+    return tuple(
+        json_members({"status": raw.status, "substatus": raw.substatus}) for raw in flow.states
+    )
 
 
 def json_response(

@@ -29,6 +29,8 @@ def json_text(value: Any) -> str:
     """A value as compact JSON text, the sandbox's wire encoding."""
     if isinstance(value, RawJson):
         return value.text
+    if isinstance(value, str):
+        return quote(value)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -30,13 +30,13 @@ from mpsync.sandbox.http import (
     limit_param,
     obj,
     route,
+    status_members,
     timestamp,
     with_duplicate,
 )
 from mpsync.sandbox.jsontext import (
     RawJson,
     json_array,
-    json_members,
     json_object,
     json_text,
     quote,
@@ -140,12 +140,12 @@ class _StateParts(NamedTuple):
 def _state_parts(flow: Flow) -> tuple[_StateParts, ...]:
     return tuple(
         _StateParts(
-            status=json_members({"status": raw.status, "substatus": raw.substatus}),
+            status=status,
             delivering=raw.canonical in ("shipped", "delivered"),
             cancellation=json_text(_cancellation(raw.canonical == "cancelled")),
             actions=json_text(["cancel", "ship"] if raw.canonical == "new" else []),
         )
-        for raw in flow.states
+        for raw, status in zip(flow.states, status_members(flow), strict=True)
     )
 
 

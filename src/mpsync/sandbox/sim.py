@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from mpsync.sandbox.catalog import Product, Rng, Warehouses, build_catalog, mix, mix_more
 from mpsync.sandbox.config import MARKETPLACES, SandboxConfig, default_start_time
@@ -21,9 +22,12 @@ MP_CODE: dict[str, int] = {name: i for i, name in enumerate(MARKETPLACES)}
 _PUSH_BACKLOG = 100_000
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One order line: product, quantity and unit price in kopecks."""
+class Line(NamedTuple):
+    """One order line: product, quantity and unit price in kopecks.
+
+    A NamedTuple, not a frozen dataclass: lines are regenerated for every order a
+    page renders, and a tuple is about twice as fast to make.
+    """
 
     product: Product
     quantity: int

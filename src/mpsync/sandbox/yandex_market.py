@@ -30,6 +30,7 @@ from mpsync.sandbox.http import (
     limit_param,
     obj,
     route,
+    status_members,
     timestamp,
     with_duplicate,
 )
@@ -128,10 +129,7 @@ def _order_renderer(ctx: Ctx) -> Callable[[int], str]:
     """Render orders as JSON text; statuses and the fixed delivery fields are rendered once."""
     world = ctx.state.world
     table, lines, observed = world.tables[MP], world.lines, ctx.state.observer(MP)
-    statuses = [
-        json_members({"status": raw.status, "substatus": raw.substatus})
-        for raw in world.flows[MP].states
-    ]
+    statuses = status_members(world.flows[MP])
     campaign = ctx.state.config.credentials.ym_campaign_id
     delivery = json_members(_delivery(world.warehouses.ym_id))
 
