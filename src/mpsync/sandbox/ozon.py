@@ -120,10 +120,18 @@ def _posting_renderer(ctx: Ctx) -> Callable[[int], str]:
 
 def _product(line: Line) -> str:
     product = line.product
+    return _product_json(
+        product.sku, product.name, product.ozon_sku, line.quantity, line.unit_price_kop
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _product_json(sku: str, name: str, ozon_sku: int, quantity: int, price_kop: int) -> str:
+    """A posting's product as JSON text; cached, as pages repeat a few products and prices."""
     return (
-        f'{{"price":"{rubles(line.unit_price_kop)}","offer_id":{quote(product.sku)},'
-        f'"name":{quote(product.name)},"sku":{product.ozon_sku},"quantity":{line.quantity},'
-        '"currency_code":"RUB","is_blr_traceable":false,"is_marketplace_buyout":false,"imei":[]}'
+        f'{{"price":"{rubles(price_kop)}","offer_id":{quote(sku)},"name":{quote(name)},'
+        f'"sku":{ozon_sku},"quantity":{quantity},"currency_code":"RUB",'
+        '"is_blr_traceable":false,"is_marketplace_buyout":false,"imei":[]}'
     )
 
 

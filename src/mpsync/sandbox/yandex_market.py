@@ -5,6 +5,7 @@ Money is {value, currencyId: "RUR"}; 4 parallel requests per business/campaign, 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from email.utils import formatdate
@@ -118,7 +119,9 @@ def admit(state: SandboxState, request: Request, account: str, group: str) -> Ad
 API = Api(MP, authenticate, error_body, admit)
 
 
+@functools.lru_cache(maxsize=4096)
 def _money(kopecks: int) -> str:
+    """{value, currencyId} as JSON text; cached, as prices and totals repeat."""
     return f'{{"value":{money_number(kopecks)!r},"currencyId":"RUR"}}'
 
 
@@ -155,10 +158,16 @@ def _order_renderer(ctx: Ctx) -> Callable[[int], str]:
 
 def _item(item_id: int, line: Line) -> str:
     product = line.product
+    offer = _offer_members(product.sku, product.name, line.quantity, line.unit_price_kop)
+    return f'{{"id":{item_id},{offer}}}'
+
+
+@functools.lru_cache(maxsize=4096)
+def _offer_members(sku: str, name: str, count: int, price_kop: int) -> str:
+    """An item's members after its id; cached, as pages repeat a few offers and prices."""
     return (
-        f'{{"id":{item_id},"offerId":{quote(product.sku)},"offerName":{quote(product.name)},'
-        f'"count":{line.quantity},"prices":{{"payment":{_money(line.unit_price_kop)},'
-        f'"subsidy":{_NO_SUBSIDY},"vat":"VAT_20"}}}}'
+        f'"offerId":{quote(sku)},"offerName":{quote(name)},"count":{count},'
+        f'"prices":{{"payment":{_money(price_kop)},"subsidy":{_NO_SUBSIDY},"vat":"VAT_20"}}'
     )
 
 
