@@ -114,7 +114,8 @@ type = "console"
 language = "ru"
 
 [[notifications.rules]]
-events = ["order.created", "order.cancelled", "invoice.issued", "order.sla_warning"]
+events = ["order.created", "order.cancelled", "invoice.issued", "invoice.voided",
+          "order.sla_warning"]
 channels = ["console"]
 """,
         encoding="utf-8",
@@ -132,6 +133,7 @@ def _snapshot(engine: Engine) -> dict[str, Any]:
                 "events_total": "SELECT COUNT(*) FROM domain_events",
                 "sent": "SELECT COUNT(*) FROM outbox WHERE state = 'sent'",
                 "invoices": "SELECT COUNT(*) FROM invoices",
+                "voided": "SELECT COUNT(*) FROM invoices WHERE voided_at IS NOT NULL",
                 "write_backs": "SELECT COUNT(*) FROM write_backs WHERE state = 'ok'",
             }.items()
         }
@@ -166,6 +168,7 @@ def _view(snapshot: dict[str, Any], sandbox: SandboxServer, elapsed: float) -> T
 
 async def run_demo(options: DemoOptions, console: Console) -> dict[str, Any]:
     workdir = options.db.parent if options.db else Path(tempfile.mkdtemp(prefix="mpsync-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     db = options.db or workdir / "mpsync-demo.db"
     config_path = workdir / "mpsync-demo.toml"
     port = _free_port()
@@ -250,6 +253,7 @@ def _summary_table(snapshot: dict[str, Any]) -> Table:
         table.add_row(marketplace, str(sum(statuses.values())),
                       ", ".join(f"{s} {n}" for s, n in sorted(statuses.items())))  # fmt: skip
     table.caption = (f"events {sum(snapshot['events'].values())} · notifications sent "
-                     f"{snapshot['sent']} · invoices {snapshot['invoices']} · confirmed by "
+                     f"{snapshot['sent']} · invoices {snapshot['invoices']}"
+                     f" ({snapshot['voided']} voided) · confirmed by "
                      f"mpsync {snapshot['write_backs']}")  # fmt: skip
     return table

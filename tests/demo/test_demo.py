@@ -10,7 +10,7 @@ ROOT = Path(__file__).parents[2]
 
 
 def test_demo_runs_headless_and_summarises(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
+    db = tmp_path / "new" / "demo.db"  # a directory that does not exist yet
     run = subprocess.run(
         [sys.executable, "-m", "mpsync", "demo", "--duration", "8", "--db", str(db)],
         cwd=tmp_path,
@@ -26,11 +26,11 @@ def test_demo_runs_headless_and_summarises(tmp_path: Path) -> None:
         row = next(line for line in out.splitlines() if line.strip("│ ").startswith(marketplace))
         count = int(row.split("│")[2].strip())
         assert count > 0, row
-    assert (tmp_path / "mpsync-demo.toml").exists()
-    assert f"mpsync orders list --config {tmp_path / 'mpsync-demo.toml'}" in out
+    assert (db.parent / "mpsync-demo.toml").exists()
+    assert f"mpsync orders list --config {db.parent / 'mpsync-demo.toml'}" in out
     explore = subprocess.run(
         [sys.executable, "-m", "mpsync", "orders", "list", "--config",
-         str(tmp_path / "mpsync-demo.toml"), "--json", "--limit", "0"],
+         str(db.parent / "mpsync-demo.toml"), "--json", "--limit", "0"],
         cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert explore.returncode == 0 and explore.stdout.count('"external_id"') >= 100

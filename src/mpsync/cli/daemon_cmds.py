@@ -82,11 +82,13 @@ def invoices_list(config: ConfigOption = None, as_json: JsonOption = False) -> N
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "number", "order", "issued", "total", title=f"Invoices ({len(rows)})")
+    table = Table("id", "number", "order", "issued", "total", "state",
+                  title=f"Invoices ({len(rows)})")  # fmt: skip
     for row in rows:
+        state = f"voided ({row['void_reason']})" if row.get("voided_at") else "issued"
         table.add_row(str(row.get("id")), str(row.get("number")), str(row.get("order_id")),
                       str(row.get("issued_at", ""))[:19],
-                      f"{row.get('total')} {row.get('currency', '')}")  # fmt: skip
+                      f"{row.get('total')} {row.get('currency', '')}", state)  # fmt: skip
     console.print(table)
 
 

@@ -91,8 +91,11 @@ def _fc_match(pattern: str) -> Path | None:
     return path
 
 
-def render_pdf(document: Mapping[str, Any], out: Path) -> Path:
-    """Write *document* (an ``Invoice.document``) as a one-or-more page A4 PDF at *out*."""
+def render_pdf(document: Mapping[str, Any], out: Path, *, void_note: str | None = None) -> Path:
+    """Write *document* (an ``Invoice.document``) as a one-or-more page A4 PDF at *out*.
+
+    *void_note* (a voided invoice) stamps the first page «АННУЛИРОВАН» with the note.
+    """
     fonts = find_fonts()
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -101,8 +104,21 @@ def render_pdf(document: Mapping[str, Any], out: Path) -> Path:
     pdf.set_title(f"Счёт на оплату № {document.get('number', '')}")
     pdf.set_creator("mpsync")
     pdf.add_page()
+    if void_note:
+        _stamp_void(pdf, void_note)
     draw_invoice(pdf, document)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(out))
     return out
+
+
+def _stamp_void(pdf: FPDF, note: str) -> None:
+    """A translucent red diagonal «АННУЛИРОВАН» across the page, the note above the header."""
+    pdf.set_text_color(200, 30, 30)
+    pdf.set_font("Invoice", "", 9)
+    pdf.text(15, 9, note)
+    pdf.set_font("Invoice", "B", 52)
+    with pdf.local_context(fill_opacity=0.35), pdf.rotation(angle=35, x=105, y=150):
+        pdf.text(42, 165, "АННУЛИРОВАН")
+    pdf.set_text_color(0, 0, 0)

@@ -138,6 +138,9 @@ def _summary(row: Any) -> dict[str, Any]:
         "total": str(row.total),
         "vat_amount": str(row.vat_amount),
         "buyer": (document.get("buyer") or {}).get("name"),
+        "state": "voided" if row.voided_at else "issued",
+        "voided_at": row.voided_at.isoformat() if row.voided_at else None,
+        "void_reason": row.void_reason,
     }
 
 
@@ -165,7 +168,14 @@ def get_invoice(engine: Engine, id_or_number: int | str) -> dict[str, Any]:
     return {**_summary(row), "document": row.document}
 
 
+_VOID_REASONS_RU = {"order cancelled": "заказ отменён", "order returned": "заказ возвращён"}
+
+
 def render_invoice(engine: Engine, id_or_number: int | str, out: Path) -> Path:
     """Render the stored document of an invoice to a PDF at *out*."""
     invoice = get_invoice(engine, id_or_number)
-    return render_pdf(invoice["document"], out)
+    note = None
+    if invoice["voided_at"]:
+        reason = _VOID_REASONS_RU.get(invoice["void_reason"], invoice["void_reason"] or "")
+        note = f"Аннулирован {invoice['voided_at'][:10]}: {reason}".strip(": ")
+    return render_pdf(invoice["document"], out, void_note=note)

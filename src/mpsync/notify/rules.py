@@ -18,6 +18,7 @@ EVENT_KINDS = (
     "order.status_changed",
     "order.sla_warning",
     "invoice.issued",
+    "invoice.voided",
     "stock.low",
 )
 

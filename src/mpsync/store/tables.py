@@ -186,6 +186,10 @@ class Invoice(SQLModel, table=True):
     total: Decimal = _money()
     vat_amount: Decimal = _money()
     document: dict[str, Any] | None = _json()
+    # Set when the order was cancelled or returned after invoicing: the number stays
+    # taken (numbering is gapless), the document is marked void.
+    voided_at: datetime | None = _time()
+    void_reason: str | None = Field(default=None, max_length=255)
 
 
 class InvoiceSequence(SQLModel, table=True):

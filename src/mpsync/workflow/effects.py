@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, update
 
 from mpsync.config import Settings
 from mpsync.invoicing import invoice_due, invoice_payload, issue_invoice
 from mpsync.invoicing.service import trigger_statuses
+from mpsync.store.tables import Invoice
 from mpsync.sync.events import Event, record_events
 from mpsync.workflow.payloads import (
     ACCOUNTS,
@@ -30,7 +31,9 @@ from mpsync.workflow.payloads import (
 
 STOCK_KIND = "stock.low"
 INVOICE_KIND = "invoice.issued"
+VOID_KIND = "invoice.voided"
 INVOICE_BATCH = 100
+VOIDING_STATUSES = ("cancelled", "returned")
 
 
 def alert_low_stock(connection: Connection, settings: Settings, *, now: datetime) -> int:
@@ -105,5 +108,43 @@ def _issue_batch(
         payload["invoice"] = invoice_payload(invoice)
         events.append(Event(order_key(row, INVOICE_KIND), INVOICE_KIND, row.account_id,
                             order_id, payload))  # fmt: skip
+    record_events(connection, settings, events, now=now, notify=True)
+    return len(events)
+
+
+def void_invoices(connection: Connection, settings: Settings, *, now: datetime) -> int:
+    """Void the invoices of orders cancelled or returned after invoicing.
+
+    The sandbox and the marketplaces allow cancelling a shipped order; its invoice
+    keeps its number (numbering stays gapless) and is marked void, once, with an
+    ``invoice.voided`` event so the seller can issue a correction.
+    """
+    query = (
+        orders_query()
+        .add_columns(INVOICES.c.id.label("invoice_id"))
+        .join(INVOICES, INVOICES.c.order_id == ORDERS.c.id)
+        .where(ORDERS.c.status.in_(VOIDING_STATUSES), INVOICES.c.voided_at.is_(None))
+        .order_by(INVOICES.c.id)
+    )
+    rows = list(connection.execute(query))
+    if not rows:
+        return 0
+    lines = load_lines(connection, [row.id for row in rows])
+    events = []
+    for row in rows:
+        reason = f"order {row.status}"
+        voided = connection.execute(
+            update(INVOICES)
+            .where(INVOICES.c.id == row.invoice_id, INVOICES.c.voided_at.is_(None))
+            .values(voided_at=now, void_reason=reason)
+            .returning(INVOICES)
+        ).first()
+        if voided is None:
+            continue  # another worker voided it first
+        payload = order_row_payload(row, lines.get(row.id, []), VOID_KIND)
+        invoice = Invoice(**voided._mapping)
+        payload["invoice"] = {**invoice_payload(invoice), "void_reason": reason}
+        events.append(Event(order_key(row, VOID_KIND), VOID_KIND, row.account_id, row.id,
+                            payload))  # fmt: skip
     record_events(connection, settings, events, now=now, notify=True)
     return len(events)

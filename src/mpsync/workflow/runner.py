@@ -20,7 +20,7 @@ from mpsync.connector.base import Connector, WriteResult
 from mpsync.sync.service import SyncService
 from mpsync.workflow import confirm
 from mpsync.workflow.deadlines import complete_delivered, warn_sla
-from mpsync.workflow.effects import alert_low_stock, issue_invoices
+from mpsync.workflow.effects import alert_low_stock, issue_invoices, void_invoices
 
 STUCK_AFTER = timedelta(minutes=15)
 Rule = Callable[[Connection, Settings], int]
@@ -38,6 +38,7 @@ class WorkflowStats:
     completed: int = 0
     low_stock: int = 0
     invoices: int = 0
+    invoices_voided: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -45,11 +46,11 @@ class WorkflowStats:
     def changes(self) -> int:
         """Everything this pass changed; 0 when a repeat pass found nothing new."""
         return (self.confirmed + self.confirm_failed + self.sla_warnings + self.completed
-                + self.low_stock + self.invoices)  # fmt: skip
+                + self.low_stock + self.invoices + self.invoices_voided)  # fmt: skip
 
 
 class WorkflowRunner:
-    """Applies auto-confirm, SLA warnings, auto-complete, low stock and invoicing."""
+    """Applies auto-confirm, SLA warnings, auto-complete, low stock, invoicing and voiding."""
 
     def __init__(self, service: SyncService) -> None:
         self.service = service
@@ -66,6 +67,7 @@ class WorkflowRunner:
             "auto_complete": self._auto_complete,
             "low_stock": self._low_stock,
             "invoices": self._invoices,
+            "void_invoices": self._void_invoices,
         }
         for name, rule in rules.items():
             try:
@@ -77,6 +79,7 @@ class WorkflowRunner:
         log.info("workflow done", confirmed=stats.confirmed, confirm_failed=stats.confirm_failed,
                  sla_warnings=stats.sla_warnings, completed=stats.completed,
                  low_stock=stats.low_stock, invoices=stats.invoices,
+                 invoices_voided=stats.invoices_voided,
                  errors=sorted(stats.errors), seconds=round(stats.seconds, 3))  # fmt: skip
         return stats
 
@@ -98,6 +101,9 @@ class WorkflowRunner:
         stats.invoices = await asyncio.to_thread(
             issue_invoices, self.engine, self.settings, now=self.service.clock()
         )
+
+    async def _void_invoices(self, stats: WorkflowStats) -> None:
+        stats.invoices_voided = await asyncio.to_thread(self._transaction, void_invoices)
 
     async def _auto_confirm(self, stats: WorkflowStats) -> None:
         account_ids = [account.id for account in self._confirm_accounts()]
