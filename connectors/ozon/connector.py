@@ -1,5 +1,6 @@
 """Ozon FBS connector: postings (v4 list, unfulfilled queue, single get), ship/cancel,
-stocks and prices, and push parsing. Tolerates v3 (``result``-wrapped) and v4 shapes.
+stock and price reads and write-backs, and push parsing. Tolerates v3 (``result``-wrapped)
+and v4 shapes.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from mpsync_connectors.ozon import push
+from mpsync_connectors.snapshot import Records, as_dicts, phased_pages
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from mpsync.connector.base import (
@@ -45,9 +47,36 @@ class OzonCredentials(BaseModel):
 
 def _unwrap(body: Any) -> dict[str, Any]:
     """v4 answers at the top level, v3 under ``result``: accept both."""
-    body = body or {}
+    body = body if isinstance(body, dict) else {}
     result = body.get("result")
     return result if isinstance(result, dict) else body
+
+
+def stock_rows(item: dict[str, Any]) -> Records:
+    """One ``/v4/product/info/stocks`` item → one row per entry of its ``stocks``.
+
+    A row is the item's fields (``offer_id``, ``product_id``) plus the entry's (``sku``,
+    ``type``, ``present``, ``reserved``, ...): the shape of a flattened ``TYPE_STOCKS_CHANGED``
+    push, so one mapping section serves both. The entry's ``warehouse_ids``, when it names
+    exactly one warehouse, becomes ``warehouse_id``; otherwise the amounts cover several (or
+    unnamed) warehouses and the mapping keys the row by the stock ``type`` (fbs, rfbs, fbo).
+    An item without a ``stocks`` list is passed on as it is: the mapping dead-letters it.
+    """
+    stocks = item.get("stocks")
+    if not isinstance(stocks, list):
+        return [item]
+    base = {key: value for key, value in item.items() if key != "stocks"}
+    rows = []
+    for entry in stocks:
+        if not isinstance(entry, dict):
+            rows.append({**base, "_unparsed": entry})
+            continue
+        row = {**base, **entry}
+        warehouses = entry.get("warehouse_ids")
+        if isinstance(warehouses, list) and len(warehouses) == 1:
+            row["warehouse_id"] = warehouses[0]
+        rows.append(row)
+    return rows
 
 
 class OzonConnector(RestConnector):
@@ -57,7 +86,7 @@ class OzonConnector(RestConnector):
     default_mapping = "ozon"
     credentials_model = OzonCredentials
     capabilities = Capabilities(
-        streams=frozenset({"orders"}),
+        streams=frozenset({"orders", "stock", "prices"}),
         push=True,
         actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
     )
@@ -84,9 +113,12 @@ class OzonConnector(RestConnector):
         "posting_get": TokenBucket(per_second=2, burst=2),
         "stocks": TokenBucket.per_minute(80, burst=10),
         "prices": TokenBucket(per_second=10, burst=10),
+        # Stock and price reads: only the general 50 rps per Client-Id is documented.
+        "product_info": TokenBucket(per_second=10, burst=10),
         "misc": TokenBucket(per_second=5, burst=5),
     }
     page_size: ClassVar[int] = 100
+    info_page_size: ClassVar[int] = 1000  # /v4/product/info/stocks, /v5/product/info/prices
     window_span: ClassVar[timedelta] = timedelta(days=30)
     cancel_reason_id: ClassVar[int] = 352  # "product is out of stock"
 
@@ -97,7 +129,7 @@ class OzonConnector(RestConnector):
         }
 
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        return {"orders": self._orders}
+        return {"orders": self._orders, "stock": self._stock, "prices": self._prices}
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = utc(window.until)
@@ -143,6 +175,47 @@ class OzonConnector(RestConnector):
         if not token:
             raise FatalError("ozon: has_next is true but no cursor came back; cannot page on")
         return postings, str(token)
+
+    async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """Every product's stock (``visibility: ALL``), one row per item and stock entry."""
+        pages = phased_pages(
+            [("stock", self._stock_page)], window.resume, what="ozon POST /v4/product/info/stocks"
+        )
+        async for rows, following in pages:
+            yield Page("stock", rows, following)
+
+    async def _stock_page(self, cursor: str | None) -> tuple[Records, str | None]:
+        items, following = await self._info_page("/v4/product/info/stocks", cursor)
+        return [row for item in items for row in stock_rows(item)], following
+
+    async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """Every product's price object, one row per item."""
+        pages = phased_pages(
+            [("prices", self._prices_page)], window.resume, what="ozon POST /v5/product/info/prices"
+        )
+        async for items, following in pages:
+            yield Page("price", items, following)
+
+    async def _prices_page(self, cursor: str | None) -> tuple[Records, str | None]:
+        return await self._info_page("/v5/product/info/prices", cursor)
+
+    async def _info_page(self, path: str, cursor: str | None) -> tuple[Records, str | None]:
+        """One page of a product info list: ``items`` and the ``cursor`` of the next page.
+
+        The list ends at an empty page, an empty cursor or ``has_next: false``.
+        """
+        request = {
+            "cursor": cursor or "",
+            "filter": {"visibility": "ALL"},
+            "limit": self.info_page_size,
+        }
+        body = await self.call("POST", "api", path, group="product_info", json_body=request)
+        data = _unwrap(body)
+        items = as_dicts(data.get("items"))
+        token = data.get("cursor")
+        if not items or not token or data.get("has_next") is False:
+            return items, None
+        return items, str(token)
 
     async def work_queue(self, cutoff_from: datetime, cutoff_to: datetime) -> AsyncIterator[Page]:
         """Postings awaiting action (``/v4/posting/fbs/unfulfilled/list``) by cutoff window."""
@@ -229,6 +302,15 @@ class OzonConnector(RestConnector):
         return WriteResult(ok, "done" if ok else "rejected", {"answer": body})
 
     async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
+        unknown = sorted({i.warehouse for i in items if not i.warehouse.isdigit()})
+        if unknown:
+            # A stock read keys amounts that span several warehouses by their type (fbs, ...).
+            return WriteResult(
+                False,
+                f"not an Ozon warehouse id: {', '.join(unknown)}; "
+                "stock is set per warehouse (see /v1/warehouse/list)",
+                {"warehouses": unknown},
+            )
         rows = [
             {"offer_id": i.sku, "stock": i.quantity, "warehouse_id": int(i.warehouse)}
             for i in items

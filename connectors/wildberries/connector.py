@@ -1,6 +1,9 @@
 """Wildberries FBS connector: assembly tasks, status refresh, supplies, stocks, prices.
 
 Each FBS task (one unit) is one CRM order, grouped by ``orderUid``. WB sends no pushes.
+Stock and prices are read per size: the goods list of the prices API names every size
+(``sizeID`` is the ``chrtId``) and its price; the seller warehouses' stock is asked for by
+those ``chrtId``s.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP
 from typing import Any, ClassVar
 
+from mpsync_connectors.snapshot import Records, as_dicts, offset_cursor, phased_pages
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from mpsync.connector.base import (
@@ -21,7 +25,7 @@ from mpsync.connector.base import (
     StockUpdate,
     WriteResult,
 )
-from mpsync.connector.errors import ApiError
+from mpsync.connector.errors import ApiError, FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paging import Resume, utc, windowed_pages
 from mpsync.connector.rest import RestConnector, StreamFetch
@@ -43,6 +47,27 @@ def _batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+SIZE_KEYS = ("nmID", "vendorCode", "techSizeName", "sizeID", "cardSizes")
+
+
+def size_rows(card: dict[str, Any]) -> Records:
+    """One goods-list card → one row per size: the card's fields, the size's fields and
+    ``cardSizes`` (how many sizes the card has; the mapping names a size's SKU by it).
+
+    A card without sizes is passed on as it is: the mapping dead-letters it.
+    """
+    sizes = card.get("sizes")
+    if not isinstance(sizes, list) or not sizes:
+        return [card]
+    base = {key: value for key, value in card.items() if key != "sizes"}
+    return [
+        {**base, **size, "cardSizes": len(sizes)}
+        if isinstance(size, dict)
+        else {**base, "_unparsed": size}
+        for size in sizes
+    ]
+
+
 class WildberriesConnector(RestConnector):
     """Wildberries seller API (marketplace, prices and common hosts)."""
 
@@ -50,7 +75,7 @@ class WildberriesConnector(RestConnector):
     default_mapping = "wildberries"
     credentials_model = WildberriesCredentials
     capabilities = Capabilities(
-        streams=frozenset({"orders"}),
+        streams=frozenset({"orders", "stock", "prices"}),
         push=False,
         actions=frozenset({"confirm", "ship", "cancel", "push_stock", "push_prices"}),
     )
@@ -67,13 +92,15 @@ class WildberriesConnector(RestConnector):
     }
     page_size: ClassVar[int] = 1000
     status_batch: ClassVar[int] = 1000
+    goods_page_size: ClassVar[int] = 1000  # /api/v2/list/goods/filter: limit 1..1000
+    stock_batch: ClassVar[int] = 1000  # /api/v3/stocks/{warehouseId}: 1..1000 chrtIds
     window_span: ClassVar[timedelta] = timedelta(days=30)
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": self.credentials.token.get_secret_value()}
 
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        return {"orders": self._orders}
+        return {"orders": self._orders, "stock": self._stock, "prices": self._prices}
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Phases: new tasks, status refresh of open ids, then the windowed history."""
@@ -154,6 +181,94 @@ class WildberriesConnector(RestConnector):
             task.update({k: row[k] for k in ("supplierStatus", "wbStatus") if k in row})
         following = body.get("next")
         return tasks, (None if following in (None, 0) else str(following))
+
+    async def _goods(self, cursor: str | None) -> tuple[Records, str | None]:
+        """One page of ``GET /api/v2/list/goods/filter`` (offset paging); cursor = offset."""
+        offset = int(cursor or 0)
+        body = await self.call(
+            "GET",
+            "prices",
+            "/api/v2/list/goods/filter",
+            group="prices",
+            params={"limit": self.goods_page_size, "offset": offset},
+        )
+        body = body if isinstance(body, dict) else {}
+        if body.get("error"):
+            text = body.get("errorText") or "error without a text"
+            raise FatalError(f"wildberries GET /api/v2/list/goods/filter: {text}")
+        data = body.get("data")
+        goods = as_dicts(data.get("listGoods") if isinstance(data, dict) else None)
+        return goods, offset_cursor(offset, len(goods), self.goods_page_size)
+
+    async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """Every card's prices, one row per size (whole units of the card currency)."""
+        pages = phased_pages(
+            [("goods", self._prices_page)],
+            window.resume,
+            what="wildberries GET /api/v2/list/goods/filter",
+        )
+        async for rows, following in pages:
+            yield Page("price", rows, following)
+
+    async def _prices_page(self, cursor: str | None) -> tuple[Records, str | None]:
+        goods, following = await self._goods(cursor)
+        return [row for card in goods for row in size_rows(card)], following
+
+    async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """Stock of every size at every seller warehouse, one goods page at a time.
+
+        ``POST /api/v3/stocks/{warehouseId}`` answers only for the ``chrtId``s it is asked
+        about, and the connector cannot read the store: each page of the goods list supplies
+        them. The warehouse list is read once per run.
+        """
+        warehouses: list[dict[str, Any]] | None = None
+
+        async def page(cursor: str | None) -> tuple[Records, str | None]:
+            nonlocal warehouses
+            goods, following = await self._goods(cursor)
+            if goods and warehouses is None:
+                warehouses = await self._warehouses()
+            return await self._stock_rows(goods, warehouses or []), following
+
+        pages = phased_pages(
+            [("goods", page)],
+            window.resume,
+            what="wildberries GET /api/v2/list/goods/filter (for stocks)",
+        )
+        async for rows, following in pages:
+            yield Page("stock", rows, following)
+
+    async def _warehouses(self) -> list[dict[str, Any]]:
+        """The seller's warehouses, less those being deleted."""
+        body = await self.call("GET", "marketplace", "/api/v3/warehouses", group="marketplace")
+        return [w for w in as_dicts(body) if w.get("id") is not None and not w.get("isDeleting")]
+
+    async def _stock_rows(self, goods: Records, warehouses: list[dict[str, Any]]) -> Records:
+        """Rows ``{chrtId, amount, warehouseId, warehouseName}`` plus the size's identity
+        (``nmID``, ``vendorCode``, ``techSizeName``, ``sizeID``, ``cardSizes``)."""
+        sizes: dict[int, dict[str, Any]] = {}
+        for card in goods:
+            for row in size_rows(card):
+                chrt = row.get("sizeID")
+                if isinstance(chrt, int) and not isinstance(chrt, bool):
+                    sizes[chrt] = {key: row[key] for key in SIZE_KEYS if key in row}
+        rows: Records = []
+        for warehouse in warehouses:
+            wid = warehouse["id"]
+            for batch in _batches(list(sizes), self.stock_batch):
+                body = await self.call(
+                    "POST",
+                    "marketplace",
+                    f"/api/v3/stocks/{wid}",
+                    group="marketplace",
+                    json_body={"chrtIds": list(batch)},
+                )
+                for stock in as_dicts(body.get("stocks") if isinstance(body, dict) else None):
+                    chrt = stock.get("chrtId")
+                    size = sizes.get(chrt, {}) if isinstance(chrt, int) else {}
+                    where = {"warehouseId": wid, "warehouseName": warehouse.get("name")}
+                    rows.append({**size, **stock, **where})
+        return rows
 
     async def confirm(self, order: OrderRef) -> WriteResult:
         """Add the task to a supply (the task moves to ``confirm``); one supply per call."""

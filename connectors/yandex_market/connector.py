@@ -1,29 +1,38 @@
-"""Yandex Market Partner API connector: business orders, status write-back, stocks,
-prices and API notifications. HTTP 420 is rate limiting; limits are parallel-request caps.
+"""Yandex Market Partner API connector: business orders, status write-back, stock and
+price reads and write-backs, and API notifications. HTTP 420 is rate limiting; limits are
+parallel-request caps, plus the item quotas of the stock and price methods.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+import httpx
+from mpsync_connectors.snapshot import PageCall, Records, as_dicts, phased_pages
 from mpsync_connectors.yandex_market import push
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from mpsync.connector.base import (
     Capabilities,
     FetchWindow,
+    HttpObserver,
     OrderRef,
     Page,
     PriceUpdate,
     PushParseResult,
+    Sleep,
     StockUpdate,
     WriteResult,
 )
-from mpsync.connector.limits import LimitSpec, Parallel
+from mpsync.connector.limits import Limiters, LimitSpec, Parallel, TokenBucket
 from mpsync.connector.paging import Resume, iso_z, utc, windowed_pages
-from mpsync.connector.rest import RestConnector, StreamFetch
+from mpsync.connector.rest import Now, RestConnector, StreamFetch, utc_now
+
+if TYPE_CHECKING:
+    from mpsync.config.model import AccountConfig
 
 
 class YandexMarketCredentials(BaseModel):
@@ -49,6 +58,19 @@ def _ym_currency(code: str) -> str:
     return "RUR" if code == "RUB" else code
 
 
+def _result(body: Any) -> dict[str, Any]:
+    """The ``result`` of an ``ApiResponse`` envelope (the body itself if it has none)."""
+    body = body if isinstance(body, dict) else {}
+    result = body.get("result")
+    return result if isinstance(result, dict) else body
+
+
+def _next_token(data: Mapping[str, Any]) -> str | None:
+    paging = data.get("paging")
+    token = paging.get("nextPageToken") if isinstance(paging, dict) else None
+    return str(token) if token else None
+
+
 class YandexMarketConnector(RestConnector):
     """Yandex Market Partner API (``api.partner.market.yandex.ru``)."""
 
@@ -56,7 +78,7 @@ class YandexMarketConnector(RestConnector):
     default_mapping = "yandex_market"
     credentials_model = YandexMarketCredentials
     capabilities = Capabilities(
-        streams=frozenset({"orders"}),
+        streams=frozenset({"orders", "stock", "prices"}),
         push=True,
         actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
     )
@@ -78,7 +100,30 @@ class YandexMarketConnector(RestConnector):
     hosts: ClassVar[Mapping[str, str]] = {"api": "https://api.partner.market.yandex.ru"}
     limits: ClassVar[Mapping[str, LimitSpec]] = {"business": Parallel(4), "campaign": Parallel(4)}
     page_size: ClassVar[int] = 50
+    offers_page_size: ClassVar[int] = 200  # getStocks, getDefaultPrices pages
+    # Item quotas: getStocks 100 000 SKUs/min (per store), getDefaultPrices 10 000 offers/min
+    # (per business), paced per page as if every page were full.
+    item_quotas: ClassVar[Mapping[str, int]] = {"stocks": 100_000, "prices": 10_000}
     window_span: ClassVar[timedelta] = timedelta(days=30)
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        metrics: HttpObserver | None = None,
+        now: Now = utc_now,
+    ) -> None:
+        super().__init__(account, transport=transport, sleep=sleep, metrics=metrics, now=now)
+        pages = {
+            name: max(1, items // self.offers_page_size) for name, items in self.item_quotas.items()
+        }
+        self._quotas = Limiters(
+            {name: TokenBucket.per_minute(count, burst=count) for name, count in pages.items()},
+            sleep=sleep,
+        )
+        self._warehouse_campaigns: dict[str, int] = {}
 
     def auth_headers(self) -> dict[str, str]:
         return {
@@ -91,7 +136,7 @@ class YandexMarketConnector(RestConnector):
         return f"/v1/businesses/{self.credentials.business_id}"
 
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        return {"orders": self._orders}
+        return {"orders": self._orders, "stock": self._stock, "prices": self._prices}
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = utc(window.until)
@@ -135,6 +180,78 @@ class YandexMarketConnector(RestConnector):
         token = (body.get("paging") or {}).get("nextPageToken")
         return [dict(order) for order in body.get("orders") or []], (str(token) if token else None)
 
+    async def _offers_page(
+        self, path: str, group: str, quota: str, cursor: str | None
+    ) -> dict[str, Any]:
+        """One page of an offers listing (``page_token`` paging); the ``result`` object."""
+        params: dict[str, Any] = {"limit": self.offers_page_size}
+        if cursor:
+            # The documented name is page_token; pageToken is the spelling the orders
+            # listing (and the sandbox) use. Both are sent: each server reads its own.
+            params["page_token"] = params["pageToken"] = cursor
+        async with self._quotas.get(quota).slot():
+            body = await self.call("POST", "api", path, group=group, json_body={}, params=params)
+        return _result(body)
+
+    async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """Every offer's stock at every warehouse of every store, store after store."""
+        phases = [(f"campaign:{c}", self._stock_fetch(c)) for c in self.credentials.campaign_ids]
+        what = "yandex_market POST /v2/campaigns/{campaignId}/offers/stocks"
+        pages = phased_pages(phases, window.resume, what=what)
+        async for rows, following in pages:
+            yield Page("stock", rows, following)
+
+    def _stock_fetch(self, campaign: int) -> PageCall:
+        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
+            data = await self._offers_page(
+                f"/v2/campaigns/{campaign}/offers/stocks",
+                f"campaign:{campaign}",
+                f"stocks:{campaign}",
+                cursor,
+            )
+            return self._stock_rows(campaign, data), _next_token(data)
+
+        return fetch
+
+    def _stock_rows(self, campaign: int, data: Mapping[str, Any]) -> Records:
+        """``warehouses[].offers[]`` flattened: each offer with its ``warehouseId`` and
+        ``campaignId``. A warehouse without an ``offers`` list is passed on as it is (the
+        mapping dead-letters it)."""
+        rows: Records = []
+        for warehouse in as_dicts(data.get("warehouses")):
+            wid = warehouse.get("warehouseId")
+            if wid is not None:
+                self._warehouse_campaigns[str(wid)] = campaign
+            offers = warehouse.get("offers")
+            if not isinstance(offers, list):
+                rows.append(warehouse)
+                continue
+            rows += [
+                {**offer, "warehouseId": wid, "campaignId": campaign} for offer in as_dicts(offers)
+            ]
+        return rows
+
+    async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """The prices set for all stores (``getDefaultPrices``), one row per offer."""
+        business = self.credentials.business_id
+
+        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
+            data = await self._offers_page(
+                f"/v2/businesses/{business}/offer-prices",
+                f"business:{business}",
+                f"prices:{business}",
+                cursor,
+            )
+            return as_dicts(data.get("offers")), _next_token(data)
+
+        pages = phased_pages(
+            [("prices", fetch)],
+            window.resume,
+            what="yandex_market POST /v2/businesses/{businessId}/offer-prices",
+        )
+        async for offers, following in pages:
+            yield Page("price", offers, following)
+
     async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         ids = [int(i) for i in external_ids if str(i).isdigit()]
@@ -172,18 +289,24 @@ class YandexMarketConnector(RestConnector):
         return await self.write(self._set_status(order, "CANCELLED", "SHOP_FAILED"))
 
     async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
-        """``PUT /v2/campaigns/{campaignId}/offers/stocks``; ``warehouse`` is the campaign id."""
+        """``PUT /v2/campaigns/{campaignId}/offers/stocks``.
+
+        ``warehouse`` is a campaign id, or a warehouse id seen by a stock read (its store is
+        used); anything else goes to the first campaign.
+        """
         return await self.write(self._push_stock(items))
+
+    def _campaign_of(self, warehouse: str) -> int:
+        campaigns: list[int] = self.credentials.campaign_ids
+        if warehouse.isdigit() and int(warehouse) in campaigns:
+            return int(warehouse)
+        return self._warehouse_campaigns.get(warehouse, campaigns[0])
 
     async def _push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
         by_campaign: dict[int, list[dict[str, Any]]] = {}
         stamp = iso_z(self.now())
         for item in items:
-            campaign = (
-                int(item.warehouse)
-                if item.warehouse.isdigit()
-                else (self.credentials.campaign_ids[0])
-            )
+            campaign = self._campaign_of(item.warehouse)
             by_campaign.setdefault(campaign, []).append(
                 {"sku": item.sku, "items": [{"count": item.quantity, "updatedAt": stamp}]}
             )

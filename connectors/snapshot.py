@@ -1,0 +1,63 @@
+"""Paging of snapshot streams (``stock``, ``prices``): the whole list is read every run.
+
+The marketplaces' stock and price lists take no change-time filter, so the window's
+``since``/``until`` do not narrow them. A read may run through several *phases* (one per
+campaign, say); each page carries the resume token of what follows it, so an interrupted
+run continues after the last committed page instead of starting over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+from mpsync.connector.paging import LoopGuard, Resume
+
+Records = list[dict[str, Any]]
+PageCall = Callable[[str | None], Awaitable[tuple[Records, str | None]]]
+"""Fetch one page at a cursor (``None`` = first page); return its records and the next cursor
+(``None`` when the listing is exhausted)."""
+
+
+async def phased_pages(
+    phases: Sequence[tuple[str, PageCall]], resume: str | None, *, what: str
+) -> AsyncIterator[tuple[Records, str | None]]:
+    """Page through every phase in order, yielding ``(records, resume token after them)``.
+
+    The token after the last page is ``None``. A token naming a phase that no longer exists
+    (the account's campaigns changed, say) starts the snapshot over: re-reading a snapshot
+    is harmless, skipping part of it is not.
+    """
+    names = [name for name, _ in phases]
+    saved = Resume.decode(resume)
+    start = names.index(saved.phase) if saved is not None and saved.phase in names else 0
+    cursor = saved.cursor if saved is not None and saved.phase in names else None
+    for index in range(start, len(phases)):
+        name, fetch = phases[index]
+        guard = LoopGuard(f"{what} ({name})" if len(phases) > 1 else what)
+        guard.check(cursor)
+        while True:
+            records, cursor = await fetch(cursor)
+            guard.check(cursor)
+            if cursor is not None:
+                yield records, Resume(name, cursor=cursor).encode()
+                continue
+            following = Resume(names[index + 1]).encode() if index + 1 < len(names) else None
+            yield records, following
+            break
+
+
+def offset_cursor(offset: int, received: int, limit: int) -> str | None:
+    """The next offset of an offset-paged list: a short page is the last one."""
+    return str(offset + received) if received >= limit else None
+
+
+def as_dicts(items: Any) -> Records:
+    """The items of a list as dicts; a non-object item is kept as ``{"_unparsed": item}``.
+
+    Such a row fails the mapping and lands in dead letters with its raw value: nothing is
+    dropped silently, and one bad item does not stop the page. A non-list is empty.
+    """
+    if not isinstance(items, list):
+        return []
+    return [dict(item) if isinstance(item, dict) else {"_unparsed": item} for item in items]
