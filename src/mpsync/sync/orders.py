@@ -181,7 +181,7 @@ def write_orders(
     existing = _load_existing(connection, account_id, (r.external_id for r in latest))
     plan = _plan(latest, existing, counts)
     customers = _upsert_customers(connection, [r for r, _, _ in plan.full], now)
-    ids = _upsert_full(connection, plan, customers, now)
+    ids = _upsert_full(connection, account_id, plan, customers, now)
     ids.update({record.external_id: old.id for record, old, _ in plan.status_only})
     _update_status_only(connection, plan, now)
     changed_content = [r for r, old, _ in plan.full if plan.content_changed(r, old)]
@@ -225,8 +225,8 @@ def _order_row(record: OrderRecord, old: _Existing | None, state: OrderState,
     )  # fmt: skip
 
 
-def _upsert_full(connection: Connection, plan: _Plan, customers: dict[str, int],
-                 now: datetime) -> dict[str, int]:  # fmt: skip
+def _upsert_full(connection: Connection, account_id: str, plan: _Plan,
+                 customers: dict[str, int], now: datetime) -> dict[str, int]:  # fmt: skip
     """Write new and changed orders; their ids by external id."""
     if not plan.full:
         return {}
@@ -241,7 +241,6 @@ def _upsert_full(connection: Connection, plan: _Plan, customers: dict[str, int],
     # _plan kept only new or changed orders: no per-column comparison in SQL.
     statement = upsert_statement(connection.dialect.name, ORDERS, _ORDER_KEY, (), _ORDER_UPDATE)
     execute_rows(connection, statement, ORDER_COLUMNS, rows)
-    account_id = rows[0][0]
     new = [record.external_id for record, old, _ in plan.full if old is None]
     for start in range(0, len(new), 900):
         query = select(ORDERS.c.external_id, ORDERS.c.id).where(
