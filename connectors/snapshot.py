@@ -8,9 +8,11 @@ run continues after the last committed page instead of starting over.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+from mpsync.connector.errors import PaginationLoopError
 from mpsync.connector.paging import LoopGuard, Resume
 
 Records = list[dict[str, Any]]
@@ -45,6 +47,29 @@ async def phased_pages(
             following = Resume(names[index + 1]).encode() if index + 1 < len(names) else None
             yield records, following
             break
+
+
+def no_repeats(fetch: PageCall, *, what: str) -> PageCall:
+    """*fetch* refusing a page equal to the one before it.
+
+    Offset paging computes the next cursor itself, so a server that ignores the offset
+    would serve the same page forever without ever repeating a cursor.
+    """
+    previous: str | None = None
+
+    async def guarded(cursor: str | None) -> tuple[Records, str | None]:
+        nonlocal previous
+        records, following = await fetch(cursor)
+        mark = json.dumps(records, sort_keys=True, default=str) if records else None
+        if mark is not None and mark == previous:
+            raise PaginationLoopError(
+                f"{what}: the page at cursor {cursor!r} repeats the previous page; "
+                "stopping instead of looping forever"
+            )
+        previous = mark
+        return records, following
+
+    return guarded
 
 
 def offset_cursor(offset: int, received: int, limit: int) -> str | None:

@@ -13,7 +13,14 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP
 from typing import Any, ClassVar
 
-from mpsync_connectors.snapshot import Records, as_dicts, offset_cursor, phased_pages
+from mpsync_connectors.snapshot import (
+    PageCall,
+    Records,
+    as_dicts,
+    no_repeats,
+    offset_cursor,
+    phased_pages,
+)
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from mpsync.connector.base import (
@@ -200,19 +207,23 @@ class WildberriesConnector(RestConnector):
         goods = as_dicts(data.get("listGoods") if isinstance(data, dict) else None)
         return goods, offset_cursor(offset, len(goods), self.goods_page_size)
 
+    def _goods_pages(self) -> PageCall:
+        """``_goods`` for one run, refusing a page that repeats the one before it."""
+        return no_repeats(self._goods, what="wildberries GET /api/v2/list/goods/filter")
+
     async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Every card's prices, one row per size (whole units of the card currency)."""
+        goods = self._goods_pages()
+
+        async def page(cursor: str | None) -> tuple[Records, str | None]:
+            cards, following = await goods(cursor)
+            return [row for card in cards for row in size_rows(card)], following
+
         pages = phased_pages(
-            [("goods", self._prices_page)],
-            window.resume,
-            what="wildberries GET /api/v2/list/goods/filter",
+            [("goods", page)], window.resume, what="wildberries GET /api/v2/list/goods/filter"
         )
         async for rows, following in pages:
             yield Page("price", rows, following)
-
-    async def _prices_page(self, cursor: str | None) -> tuple[Records, str | None]:
-        goods, following = await self._goods(cursor)
-        return [row for card in goods for row in size_rows(card)], following
 
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Stock of every size at every seller warehouse, one goods page at a time.
@@ -222,13 +233,14 @@ class WildberriesConnector(RestConnector):
         them. The warehouse list is read once per run.
         """
         warehouses: list[dict[str, Any]] | None = None
+        goods = self._goods_pages()
 
         async def page(cursor: str | None) -> tuple[Records, str | None]:
             nonlocal warehouses
-            goods, following = await self._goods(cursor)
-            if goods and warehouses is None:
+            cards, following = await goods(cursor)
+            if cards and warehouses is None:
                 warehouses = await self._warehouses()
-            return await self._stock_rows(goods, warehouses or []), following
+            return await self._stock_rows(cards, warehouses or []), following
 
         pages = phased_pages(
             [("goods", page)],
@@ -245,14 +257,20 @@ class WildberriesConnector(RestConnector):
 
     async def _stock_rows(self, goods: Records, warehouses: list[dict[str, Any]]) -> Records:
         """Rows ``{chrtId, amount, warehouseId, warehouseName}`` plus the size's identity
-        (``nmID``, ``vendorCode``, ``techSizeName``, ``sizeID``, ``cardSizes``)."""
+        (``nmID``, ``vendorCode``, ``techSizeName``, ``sizeID``, ``cardSizes``).
+
+        A size without a usable ``sizeID`` (or a card without sizes) cannot be asked about:
+        it becomes a row without an amount, which the mapping dead-letters.
+        """
         sizes: dict[int, dict[str, Any]] = {}
+        rows: Records = []
         for card in goods:
             for row in size_rows(card):
                 chrt = row.get("sizeID")
                 if isinstance(chrt, int) and not isinstance(chrt, bool):
                     sizes[chrt] = {key: row[key] for key in SIZE_KEYS if key in row}
-        rows: Records = []
+                else:
+                    rows.append(row)
         for warehouse in warehouses:
             wid = warehouse["id"]
             for batch in _batches(list(sizes), self.stock_batch):
