@@ -1,5 +1,8 @@
 """One suite every registered connector must pass: auth, paging, resume, retries,
 bounded attempts, loops, unknown statuses, skipped records, mapping-file validation.
+
+This module covers the orders stream; ``test_conformance_streams.py`` runs the same checks
+over every stock and prices stream a connector declares.
 """
 
 from __future__ import annotations
