@@ -335,10 +335,11 @@ class WildberriesConnector(RestConnector):
         return WriteResult(True, "cancelled", {})
 
     async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
-        """``PUT /api/v3/stocks/{warehouseId}`` by chrtId (``marketplace_sku`` or ``sku``)."""
+        """``PUT /api/v3/stocks/{warehouseId}`` by chrtId: ``marketplace_sku`` (a chrtId, or
+        ``nmId/chrtId`` as order lines carry it) or else ``sku``."""
         by_warehouse: dict[str, list[dict[str, int]]] = {}
         for item in items:
-            chrt = int(item.marketplace_sku or item.sku)
+            chrt = int(str(item.marketplace_sku or item.sku).rsplit("/", 1)[-1])
             by_warehouse.setdefault(item.warehouse, []).append(
                 {"chrtId": chrt, "amount": item.quantity}
             )
