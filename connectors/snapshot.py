@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-from mpsync.connector.errors import PaginationLoopError
+from mpsync.connector.errors import FatalError, PaginationLoopError
 from mpsync.connector.paging import LoopGuard, Resume
 
 Records = list[dict[str, Any]]
@@ -75,6 +75,19 @@ def no_repeats(fetch: PageCall, *, what: str) -> PageCall:
 def offset_cursor(offset: int, received: int, limit: int) -> str | None:
     """The next offset of an offset-paged list: a short page is the last one."""
     return str(offset + received) if received >= limit else None
+
+
+def json_object(body: Any, what: str) -> dict[str, Any]:
+    """A response body that must be a JSON object; an empty body is an empty object.
+
+    Anything else (a list, a string) is not a shape the connector knows: reading on as if
+    the list were empty would silently drop the rest of it.
+    """
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise FatalError(f"{what}: expected a JSON object, got {type(body).__name__}")
+    return body
 
 
 def as_dicts(items: Any) -> Records:

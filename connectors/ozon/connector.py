@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from mpsync_connectors.ozon import push
-from mpsync_connectors.snapshot import Records, as_dicts, phased_pages
+from mpsync_connectors.snapshot import Records, as_dicts, json_object, phased_pages
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from mpsync.connector.base import (
@@ -47,7 +47,7 @@ class OzonCredentials(BaseModel):
 
 def _unwrap(body: Any) -> dict[str, Any]:
     """v4 answers at the top level, v3 under ``result``: accept both."""
-    body = body if isinstance(body, dict) else {}
+    body = json_object(body, "ozon")
     result = body.get("result")
     return result if isinstance(result, dict) else body
 

@@ -17,6 +17,7 @@ from mpsync_connectors.snapshot import (
     PageCall,
     Records,
     as_dicts,
+    json_object,
     no_repeats,
     offset_cursor,
     phased_pages,
@@ -199,7 +200,7 @@ class WildberriesConnector(RestConnector):
             group="prices",
             params={"limit": self.goods_page_size, "offset": offset},
         )
-        body = body if isinstance(body, dict) else {}
+        body = json_object(body, "wildberries GET /api/v2/list/goods/filter")
         if body.get("error"):
             text = body.get("errorText") or "error without a text"
             raise FatalError(f"wildberries GET /api/v2/list/goods/filter: {text}")
@@ -253,6 +254,11 @@ class WildberriesConnector(RestConnector):
     async def _warehouses(self) -> list[dict[str, Any]]:
         """The seller's warehouses, less those being deleted."""
         body = await self.call("GET", "marketplace", "/api/v3/warehouses", group="marketplace")
+        if not isinstance(body, list):
+            kind = type(body).__name__
+            raise FatalError(
+                f"wildberries GET /api/v3/warehouses: expected a JSON list, got {kind}"
+            )
         return [w for w in as_dicts(body) if w.get("id") is not None and not w.get("isDeleting")]
 
     async def _stock_rows(self, goods: Records, warehouses: list[dict[str, Any]]) -> Records:
@@ -281,7 +287,8 @@ class WildberriesConnector(RestConnector):
                     group="marketplace",
                     json_body={"chrtIds": list(batch)},
                 )
-                for stock in as_dicts(body.get("stocks") if isinstance(body, dict) else None):
+                answer = json_object(body, f"wildberries POST /api/v3/stocks/{wid}")
+                for stock in as_dicts(answer.get("stocks")):
                     chrt = stock.get("chrtId")
                     size = sizes.get(chrt, {}) if isinstance(chrt, int) else {}
                     where = {"warehouseId": wid, "warehouseName": warehouse.get("name")}

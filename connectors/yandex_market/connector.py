@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
-from mpsync_connectors.snapshot import PageCall, Records, as_dicts, phased_pages
+from mpsync_connectors.snapshot import PageCall, Records, as_dicts, json_object, phased_pages
 from mpsync_connectors.yandex_market import push
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -60,7 +60,7 @@ def _ym_currency(code: str) -> str:
 
 def _result(body: Any) -> dict[str, Any]:
     """The ``result`` of an ``ApiResponse`` envelope (the body itself if it has none)."""
-    body = body if isinstance(body, dict) else {}
+    body = json_object(body, "yandex_market")
     result = body.get("result")
     return result if isinstance(result, dict) else body
 

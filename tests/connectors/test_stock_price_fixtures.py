@@ -382,6 +382,33 @@ async def test_wildberries_goods_list_error_flag_is_fatal(sleep: RecordingSleep)
     await connector.aclose()
 
 
+@pytest.mark.parametrize(
+    ("marketplace", "stream", "method", "path", "body"),
+    [
+        ("ozon", "stock", "POST", "/v4/product/info/stocks", [{"offer_id": "a"}]),
+        ("ozon", "prices", "POST", "/v5/product/info/prices", "items"),
+        ("yandex_market", "prices", "POST", "/v2/businesses/1000001/offer-prices", []),
+        ("wildberries", "prices", "GET", "/api/v2/list/goods/filter", [1, 2]),
+        ("wildberries", "stock", "GET", "/api/v3/warehouses", {"warehouses": []}),
+    ],
+)
+async def test_an_answer_of_an_unknown_shape_is_fatal_not_an_empty_list(
+    sleep: RecordingSleep, marketplace: str, stream: str, method: str, path: str, body: Any
+) -> None:
+    from mpsync.connector.errors import FatalError
+    from mpsync.connector.registry import load_connector
+
+    with respx.mock(assert_all_called=False) as router:
+        router.get(f"{BASE}/api/v2/list/goods/filter").respond(
+            content=fixture_bytes("wb_goods_filter.json")
+        )
+        router.route(method=method, url=BASE + path).respond(json=body)
+        connector = load_connector(marketplace)(account(marketplace), sleep=sleep)
+        with pytest.raises(FatalError, match="expected a JSON"):
+            await _pages(connector, stream)
+        await connector.aclose()
+
+
 # ---------------------------------------------------------------- through the sync engine
 
 
