@@ -123,6 +123,7 @@ class YandexMarketConnector(RestConnector):
             {name: TokenBucket.per_minute(count, burst=count) for name, count in pages.items()},
             sleep=sleep,
         )
+        self._metrics = metrics
         self._warehouse_campaigns: dict[str, int] = {}
 
     def auth_headers(self) -> dict[str, str]:
@@ -189,7 +190,9 @@ class YandexMarketConnector(RestConnector):
             # The documented name is page_token; pageToken is the spelling the orders
             # listing (and the sandbox) use. Both are sent: each server reads its own.
             params["page_token"] = params["pageToken"] = cursor
-        async with self._quotas.get(quota).slot():
+        async with self._quotas.get(quota).slot() as waited:
+            if waited > 0 and self._metrics is not None:
+                self._metrics.rate_limited(self.name, quota, waited)
             body = await self.call("POST", "api", path, group=group, json_body={}, params=params)
         return _result(body)
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -263,6 +264,31 @@ async def test_yandex_market_prices_of_all_stores(sleep: RecordingSleep) -> None
     assert records[0].source_updated_at == datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
     (failure,) = failures
     assert failure.raw == bad and failure.field == "price"
+    await connector.aclose()
+
+
+class _TightQuota(YandexMarketConnector):
+    item_quotas: ClassVar[Mapping[str, int]] = {"stocks": 100_000, "prices": 400}  # 2 pages/min
+
+
+@respx.mock
+async def test_yandex_market_price_reads_are_paced_by_the_item_quota(
+    sleep: RecordingSleep,
+) -> None:
+    def page(offer: str, token: str | None) -> httpx.Response:
+        offers = [{"offerId": offer, "price": {"value": 1, "currencyId": "RUR"}}]
+        paging = {"nextPageToken": token} if token else {}
+        return httpx.Response(
+            200, json={"status": "OK", "result": {"offers": offers, "paging": paging}}
+        )
+
+    respx.post(f"{BASE}/v2/businesses/1000001/offer-prices").mock(
+        side_effect=[page("a", "t1"), page("b", "t2"), page("c", None)]
+    )
+    connector = _TightQuota(account("yandex_market"), sleep=sleep)
+    pages = await _pages(connector, "prices")
+    assert [len(p.records) for p in pages] == [1, 1, 1]
+    assert sleep.waits == [pytest.approx(30.0, abs=1.0)]  # the third page waits for a token
     await connector.aclose()
 
 
