@@ -106,7 +106,7 @@ def test_sync_converges_through_faults(store: Engine, store_url: str) -> None:
             return outcomes
 
         outcomes = asyncio.run(passes())
-        assert outcomes[-1] == "ok,ok,ok"
+        assert set(outcomes[-1].split(",")) == {"ok"}  # every account and stream
         faults = server.state.stats()["faults"]
         assert faults.get("error", 0) + sum(faults.values()) > 0, "no fault was injected"
         assert store_orders(store) == truth_orders(server)

@@ -130,6 +130,7 @@ def _plan(records: Sequence[OrderRecord | OrderStatusUpdate], existing: dict[str
         if transitions:
             plan.transitions[record.external_id] = transitions
         stale = old is not None and record.source_updated_at < old.source_updated_at
+        raw_news = old is not None and _takes_raw(record, old, state) and _raw_changed(record, old)
         if isinstance(record, OrderRecord) and (old is None or not stale):
             plan.hashes[record.external_id] = content_hash(record)
             if (
@@ -137,18 +138,32 @@ def _plan(records: Sequence[OrderRecord | OrderStatusUpdate], existing: dict[str
                 and not transitions
                 and state.seen == old.state.seen
                 and not plan.content_changed(record, old)
-                and not _raw_changed(record, old)
+                and not raw_news
             ):
                 counts.unchanged += 1
                 continue
             plan.full.append((record, old, state))
-        elif old is not None and (
-            state.seen != old.state.seen or (not stale and _raw_changed(record, old))
-        ):
+        elif old is not None and (state.seen != old.state.seen or raw_news):
             plan.status_only.append((record, old, state))
         else:
             counts.unchanged += 1
     return plan
+
+
+def _takes_raw(record: OrderRecord | OrderStatusUpdate, old: _Existing | None,
+               state: OrderState) -> bool:  # fmt: skip
+    """Whether the record's raw status says where the order is now.
+
+    Not when it is older than what is stored, nor when its canonical status is not the
+    order's: a lagging read (an earlier status served again) that carries no change
+    time of its own is stamped with the time it was read, so it looks newest; its raw
+    status must not overwrite the one the order has moved on to.
+    """
+    if old is None:
+        return True
+    if record.source_updated_at < old.source_updated_at:
+        return False
+    return record.status is None or state.status is None or record.status == state.status
 
 
 def _raw_changed(record: OrderRecord | OrderStatusUpdate, old: _Existing) -> bool:
@@ -157,6 +172,14 @@ def _raw_changed(record: OrderRecord | OrderStatusUpdate, old: _Existing) -> boo
         return True
     sub = record.marketplace_substatus
     return sub is not None and sub != old.marketplace_substatus
+
+
+def _raw_status(record: OrderRecord | OrderStatusUpdate, old: _Existing | None,
+                state: OrderState) -> tuple[str, str | None]:  # fmt: skip
+    """The (status, substatus) to store: the record's when it takes, else the stored one."""
+    if old is not None and not _takes_raw(record, old, state):
+        return old.marketplace_status, old.marketplace_substatus
+    return record.marketplace_status, _substatus(record, old)
 
 
 def _substatus(record: OrderRecord | OrderStatusUpdate, old: _Existing | None) -> str | None:
@@ -217,7 +240,7 @@ def _order_row(record: OrderRecord, old: _Existing | None, state: OrderState,
     return (
         record.account_id, record.external_id, record.group_key, record.order_number,
         state.status.value if state.status else None, state.status_at, _seen_json(state),
-        record.marketplace_status, _substatus(record, old), record.created_at,
+        *_raw_status(record, old, state), record.created_at,
         record.source_updated_at, record.ship_by, record.delivery_method, record.payment_method,
         record.currency, record.items_total, record.total, customer_id,
         customer.company_name if customer else None, customer.inn if customer else None,
@@ -255,13 +278,11 @@ def _update_status_only(connection: Connection, plan: _Plan, now: datetime) -> N
         return
     rows = []
     for record, old, state in plan.status_only:
-        newer = record.source_updated_at >= old.source_updated_at
+        raw, substatus = _raw_status(record, old, state)
         rows.append({
             "_id": old.id, "status": state.status.value if state.status else None,
             "status_at": state.status_at, "status_seen": _seen_json(state),
-            "marketplace_status": record.marketplace_status if newer else old.marketplace_status,
-            "marketplace_substatus": (_substatus(record, old) if newer
-                                      else old.marketplace_substatus),
+            "marketplace_status": raw, "marketplace_substatus": substatus,
             "source_updated_at": max(record.source_updated_at, old.source_updated_at),
             "updated_at": now,
         })  # fmt: skip
