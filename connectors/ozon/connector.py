@@ -199,16 +199,33 @@ class OzonConnector(RestConnector):
     async def _prices_page(self, cursor: str | None) -> tuple[Records, str | None]:
         return await self._info_page("/v5/product/info/prices", cursor)
 
-    async def _info_page(self, path: str, cursor: str | None) -> tuple[Records, str | None]:
+    async def fetch_stock(self, product_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Stock rows (the read's shape) of the products a ``TYPE_STOCKS_CHANGED`` names."""
+        ids = [int(value) for value in product_ids if str(value).isdigit()]
+        rows: Records = []
+        for start in range(0, len(ids), self.info_page_size):
+            cursor: str | None = None
+            while True:
+                items, cursor = await self._info_page(
+                    "/v4/product/info/stocks", cursor,
+                    products=ids[start : start + self.info_page_size],
+                )  # fmt: skip
+                rows.extend(row for item in items for row in stock_rows(item))
+                if cursor is None:
+                    break
+        return rows
+
+    async def _info_page(
+        self, path: str, cursor: str | None, *, products: Sequence[int] = ()
+    ) -> tuple[Records, str | None]:
         """One page of a product info list: ``items`` and the ``cursor`` of the next page.
 
         The list ends at an empty page, an empty cursor or ``has_next: false``.
         """
-        request = {
-            "cursor": cursor or "",
-            "filter": {"visibility": "ALL"},
-            "limit": self.info_page_size,
-        }
+        filters: dict[str, Any] = {"visibility": "ALL"}
+        if products:
+            filters["product_id"] = list(products)
+        request = {"cursor": cursor or "", "filter": filters, "limit": self.info_page_size}
         body = await self.call("POST", "api", path, group="product_info", json_body=request)
         data = _unwrap(body)
         items = as_dicts(data.get("items"))

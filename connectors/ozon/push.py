@@ -103,11 +103,27 @@ def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
         key = f"ozon:{kind}:{number}:{state}:{data.get('changed_state_date', '')}"
         return PushEvent("status_changed", key, (number,), [record], "order_status", data)
     if kind == "TYPE_STOCKS_CHANGED" or ("items" in data and kind == "string"):
+        key = f"ozon:TYPE_STOCKS_CHANGED:{_digest(data)}"
         rows = _stock_rows(data)
-        return PushEvent(
-            "stock_changed", f"ozon:TYPE_STOCKS_CHANGED:{_digest(data)}", (), rows, "stock", data
-        )
+        products = _product_ids(data)
+        if products:
+            # The push names products by id and Ozon SKU only; the stock read keys rows
+            # by offer_id. Processing reads those products' stock, so push and poll
+            # update the same rows instead of keeping two per product.
+            return PushEvent("stock_changed", key, products, [], "stock", data)
+        return PushEvent("stock_changed", key, (), rows, "stock", data)
     return None
+
+
+def _product_ids(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every item's ``product_id`` (as text), or () when one lacks it."""
+    ids = []
+    for item in data.get("items") or []:
+        product_id = item.get("product_id") if isinstance(item, dict) else None
+        if isinstance(product_id, bool) or not isinstance(product_id, int | str):
+            return ()
+        ids.append(str(product_id))
+    return tuple(dict.fromkeys(ids))
 
 
 def _stock_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:

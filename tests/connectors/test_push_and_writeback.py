@@ -71,8 +71,14 @@ def test_ozon_status_and_stock_pushes_map(sleep: RecordingSleep) -> None:
     delivered = connector.parse_push({}, _body("ozon_pushes.json", "state_changed")).events[0]
     mapped = schema.map_one("order_status", delivered.records[0], "acc")
     assert mapped.source_updated_at.isoformat() == "2021-02-02T15:07:46.765000+00:00"
+    # A stock push names products by id: processing reads their stock (keyed by offer_id).
     stock = connector.parse_push({}, _body("ozon_pushes.json", "stocks")).events[0]
-    record = schema.map_one("stock", stock.records[0], "acc")
+    assert (stock.record_type, stock.external_ids, stock.records) == ("stock", ("0",), [])
+    # Without product ids it carries the flattened rows, as before.
+    body = json.loads(_body("ozon_pushes.json", "stocks"))
+    del body["items"][0]["product_id"]
+    rows = connector.parse_push({}, json.dumps(body).encode()).events[0]
+    record = schema.map_one("stock", rows.records[0], "acc")
     assert isinstance(record, StockRecord) and (record.on_hand, record.warehouse) == (0, "0")
 
 

@@ -185,3 +185,42 @@ def test_randomized_bodies_never_500(service: SyncService) -> None:
     finally:
         loop.close()
     assert 200 in seen and 400 in seen
+
+
+def test_ozon_stock_push_reads_the_products_stock_into_the_polled_rows(
+    sandbox: SandboxServer, service: SyncService
+) -> None:
+    """The push names products by id; the stored row is the one a stock poll keys by offer_id."""
+    catalog = sandbox.state.world.catalog
+    product = catalog[3]
+    push_body = json.dumps({"message_type": "TYPE_STOCKS_CHANGED", "seller_id": 1, "items": [
+        {"product_id": product.ozon_product_id, "sku": product.ozon_sku,
+         "updated_at": "2026-11-01T12:30:00Z",
+         "stocks": [{"warehouse_id": 1, "present": 999, "reserved": 0}]}]}).encode()  # fmt: skip
+    app = _app(service)
+
+    def stored() -> dict[str, tuple[str, int]]:
+        with service.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT sku, warehouse, on_hand FROM stock_levels WHERE account_id = 'oz'")).all()  # fmt: skip
+        return {sku: (warehouse, on_hand) for sku, warehouse, on_hand in rows}
+
+    async def push() -> None:
+        status_code, body = await call(app, "/webhooks/oz/hook-oz-secret", push_body)
+        assert (status_code, body) == (200, {"result": True})
+        stats = await InboxProcessor(service).run_once()
+        assert stats.processed == 1
+        await service.aclose()
+
+    async def poll() -> None:
+        await service.sync("oz", "stock")
+        await service.aclose()
+
+    asyncio.run(push())
+    truth = {row["sku"]: row for row in sandbox.state.truth("ozon")["stock"]}
+    expected = (truth[product.sku]["warehouse_id"], truth[product.sku]["amount"])
+    assert stored() == {product.sku: expected}  # read back by offer_id, not the push's SKU
+    asyncio.run(poll())
+    after_poll = stored()
+    assert len(after_poll) == len(catalog)  # the poll updated that row: no push-only row
+    assert after_poll[product.sku] == expected

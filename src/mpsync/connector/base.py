@@ -170,6 +170,10 @@ class Connector(ABC):
         """Full raw order records by external id (for pushes that carry only ids)."""
         raise NotSupportedError(f"{self.name}: fetching single orders is not supported")
 
+    async def fetch_stock(self, product_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Raw stock rows of the named products (for pushes that carry only ids)."""
+        raise NotSupportedError(f"{self.name}: fetching stock by product is not supported")
+
     async def confirm(self, order: OrderRef) -> WriteResult:
         raise NotSupportedError(f"{self.name}: confirm is not supported")
 

@@ -104,9 +104,14 @@ class InboxProcessor:
         records = event.get("records") or []
         record_type = event.get("record_type") or "order"
         if not records and event.get("external_ids"):
+            # The push carried only ids: read the full records from the marketplace.
             connector = self.service.connector(account)
-            records = await connector.fetch_orders(list(event["external_ids"]))
-            record_type = "order"
+            ids = list(event["external_ids"])
+            if record_type == "stock":
+                records = await connector.fetch_stock(ids)
+            else:
+                records = await connector.fetch_orders(ids)
+                record_type = "order"
         if not records:
             return
         mapping = self.service.mapping(account)
