@@ -187,9 +187,7 @@ class YandexMarketConnector(RestConnector):
         """One page of an offers listing (``page_token`` paging); the ``result`` object."""
         params: dict[str, Any] = {"limit": self.offers_page_size}
         if cursor:
-            # The documented name is page_token; pageToken is the spelling the orders
-            # listing (and the sandbox) use. Both are sent: each server reads its own.
-            params["page_token"] = params["pageToken"] = cursor
+            params["page_token"] = cursor  # the offers methods' name (orders: pageToken)
         async with self._quotas.get(quota).slot() as waited:
             if waited > 0 and self._metrics is not None:
                 self._metrics.rate_limited(self.name, quota, waited)

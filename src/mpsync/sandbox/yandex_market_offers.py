@@ -57,7 +57,9 @@ def update_stocks(ctx: Ctx) -> Reply:
 def _paged(ctx: Ctx, wanted: Any) -> tuple[list[Product], Json]:
     chosen = [p for p in ctx.state.world.catalog if not wanted or p.sku in set(wanted)]
     limit = limit_param(ctx.query("limit"), 50, 200)
-    start = max(0, decode_cursor(ctx.query("pageToken"))[0])
+    # The offers methods document ``page_token``; ``pageToken`` (the orders spelling) too.
+    token = ctx.query("page_token") or ctx.query("pageToken")
+    start = max(0, decode_cursor(token)[0])
     end = start + limit
     paging = {"nextPageToken": encode_cursor(end, end - 1)} if end < len(chosen) else {}
     return chosen[start:end], paging
