@@ -111,9 +111,13 @@ class WildberriesConnector(RestConnector):
         return {"orders": self._orders, "stock": self._stock, "prices": self._prices}
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """Phases: new tasks, status refresh of open ids, then the windowed history."""
+        """Phases: new tasks, status refresh of open ids, then the windowed history.
+
+        A backfill window (a resync chunk) reads the history only.
+        """
         resume = Resume.decode(window.resume)
-        phase = resume.phase if resume else "new"
+        # A resync chunk lists its window only: /orders/new is in the history too.
+        phase = resume.phase if resume else ("history" if window.backfill else "new")
         if phase == "new":
             body = await self.call("GET", "marketplace", "/api/v3/orders/new", group="marketplace")
             tasks = [

@@ -73,6 +73,29 @@ async def test_wildberries_new_and_history_tasks(sleep: RecordingSleep) -> None:
 
 
 @respx.mock
+async def test_wildberries_backfill_window_reads_the_history_only(sleep: RecordingSleep) -> None:
+    """A resync chunk skips /orders/new and the status refresh: the history has them."""
+    new = respx.get(f"{BASE}/api/v3/orders/new").respond(json={"orders": []})
+    history = respx.get(f"{BASE}/api/v3/orders").mock(
+        side_effect=[
+            httpx.Response(200, content=fixture_bytes("wb_orders.json")),
+            httpx.Response(200, json={"next": 13833711, "orders": []}),
+        ]
+    )
+    respx.post(f"{BASE}/api/v3/orders/status").respond(
+        content=fixture_bytes("wb_orders_status.json")
+    )
+    connector = WildberriesConnector(account("wildberries"), sleep=sleep)
+    window = FetchWindow(since=NOW.replace(day=1), until=NOW, open_ids=["1"], backfill=True)
+    pages = await _pages(connector, window)
+    assert (new.call_count, history.call_count) == (0, 2)
+    assert len(_orders(connector, pages)) == len(
+        json.loads(fixture_bytes("wb_orders.json"))["orders"]
+    )
+    await connector.aclose()
+
+
+@respx.mock
 async def test_wildberries_status_refresh_batches_of_1000(sleep: RecordingSleep) -> None:
     respx.get(f"{BASE}/api/v3/orders/new").respond(json={"orders": []})
     status = respx.post(f"{BASE}/api/v3/orders/status").respond(

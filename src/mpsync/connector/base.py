@@ -39,12 +39,17 @@ class Capabilities:
 
 @dataclass(frozen=True)
 class FetchWindow:
-    """The slice of marketplace history one fetch covers (aware UTC times)."""
+    """The slice of marketplace history one fetch covers (aware UTC times).
+
+    ``backfill``: a resync chunk; only the history of the window is wanted, not the
+    extras an incremental pass adds (Wildberries' ``/orders/new``, status refreshes).
+    """
 
     since: datetime | None
     until: datetime
     resume: str | None = None
     open_ids: Sequence[str] = ()
+    backfill: bool = False
 
 
 @dataclass(frozen=True)

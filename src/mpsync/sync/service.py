@@ -146,7 +146,7 @@ class SyncService:
         windows = []
         while start < end:
             stop = min(start + chunk, end)
-            windows.append(FetchWindow(start, stop, resume))
+            windows.append(FetchWindow(start, stop, resume, backfill=True))
             start, resume = stop, None
         target = PageTarget(account.id, account.marketplace, stream, RECORD_TYPES[stream],
                             notify=False)  # fmt: skip
