@@ -1,0 +1,194 @@
+"""``stock list/push`` and ``prices list/push``: read the store, publish to a marketplace."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import Engine
+
+from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.config import Settings
+from mpsync.connector.base import Connector, PriceUpdate, StockUpdate, WriteResult
+from mpsync.connector.errors import ConnectorError
+from mpsync.store.engine import create_store_engine
+from mpsync.store.migrate import upgrade
+
+stock_app = typer.Typer(help="Stock levels: what the marketplaces report, and pushes.",
+                        no_args_is_help=True)  # fmt: skip
+prices_app = typer.Typer(help="Prices: what the marketplaces report, and pushes.",
+                         no_args_is_help=True)  # fmt: skip
+
+AccountFilter = Annotated[str | None, typer.Option("--account", help="Only this account.")]
+SkuFilter = Annotated[str | None, typer.Option("--sku", help="Only this seller SKU.")]
+LimitOption = Annotated[int, typer.Option(min=0, help="At most N rows; 0 = all.")]
+AccountArg = Annotated[str, typer.Option("--account", help="Account id from the config.")]
+SkuArg = Annotated[str, typer.Option("--sku", help="Seller SKU (article / offer id).")]
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = create_store_engine(settings.store.url)
+    upgrade(engine)
+    return engine
+
+
+@stock_app.command("list")
+def stock_list(
+    config: ConfigOption = None,
+    account: AccountFilter = None,
+    sku: SkuFilter = None,
+    below: Annotated[
+        int | None, typer.Option(min=1, help="Only rows with fewer than N available.")
+    ] = None,
+    limit: LimitOption = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """Stock per account, SKU and warehouse, as the last stock read saw it."""
+    from mpsync.inventory import list_stock
+
+    settings = load_settings(config)
+    engine = _engine(settings)
+    try:
+        rows = list_stock(engine, account=account, sku=sku, below=below, limit=limit)
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("account", "sku", "warehouse", "on hand", "reserved", "available", "read at",
+                  title=f"Stock ({len(rows)})")  # fmt: skip
+    for r in rows:
+        table.add_row(r["account"], r["sku"], r["warehouse"], str(r["on_hand"]),
+                      str(r["reserved"]), str(r["available"]),
+                      (r["source_updated_at"] or r["updated_at"] or "")[:16])  # fmt: skip
+    console.print(table)
+
+
+@stock_app.command("push")
+def stock_push(
+    account: AccountArg,
+    sku: SkuArg,
+    warehouse: Annotated[str, typer.Option(help="The marketplace's warehouse id.")],
+    quantity: Annotated[int, typer.Option(min=0, help="Free quantity to publish.")],
+    config: ConfigOption = None,
+) -> None:
+    """Publish a stock figure for one SKU at one warehouse; prints the marketplace's answer."""
+    from mpsync.inventory import push_stock
+
+    _push(config, account, lambda c: push_stock(c, StockUpdate(sku, warehouse, quantity)),
+          f"stock {sku} @ {warehouse} = {quantity}", "stock")  # fmt: skip
+
+
+@prices_app.command("list")
+def prices_list(
+    config: ConfigOption = None,
+    account: AccountFilter = None,
+    sku: SkuFilter = None,
+    limit: LimitOption = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """Prices per account and SKU, as the last price read saw them."""
+    from mpsync.inventory import list_prices
+
+    settings = load_settings(config)
+    engine = _engine(settings)
+    try:
+        rows = list_prices(engine, account=account, sku=sku, limit=limit)
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("account", "sku", "price", "old price", "min price", "currency", "read at",
+                  title=f"Prices ({len(rows)})")  # fmt: skip
+    for r in rows:
+        table.add_row(r["account"], r["sku"], r["price"], r["old_price"] or "",
+                      r["min_price"] or "", r["currency"],
+                      (r["source_updated_at"] or r["updated_at"] or "")[:16])  # fmt: skip
+    console.print(table)
+
+
+@prices_app.command("push")
+def prices_push(
+    account: AccountArg,
+    sku: SkuArg,
+    price: Annotated[str, typer.Option(help="The price, e.g. 1990 or 1990.50.")],
+    old_price: Annotated[str | None, typer.Option(help="Price before discount.")] = None,
+    min_price: Annotated[str | None, typer.Option(help="Lowest price for promotions.")] = None,
+    currency: Annotated[str, typer.Option(help="ISO currency code.")] = "RUB",
+    config: ConfigOption = None,
+) -> None:
+    """Publish a price for one SKU; prints the marketplace's answer."""
+    from mpsync.inventory import push_price
+
+    update = PriceUpdate(
+        sku, _amount(price, "--price"), _optional_amount(old_price, "--old-price"),
+        _optional_amount(min_price, "--min-price"), _currency(currency),
+    )  # fmt: skip
+    _push(config, account, lambda c: push_price(c, update), f"price {sku} = {price}", "prices")
+
+
+def _optional_amount(value: str | None, option: str) -> Decimal | None:
+    return None if value is None else _amount(value, option)
+
+
+def _amount(value: str, option: str) -> Decimal:
+    try:
+        amount = Decimal(value.strip().replace(",", "."))
+    except InvalidOperation:
+        fail(f"{option} {value!r} is not a number; write it like 1990 or 1990.50")
+    if not amount.is_finite() or amount <= 0:
+        fail(f"{option} {value!r} must be a positive amount")
+    return amount
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        fail(f"--currency {value!r} is not an ISO code like RUB")
+    return code
+
+
+def _push(config: Path | None, account_id: str,
+          send: Callable[[Connector], Awaitable[WriteResult]], what: str,
+          stream: str) -> None:  # fmt: skip
+    """Send one push through the account's connector and report the marketplace's answer."""
+    from mpsync.inventory import PushRefused
+    from mpsync.sync.service import SyncService
+
+    settings = load_settings(config)
+    if account_id not in {a.id for a in settings.accounts}:
+        known = ", ".join(a.id for a in settings.accounts) or "none configured"
+        fail(f"--account {account_id!r} is not in the config (known: {known})")
+    engine = _engine(settings)
+    service = SyncService(engine, settings)
+
+    async def main() -> WriteResult:
+        try:
+            return await send(service.connector(settings.account(account_id)))
+        finally:
+            await service.aclose()
+
+    try:
+        result = asyncio.run(main())
+    except PushRefused as exc:
+        fail(str(exc))
+    except ConnectorError as exc:
+        fail(f"{what}: {type(exc).__name__}: {exc}")
+    finally:
+        engine.dispose()
+    if not result.ok:
+        fail(f"{what}: the marketplace refused it: {result.message}")
+    console.print(f"{what}: accepted. The next {stream} read brings it into the store "
+                  f"(or run `mpsync sync --account {account_id} --stream {stream}`).",
+                  highlight=False, markup=False)  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(stock_app, name="stock")
+    app.add_typer(prices_app, name="prices")

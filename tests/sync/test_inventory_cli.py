@@ -1,0 +1,107 @@
+"""``mpsync stock`` and ``mpsync prices``: list what the reads stored, push, read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from mpsync.cli import app
+from mpsync.sandbox import SandboxServer
+
+
+@pytest.fixture
+def config(sandbox: SandboxServer, store_url: str, tmp_path: Path) -> Path:
+    path = tmp_path / "mpsync.toml"
+    path.write_text(f"""
+[store]
+url = "{store_url}"
+
+[[accounts]]
+id = "oz"
+marketplace = "ozon"
+client_id = "100001"
+api_key = "k3y-ozon"
+api_base_url = "{sandbox.url_for("ozon")}"
+
+[[accounts]]
+id = "ym"
+marketplace = "yandex_market"
+api_key = "k3y-ym"
+business_id = 1000001
+campaign_ids = [21000000]
+api_base_url = "{sandbox.url_for("yandex_market")}"
+""")
+    return path
+
+
+def _run(config: Path, *args: str) -> Any:
+    result = CliRunner().invoke(app, [*args, "--config", str(config)])
+    return result
+
+
+def _json(config: Path, *args: str) -> Any:
+    result = _run(config, *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_stock_and_prices_list_what_the_reads_stored(sandbox: SandboxServer, config: Path) -> None:
+    for stream in ("stock", "prices"):
+        assert _run(config, "sync", "--stream", stream).exit_code == 0
+    truth = sandbox.state.truth("ozon")
+    stock = _json(config, "stock", "list", "--account", "oz", "--limit", "0")
+    assert {(r["sku"], r["warehouse"], r["on_hand"]) for r in stock} == {
+        (t["sku"], t["warehouse_id"], t["amount"]) for t in truth["stock"]
+    }
+    low = min(t["amount"] for t in truth["stock"]) + 1
+    below = _json(config, "stock", "list", "--account", "oz", "--below", str(low), "--limit", "0")
+    assert below and all(r["available"] < low for r in below)
+    prices = _json(config, "prices", "list", "--account", "oz", "--limit", "0")
+    assert {(r["sku"], r["price"]) for r in prices} == {
+        (t["sku"], t["price"]) for t in truth["prices"]
+    }
+    table = _run(config, "stock", "list", "--limit", "3")
+    assert table.exit_code == 0 and "Stock (3)" in table.stdout
+
+
+def test_push_then_read_shows_the_new_figures(sandbox: SandboxServer, config: Path) -> None:
+    row = sandbox.state.truth("ozon")["stock"][2]
+    sku, warehouse = row["sku"], row["warehouse_id"]
+    pushed = _run(config, "stock", "push", "--account", "oz", "--sku", sku,
+                  "--warehouse", warehouse, "--quantity", "7")  # fmt: skip
+    assert pushed.exit_code == 0, pushed.output
+    assert "accepted" in pushed.stdout
+    priced = _run(config, "prices", "push", "--account", "oz", "--sku", sku, "--price", "1990,50")
+    assert priced.exit_code == 0, priced.output
+    for stream in ("stock", "prices"):
+        assert _run(config, "sync", "--account", "oz", "--stream", stream).exit_code == 0
+    (stock,) = _json(config, "stock", "list", "--account", "oz", "--sku", sku)
+    (price,) = _json(config, "prices", "list", "--account", "oz", "--sku", sku)
+    assert (stock["on_hand"], price["price"]) == (7, "1990.50")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["stock", "push", "--account", "nope", "--sku", "A", "--warehouse", "1",
+          "--quantity", "1"], "--account 'nope' is not in the config"),
+        (["prices", "push", "--account", "oz", "--sku", "A", "--price", "cheap"],
+         "--price 'cheap' is not a number"),
+        (["prices", "push", "--account", "oz", "--sku", "A", "--price", "-5"],
+         "--price '-5' must be a positive amount"),
+        (["prices", "push", "--account", "oz", "--sku", "A", "--price", "5",
+          "--currency", "rubles"], "--currency 'rubles' is not an ISO code"),
+        (["stock", "push", "--account", "oz", "--sku", "no-such-sku", "--warehouse", "1",
+          "--quantity", "1"], "the marketplace refused it"),
+    ],
+)  # fmt: skip
+def test_bad_pushes_are_refused_with_a_clear_error(
+    config: Path, args: list[str], message: str
+) -> None:
+    result = _run(config, *args)
+    assert result.exit_code == 1
+    assert message in result.stderr
