@@ -26,6 +26,7 @@ marketplace = "ozon"
 client_id = "100001"
 api_key = "k3y-ozon"
 api_base_url = "{sandbox.url_for("ozon")}"
+poll = {{ history = "60d" }}
 
 [[accounts]]
 id = "ym"
@@ -105,3 +106,32 @@ def test_bad_pushes_are_refused_with_a_clear_error(
     result = _run(config, *args)
     assert result.exit_code == 1
     assert message in result.stderr
+
+
+def test_resync_order_rereads_named_orders(config: Path, store_url: str) -> None:
+    from sqlalchemy import text
+
+    from mpsync.store.engine import create_store_engine
+
+    assert _run(config, "sync", "--account", "oz", "--stream", "orders").exit_code == 0
+    engine = create_store_engine(store_url)
+    with engine.begin() as connection:
+        number, raw = connection.execute(text(
+            "SELECT external_id, marketplace_status FROM orders WHERE account_id = 'oz'"
+            " ORDER BY id LIMIT 1")).one()  # fmt: skip
+        connection.execute(text("UPDATE orders SET marketplace_status = 'bogus'"
+                                " WHERE external_id = :n"), {"n": number})  # fmt: skip
+    reread = _run(config, "resync", "--account", "oz", "--order", number, "--json")
+    assert reread.exit_code == 0, reread.output
+    assert json.loads(reread.stdout)[0]["updated"] == 1
+    with engine.connect() as connection:
+        fixed = connection.execute(text("SELECT marketplace_status FROM orders"
+                                        " WHERE external_id = :n"), {"n": number}).scalar_one()  # fmt: skip
+    engine.dispose()
+    assert fixed == raw
+    unknown = _run(config, "resync", "--account", "oz", "--order", "0000-0000-9")
+    assert unknown.exit_code == 1 and "0000-0000-9" in unknown.stderr
+    both = _run(config, "resync", "--account", "oz", "--order", number, "--since", "2026-01-01")
+    assert both.exit_code == 1 and "leave out --since" in both.stderr
+    neither = _run(config, "resync", "--account", "oz")
+    assert neither.exit_code == 1 and "give --since" in neither.stderr

@@ -88,15 +88,35 @@ def sync(
 
 def resync(
     account: Annotated[str, typer.Option(help="Account id to backfill.")],
-    since: Annotated[str, typer.Option(help="Start date (YYYY-MM-DD or ISO time, UTC).")],
+    since: Annotated[
+        str | None, typer.Option(help="Start date (YYYY-MM-DD or ISO time, UTC).")
+    ] = None,
     until: Annotated[str | None, typer.Option(help="End date (default: now).")] = None,
     stream: Annotated[str, typer.Option(help="Stream: orders|stock|prices.")] = "orders",
+    order: Annotated[
+        list[str] | None,
+        typer.Option("--order", help="Instead of a window: re-read this order (repeatable)."),
+    ] = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Backfill a date window; resumable after an interruption, safe to repeat."""
+    """Backfill a date window, or re-read named orders; resumable, safe to repeat."""
     settings = load_settings(config)
     _check_selection(settings, account, stream)
+    if order:
+        if since or until:
+            fail("--order re-reads single orders; leave out --since/--until")
+        acc = settings.account(account)
+        with _service(settings) as service:
+            result = _run(service, lambda: service.reread_orders(acc, list(order)))
+        _report([result], as_json)
+        if result.outcome != "ok":
+            if not as_json:
+                fail(result.error or "re-read failed")
+            raise typer.Exit(1)
+        return
+    if since is None:
+        fail("give --since DATE (a window to backfill) or --order ID (orders to re-read)")
     start, end = _date(since, "--since"), _date(until, "--until")
     assert start is not None
     if end is not None and end <= start:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, FetchWindow, HttpObserver, Sleep
-from mpsync.connector.errors import ConnectorError
+from mpsync.connector.errors import ConnectorError, NotSupportedError
 from mpsync.connector.registry import load_connector
 from mpsync.domain import OrderRecord, OrderStatusUpdate
 from mpsync.mapping import MappedPage, MappingSchema
@@ -152,6 +152,39 @@ class SyncService:
                             notify=False)  # fmt: skip
         meta = {"since": since.isoformat(), "until": end.isoformat()}
         return await self._run(account, stream, "resync", windows, target, key, meta, progress)
+
+    async def reread_orders(self, account: AccountConfig, external_ids: list[str]) -> RunResult:
+        """Read the named orders again and store what the marketplace says now.
+
+        For an order that looks wrong in the store; goes through the same mapping and
+        page transaction as a sync, sends no notifications. ``result.error`` names the
+        ids the marketplace did not return.
+        """
+        started, result = time.monotonic(), RunResult(account.id, "orders")
+        connector = self.connector(account)
+        records: list[dict[str, Any]] = []
+        problems: list[str] = []
+        for external_id in dict.fromkeys(external_ids):  # one at a time: errors name the id
+            try:
+                found = await connector.fetch_orders([external_id])
+            except NotSupportedError as exc:
+                result.outcome, result.error = "failed", f"{exc}; use --since instead"
+                return result
+            except ConnectorError as exc:
+                problems.append(f"{external_id}: {type(exc).__name__}: {exc}")
+                continue
+            if not found:
+                problems.append(f"{external_id}: not returned by the marketplace")
+            records += found
+        if records:
+            mapped = self.mapping(account).map_page("order", records, account.id,
+                                                    observed_at=self.clock())  # fmt: skip
+            target = PageTarget(account.id, account.marketplace, "orders", "order", notify=False)
+            result.counts = await asyncio.to_thread(self.commit_page, target, mapped, None, None)
+        if problems:
+            result.outcome, result.error = "failed", "; ".join(problems)
+        result.seconds = time.monotonic() - started
+        return result
 
     async def _run(self, account: AccountConfig, stream: str, kind: str,
                    windows: list[FetchWindow], target: PageTarget, cursor_key: str,
