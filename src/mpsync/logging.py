@@ -6,11 +6,12 @@ the config nor a customer's phone or e-mail reaches a log line.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, cast
 
 import structlog
 from pydantic import SecretStr
@@ -83,8 +84,13 @@ def configure_logging(
     secrets: Iterable[str] = (),
     stream: TextIO | None = None,
 ) -> Redactor:
-    """Configure structlog for the process; return the redactor to register more secrets."""
-    out = stream or sys.stderr
+    """Configure structlog for the process; return the redactor to register more secrets.
+
+    Without *stream*, records go to whatever ``sys.stderr`` is when each one is written,
+    not to the stream that was current at configuration (which a caller, a test runner
+    say, may have closed since).
+    """
+    out = stream or cast(TextIO, _CurrentStderr())
     redactor = Redactor(secrets)
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     renderer: structlog.types.Processor = (
@@ -109,6 +115,19 @@ def configure_logging(
         cache_logger_on_first_use=False,
     )
     return redactor
+
+
+class _CurrentStderr(io.TextIOBase):
+    """A text stream that writes to the ``sys.stderr`` of the moment."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
 
 
 def secrets_of(settings: Any) -> list[str]:
