@@ -33,7 +33,7 @@ from mpsync.connector.base import (
     StockUpdate,
     WriteResult,
 )
-from mpsync.connector.errors import ApiError, FatalError
+from mpsync.connector.errors import ApiError, AuthError, FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paging import Resume, utc, windowed_pages
 from mpsync.connector.rest import RestConnector, StreamFetch
@@ -398,7 +398,20 @@ class WildberriesConnector(RestConnector):
         return WriteResult(True, f"{len(data)} price(s) uploaded", {"upload_ids": uploads})
 
     async def check_credentials(self) -> None:
-        await self.call("GET", "common", "/ping", group="common")
+        """One cheap read per API category the streams use, so a missing scope shows here.
+
+        A WB token is issued per category: Marketplace (orders, warehouses, stock) and
+        Prices and discounts (the goods list that prices and the stock read start from).
+        """
+        for host, path, params, scope in (
+            ("marketplace", "/api/v3/warehouses", None, "Marketplace"),
+            ("prices", "/api/v2/list/goods/filter", {"limit": 1, "offset": 0},
+             "Prices and discounts"),
+        ):  # fmt: skip
+            try:
+                await self.call("GET", host, path, group=host, params=params)
+            except AuthError as exc:
+                raise AuthError(f"{exc} (the token needs the {scope} category)") from exc
 
 
 __all__ = ["WildberriesConnector", "WildberriesCredentials"]

@@ -108,7 +108,7 @@ PROFILES: dict[str, Profile] = {
         "new",
         (
             "GET",
-            "/ping",
+            "/api/v3/warehouses",
             {"title": "unauthorized", "detail": "token problem; token is malformed", "status": 401},
         ),
         (429, {"X-Ratelimit-Retry": "7", "X-Ratelimit-Reset": "9"}, 7.0),

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, text
 
 from mpsync.config import load_config_data
 from mpsync.connector.base import Connector, FetchWindow, Page, StockUpdate
+from mpsync.connector.errors import AuthError
 from mpsync.domain.models import PriceRecord, StockRecord
 from mpsync.mapping import MappingFailure
 from mpsync.sync.service import SyncService
@@ -477,3 +478,18 @@ async def test_a_malformed_stock_item_is_dead_lettered_by_the_sync(
         ("test-offer-123457", "22142605386000", 45, 5),
     ]
     assert [tuple(row) for row in letters] == [("stock", "stock", "warehouse")]
+
+
+@respx.mock
+async def test_wildberries_credentials_check_names_a_missing_category(
+    sleep: RecordingSleep,
+) -> None:
+    """A token without the Prices and discounts category passes the orders calls only."""
+    respx.get(f"{BASE}/api/v3/warehouses").respond(json=[])
+    respx.get(f"{BASE}/api/v2/list/goods/filter").respond(
+        401, json={"title": "unauthorized", "detail": "token scope not allowed", "status": 401}
+    )
+    connector = WildberriesConnector(account("wildberries"), sleep=sleep)
+    with pytest.raises(AuthError, match="needs the Prices and discounts category"):
+        await connector.check_credentials()
+    await connector.aclose()

@@ -29,6 +29,12 @@ api_base_url = "{sandbox.url_for("ozon")}"
 poll = {{ history = "60d" }}
 
 [[accounts]]
+id = "wb"
+marketplace = "wildberries"
+token = "t0ken-wb"
+api_base_url = "{sandbox.url_for("wildberries")}"
+
+[[accounts]]
 id = "ym"
 marketplace = "yandex_market"
 api_key = "k3y-ym"
@@ -135,3 +141,10 @@ def test_resync_order_rereads_named_orders(config: Path, store_url: str) -> None
     assert both.exit_code == 1 and "leave out --since" in both.stderr
     neither = _run(config, "resync", "--account", "oz")
     assert neither.exit_code == 1 and "give --since" in neither.stderr
+
+
+def test_check_online_reaches_every_account(config: Path) -> None:
+    result = _run(config, "check", "--online")
+    assert result.exit_code == 0, result.output
+    for account in ("wb", "oz", "ym"):
+        assert account in result.stdout

@@ -339,6 +339,21 @@ def cancel(ctx: Ctx) -> Reply:
     return Reply({"result": True})
 
 
+def warehouse_list(ctx: Ctx) -> Reply:
+    """``POST /v1/warehouse/list``: the seller's FBS warehouse (the credential check reads it)."""
+    warehouse_id = ctx.state.world.warehouses.ozon_id
+    return Reply({"result": [{
+        "warehouse_id": warehouse_id, "name": "FBS Склад", "is_rfbs": False,
+        "is_able_to_set_price": False, "has_entrusted_acceptance": False,
+        "first_mile_type": {"dropoff_point_id": "", "dropoff_timeslot_id": 0,
+                            "first_mile_is_changing": False, "first_mile_type": "PickUp"},
+        "is_kgt": False, "can_print_act_in_advance": False, "min_working_days": 5,
+        "is_karantin": False, "has_postings_limit": False, "postings_limit": -1,
+        "working_days": [1, 2, 3, 4, 5], "min_postings_limit": 10, "is_timetable_editable": True,
+        "status": "created",
+    }]})  # fmt: skip
+
+
 def routes(state: SandboxState) -> list[Route]:
     from mpsync.sandbox.ozon_products import import_prices, info_prices, info_stocks, set_stocks
 
@@ -352,6 +367,7 @@ def routes(state: SandboxState) -> list[Route]:
         ("/v4/product/info/stocks", info_stocks),
         ("/v1/product/import/prices", import_prices),
         ("/v5/product/info/prices", info_prices),
+        ("/v1/warehouse/list", warehouse_list),
     ]
     return [route(state, API, "POST", path, handler, "global") for path, handler in table]
 

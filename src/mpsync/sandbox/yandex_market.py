@@ -48,6 +48,7 @@ RESOURCES = {
     "status": BucketSpec(10_000, 3600, 10_000),
     "stocks": BucketSpec(100_000, 60, 100_000),
     "prices": BucketSpec(10_000, 60, 10_000),
+    "campaigns": BucketSpec(1_000, 3600, 1_000),
 }
 _CODES = {
     400: "BAD_REQUEST",
@@ -272,6 +273,16 @@ def update_status(ctx: Ctx) -> Reply:
     )
 
 
+def campaign(ctx: Ctx) -> Reply:
+    """``GET /v2/campaigns/{campaignId}``: the store (the connector's credential check)."""
+    campaign_id = int(ctx.request.path_params["campaignId"])
+    business_id = ctx.state.config.credentials.ym_business_id
+    return Reply({"status": "OK", "campaign": {
+        "domain": "sandbox-shop.example", "id": campaign_id, "clientId": 1,
+        "business": {"id": business_id, "name": "Sandbox seller"}, "placementType": "FBS",
+    }})  # fmt: skip
+
+
 def routes(state: SandboxState) -> list[Route]:
     from mpsync.sandbox.yandex_market_offers import (
         get_prices,
@@ -287,6 +298,7 @@ def routes(state: SandboxState) -> list[Route]:
         ("POST", "/v2/campaigns/{campaignId}/offers/stocks", get_stocks, "stocks"),
         ("POST", "/v2/businesses/{businessId}/offer-prices/updates", update_prices, "prices"),
         ("POST", "/v2/businesses/{businessId}/offer-prices", get_prices, "prices"),
+        ("GET", "/v2/campaigns/{campaignId}", campaign, "campaigns"),
     ]
     return [
         route(state, API, method, path, handler, group) for method, path, handler, group in table
