@@ -6,6 +6,7 @@ Used by ``mpsync status``, ``/readyz`` and the demo; it reads, never writes.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func, inspect, select
@@ -27,6 +28,14 @@ class StreamStatus:
     dead_lettered: int = 0
     synced_until: str | None = None
     error: str | None = None
+    last_success: str | None = None
+    # ok | failing (the last run failed) | overdue (no success for 3 poll intervals)
+    # | never (configured, never synced)
+    health: str = "ok"
+
+
+OVERDUE_INTERVALS = 3
+OVERDUE_GRACE = timedelta(minutes=2)
 
 
 @dataclass
@@ -34,6 +43,11 @@ class StatusReport:
     streams: list[StreamStatus] = field(default_factory=list)
     backlog: dict[str, int] = field(default_factory=dict)
     initialised: bool = True
+
+    @property
+    def unhealthy(self) -> list[StreamStatus]:
+        """Streams an operator should look at: failing, overdue or never synced."""
+        return [s for s in self.streams if s.health != "ok"]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,36 +58,82 @@ _EMPTY_BACKLOG = dict.fromkeys(
 )
 
 
-def collect_status(engine: Engine, settings: Settings) -> StatusReport:
+def collect_status(
+    engine: Engine, settings: Settings, *, now: datetime | None = None
+) -> StatusReport:
+    """Last run and health per (account, stream): every configured one, and any other
+    the store has runs for (an account since removed from the config, say)."""
     if "sync_runs" not in inspect(engine).get_table_names():
         return StatusReport(backlog=dict(_EMPTY_BACKLOG), initialised=False)
+    now = now or datetime.now(UTC)
     with engine.connect() as connection:
         latest = _latest_runs(connection)
+        successes = _last_successes(connection)
         cursor_table = SyncCursor.__table__  # type: ignore[attr-defined]
         cursors = {
             (c.account_id, c.stream): c.synced_until
             for c in connection.execute(select(cursor_table))
         }
         backlog = _backlog(connection)
+    intervals = _configured(settings)
     streams = []
-    for (account, stream), run in sorted(latest.items()):
-        until = cursors.get((account, stream))
-        streams.append(
-            StreamStatus(
-                account=account,
-                stream=stream,
-                last_run=run.started_at.isoformat(),
-                outcome=run.outcome,
-                fetched=run.fetched,
-                inserted=run.inserted,
-                updated=run.updated,
-                unchanged=run.unchanged,
-                dead_lettered=run.dead_lettered,
-                synced_until=until.isoformat() if until else None,
-                error=run.error,
-            )
+    for account, stream in sorted(set(latest) | set(intervals)):
+        run, until = latest.get((account, stream)), cursors.get((account, stream))
+        success = successes.get((account, stream))
+        status = StreamStatus(
+            account=account,
+            stream=stream,
+            last_run=run.started_at.isoformat() if run else None,
+            outcome=run.outcome if run else None,
+            synced_until=until.isoformat() if until else None,
+            last_success=success.isoformat() if success else None,
         )
+        if run is not None:
+            status.fetched, status.inserted, status.updated = run.fetched, run.inserted, run.updated
+            status.unchanged, status.dead_lettered = run.unchanged, run.dead_lettered
+            status.error = run.error
+        status.health = _health(run, success, intervals.get((account, stream)), now)
+        streams.append(status)
     return StatusReport(streams=streams, backlog=backlog)
+
+
+def _configured(settings: Settings) -> dict[tuple[str, str], timedelta]:
+    """(account, stream) → poll interval, for every enabled account's streams."""
+    from mpsync.connector.registry import load_connector
+
+    found = {}
+    for account in settings.accounts:
+        if not account.enabled:
+            continue
+        try:
+            streams = load_connector(account.marketplace).capabilities.streams
+        except Exception:  # noqa: BLE001 - an unknown connector is `check`'s to report
+            continue
+        for stream in streams:
+            found[(account.id, stream)] = account.poll_interval(stream)
+    return found
+
+
+def _health(run: Any, success: datetime | None, interval: timedelta | None,
+            now: datetime) -> str:  # fmt: skip
+    if run is None:
+        return "never" if interval is not None else "ok"
+    if run.outcome == "failed":
+        return "failing"
+    if interval is None or run.outcome == "running":
+        return "ok"
+    late = success is None or now - success > OVERDUE_INTERVALS * interval + OVERDUE_GRACE
+    return "overdue" if late else "ok"
+
+
+def _last_successes(connection: Any) -> dict[tuple[str, str], datetime]:
+    table = SyncRun.__table__  # type: ignore[attr-defined]
+    query = (
+        select(table.c.account_id, table.c.stream, func.max(table.c.started_at))
+        .where(table.c.outcome == "ok")
+        .group_by(table.c.account_id, table.c.stream)
+    )
+    return {(a, s): at for a, s, at in connection.execute(query)}
 
 
 def _latest_runs(connection: Any) -> dict[tuple[str, str], Any]:

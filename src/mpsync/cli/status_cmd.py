@@ -5,6 +5,8 @@ Reads only the store; shows no secrets and no personal data.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.table import Table
 
@@ -13,8 +15,20 @@ from mpsync.status import StatusReport, collect_status
 from mpsync.store.engine import create_store_engine
 
 
-def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Show sync state per account and stream, and inbox/outbox/dead-letter backlogs."""
+def status(
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Exit 1 when a stream is failing, overdue (no success for 3 poll intervals) "
+            "or never synced: for cron and monitoring.",
+        ),
+    ] = False,
+) -> None:
+    """Show sync state and health per account and stream, and the inbox/outbox/dead-letter
+    backlogs."""
     settings = load_settings(config)
     engine = create_store_engine(settings.store.url)
     try:
@@ -25,8 +39,14 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         engine.dispose()
     if as_json:
         print_json(report.as_dict())
-        return
-    _render(report)
+    else:
+        _render(report)
+    if check and report.unhealthy:
+        raise typer.Exit(1)
+
+
+_HEALTH = {"ok": "[green]ok[/]", "failing": "[red]failing[/]", "overdue": "[yellow]overdue[/]",
+           "never": "[yellow]never[/]"}  # fmt: skip
 
 
 def _render(report: StatusReport) -> None:
@@ -40,6 +60,7 @@ def _render(report: StatusReport) -> None:
         table = Table(
             "account",
             "stream",
+            "health",
             "last run",
             "outcome",
             "fetched",
@@ -54,7 +75,8 @@ def _render(report: StatusReport) -> None:
             table.add_row(
                 row.account,
                 row.stream,
-                row.last_run or "never",
+                _HEALTH.get(row.health, row.health),
+                (row.last_run or "never")[:19],
                 row.outcome or "-",
                 str(row.fetched),
                 str(row.inserted),
