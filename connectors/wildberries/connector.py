@@ -8,6 +8,7 @@ those ``chrtId``s.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP
@@ -24,6 +25,7 @@ from mpsync_connectors.snapshot import (
 )
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from mpsync.config import AccountConfig
 from mpsync.connector.base import (
     Capabilities,
     FetchWindow,
@@ -103,6 +105,11 @@ class WildberriesConnector(RestConnector):
     goods_page_size: ClassVar[int] = 1000  # /api/v2/list/goods/filter: limit 1..1000
     stock_batch: ClassVar[int] = 1000  # /api/v3/stocks/{warehouseId}: 1..1000 chrtIds
     window_span: ClassVar[timedelta] = timedelta(days=30)
+
+    def __init__(self, account: AccountConfig, **options: Any) -> None:
+        super().__init__(account, **options)
+        self._supply: tuple[str, str] | None = None  # (day, supply id) confirms go into
+        self._supply_lock = asyncio.Lock()
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": self.credentials.token.get_secret_value()}
@@ -300,28 +307,45 @@ class WildberriesConnector(RestConnector):
         return rows
 
     async def confirm(self, order: OrderRef) -> WriteResult:
-        """Add the task to a supply (the task moves to ``confirm``); one supply per call."""
+        """Add the task to a supply (the task moves to ``confirm``).
+
+        Tasks confirmed on the same day share one supply (``mpsync YYYY-MM-DD``), as a
+        seller packs them: one supply per task would mean one hand-over per parcel.
+        """
         return await self.write(self._confirm(order))
 
     async def _confirm(self, order: OrderRef) -> WriteResult:
-        supply = order.raw.get("supplyId")
-        if not supply:
-            created = await self.call(
-                "POST",
+        given = order.raw.get("supplyId")
+        supply = str(given) if given else await self._todays_supply()
+        try:
+            await self.call(
+                "PATCH",
                 "marketplace",
-                "/api/v3/supplies",
+                f"/api/marketplace/v3/supplies/{supply}/orders",
                 group="marketplace",
-                json_body={"name": f"mpsync {order.external_id}"},
+                json_body={"orders": [int(order.external_id)]},
             )
-            supply = (created or {}).get("id")
-        await self.call(
-            "PATCH",
-            "marketplace",
-            f"/api/marketplace/v3/supplies/{supply}/orders",
-            group="marketplace",
-            json_body={"orders": [int(order.external_id)]},
-        )
+        except ApiError:
+            # The shared supply may have been handed over meanwhile (in the seller
+            # portal, say): the next confirm opens a new one; this one is retried.
+            if not given:
+                self._supply = None
+            raise
         return WriteResult(True, "added to supply", {"supply_id": supply})
+
+    async def _todays_supply(self) -> str:
+        async with self._supply_lock:
+            today = self.now().date().isoformat()
+            if self._supply is None or self._supply[0] != today:
+                created = await self.call(
+                    "POST",
+                    "marketplace",
+                    "/api/v3/supplies",
+                    group="marketplace",
+                    json_body={"name": f"mpsync {today}"},
+                )
+                self._supply = (today, str((created or {}).get("id")))
+            return self._supply[1]
 
     async def ship(self, order: OrderRef) -> WriteResult:
         """Hand the task's supply over to delivery (its tasks move to ``complete``)."""
@@ -334,6 +358,8 @@ class WildberriesConnector(RestConnector):
         await self.call(
             "PATCH", "marketplace", f"/api/v3/supplies/{supply}/deliver", group="marketplace"
         )
+        if self._supply is not None and self._supply[1] == supply:
+            self._supply = None  # handed over: later tasks go into a new supply
         return WriteResult(True, "supply handed over to delivery", {"supply_id": supply})
 
     async def cancel(self, order: OrderRef, reason: str | None = None) -> WriteResult:

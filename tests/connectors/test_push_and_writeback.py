@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 
+import httpx
 import pytest
 import respx
 from connector_helpers import BASE, NOW, RecordingSleep, account, fixture_json
@@ -141,6 +143,36 @@ async def test_wildberries_write_backs(sleep: RecordingSleep) -> None:
     }
     assert (await wb.push_prices([PriceUpdate("a", Decimal("999.50"), marketplace_sku="123")])).ok
     assert json.loads(prices.calls[0].request.content) == {"data": [{"nmID": 123, "price": 1000}]}
+    await wb.aclose()
+
+
+@respx.mock
+async def test_wildberries_confirms_of_a_day_share_one_supply(sleep: RecordingSleep) -> None:
+    supplies = respx.post(f"{BASE}/api/v3/supplies").mock(
+        side_effect=[httpx.Response(201, json={"id": f"WB-GI-{n}"}) for n in (1, 2, 3)]
+    )
+    first = respx.patch(f"{BASE}/api/marketplace/v3/supplies/WB-GI-1/orders").mock(
+        side_effect=[httpx.Response(204), httpx.Response(204),
+                     httpx.Response(409, json={"title": "conflict",
+                                               "detail": "supply is already delivered"})]
+    )  # fmt: skip
+    second = respx.patch(f"{BASE}/api/marketplace/v3/supplies/WB-GI-2/orders").respond(204)
+    respx.patch(f"{BASE}/api/v3/supplies/WB-GI-2/deliver").respond(204)
+    respx.patch(f"{BASE}/api/marketplace/v3/supplies/WB-GI-3/orders").respond(204)
+    wb = WildberriesConnector(account("wildberries"), sleep=sleep, now=lambda: NOW)
+    results = await asyncio.gather(*(wb.confirm(OrderRef(str(n))) for n in (71, 72)))
+    assert [r.details["supply_id"] for r in results] == ["WB-GI-1", "WB-GI-1"]
+    assert supplies.call_count == 1 and first.call_count == 2
+    assert json.loads(supplies.calls[0].request.content) == {"name": "mpsync 2026-04-05"}
+    # Handed over in the seller portal meanwhile: this confirm fails (and is retried by
+    # the workflow); the next one opens a new supply.
+    refused = await wb.confirm(OrderRef("73"))
+    assert not refused.ok and "already delivered" in refused.message
+    assert (await wb.confirm(OrderRef("73"))).details == {"supply_id": "WB-GI-2"}
+    assert second.called and supplies.call_count == 2
+    # Shipping the shared supply closes it for later confirms.
+    assert (await wb.ship(OrderRef("73", raw={"supplyId": "WB-GI-2"}))).ok
+    assert (await wb.confirm(OrderRef("74"))).details == {"supply_id": "WB-GI-3"}
     await wb.aclose()
 
 
