@@ -74,6 +74,40 @@ def db_upgrade(config: ConfigOption = None) -> None:
         console.print(f"Database upgraded from {before or 'empty'} to {after}.")
 
 
+@db_app.command("prune")
+def db_prune(
+    config: ConfigOption = None,
+    older_than: Annotated[
+        str | None,
+        typer.Option(help="Keep rows newer than this (default: store.retention), e.g. 30d."),
+    ] = None,
+) -> None:
+    """Delete processed inbox rows, sent outbox rows and old sync runs (the daemon does
+    this hourly); orders, history, events, invoices and anything failed are kept."""
+    from datetime import UTC, datetime
+
+    from mpsync.config import parse_duration
+    from mpsync.store.retention import prune
+
+    settings = load_settings(config)
+    try:
+        keep = parse_duration(older_than) if older_than else settings.store.retention
+    except ValueError as exc:
+        fail(f"--older-than: {exc}", code=2)
+    if not keep:
+        fail("nothing to do: the retention is 0 (keep forever); pass --older-than", code=2)
+    engine = create_store_engine(settings.store.url)
+    try:
+        upgrade(engine)
+        deleted = prune(engine, now=datetime.now(UTC), keep=keep)
+    finally:
+        engine.dispose()
+    console.print(
+        f"Deleted rows older than {keep}: inbox {deleted['inbox']}, outbox "
+        f"{deleted['outbox']}, sync runs {deleted['sync_runs']}.", highlight=False,
+    )  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     app.command()(init)
     app.command()(check)

@@ -28,6 +28,9 @@ class StoreConfig(_Section):
     url: str = "sqlite:///mpsync.db"
     echo: bool = False
     pool_size: int = Field(default=5, ge=1)
+    # Processed inbox rows, sent outbox rows and old sync runs are deleted after this
+    # (mpsync.store.retention); "0s" keeps them forever.
+    retention: Duration = timedelta(days=90)
 
     @field_validator("url")
     @classmethod

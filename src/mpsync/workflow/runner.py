@@ -17,12 +17,14 @@ from sqlalchemy import Connection
 
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, WriteResult
+from mpsync.store.retention import prune
 from mpsync.sync.service import SyncService
 from mpsync.workflow import confirm
 from mpsync.workflow.deadlines import complete_delivered, warn_sla
 from mpsync.workflow.effects import alert_low_stock, issue_invoices, void_invoices
 
 STUCK_AFTER = timedelta(minutes=15)
+PRUNE_EVERY = timedelta(hours=1)
 Rule = Callable[[Connection, Settings], int]
 log = structlog.get_logger("mpsync.workflow")
 
@@ -57,6 +59,7 @@ class WorkflowRunner:
         self.engine = service.engine
         self.settings = service.settings
         self._warned: set[str] = set()
+        self._pruned_at: datetime | None = None
 
     async def run_once(self) -> WorkflowStats:
         """One pass of every rule; one rule's failure is reported and the rest still run."""
@@ -68,6 +71,7 @@ class WorkflowRunner:
             "low_stock": self._low_stock,
             "invoices": self._invoices,
             "void_invoices": self._void_invoices,
+            "retention": self._retention,
         }
         for name, rule in rules.items():
             try:
@@ -101,6 +105,16 @@ class WorkflowRunner:
         stats.invoices = await asyncio.to_thread(
             issue_invoices, self.engine, self.settings, now=self.service.clock()
         )
+
+    async def _retention(self, stats: WorkflowStats) -> None:
+        """Prune processed bookkeeping rows (``store.retention``), at most once an hour."""
+        keep, now = self.settings.store.retention, self.service.clock()
+        if not keep or (self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY):
+            return
+        deleted = await asyncio.to_thread(prune, self.engine, now=now, keep=keep)
+        self._pruned_at = now
+        if any(deleted.values()):
+            log.info("retention pruned rows", **deleted)
 
     async def _void_invoices(self, stats: WorkflowStats) -> None:
         stats.invoices_voided = await asyncio.to_thread(self._transaction, void_invoices)

@@ -1,0 +1,51 @@
+"""Retention: delete bookkeeping rows that have done their job, so the store stops growing.
+
+What goes, once older than ``store.retention``:
+
+* inbox rows already processed (``done``): a push replayed after that is applied again,
+  which changes nothing (upserts, and events deduplicated by their key);
+* outbox rows already ``sent``: their events stay, so nothing is sent twice;
+* sync runs, except the newest and the newest successful one per (account, stream),
+  which ``mpsync status`` and the metrics report.
+
+Orders, their history, domain events, invoices, failed inbox/outbox rows and open dead
+letters are kept: they are the CRM's record or still need an operator.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, func, select
+
+from mpsync.store.tables import InboxEvent, OutboxMessage, SyncRun
+
+INBOX = InboxEvent.__table__  # type: ignore[attr-defined]
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+RUNS = SyncRun.__table__  # type: ignore[attr-defined]
+
+
+def prune(engine: Engine, *, now: datetime, keep: timedelta) -> dict[str, int]:
+    """Delete what ``keep`` no longer covers; returns rows deleted per table."""
+    cutoff = now - keep
+    with engine.begin() as connection:
+        inbox = connection.execute(
+            delete(INBOX).where(INBOX.c.state == "done", INBOX.c.processed_at < cutoff)
+        ).rowcount
+        outbox = connection.execute(
+            delete(OUTBOX).where(OUTBOX.c.state == "sent", OUTBOX.c.sent_at < cutoff)
+        ).rowcount
+        newest = select(func.max(RUNS.c.id)).group_by(RUNS.c.account_id, RUNS.c.stream)
+        newest_ok = (
+            select(func.max(RUNS.c.id))
+            .where(RUNS.c.outcome == "ok")
+            .group_by(RUNS.c.account_id, RUNS.c.stream)
+        )
+        runs = connection.execute(
+            delete(RUNS).where(
+                RUNS.c.started_at < cutoff,
+                RUNS.c.id.not_in(newest),
+                RUNS.c.id.not_in(newest_ok),
+            )
+        ).rowcount
+    return {"inbox": inbox, "outbox": outbox, "sync_runs": runs}
