@@ -68,3 +68,29 @@ def test_db_prune_command(store: Engine, store_url: str, tmp_path: Path) -> None
     done = runner.invoke(app, ["db", "prune", "--older-than", "1h", "--config", str(config)])
     assert done.exit_code == 0, done.output
     assert "inbox 2, outbox 2, sync runs 2" in done.stdout
+
+
+def test_the_workflow_prunes_at_most_hourly(store: Engine, store_url: str) -> None:
+    import asyncio
+
+    from mpsync.config import load_config_data
+    from mpsync.sync.service import SyncService
+    from mpsync.workflow import WorkflowRunner
+
+    _seed(store)
+    settings = load_config_data({"store": {"url": store_url, "retention": "90d"}}, env={})
+    clock = [NOW]
+    runner = WorkflowRunner(SyncService(store, settings, clock=lambda: clock[0]))
+    asyncio.run(runner.run_once())
+    assert _left(store)[0] == {"done-new", "failed-old", "pending-old"}
+    with store.begin() as connection:
+        connection.execute(insert(INBOX), [{
+            "account_id": "oz", "dedupe_key": "done-old-2", "kind": "x", "body": {},
+            "state": "done", "next_attempt_at": OLD, "received_at": OLD, "processed_at": OLD,
+        }])  # fmt: skip
+    clock[0] = NOW + timedelta(minutes=30)
+    asyncio.run(runner.run_once())
+    assert "done-old-2" in _left(store)[0]  # within the hour: not yet
+    clock[0] = NOW + timedelta(hours=2)
+    asyncio.run(runner.run_once())
+    assert "done-old-2" not in _left(store)[0]
