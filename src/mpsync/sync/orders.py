@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from mpsync.domain import OrderRecord, OrderState, OrderStatus, OrderStatusUpdate, StatusUpdate
-from mpsync.domain.status import Transition, apply_update
+from mpsync.domain.status import Transition, apply_update, can_transition
 from mpsync.store.rows import execute_rows
 from mpsync.store.tables import Customer, Order, OrderLine, Product, StatusChange
 from mpsync.store.types import canonical_dumps
@@ -154,16 +154,20 @@ def _takes_raw(record: OrderRecord | OrderStatusUpdate, old: _Existing | None,
                state: OrderState) -> bool:  # fmt: skip
     """Whether the record's raw status says where the order is now.
 
-    Not when it is older than what is stored, nor when its canonical status is not the
-    order's: a lagging read (an earlier status served again) that carries no change
-    time of its own is stamped with the time it was read, so it looks newest; its raw
-    status must not overwrite the one the order has moved on to.
+    Not when it is older than what is stored, nor when its canonical status is one the
+    order has already moved past: a lagging read (an earlier status served again) that
+    carries no change time of its own is stamped with the time it was read, so it looks
+    newest; its raw status must not overwrite the one the order has moved on to. A newer
+    status the timeline refuses (a cancellation after delivery) is still the
+    marketplace's latest word, and its raw status is kept.
     """
     if old is None:
         return True
     if record.source_updated_at < old.source_updated_at:
         return False
-    return record.status is None or state.status is None or record.status == state.status
+    if record.status is None or state.status is None or record.status == state.status:
+        return True
+    return not can_transition(record.status, state.status)  # behind: a lagging read
 
 
 def _raw_changed(record: OrderRecord | OrderStatusUpdate, old: _Existing) -> bool:
