@@ -6,7 +6,8 @@ backlogs, deliveries and last-success times are queried at scrape time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info, generate_latest
@@ -17,6 +18,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from mpsync import __version__
+from mpsync.config import Settings
 from mpsync.store.tables import SyncRun
 
 _BACKLOG = {
@@ -29,15 +31,36 @@ _BACKLOG = {
 class _StoreCollector(Collector):
     """Gauges that are facts about the store, read when Prometheus scrapes."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, settings: Settings | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:  # fmt: skip
         self.engine = engine
+        self.settings = settings
+        self.clock = clock
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
             with self.engine.connect() as connection:
                 yield from self._collect(connection)
+            if self.settings is not None:
+                yield self._health(self.settings)
         except SQLAlchemyError:
             return
+
+    def _health(self, settings: Settings) -> GaugeMetricFamily:
+        """1 per (account, stream) whose ``mpsync status`` health is ok, else 0."""
+        from mpsync.status import collect_status
+
+        gauge = GaugeMetricFamily(
+            "mpsync_stream_healthy",
+            "1 when the stream's last run succeeded and a success is at most 3 poll "
+            "intervals old, else 0 (failing, overdue or never synced)",
+            labels=["account", "stream", "health"],
+        )
+        now = self.clock() if self.clock else None
+        for stream in collect_status(self.engine, settings, now=now).streams:
+            gauge.add_metric([stream.account, stream.stream, stream.health],
+                             1.0 if stream.health == "ok" else 0.0)  # fmt: skip
+        return gauge
 
     def _collect(self, connection: Any) -> Iterator[GaugeMetricFamily]:
         backlog = GaugeMetricFamily("mpsync_backlog", "Rows waiting, by queue", labels=["queue"])
@@ -69,7 +92,14 @@ class _StoreCollector(Collector):
 class Metrics:
     """The daemon's metrics; also the connectors' ``HttpObserver``."""
 
-    def __init__(self, engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """*settings* adds the per-stream health gauge; *clock* is its "now" (tests)."""
         self.registry = CollectorRegistry()
         labels = ["account", "stream"]
         self.fetched = Counter("mpsync_records_fetched", "Records read from marketplaces",
@@ -92,7 +122,7 @@ class Metrics:
         Info("mpsync_build", "mpsync build information",
              registry=self.registry).info({"version": __version__})  # fmt: skip
         if engine is not None:
-            self.registry.register(_StoreCollector(engine))
+            self.registry.register(_StoreCollector(engine, settings, clock))
 
     def request_done(self, marketplace: str, group: str, status: int, seconds: float) -> None:
         self.requests.labels(marketplace, group, str(status)).inc()

@@ -16,8 +16,8 @@ from tests.sync.test_webhooks import call
 
 
 def test_metrics_after_a_sync(sandbox: SandboxServer, store: Engine, store_url: str) -> None:
-    metrics = Metrics(store)
     settings = make_settings(sandbox, store_url)
+    metrics = Metrics(store, settings, clock=lambda: sandbox.state.world.now_dt)
     service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt,
                           metrics=metrics)  # fmt: skip
 
@@ -47,3 +47,6 @@ def test_metrics_after_a_sync(sandbox: SandboxServer, store: Engine, store_url: 
             families["mpsync_last_success_timestamp_seconds"].samples}  # fmt: skip
     assert ("oz", "orders") in last
     assert families["mpsync_build_info"].samples[0].labels["version"]
+    health = {(s.labels["account"], s.labels["stream"]): s.value
+              for s in families["mpsync_stream_healthy"].samples}  # fmt: skip
+    assert len(health) == 9 and health[("oz", "orders")] == 1.0

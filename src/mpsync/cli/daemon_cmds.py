@@ -29,7 +29,7 @@ def run(config: ConfigOption = None) -> None:
     engine = create_store_engine(settings.store.url)
 
     async def main() -> None:
-        daemon = Daemon(engine, settings, metrics=Metrics(engine))
+        daemon = Daemon(engine, settings, metrics=Metrics(engine, settings))
         daemon.install_signal_handlers()
         await daemon.run()
 
