@@ -148,3 +148,24 @@ def test_check_online_reaches_every_account(config: Path) -> None:
     assert result.exit_code == 0, result.output
     for account in ("wb", "oz", "ym"):
         assert account in result.stdout
+
+
+def test_a_complete_stock_read_zeroes_rows_it_no_longer_lists(
+    sandbox: SandboxServer, config: Path, store_url: str
+) -> None:
+    from sqlalchemy import text
+
+    from mpsync.store.engine import create_store_engine
+
+    assert _run(config, "sync", "--account", "oz", "--stream", "stock").exit_code == 0
+    engine = create_store_engine(store_url)
+    with engine.begin() as connection:  # a product the marketplace no longer lists
+        connection.execute(text(
+            "INSERT INTO stock_levels (account_id, sku, warehouse, on_hand, reserved, updated_at)"
+            " VALUES ('oz', 'GONE-1', '1', 5, 1, '2026-01-01 00:00:00.000000')"))  # fmt: skip
+    assert _run(config, "sync", "--account", "oz", "--stream", "stock").exit_code == 0
+    engine.dispose()
+    rows = {r["sku"]: r for r in _json(config, "stock", "list", "--account", "oz", "--limit", "0")}
+    assert (rows["GONE-1"]["on_hand"], rows["GONE-1"]["reserved"]) == (0, 0)
+    truth = sandbox.state.truth("ozon")["stock"]
+    assert all(rows[t["sku"]]["on_hand"] == t["amount"] for t in truth)  # listed rows kept

@@ -144,6 +144,8 @@ class StockLevel(SQLModel, table=True):
     reserved: int = 0
     source_updated_at: datetime | None = _time()
     updated_at: datetime = _time(nullable=False)
+    # When a stock read (or push) last listed this row; see mpsync.sync.state.zero_unlisted.
+    seen_at: datetime | None = _time()
 
 
 class Price(SQLModel, table=True):

@@ -271,6 +271,11 @@ class SyncService:
                 return
             until = windows[-1].until
             since = windows[0].since
+            if key == "stock":
+                zeroed = state.zero_unlisted(connection, account.id, windows[0].until, now)
+                if zeroed:
+                    log.info("stock rows the read no longer lists set to zero",
+                             account=account.id, rows=zeroed)  # fmt: skip
             if stale and since is not None:
                 until = min(until, since + account.poll.lookback)
                 log.warning("marketplace served stale records; re-reading the window next run",

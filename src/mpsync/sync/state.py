@@ -115,3 +115,23 @@ def finish_run(engine: Engine, run_id: int, *, outcome: str, counts: Any, now: d
                 dead_lettered=counts.dead_lettered, error=error[:1000] if error else None,
             )
         )  # fmt: skip
+
+
+def zero_unlisted(connection: Connection, account_id: str, listed_since: datetime,
+                  now: datetime) -> int:  # fmt: skip
+    """After a complete stock read: rows it did not list go to zero; returns how many.
+
+    *listed_since* is when the read began (a resumed read keeps its first start), so
+    rows listed by its earlier, interrupted part count as listed.
+    """
+    from mpsync.store.tables import StockLevel
+
+    stock = StockLevel.__table__  # type: ignore[attr-defined]
+    unlisted = (stock.c.seen_at.is_(None)) | (stock.c.seen_at < listed_since)
+    result = connection.execute(
+        update(stock)
+        .where(stock.c.account_id == account_id, unlisted,
+               (stock.c.on_hand != 0) | (stock.c.reserved != 0))
+        .values(on_hand=0, reserved=0, updated_at=now)
+    )  # fmt: skip
+    return int(result.rowcount or 0)

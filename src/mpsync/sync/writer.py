@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy import update as sa_update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.config import Settings
@@ -97,6 +98,12 @@ def _upsert_plain(connection: Connection, table: Any, records: Sequence[Any], ke
     rows = [{**r.model_dump(), "updated_at": now} for r in records]
     update = [*compare, "source_updated_at", "updated_at"]
     result = bulk_upsert(connection, table, rows, key, compare=compare, update=update)
+    if table is STOCK:  # listed now, changed or not: a complete read zeroes the rest
+        ids = list(result.ids.values())
+        for start in range(0, len(ids), 900):
+            connection.execute(
+                sa_update(STOCK).where(STOCK.c.id.in_(ids[start : start + 900])).values(seen_at=now)
+            )
     counts.inserted += len(result.inserted)
     counts.updated += len(result.updated)
     counts.unchanged += len(result.unchanged)
