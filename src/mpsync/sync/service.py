@@ -203,7 +203,7 @@ class SyncService:
                 if progress:
                     progress(index + 1, len(windows), result.counts)
             await asyncio.to_thread(self._close, account, cursor_key, windows, resync_meta,
-                                    result.counts.stale)  # fmt: skip
+                                    result.counts.stale, result.counts.fetched)  # fmt: skip
         except (ConnectorError, OSError) as exc:
             result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
             bound.warning("sync failed", error=result.error)
@@ -255,7 +255,8 @@ class SyncService:
         return counts
 
     def _close(self, account: AccountConfig, key: str, windows: list[FetchWindow],
-               resync_meta: dict[str, str] | None, stale: int) -> None:  # fmt: skip
+               resync_meta: dict[str, str] | None, stale: int,
+               fetched: int = 0) -> None:  # fmt: skip
         """Finish the window: the cursor moves to its end, unless the marketplace lagged.
 
         A record older than the window's start can only be listed because a newer
@@ -271,7 +272,9 @@ class SyncService:
                 return
             until = windows[-1].until
             since = windows[0].since
-            if key == "stock":
+            # An empty answer is likelier a marketplace hiccup than a catalogue with
+            # no stock rows at all: it zeroes nothing.
+            if key == "stock" and fetched:
                 zeroed = state.zero_unlisted(connection, account.id, windows[0].until, now)
                 if zeroed:
                     log.info("stock rows the read no longer lists set to zero",
