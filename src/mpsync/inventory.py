@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from mpsync.config import AccountConfig
 from mpsync.connector.base import Connector, PriceUpdate, StockUpdate, WriteResult
 from mpsync.store.tables import Account, Price, StockLevel
 
@@ -111,8 +110,9 @@ async def push_price(connector: Connector, update: PriceUpdate) -> WriteResult:
 
 def _require(connector: Connector, action: str, what: str) -> None:
     if action not in connector.capabilities.actions:
-        account: AccountConfig = connector.account
-        raise PushRefused(f"account {account.id!r} ({connector.name}) cannot take {what} pushes")
+        raise PushRefused(
+            f"account {connector.account.id!r} ({connector.name}) cannot take {what} pushes"
+        )
 
 
 def _money(value: Decimal | None) -> str | None:

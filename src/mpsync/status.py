@@ -99,7 +99,7 @@ def collect_status(
 
 def _configured(settings: Settings) -> dict[tuple[str, str], timedelta]:
     """(account, stream) → poll interval, for every enabled account's streams."""
-    from mpsync.connector.registry import load_connector
+    from mpsync.connector.registry import UnknownConnectorError, load_connector
 
     found = {}
     for account in settings.accounts:
@@ -107,7 +107,7 @@ def _configured(settings: Settings) -> dict[tuple[str, str], timedelta]:
             continue
         try:
             streams = load_connector(account.marketplace).capabilities.streams
-        except Exception:  # noqa: BLE001 - an unknown connector is `check`'s to report
+        except UnknownConnectorError:  # `check` reports it; status shows what ran
             continue
         for stream in streams:
             found[(account.id, stream)] = account.poll_interval(stream)

@@ -139,6 +139,8 @@ def test_resync_order_rereads_named_orders(config: Path, store_url: str) -> None
     assert unknown.exit_code == 1 and "0000-0000-9" in unknown.stderr
     both = _run(config, "resync", "--account", "oz", "--order", number, "--since", "2026-01-01")
     assert both.exit_code == 1 and "leave out --since" in both.stderr
+    stock = _run(config, "resync", "--account", "oz", "--order", number, "--stream", "stock")
+    assert stock.exit_code == 1 and "--stream" in stock.stderr
     neither = _run(config, "resync", "--account", "oz")
     assert neither.exit_code == 1 and "give --since" in neither.stderr
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -37,6 +37,17 @@ def _engine(settings: Settings) -> Engine:
     return engine
 
 
+def _read(
+    config: Path | None, read: Callable[[Engine], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Rows from the store for a ``list`` command."""
+    engine = _engine(load_settings(config))
+    try:
+        return read(engine)
+    finally:
+        engine.dispose()
+
+
 @stock_app.command("list")
 def stock_list(
     config: ConfigOption = None,
@@ -51,12 +62,8 @@ def stock_list(
     """Stock per account, SKU and warehouse, as the last stock read saw it."""
     from mpsync.inventory import list_stock
 
-    settings = load_settings(config)
-    engine = _engine(settings)
-    try:
-        rows = list_stock(engine, account=account, sku=sku, below=below, limit=limit)
-    finally:
-        engine.dispose()
+    rows = _read(config, lambda e: list_stock(e, account=account, sku=sku, below=below,
+                                               limit=limit))  # fmt: skip
     if as_json:
         print_json(rows)
         return
@@ -95,12 +102,7 @@ def prices_list(
     """Prices per account and SKU, as the last price read saw them."""
     from mpsync.inventory import list_prices
 
-    settings = load_settings(config)
-    engine = _engine(settings)
-    try:
-        rows = list_prices(engine, account=account, sku=sku, limit=limit)
-    finally:
-        engine.dispose()
+    rows = _read(config, lambda e: list_prices(e, account=account, sku=sku, limit=limit))
     if as_json:
         print_json(rows)
         return

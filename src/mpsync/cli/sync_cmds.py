@@ -104,8 +104,8 @@ def resync(
     settings = load_settings(config)
     _check_selection(settings, account, stream)
     if order:
-        if since or until:
-            fail("--order re-reads single orders; leave out --since/--until")
+        if since or until or stream != "orders":
+            fail("--order re-reads single orders; leave out --since/--until/--stream")
         acc = settings.account(account)
         with _service(settings) as service:
             result = _run(service, lambda: service.reread_orders(acc, list(order)))
