@@ -55,7 +55,7 @@ def notify_test(
 
     async def send() -> object:
         try:
-            return await send_test(built)
+            return await send_test(built, zone=settings.display.display().zone)
         finally:
             await built.aclose()
 

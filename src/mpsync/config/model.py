@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mpsync.config.types import Duration
+from mpsync.display import Display, resolve_zone
 
 _ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 STREAMS = ("orders", "stock", "prices")
@@ -167,6 +168,24 @@ class LoggingConfig(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
 
+class DisplayConfig(_Section):
+    """How times and money read for people; the store stays in UTC."""
+
+    # An IANA zone name ("Europe/Moscow"); unset means the machine's zone.
+    timezone: str | None = None
+    locale: Literal["ru", "en"] = "ru"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value:
+            resolve_zone(value)
+        return value or None
+
+    def display(self) -> Display:
+        return Display.of(self.timezone, self.locale)
+
+
 class Settings(BaseSettings):
     """The whole configuration. Built by ``mpsync.config.load_config``."""
 
@@ -175,6 +194,7 @@ class Settings(BaseSettings):
     store: StoreConfig = Field(default_factory=StoreConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    display: DisplayConfig = Field(default_factory=DisplayConfig)
     accounts: list[AccountConfig] = Field(default_factory=list)
     workflow: WorkflowConfig = Field(default_factory=WorkflowConfig)
     invoicing: InvoicingConfig = Field(default_factory=InvoicingConfig)

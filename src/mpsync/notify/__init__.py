@@ -6,6 +6,7 @@ the daemon runs ``Dispatcher``; ``mpsync notify test`` calls ``send_test``.
 
 from __future__ import annotations
 
+from mpsync.display import format_money
 from mpsync.notify.channels import (
     CHANNEL_TYPES,
     Channel,
@@ -19,7 +20,7 @@ from mpsync.notify.channels import (
 )
 from mpsync.notify.dispatcher import Dispatcher, DispatchStats, RetryPolicy, send_test
 from mpsync.notify.outbox import enqueue, list_outbox
-from mpsync.notify.render import Renderer, format_money
+from mpsync.notify.render import Renderer
 from mpsync.notify.rules import EVENT_KINDS, plan_notifications
 
 __all__ = [

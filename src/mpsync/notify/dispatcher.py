@@ -11,7 +11,7 @@ import hashlib
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import structlog
@@ -93,7 +93,7 @@ class Dispatcher:
         self._retry = retry or RetryPolicy()
         self._lease = lease
         self._rand = rand
-        self._renderer = Renderer()
+        self._renderer = Renderer(settings.display.display().zone)
 
     async def run_once(self, limit: int = 100) -> DispatchStats:
         """Claim up to *limit* due rows, deliver them, and record each outcome."""
@@ -209,10 +209,12 @@ def digest_key(channel: str, keys: Sequence[str]) -> str:
     return f"digest:{channel}:{digest}"
 
 
-async def send_test(channel: Channel, *, now: datetime | None = None) -> DeliveryResult:
+async def send_test(
+    channel: Channel, *, now: datetime | None = None, zone: tzinfo = UTC
+) -> DeliveryResult:
     """Send the test message through *channel* (``mpsync notify test CHANNEL``)."""
     moment = now or utcnow()
-    rendered = Renderer().render_test(channel.name, channel.language, moment)
+    rendered = Renderer(zone).render_test(channel.name, channel.language, moment)
     message = OutgoingMessage(
         dedupe_key=f"test:{channel.name}:{moment.isoformat()}",
         event_kind="test",

@@ -1,24 +1,22 @@
 """Notification text from Jinja2 templates shipped in ``notify/templates`` (ru and en).
 
-A template's first line is the subject; the rest is the body. Money reads ``1 234,50 ₽`` in ru.
+A template's first line is the subject; the rest is the body. Money and times are formatted
+by ``mpsync.display``: ``1 234,50 ₽`` in ru, times in the ``[display]`` zone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import UTC, datetime, tzinfo
 from types import MappingProxyType
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, TemplateNotFound, pass_context
 from jinja2.runtime import Context
 
-NBSP = "\u00a0"
-SYMBOLS = MappingProxyType(
-    {"RUB": "₽", "USD": "$", "EUR": "€", "KZT": "₸", "BYN": "Br", "UZS": "сум"}
-)
+from mpsync.display import format_datetime, format_money
+
 STATUS_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "ru": {
@@ -48,34 +46,9 @@ class Rendered:
         return f"{self.subject}\n\n{self.body}" if self.body else self.subject
 
 
-def format_money(value: Any, currency: str | None = "RUB", language: str = "ru") -> str:
-    """``1234.5`` → ``1 234,50 ₽`` (ru, non-breaking spaces) or ``1,234.50 ₽`` (en)."""
-    try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
-        return str(value)
-    code = (currency or "").upper()
-    symbol = SYMBOLS.get(code, code)
-    grouped = f"{abs(amount):,.2f}"
-    if language == "ru":
-        grouped = grouped.replace(",", NBSP).replace(".", ",")
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{grouped}{NBSP}{symbol}".rstrip()
-
-
-def format_when(value: Any, language: str = "ru") -> str:
-    """An ISO string or datetime as ``31.12.2025 18:00 UTC`` (ru) / ``2025-12-31 18:00 UTC``."""
-    if isinstance(value, str):
-        text: str = value
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError:
-            return text
-    if not isinstance(value, datetime):
-        return "—" if value is None else str(value)
-    moment = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    pattern = "%d.%m.%Y %H:%M UTC" if language == "ru" else "%Y-%m-%d %H:%M UTC"
-    return moment.strftime(pattern)
+def format_when(value: Any, language: str = "ru", zone: tzinfo = UTC) -> str:
+    """An ISO string or datetime as ``31.12.2025 21:00 MSK`` (ru) / ``2025-12-31 21:00 MSK``."""
+    return format_datetime(value, language, zone)
 
 
 def plural_ru(count: int, one: str, few: str, many: str) -> str:
@@ -95,7 +68,7 @@ def _money(context: Context, value: Any, currency: str | None = "RUB") -> str:
 
 @pass_context
 def _when(context: Context, value: Any) -> str:
-    return format_when(value, context.get("lang", "ru"))
+    return format_when(value, context.get("lang", "ru"), context.get("zone", UTC))
 
 
 @pass_context
@@ -105,9 +78,10 @@ def _status(context: Context, value: Any) -> str:
 
 
 class Renderer:
-    """Renders outbox payloads for one channel language."""
+    """Renders outbox payloads in a channel's language, times in the ``[display]`` zone."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        self._zone = zone
         self._env = Environment(
             loader=PackageLoader("mpsync.notify", "templates"),
             autoescape=False,  # plain text; channels escape for their own markup
@@ -124,7 +98,13 @@ class Renderer:
             template = self._env.get_template(f"{event_kind}.{lang}.j2")
         except TemplateNotFound:
             template = self._env.get_template(f"generic.{lang}.j2")
-        context = {**payload, "event_kind": event_kind, "lang": lang, "origin": _origin(payload)}
+        context = {
+            **payload,
+            "event_kind": event_kind,
+            "lang": lang,
+            "zone": self._zone,
+            "origin": _origin(payload),
+        }
         return _split(template.render(context))
 
     def render_digest(self, items: Sequence[Rendered], language: str) -> Rendered:
