@@ -27,7 +27,7 @@ from mpsync.sync.service import RunResult, SyncService
 T = TypeVar("T")
 orders_app = typer.Typer(help="Browse orders in the store.", no_args_is_help=True)
 dead_app = typer.Typer(help="Records that failed mapping or processing.", no_args_is_help=True)
-STREAMS = ("orders", "stock", "prices")
+STREAMS = ("orders", "stock", "prices", "products")
 
 
 def _date(value: str | None, option: str) -> datetime | None:
@@ -72,7 +72,7 @@ def sync(
     config: ConfigOption = None,
     account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
     stream: Annotated[
-        str | None, typer.Option(help="Only this stream: orders|stock|prices.")
+        str | None, typer.Option(help="Only this stream: orders|stock|prices|products.")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -92,7 +92,7 @@ def resync(
         str | None, typer.Option(help="Start date (YYYY-MM-DD or ISO time, UTC).")
     ] = None,
     until: Annotated[str | None, typer.Option(help="End date (default: now).")] = None,
-    stream: Annotated[str, typer.Option(help="Stream: orders|stock|prices.")] = "orders",
+    stream: Annotated[str, typer.Option(help="Stream: orders|stock|prices|products.")] = "orders",
     order: Annotated[
         list[str] | None,
         typer.Option("--order", help="Instead of a window: re-read this order (repeatable)."),

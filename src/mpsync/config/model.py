@@ -18,7 +18,7 @@ from mpsync.config.types import Duration
 from mpsync.display import Display, resolve_zone
 
 _ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-STREAMS = ("orders", "stock", "prices")
+STREAMS = ("orders", "stock", "prices", "products")
 
 
 class _Section(BaseModel):
@@ -57,6 +57,8 @@ class PollConfig(_Section):
     orders: Duration = timedelta(minutes=1)
     stock: Duration = timedelta(minutes=10)
     prices: Duration = timedelta(minutes=30)
+    # The catalogue read of marketplaces that need one (mpsync.catalog): names, ids, barcodes.
+    products: Duration = timedelta(hours=6)
     lookback: Duration = timedelta(minutes=10)
     jitter: Duration = timedelta(seconds=5)
     history: Duration = timedelta(days=1)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import httpx
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from mpsync.config.model import AccountConfig
     from mpsync.mapping import MappingSchema
 
-Stream = Literal["orders", "stock", "prices"]
-RecordType = Literal["order", "order_status", "stock", "price"]
+Stream = Literal["orders", "stock", "prices", "products"]
+RecordType = Literal["order", "order_status", "stock", "price", "product"]
 Sleep = Callable[[float], Awaitable[None]]
 ACTIONS = frozenset({"confirm", "ship", "cancel", "push_stock", "push_prices"})
 
@@ -73,17 +74,25 @@ class OrderRef:
 
 @dataclass(frozen=True)
 class StockUpdate:
-    """Free quantity of *sku* at *warehouse* to publish (``warehouse`` is the marketplace id)."""
+    """Free quantity of *sku* at *warehouse* to publish (``warehouse`` is the marketplace id).
+
+    ``ids``: the marketplace ids the catalogue binds *sku* to (``mpsync.catalog.resolve``);
+    a connector takes the ids it sends from here, never from the SKU text.
+    """
 
     sku: str
     warehouse: str
     quantity: int
     marketplace_sku: str | None = None
+    ids: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class PriceUpdate:
-    """A price to publish for *sku*; money in ``currency`` (ISO alpha)."""
+    """A price to publish for *sku*; money in ``currency`` (ISO alpha).
+
+    ``ids``: the bound marketplace ids, as in ``StockUpdate``.
+    """
 
     sku: str
     price: Decimal
@@ -91,6 +100,7 @@ class PriceUpdate:
     min_price: Decimal | None = None
     currency: str = "RUB"
     marketplace_sku: str | None = None
+    ids: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,12 @@ class Connector(ABC):
     capabilities: ClassVar[Capabilities]
     default_mapping: ClassVar[str]
     documented_statuses: ClassVar[frozenset[str]] = frozenset()
+    # Product binding (``mpsync.catalog``): the stream whose read binds a SKU to the
+    # marketplace's ids (the error for an unbound SKU names it; None: "products" when
+    # the connector has that stream, else every stream), and the ids each write-back
+    # action needs (``{"push_stock": ("chrtId",)}``; an action not listed needs any id).
+    binding_stream: ClassVar[str | None] = None
+    push_ids: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
 
     def __init__(
         self,

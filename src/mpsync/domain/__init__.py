@@ -8,6 +8,7 @@ from mpsync.domain.models import (
     OrderRecord,
     OrderStatusUpdate,
     PriceRecord,
+    ProductRecord,
     StockRecord,
 )
 from mpsync.domain.status import (
@@ -29,6 +30,7 @@ __all__ = [
     "OrderStatus",
     "OrderStatusUpdate",
     "PriceRecord",
+    "ProductRecord",
     "StatusUpdate",
     "StockRecord",
     "Transition",

@@ -114,3 +114,20 @@ class PriceRecord(_Record):
     min_price: Money | None = None
     currency: Currency
     source_updated_at: UtcDatetime | None = None
+
+
+class ProductRecord(_Record):
+    """A catalogue entry: the seller's SKU bound to the marketplace's own ids.
+
+    ``sku`` is the string order lines, stock and prices use; ``ids`` holds the
+    marketplace's ids under its own names (WB ``nmID``/``chrtId``, Ozon
+    ``product_id``/``sku``, YM ``offerId``/``marketSku``). An id a read lacks is
+    simply absent: the store keeps what an earlier read bound.
+    """
+
+    account_id: str
+    sku: str = Field(min_length=1)
+    name: str | None = None
+    barcodes: tuple[str, ...] = ()
+    ids: dict[str, str] = Field(default_factory=dict)
+    source_updated_at: UtcDatetime | None = None

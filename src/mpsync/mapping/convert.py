@@ -196,6 +196,13 @@ def first(value: Any) -> Any:
     return items[0] if items else None
 
 
+def strings(value: Any) -> tuple[str, ...]:
+    """A list (or one value) as non-empty strings, first occurrence kept: barcodes."""
+    values = value if isinstance(value, list) else [value]
+    items = (to_str(item).strip() for item in values if item is not None)
+    return tuple(dict.fromkeys(item for item in items if item))
+
+
 def empty_to_none(value: Any) -> Any:
     return None if value in ("", 0, [], {}) else value
 
@@ -211,6 +218,7 @@ TYPES: Mapping[str, Callable[..., Any]] = MappingProxyType(
         "phone": phone,
         "email": email,
         "bool": to_bool,
+        "strings": strings,
         "raw": lambda value: value,
     }
 )

@@ -19,16 +19,18 @@ from mpsync.domain.models import (
     OrderRecord,
     OrderStatusUpdate,
     PriceRecord,
+    ProductRecord,
     StockRecord,
 )
 from mpsync.mapping.rules import Context, Section
 
-CanonicalRecord = OrderRecord | OrderStatusUpdate | StockRecord | PriceRecord
+CanonicalRecord = OrderRecord | OrderStatusUpdate | StockRecord | PriceRecord | ProductRecord
 MODELS: Mapping[str, type[BaseModel]] = {
     "order": OrderRecord,
     "order_status": OrderStatusUpdate,
     "stock": StockRecord,
     "price": PriceRecord,
+    "product": ProductRecord,
 }
 
 
@@ -126,7 +128,9 @@ class MappingSchema:
             raise MappingError(
                 str(first["msg"]), raw=raw, field=where, rule="canonical model validation"
             ) from None
-        assert isinstance(result, OrderRecord | OrderStatusUpdate | StockRecord | PriceRecord)
+        assert isinstance(
+            result, OrderRecord | OrderStatusUpdate | StockRecord | PriceRecord | ProductRecord
+        )
         return result
 
 
@@ -183,7 +187,20 @@ def _lines(section: Section, items: Any, ctx: Context) -> list[OrderLineRecord]:
     return lines
 
 
+def _product(section: Section, raw: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+    """A catalogue entry: an id the record lacks is left out, never stored as empty."""
+    values = _plain(section, raw, ctx)
+    if values.get("barcodes") is None:
+        values.pop("barcodes", None)
+    if section.ids is not None:
+        read = section.ids.values(raw, ctx)
+        values["ids"] = {name: str(value) for name, value in read.items()
+                         if value is not None and str(value).strip()}  # fmt: skip
+    return values
+
+
 _BUILDERS: Mapping[str, Callable[[Section, Mapping[str, Any], Context], dict[str, Any]]] = {
     "order": _order,
     "order_status": _status,
+    "product": _product,
 }

@@ -5,6 +5,7 @@ Every problem names the file, the key and the fix; all are reported together.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Collection, Mapping
 from decimal import Decimal
@@ -21,7 +22,7 @@ from mpsync.domain.status import OrderStatus
 from mpsync.mapping.convert import BUILTIN_TRANSFORMS, TYPES, Transform
 from mpsync.mapping.engine import MappingSchema
 from mpsync.mapping.rules import KEEP, FieldRule, Section, StatusRule
-from mpsync.mapping.targets import CONTEXT_VALUES, SECTION_KEYS, TARGETS, TOP_KEYS
+from mpsync.mapping.targets import CONTEXT_VALUES, ID_NAME, SECTION_KEYS, TARGETS, TOP_KEYS
 
 BUILTIN_PACKAGE = "mpsync_mappings"
 FIELD_KEYS = frozenset({"path", "type", "format", "zone", "default", "transform", "from"})
@@ -92,7 +93,7 @@ class _Compiler:
         meta = data.get("meta", {})
         documented = set(documented) | set(meta.get("documented_statuses", []))
         sections: dict[str, Section] = {}
-        for record_type in ("order", "order_status", "stock", "price"):
+        for record_type in ("order", "order_status", "stock", "price", "product"):
             if isinstance(data.get(record_type), dict):
                 sections[record_type] = self.section(record_type, record_type, data[record_type])
         order_status = data.get("order_status", {})
@@ -123,7 +124,24 @@ class _Compiler:
             lines = self.section("line", f"{key}.lines", data["lines"])
         if "customer" in data:
             customer = self.section("customer", f"{key}.customer", data["customer"])
-        return Section(kind, rules, status, lines_path, lines, customer)
+        ids = self.ids(f"{key}.ids", data["ids"]) if "ids" in data else None
+        return Section(kind, rules, status, lines_path, lines, customer, ids=ids)
+
+    def ids(self, key: str, data: Any) -> Section | None:
+        """``[product.ids]``: one field per marketplace id, read as a string."""
+        if not isinstance(data, dict) or not data:
+            self.problem(key, f"expected a table of id names, got {data!r}",
+                         'write `[product.ids]` with lines like `nmID = "nmID"`')  # fmt: skip
+            return None
+        rules = []
+        for name, spec in data.items():
+            if not re.match(ID_NAME, name):
+                self.problem(f"{key}.{name}", "not an id name",
+                             "use the marketplace's own name: letters, digits, _")  # fmt: skip
+            rule = self.field(f"{key}.{name}", name, "str", spec)
+            if rule is not None:
+                rules.append(rule)
+        return Section("product_ids", tuple(rules))
 
     def fields(self, kind: str, key: str, data: dict[str, Any]) -> tuple[FieldRule, ...]:
         targets = TARGETS[kind]

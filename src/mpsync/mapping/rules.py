@@ -132,6 +132,7 @@ class Section:
     lines: Section | None = None
     customer: Section | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    ids: Section | None = None  # [product.ids]: the marketplace's ids, by its own names
     lines_getter: Getter = field(init=False, compare=False, repr=False)
     # Fields read the same way (``items_total`` and ``total`` of one path, say) are
     # computed once: (rule, the other targets that take its value).

@@ -58,6 +58,12 @@ TARGETS = MappingProxyType(
             "currency": ("currency", True),
             "source_updated_at": (_T, False),
         },
+        "product": {
+            "sku": (_S, True),
+            "name": (_S, False),
+            "barcodes": ("strings", False),
+            "source_updated_at": (_T, False),
+        },
     }
 )
 
@@ -69,8 +75,12 @@ SECTION_KEYS = MappingProxyType(
         "customer": frozenset({"fields"}),
         "stock": frozenset({"fields"}),
         "price": frozenset({"fields"}),
+        # [product.ids]: one field per marketplace id, named as the marketplace names it.
+        "product": frozenset({"fields", "ids"}),
     }
 )
 
-TOP_KEYS = frozenset({"meta", "order", "order_status", "stock", "price"})
+TOP_KEYS = frozenset({"meta", "order", "order_status", "stock", "price", "product"})
+# An id name in [product.ids]: the marketplace's own spelling (nmID, product_id, offerId).
+ID_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,62}$"
 CONTEXT_VALUES = frozenset({"observed_at", "line_no"})

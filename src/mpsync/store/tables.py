@@ -53,6 +53,11 @@ class Customer(SQLModel, table=True):
 
 
 class Product(SQLModel, table=True):
+    """The catalogue: one row per (account, seller SKU), from order lines and product reads.
+
+    Its marketplace ids are ``ProductId`` rows (``mpsync.catalog``).
+    """
+
     __tablename__ = "products"
     __table_args__ = (UniqueConstraint("account_id", "sku"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -60,6 +65,27 @@ class Product(SQLModel, table=True):
     sku: str = Field(max_length=255)
     marketplace_sku: str | None = Field(default=None, max_length=255)
     name: str | None = None
+    updated_at: datetime = _time(nullable=False)
+    barcodes: list[str] | None = _json()
+    # The marketplace's change time of the card, when a product read gives one.
+    source_updated_at: datetime | None = _time()
+
+
+class ProductId(SQLModel, table=True):
+    """A marketplace id bound to a catalogue row, under the marketplace's own name
+    (nmID, chrtId, product_id, offerId...). A read that lacks an id never erases it."""
+
+    __tablename__ = "product_ids"
+    __table_args__ = (
+        UniqueConstraint("product_id", "name"),
+        Index("ix_product_ids_value", "name", "value"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("products.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(max_length=63)
+    value: str = Field(max_length=255)
     updated_at: datetime = _time(nullable=False)
 
 
@@ -160,6 +186,26 @@ class Price(SQLModel, table=True):
     currency: str = Field(max_length=3)
     source_updated_at: datetime | None = _time()
     updated_at: datetime = _time(nullable=False)
+
+
+class InventoryPush(SQLModel, table=True):
+    """The last stock or price push per key: what was sent with which ids, when, the
+    marketplace's answer, and whether the next read showed it taken (``mpsync.catalog``)."""
+
+    __tablename__ = "inventory_pushes"
+    __table_args__ = (UniqueConstraint("account_id", "kind", "sku", "warehouse"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", max_length=63)
+    kind: str = Field(max_length=16)  # stock | price
+    sku: str = Field(max_length=255)
+    warehouse: str = Field(default="", max_length=128)  # "" for prices
+    sent: dict[str, Any] | None = _json()
+    ids: dict[str, Any] | None = _json()
+    sent_at: datetime = _time(nullable=False)
+    answer: str | None = None
+    state: str = Field(default="pending", max_length=16)  # pending | taken | differs | refused
+    read: dict[str, Any] | None = _json()  # what the last read after the push showed
+    checked_at: datetime | None = _time()
 
 
 class DomainEvent(SQLModel, table=True):

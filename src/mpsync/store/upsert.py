@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, or_, select, tuple_
+from sqlalchemy import Connection, Table, and_, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 Key = tuple[Any, ...]
@@ -39,13 +39,16 @@ def bulk_upsert(
     compare: Iterable[str] | None = None,
     update: Iterable[str] | None = None,
     returning: str | None = "id",
+    keep: Iterable[str] = (),
 ) -> UpsertResult:
     """Insert or update *rows* of *table* by the unique columns *key*.
 
     *compare* names the columns whose difference makes an update (default:
     every non-key column given; empty: update unconditionally, for callers that
     filtered unchanged rows already); *update* the columns written on update
-    (default: the same). Later duplicates of a key within *rows* win.
+    (default: the same). *keep*: compared and updated columns where a NULL in the
+    new row keeps the stored value (a read that lacks a value erases nothing).
+    Later duplicates of a key within *rows* win.
     """
     result = UpsertResult()
     if not rows:
@@ -56,7 +59,8 @@ def bulk_upsert(
     update_cols = list(update) if update is not None else compare_cols
     existing = _existing_keys(connection, table, key, list(unique))
     batch = list(unique.values())
-    touched = _upsert_batch(connection, table, batch, key, compare_cols, update_cols, returning)
+    touched = _upsert_batch(connection, table, batch, key, compare_cols, update_cols, returning,
+                            tuple(keep))  # fmt: skip
     for row_key, row_id in touched.items():
         (result.updated if row_key in existing else result.inserted).add(row_key)
         result.ids[row_key] = row_id
@@ -106,10 +110,11 @@ def _upsert_batch(
     compare_cols: list[str],
     update_cols: list[str],
     returning: str | None,
+    keep: tuple[str, ...] = (),
 ) -> dict[Key, Any]:
     returned = (returning or key[0], *key)
     statement = upsert_statement(connection.dialect.name, table, tuple(key), tuple(compare_cols),
-                                 tuple(update_cols), returned)  # fmt: skip
+                                 tuple(update_cols), returned, keep)  # fmt: skip
     rows = connection.execute(statement, batch)
     return {tuple(row[1:]): row[0] for row in rows}
 
@@ -122,11 +127,14 @@ def upsert_statement(
     compare_cols: tuple[str, ...],
     update_cols: tuple[str, ...],
     returning: tuple[str, ...] = (),
+    keep: tuple[str, ...] = (),
 ) -> Any:
     """``INSERT ... ON CONFLICT`` for these columns, built once per shape.
 
     *compare_cols* empty: every conflicting row is updated (the caller knows they
-    changed); *update_cols* empty too: conflicts are skipped.
+    changed); *update_cols* empty too: conflicts are skipped. A *keep* column takes
+    the new value only when it is not NULL (``COALESCE``), and only such a value
+    counts as a change.
 
     Building it (``excluded``, the conflict clause, coercions) costs more per page than
     binding a hundred rows. Without ``.values()`` SQLAlchemy compiles it once and sends
@@ -135,17 +143,19 @@ def upsert_statement(
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(table)
     excluded = statement.excluded
+    values = {c: func.coalesce(excluded[c], table.c[c]) if c in keep else excluded[c]
+              for c in update_cols}  # fmt: skip
     if update_cols and compare_cols:
-        changed = or_(*(table.c[c].is_distinct_from(excluded[c]) for c in compare_cols))
+        changed = or_(*(
+            and_(excluded[c].is_not(None), table.c[c].is_distinct_from(excluded[c])) if c in keep
+            else table.c[c].is_distinct_from(excluded[c])
+            for c in compare_cols
+        ))  # fmt: skip
         statement = statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={c: excluded[c] for c in update_cols},
-            where=changed,
+            index_elements=list(key), set_=values, where=changed
         )
     elif update_cols:  # the caller already knows these rows changed
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key), set_={c: excluded[c] for c in update_cols}
-        )
+        statement = statement.on_conflict_do_update(index_elements=list(key), set_=values)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))
     return statement.returning(*(table.c[c] for c in returning)) if returning else statement

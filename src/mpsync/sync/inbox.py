@@ -117,7 +117,9 @@ class InboxProcessor:
         mapping = self.service.mapping(account)
         mapped = mapping.map_page(record_type, records, account.id,
                                   observed_at=row.received_at)  # fmt: skip
-        stream = {"stock": "stock", "price": "prices"}.get(record_type, "orders")
+        stream = {"stock": "stock", "price": "prices", "product": "products"}.get(
+            record_type, "orders"
+        )
         target = PageTarget(account.id, account.marketplace, stream, record_type, "webhook")
         await asyncio.to_thread(self.service.commit_page, target, mapped, None, None)
 

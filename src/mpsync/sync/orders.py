@@ -8,24 +8,24 @@ and stale reads change nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
+from mpsync.catalog.store import line_products
 from mpsync.domain import OrderRecord, OrderState, OrderStatus, OrderStatusUpdate, StatusUpdate
 from mpsync.domain.status import Transition, apply_update, can_transition
 from mpsync.store.rows import execute_rows
-from mpsync.store.tables import Customer, Order, OrderLine, Product, StatusChange
+from mpsync.store.tables import Customer, Order, OrderLine, StatusChange
 from mpsync.store.types import canonical_dumps
 from mpsync.store.upsert import bulk_upsert, insert_new_statement, upsert_statement
 from mpsync.sync.events import Event
 
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 LINES = OrderLine.__table__  # type: ignore[attr-defined]
-PRODUCTS = Product.__table__  # type: ignore[attr-defined]
 CUSTOMERS = Customer.__table__  # type: ignore[attr-defined]
 CHANGES = StatusChange.__table__  # type: ignore[attr-defined]
 _LINE_INSERT = insert(LINES)
@@ -213,12 +213,14 @@ def write_orders(
     _update_status_only(connection, plan, now)
     changed_content = [r for r, old, _ in plan.full if plan.content_changed(r, old)]
     known = {r.external_id for r, old, _ in plan.full if old is not None}
-    _replace_lines(connection, account_id, changed_content, ids, known, now)
+    names = line_products(connection, account_id, [r for r, _, _ in plan.full], now)
+    _replace_lines(connection, changed_content, ids, known, names)
     _refresh_customers(connection, set(customers.values()))
     counts.inserted = sum(1 for _, old, _ in plan.full if old is None)
     counts.updated = len(plan.full) + len(plan.status_only) - counts.inserted
     by_id = {r.external_id: r for r in latest}
-    counts.events = _history(connection, account_id, marketplace, plan, ids, by_id, source, now)
+    counts.events = _history(connection, account_id, marketplace, plan, ids, by_id, source,
+                             now, names)  # fmt: skip
     return counts
 
 
@@ -294,9 +296,10 @@ def _update_status_only(connection: Connection, plan: _Plan, now: datetime) -> N
     connection.execute(statement, rows)
 
 
-def _replace_lines(connection: Connection, account_id: str, records: Sequence[OrderRecord],
-                   ids: dict[str, int], known: set[str], now: datetime) -> None:  # fmt: skip
-    """Lines of changed orders replace their old ones (orders new to the store have none)."""
+def _replace_lines(connection: Connection, records: Sequence[OrderRecord], ids: dict[str, int],
+                   known: set[str], names: Mapping[str, str]) -> None:  # fmt: skip
+    """Lines of changed orders replace their old ones (orders new to the store have none);
+    a line without a name takes the catalogue's (*names*)."""
     if not records:
         return
     order_ids = [ids[r.external_id] for r in records if r.external_id in known]
@@ -304,39 +307,11 @@ def _replace_lines(connection: Connection, account_id: str, records: Sequence[Or
         chunk = order_ids[start : start + 900]
         connection.execute(delete(LINES).where(LINES.c.order_id.in_(chunk)))
     lines = [
-        (ids[r.external_id], line.line_no, line.sku, line.marketplace_sku, line.name,
-         line.quantity, line.unit_price, line.total)
+        (ids[r.external_id], line.line_no, line.sku, line.marketplace_sku,
+         line.name or names.get(line.sku), line.quantity, line.unit_price, line.total)
         for r in records for line in r.lines
     ]  # fmt: skip
     execute_rows(connection, _LINE_INSERT, LINE_COLUMNS, lines)
-    _upsert_products(connection, account_id, records, now)
-
-
-def _upsert_products(connection: Connection, account_id: str, records: Sequence[OrderRecord],
-                     now: datetime) -> None:  # fmt: skip
-    """Products as the lines name them; only new or renamed ones are written.
-
-    A page names the same few hundred products again and again: one SELECT finds
-    the ones already stored as they are, instead of an upsert of every one.
-    """
-    products = {line.sku: (line.name, line.marketplace_sku) for r in records for line in r.lines}
-    skus = list(products)
-    for start in range(0, len(skus), 900):
-        query = select(PRODUCTS.c.sku, PRODUCTS.c.name, PRODUCTS.c.marketplace_sku).where(
-            PRODUCTS.c.account_id == account_id, PRODUCTS.c.sku.in_(skus[start : start + 900])
-        )
-        for sku, name, marketplace_sku in connection.execute(query):
-            if products[sku] == (name, marketplace_sku):
-                del products[sku]
-    rows = [
-        {"account_id": account_id, "sku": sku, "name": name, "marketplace_sku": marketplace_sku,
-         "updated_at": now}
-        for sku, (name, marketplace_sku) in products.items()
-    ]  # fmt: skip
-    if rows:
-        bulk_upsert(connection, PRODUCTS, rows, ["account_id", "sku"],
-                    compare=["name", "marketplace_sku"], update=["name", "marketplace_sku",
-                                                                 "updated_at"])  # fmt: skip
 
 
 def _upsert_customers(connection: Connection, records: Sequence[OrderRecord],
@@ -380,8 +355,8 @@ def _refresh_customers(connection: Connection, customer_ids: set[int]) -> None:
 
 
 def _history(connection: Connection, account_id: str, marketplace: str, plan: _Plan,
-             ids: dict[str, int], records: dict[str, Any], source: str,
-             now: datetime) -> list[Event]:  # fmt: skip
+             ids: dict[str, int], records: dict[str, Any], source: str, now: datetime,
+             names: Mapping[str, str]) -> list[Event]:  # fmt: skip
     """Status-change rows and domain events for every accepted change."""
     created = {r.external_id for r, old, _ in plan.full if old is None}
     changes: list[tuple[Any, ...]] = []
@@ -394,7 +369,7 @@ def _history(connection: Connection, account_id: str, marketplace: str, plan: _P
                 "order.created",
                 account_id,
                 ids[external_id],
-                order_payload(account_id, marketplace, record, "order.created"),
+                order_payload(account_id, marketplace, record, "order.created", names),
             )
         )
     for external_id, transitions in plan.transitions.items():
@@ -407,7 +382,7 @@ def _history(connection: Connection, account_id: str, marketplace: str, plan: _P
             kind = (
                 "order.cancelled" if t.target == OrderStatus.CANCELLED else "order.status_changed"
             )
-            payload = order_payload(account_id, marketplace, record, kind)
+            payload = order_payload(account_id, marketplace, record, kind, names)
             payload["order"].update({"from_status": t.source.value,
                                      "previous_status": t.source.value,
                                      "status": t.target.value})  # fmt: skip
@@ -419,8 +394,9 @@ def _history(connection: Connection, account_id: str, marketplace: str, plan: _P
 
 
 def order_payload(account_id: str, marketplace: str, record: OrderRecord | OrderStatusUpdate,
-                  kind: str) -> dict[str, Any]:  # fmt: skip
-    """What a notification may show about an order: no customer contacts."""
+                  kind: str, names: Mapping[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """What a notification may show about an order: no customer contacts; a line without a
+    name shows the catalogue's (*names*, by SKU)."""
     order: dict[str, Any] = {
         "external_id": record.external_id,
         "status": record.status.value if record.status else None,
@@ -433,7 +409,8 @@ def order_payload(account_id: str, marketplace: str, record: OrderRecord | Order
             "total": str(record.total), "currency": record.currency,
             "created_at": record.created_at.isoformat(),
             "ship_by": record.ship_by.isoformat() if record.ship_by else None,
-            "lines": [{"sku": line.sku, "name": line.name, "quantity": line.quantity,
+            "lines": [{"sku": line.sku, "name": line.name or (names or {}).get(line.sku),
+                       "quantity": line.quantity,
                        "unit_price": str(line.unit_price)} for line in record.lines],
         })  # fmt: skip
     return {"account": account_id, "marketplace": marketplace, "kind": kind, "order": order}

@@ -29,7 +29,7 @@ from mpsync.sync.writer import PageCounts, PageTarget, write_page
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int, PageCounts], None]
-RECORD_TYPES = {"orders": "order", "stock": "stock", "prices": "price"}
+RECORD_TYPES = {"orders": "order", "stock": "stock", "prices": "price", "products": "product"}
 log = structlog.get_logger("mpsync.sync")
 
 
@@ -83,7 +83,7 @@ class SyncService:
 
     def streams(self, account: AccountConfig) -> list[str]:
         supported = load_connector(account.marketplace).capabilities.streams
-        return [s for s in ("orders", "stock", "prices") if s in supported]
+        return [s for s in RECORD_TYPES if s in supported]
 
     async def aclose(self) -> None:
         for connector in self._connectors.values():

@@ -15,8 +15,9 @@ from sqlalchemy import Connection
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mpsync.catalog.store import write_products
 from mpsync.config import Settings
-from mpsync.domain import OrderRecord, OrderStatusUpdate, PriceRecord, StockRecord
+from mpsync.domain import OrderRecord, OrderStatusUpdate, PriceRecord, ProductRecord, StockRecord
 from mpsync.mapping import MappedPage, MappingFailure
 from mpsync.store.tables import DeadLetter, Price, StockLevel
 from mpsync.store.types import canonical_dumps
@@ -81,6 +82,12 @@ def write_page(
             result.inserted, result.updated, result.unchanged)  # fmt: skip
         counts.events = record_events(connection, settings, result.events, now=now,
                                       notify=target.notify)  # fmt: skip
+    products = [r for r in page.records if isinstance(r, ProductRecord)]
+    if products:
+        catalog = write_products(connection, target.account_id, products, now)
+        counts.inserted += catalog.inserted
+        counts.updated += catalog.updated
+        counts.unchanged += catalog.unchanged
     stock = [r for r in page.records if isinstance(r, StockRecord)]
     prices = [r for r in page.records if isinstance(r, PriceRecord)]
     for rows, table, key, compare in (
