@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from mpsync.config import AccountConfig, Settings
-from mpsync.store.engine import create_store_engine
+from mpsync.config import AccountConfig, Settings, unresolved_secrets
+from mpsync.store.engine import StoreMissingError, create_store_engine
 from mpsync.store.migrate import current_revision, head_revision
 
 
@@ -33,6 +33,7 @@ def run_checks(settings: Settings, *, online: bool = False) -> list[CheckResult]
         results.append(_check_mapping(account))
         if online and account.enabled:
             results.append(_check_online(account))
+    results += _check_secrets(settings, online=online)
     results.append(_check_channels(settings))
     if settings.invoicing.enabled:
         results.append(_check_invoicing(settings))
@@ -44,7 +45,11 @@ def run_checks(settings: Settings, *, online: bool = False) -> list[CheckResult]
 
 
 def _check_store(settings: Settings) -> CheckResult:
-    engine = create_store_engine(settings.store.url)
+    try:
+        engine = create_store_engine(settings.store.url, create=False)
+    except StoreMissingError as exc:
+        # Not a failure: `mpsync run` (or `db upgrade`) creates it.
+        return CheckResult("database", True, str(exc))
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -98,11 +103,27 @@ def _check_online(account: AccountConfig) -> CheckResult:
     return CheckResult(name, True, "credentials accepted")
 
 
-def _check_channels(settings: Settings) -> CheckResult:
-    from mpsync.notify import ChannelConfigError, build_channels, close_channels
+def _check_secrets(settings: Settings, *, online: bool) -> list[CheckResult]:
+    """Unset ``${VAR}``: fine for read commands in a shell, fatal for the daemon.
 
-    try:
-        channels = build_channels(settings)
+    Without ``--online`` this is a note (the daemon's environment may well set them);
+    with it the account checks above have failed already, naming the same variables.
+    """
+    missing = unresolved_secrets(settings)
+    if not missing:
+        return []
+    names = sorted({u.variable for u in missing})
+    detail = (f"not set in this environment: {', '.join(names)}; `mpsync run` and the "
+              "commands that call a marketplace need them, read commands do not")  # fmt: skip
+    return [CheckResult("secrets", not online, detail)]
+
+
+def _check_channels(settings: Settings) -> CheckResult:
+    from mpsync.notify import ChannelConfigError, build_channel, close_channels
+
+    try:  # a channel waiting for a ${VAR} is reported by the secrets check
+        channels = {c.name: build_channel(c) for c in settings.notifications.channels
+                    if not c.unresolved}  # fmt: skip
     except ChannelConfigError as exc:
         return CheckResult("notifications", False, str(exc).splitlines()[0])
     asyncio.run(close_channels(channels))

@@ -51,7 +51,7 @@ def test_check_db_upgrade_and_empty_status(tmp_path: Path) -> None:
     assert names["database"]["ok"] and "db upgrade" in names["database"]["detail"]
     first = runner.invoke(app, ["db", "upgrade", "--config", str(path)])
     second = runner.invoke(app, ["db", "upgrade", "--config", str(path)])
-    assert "upgraded from empty" in first.output and "already at revision" in second.output
+    assert "Created a new store at" in first.output and "already at revision" in second.output
     status = runner.invoke(app, ["status", "--config", str(path)])
     assert status.exit_code == 0 and "No account has synced yet" in status.output
     data = json.loads(runner.invoke(app, ["status", "--config", str(path), "--json"]).output)

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy import Engine
 
-from mpsync.config import ConfigError, Settings, load_config
+from mpsync.config import ConfigError, Settings, load_config, unresolved_secrets
 from mpsync.logging import configure_logging, secrets_of
+from mpsync.store.engine import StoreMissingError, create_store_engine
+from mpsync.store.migrate import upgrade
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -52,6 +57,47 @@ def load_settings(path: Path | None) -> Settings:
         raise typer.Exit(EXIT_CONFIG) from None
     configure_logging(settings.logging.format, settings.logging.level, secrets=secrets_of(settings))
     return settings
+
+
+def require_secrets(
+    settings: Settings, accounts: Iterable[str] | None = None, *, channels: bool = False
+) -> None:
+    """Exit 2 naming each unset ``${VAR}`` the selected accounts (and channels) need.
+
+    Only commands that call a marketplace or send a message need secrets; the read
+    commands run in a shell without the daemon's environment file.
+    """
+    problems = [u.problem() for u in unresolved_secrets(settings, accounts, channels=channels)]
+    for problem in problems:
+        err_console.print(f"[bold red]config error:[/] {escape(problem)}", highlight=False,
+                          soft_wrap=True)  # fmt: skip
+    if problems:
+        raise typer.Exit(EXIT_CONFIG)
+
+
+def open_store(settings: Settings, *, create: bool = False, migrate: bool = True) -> Engine:
+    """The store's engine, migrated; a read command on a missing SQLite file exits 2."""
+    try:
+        engine = create_store_engine(settings.store.url, create=create)
+    except StoreMissingError as exc:
+        fail(str(exc), code=EXIT_CONFIG)
+    if migrate:
+        try:
+            upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+    return engine
+
+
+@contextmanager
+def store(settings: Settings, *, create: bool = False, migrate: bool = True) -> Iterator[Engine]:
+    """``open_store`` for a ``with`` block that disposes of the engine."""
+    engine = open_store(settings, create=create, migrate=migrate)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def print_json(value: Any) -> None:

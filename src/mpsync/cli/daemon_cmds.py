@@ -12,9 +12,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
-from mpsync.store.engine import create_store_engine
-from mpsync.store.migrate import upgrade
+from mpsync.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    fail,
+    load_settings,
+    open_store,
+    print_json,
+    require_secrets,
+    store,
+)
 
 notify_app = typer.Typer(help="Notification channels.", no_args_is_help=True)
 invoices_app = typer.Typer(help="Invoices issued for orders.", no_args_is_help=True)
@@ -26,7 +34,8 @@ def run(config: ConfigOption = None) -> None:
     from mpsync.metrics import Metrics
 
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
+    require_secrets(settings, channels=True)
+    engine = open_store(settings, create=True, migrate=False)
 
     async def main() -> None:
         daemon = Daemon(engine, settings, metrics=Metrics(engine, settings))
@@ -73,12 +82,8 @@ def invoices_list(config: ConfigOption = None, as_json: JsonOption = False) -> N
     from mpsync.invoicing import list_invoices
 
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
-    try:
-        upgrade(engine)
+    with store(settings) as engine:
         rows = list_invoices(engine)
-    finally:
-        engine.dispose()
     if as_json:
         print_json(rows)
         return
@@ -101,13 +106,11 @@ def invoices_show(
     from mpsync.invoicing import InvoiceNotFound, get_invoice
 
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
-    try:
-        print_json(get_invoice(engine, int(invoice) if invoice.isdigit() else invoice))
-    except InvoiceNotFound:
-        fail(f"no invoice {invoice!r}")
-    finally:
-        engine.dispose()
+    with store(settings) as engine:
+        try:
+            print_json(get_invoice(engine, int(invoice) if invoice.isdigit() else invoice))
+        except InvoiceNotFound:
+            fail(f"no invoice {invoice!r}")
 
 
 @invoices_app.command("render")
@@ -120,15 +123,13 @@ def invoices_render(
     from mpsync.invoicing import FontNotFoundError, InvoiceNotFound, render_invoice
 
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
-    try:
-        path = render_invoice(engine, int(invoice) if invoice.isdigit() else invoice, out)
-    except InvoiceNotFound:
-        fail(f"no invoice {invoice!r}")
-    except FontNotFoundError as exc:
-        fail(str(exc))
-    finally:
-        engine.dispose()
+    with store(settings) as engine:
+        try:
+            path = render_invoice(engine, int(invoice) if invoice.isdigit() else invoice, out)
+        except InvoiceNotFound:
+            fail(f"no invoice {invoice!r}")
+        except FontNotFoundError as exc:
+            fail(str(exc))
     console.print(f"wrote {path}")
 
 

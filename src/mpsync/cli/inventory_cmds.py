@@ -12,12 +12,19 @@ import typer
 from rich.table import Table
 from sqlalchemy import Engine
 
-from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    fail,
+    load_settings,
+    open_store,
+    print_json,
+    require_secrets,
+)
 from mpsync.config import Settings
 from mpsync.connector.base import Connector, PriceUpdate, StockUpdate, WriteResult
 from mpsync.connector.errors import ConnectorError
-from mpsync.store.engine import create_store_engine
-from mpsync.store.migrate import upgrade
 
 stock_app = typer.Typer(help="Stock levels: what the marketplaces report, and pushes.",
                         no_args_is_help=True)  # fmt: skip
@@ -31,10 +38,8 @@ AccountArg = Annotated[str, typer.Option("--account", help="Account id from the 
 SkuArg = Annotated[str, typer.Option("--sku", help="Seller SKU (article / offer id).")]
 
 
-def _engine(settings: Settings) -> Engine:
-    engine = create_store_engine(settings.store.url)
-    upgrade(engine)
-    return engine
+def _engine(settings: Settings, *, create: bool = False) -> Engine:
+    return open_store(settings, create=create)
 
 
 def _read(
@@ -167,7 +172,8 @@ def _push(config: Path | None, account_id: str,
     if account_id not in {a.id for a in settings.accounts}:
         known = ", ".join(a.id for a in settings.accounts) or "none configured"
         fail(f"--account {account_id!r} is not in the config (known: {known})")
-    engine = _engine(settings)
+    require_secrets(settings, [account_id])
+    engine = _engine(settings, create=True)
     service = SyncService(engine, settings)
 
     async def main() -> WriteResult:

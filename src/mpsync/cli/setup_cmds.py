@@ -14,8 +14,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpsync.checks import run_checks
-from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
-from mpsync.store.engine import create_store_engine
+from mpsync.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    fail,
+    load_settings,
+    print_json,
+    store,
+)
+from mpsync.store.engine import sqlite_path
 from mpsync.store.migrate import upgrade
 
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -63,15 +71,19 @@ def check(
 def db_upgrade(config: ConfigOption = None) -> None:
     """Apply database migrations (the daemon does this at start too). Safe to repeat."""
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
-    try:
+    path = sqlite_path(settings.store.url)
+    new_file = path is not None and not path.exists()
+    with store(settings, create=True, migrate=False) as engine:
         before, after = upgrade(engine)
-    finally:
-        engine.dispose()
-    if before == after:
+    if new_file and path is not None:
+        console.print(f"Created a new store at {path.absolute()} (revision {after}).",
+                      markup=False, highlight=False, soft_wrap=True)  # fmt: skip
+    elif before is None:
+        console.print(f"Created the schema (revision {after}) in the empty database.")
+    elif before == after:
         console.print(f"Database already at revision {after}.")
     else:
-        console.print(f"Database upgraded from {before or 'empty'} to {after}.")
+        console.print(f"Database upgraded from {before} to {after}.")
 
 
 @db_app.command("prune")
@@ -96,12 +108,8 @@ def db_prune(
         fail(f"--older-than: {exc}", code=2)
     if not keep:
         fail("nothing to do: the retention is 0 (keep forever); pass --older-than", code=2)
-    engine = create_store_engine(settings.store.url)
-    try:
-        upgrade(engine)
+    with store(settings) as engine:
         deleted = prune(engine, now=datetime.now(UTC), keep=keep)
-    finally:
-        engine.dispose()
     console.print(
         f"Deleted rows older than {keep}: inbox {deleted['inbox']}, outbox "
         f"{deleted['outbox']}, sync runs {deleted['sync_runs']}.", highlight=False,

@@ -10,9 +10,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    fail,
+    load_settings,
+    print_json,
+    store,
+)
 from mpsync.status import StatusReport, collect_status
-from mpsync.store.engine import create_store_engine
 
 
 def status(
@@ -30,13 +37,11 @@ def status(
     """Show sync state and health per account and stream, and the inbox/outbox/dead-letter
     backlogs."""
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
-    try:
-        report = collect_status(engine, settings)
-    except RuntimeError as exc:
-        fail(str(exc))
-    finally:
-        engine.dispose()
+    with store(settings, migrate=False) as engine:
+        try:
+            report = collect_status(engine, settings)
+        except RuntimeError as exc:
+            fail(str(exc))
     if as_json:
         print_json(report.as_dict())
     else:

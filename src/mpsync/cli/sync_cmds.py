@@ -17,10 +17,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mpsync.browse import get_order, list_orders
-from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    fail,
+    load_settings,
+    print_json,
+    require_secrets,
+    store,
+)
 from mpsync.config import Settings
-from mpsync.store.engine import create_store_engine
-from mpsync.store.migrate import upgrade
 from mpsync.sync.deadletters import drop_dead_letter, list_dead_letters, retry_dead_letters
 from mpsync.sync.service import RunResult, SyncService
 
@@ -41,13 +48,9 @@ def _date(value: str | None, option: str) -> datetime | None:
 
 
 @contextmanager
-def _service(settings: Settings) -> Iterator[SyncService]:
-    engine = create_store_engine(settings.store.url)
-    upgrade(engine)
-    try:
+def _service(settings: Settings, *, create: bool = True) -> Iterator[SyncService]:
+    with store(settings, create=create) as engine:
         yield SyncService(engine, settings)
-    finally:
-        engine.dispose()
 
 
 def _run(service: SyncService, work: Callable[[], Awaitable[T]]) -> T:
@@ -79,6 +82,7 @@ def sync(
     """Run one incremental sync pass now, then exit."""
     settings = load_settings(config)
     _check_selection(settings, account, stream)
+    require_secrets(settings, [account] if account else None)
     with _service(settings) as service:
         results = _run(service, lambda: service.sync(account, stream))
     _report(results, as_json)
@@ -103,6 +107,7 @@ def resync(
     """Backfill a date window, or re-read named orders; resumable, safe to repeat."""
     settings = load_settings(config)
     _check_selection(settings, account, stream)
+    require_secrets(settings, [account])
     if order:
         if since or until or stream != "orders":
             fail("--order re-reads single orders; leave out --since/--until/--stream")
@@ -176,13 +181,9 @@ def orders_list(
 ) -> None:
     """List orders, newest first."""
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
-    try:
-        upgrade(engine)
+    with store(settings) as engine:
         rows = list_orders(engine, account=account, status=status,
                            since=_date(since, "--since"), limit=limit)  # fmt: skip
-    finally:
-        engine.dispose()
     if as_json:
         print_json(rows)
         return
@@ -203,11 +204,8 @@ def orders_show(
 ) -> None:
     """Show one order with its lines, status history and write-backs."""
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
-    try:
+    with store(settings) as engine:
         found = get_order(engine, order)
-    finally:
-        engine.dispose()
     if found is None:
         fail(f"no order {order!r} in the store")
     if as_json:
@@ -238,12 +236,8 @@ def dead_list(
 ) -> None:
     """List dead letters with their reasons."""
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
-    try:
-        upgrade(engine)
+    with store(settings) as engine:
         rows = list_dead_letters(engine, state=state, limit=0)
-    finally:
-        engine.dispose()
     if as_json:
         print_json(rows)
         return
@@ -265,7 +259,7 @@ def dead_retry(
     if (letter is None) == (not all_):
         fail("give a dead letter ID or --all (not both)")
     settings = load_settings(config)
-    with _service(settings) as service:
+    with _service(settings, create=False) as service:
         ids = None if all_ else [letter] if letter is not None else []
         result = _run(service, lambda: retry_dead_letters(service, ids))
     console.print(f"resolved: {result['resolved']}, still failing: {result['still_failing']}")
@@ -280,11 +274,8 @@ def dead_drop(
 ) -> None:
     """Delete a dead letter for good."""
     settings = load_settings(config)
-    engine = create_store_engine(settings.store.url)
-    try:
+    with store(settings) as engine:
         dropped = drop_dead_letter(engine, letter)
-    finally:
-        engine.dispose()
     if not dropped:
         fail(f"no dead letter {letter}")
     console.print(f"dropped dead letter {letter}")

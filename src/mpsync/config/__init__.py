@@ -6,7 +6,15 @@ names the key, the value found and the fix.
 
 from __future__ import annotations
 
-from mpsync.config.loader import ConfigError, default_config_path, load_config, load_config_data
+from mpsync.config.loader import (
+    ConfigError,
+    MissingSecretError,
+    default_config_path,
+    load_config,
+    load_config_data,
+    require_resolved,
+    unresolved_secrets,
+)
 from mpsync.config.model import (
     AccountConfig,
     ChannelConfig,
@@ -30,6 +38,7 @@ __all__ = [
     "DisplayConfig",
     "Duration",
     "InvoicingConfig",
+    "MissingSecretError",
     "NotificationRule",
     "NotificationsConfig",
     "PollConfig",
@@ -43,4 +52,6 @@ __all__ = [
     "load_config",
     "load_config_data",
     "parse_duration",
+    "require_resolved",
+    "unresolved_secrets",
 ]

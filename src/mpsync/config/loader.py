@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mpsync.config.model import AccountConfig, Settings
+from mpsync.config.model import AccountConfig, ChannelConfig, Settings, Unresolved
 
 ENV_PREFIX = "MPSYNC_"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -61,7 +61,8 @@ def load_config_data(
     environ = os.environ if env is None else env
     merged = _apply_env(data, environ)
     problems: list[str] = []
-    merged = _interpolate(merged, environ, "", problems)
+    deferred: dict[str, str] = {}
+    merged = _interpolate(merged, environ, "", problems, deferred)
     if problems:
         raise ConfigError(f"{source}: {p}" for p in problems)
     try:
@@ -72,9 +73,10 @@ def load_config_data(
         ) from None
     problems = []
     for index, account in enumerate(settings.accounts):
-        problems.extend(_check_credentials(index, account, merged))
+        problems.extend(_check_credentials(index, account, merged, deferred))
     if problems:
         raise ConfigError(f"{source}: {p}" for p in problems)
+    _attach_deferred(settings, deferred, source)
     return settings
 
 
@@ -115,14 +117,18 @@ def _env_value(raw: str) -> Any:
         return raw
 
 
-def _interpolate(value: Any, environ: Mapping[str, str], key: str, problems: list[str]) -> Any:
+def _interpolate(
+    value: Any, environ: Mapping[str, str], key: str, problems: list[str], deferred: dict[str, str]
+) -> Any:
     if isinstance(value, dict):
         return {
-            k: _interpolate(v, environ, f"{key}.{k}" if key else k, problems)
+            k: _interpolate(v, environ, f"{key}.{k}" if key else k, problems, deferred)
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_interpolate(v, environ, f"{key}[{i}]", problems) for i, v in enumerate(value)]
+        return [
+            _interpolate(v, environ, f"{key}[{i}]", problems, deferred) for i, v in enumerate(value)
+        ]
     if isinstance(value, str) and "${" in value:
 
         def replace(match: re.Match[str]) -> str:
@@ -131,6 +137,11 @@ def _interpolate(value: Any, environ: Mapping[str, str], key: str, problems: lis
                 return environ[name]
             if default is not None:
                 return default
+            if _DEFERRABLE.match(key):
+                # Only the code that uses it (a connector, a channel) needs it: read
+                # commands run in a shell that lacks the daemon's secrets.
+                deferred[key] = name
+                return match.group(0)
             problems.append(
                 f"{key}: environment variable {name} is not set; export it or "
                 f"write '${{{name}:-default}}'"
@@ -141,7 +152,9 @@ def _interpolate(value: Any, environ: Mapping[str, str], key: str, problems: lis
     return value
 
 
-def _check_credentials(index: int, account: AccountConfig, merged: dict[str, Any]) -> list[str]:
+def _check_credentials(
+    index: int, account: AccountConfig, merged: dict[str, Any], deferred: Mapping[str, str]
+) -> list[str]:
     from mpsync.connector.registry import UnknownConnectorError, load_connector
 
     key = f"accounts[{index}]"
@@ -154,8 +167,58 @@ def _check_credentials(index: int, account: AccountConfig, merged: dict[str, Any
         account.credentials = model.model_validate(account.credentials)
     except ValidationError as exc:
         raw = merged.get("accounts", [])[index] if merged.get("accounts") else {}
-        return [f"{key}.{line}" for line in _describe(exc, model, raw)]
+        # A value still waiting for its variable is checked when the connector is built.
+        return [
+            f"{key}.{line}"
+            for line in _describe(exc, model, raw)
+            if f"{key}.{line.split(':')[0].split(' ')[0]}" not in deferred
+        ]
     return []
+
+
+# Keys whose ${VAR} may stay unset until used: an account's credentials and webhook,
+# a channel's options; never what reads need (ids, marketplace, store, display).
+_DEFERRABLE = re.compile(
+    r"^(accounts\[\d+\]\.(?!(id|marketplace|enabled|mapping|poll)(\.|$))"
+    r"|notifications\.channels\[\d+\]\.(?!(name|type|language)$))"
+)
+_INDEXED = re.compile(r"^(accounts|notifications\.channels)\[(\d+)\]\.(.+)$")
+
+
+def _attach_deferred(settings: Settings, deferred: Mapping[str, str], source: str) -> None:
+    """Note on each account and channel which keys still wait for which variable."""
+    for key, name in deferred.items():
+        match = _INDEXED.match(key)
+        if match is None:
+            continue
+        section, index, rest = match.group(1), int(match.group(2)), match.group(3)
+        items: list[Any] = (
+            settings.accounts if section == "accounts" else settings.notifications.channels
+        )
+        items[index].unresolved[rest] = Unresolved(key, name, source)
+
+
+class MissingSecretError(ConfigError):
+    """A connector or channel was built while a value it needs is unset."""
+
+
+def require_resolved(owner: AccountConfig | ChannelConfig) -> None:
+    """Raise ``MissingSecretError`` naming each unset variable *owner* needs."""
+    if owner.unresolved:
+        raise MissingSecretError(u.problem() for u in owner.unresolved.values())
+
+
+def unresolved_secrets(
+    settings: Settings, accounts: Iterable[str] | None = None, *, channels: bool = True
+) -> list[Unresolved]:
+    """Each unset variable of the selected enabled accounts (and of the channels)."""
+    wanted = None if accounts is None else set(accounts)
+    owners: list[AccountConfig | ChannelConfig] = [
+        a for a in settings.accounts if a.enabled and (wanted is None or a.id in wanted)
+    ]
+    if channels:
+        owners += settings.notifications.channels
+    return [u for owner in owners for u in owner.unresolved.values()]
 
 
 def _describe(exc: ValidationError, model: type[BaseModel], data: Any) -> list[str]:

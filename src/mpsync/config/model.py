@@ -7,11 +7,20 @@ Marketplace credentials are validated by the account's connector (see loader).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mpsync.config.types import Duration
@@ -19,6 +28,21 @@ from mpsync.display import Display, resolve_zone
 
 _ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 STREAMS = ("orders", "stock", "prices", "products")
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A config value whose ``${VAR}`` is not set in this process's environment."""
+
+    key: str
+    variable: str
+    source: str = "config"
+
+    def problem(self) -> str:
+        return (
+            f"{self.source}: {self.key}: environment variable {self.variable} is not set; "
+            f"export it or write '${{{self.variable}:-default}}'"
+        )
 
 
 class _Section(BaseModel):
@@ -82,6 +106,12 @@ class AccountConfig(BaseModel):
     poll: PollConfig = Field(default_factory=PollConfig)
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)
     credentials: Any = Field(default_factory=dict, repr=False, exclude=True)
+    _unresolved: dict[str, Unresolved] = PrivateAttr(default_factory=dict)
+
+    @property
+    def unresolved(self) -> dict[str, Unresolved]:
+        """Keys (``token``, ``webhook.token``) whose ``${VAR}`` is unset here."""
+        return self._unresolved
 
     @model_validator(mode="before")
     @classmethod
@@ -145,6 +175,12 @@ class ChannelConfig(BaseModel):
     name: str
     type: Literal["console", "email", "telegram", "webhook"]
     language: Literal["ru", "en"] = "ru"
+    _unresolved: dict[str, Unresolved] = PrivateAttr(default_factory=dict)
+
+    @property
+    def unresolved(self) -> dict[str, Unresolved]:
+        """Option keys whose ``${VAR}`` is unset in this environment."""
+        return self._unresolved
 
 
 class NotificationRule(_Section):

@@ -164,6 +164,9 @@ class Connector(ABC):
         sleep: Sleep = asyncio.sleep,
         metrics: HttpObserver | None = None,
     ) -> None:
+        from mpsync.config.loader import require_resolved
+
+        require_resolved(account)
         self.account = account
         self.credentials = self.parse_credentials(account.credentials)
 

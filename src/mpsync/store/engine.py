@@ -17,9 +17,32 @@ from mpsync.store.types import dumps
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def create_store_engine(url: str | URL, *, echo: bool = False, pool_size: int = 5) -> Engine:
-    """Return an engine for *url*, creating the SQLite file's directory if needed."""
+class StoreMissingError(LookupError):
+    """A command that only reads was pointed at a SQLite file that does not exist."""
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite *url*; ``None`` for in-memory SQLite and other backends."""
     parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def create_store_engine(
+    url: str | URL, *, echo: bool = False, pool_size: int = 5, create: bool = True
+) -> Engine:
+    """Return an engine for *url*, creating the SQLite file's directory if needed.
+
+    With ``create=False`` a missing SQLite file raises ``StoreMissingError`` instead
+    of becoming a new empty store (a mistyped path must not look like "no orders").
+    """
+    parsed = make_url(url)
+    path = sqlite_path(parsed)
+    if not create and path is not None and not path.exists():
+        raise StoreMissingError(
+            f"no store at {path.absolute()} (run `mpsync db upgrade` to create one)"
+        )
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo)
     if parsed.get_backend_name() == "postgresql":

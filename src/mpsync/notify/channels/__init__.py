@@ -36,6 +36,8 @@ CHANNEL_TYPES: Mapping[str, ChannelFactory] = MappingProxyType(
 
 def build_channel(config: ChannelConfig, *, client: httpx.AsyncClient | None = None) -> Channel:
     """Build the channel *config* describes; a bad key raises ``ChannelConfigError``."""
+    if config.unresolved:
+        raise ChannelConfigError("; ".join(u.problem() for u in config.unresolved.values()))
     factory = CHANNEL_TYPES.get(config.type)
     if factory is None:
         known = ", ".join(sorted(CHANNEL_TYPES))
