@@ -7,17 +7,27 @@ read (``poll.stock`` / ``poll.prices``) brings the new figure back into the stor
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Mapping
+from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, literal, select
 
+from mpsync.catalog import binding_stream, resolve
+from mpsync.catalog.pushes import PUSHES, price_sent, push_column, record_push, stock_sent
 from mpsync.connector.base import Connector, PriceUpdate, StockUpdate, WriteResult
+from mpsync.connector.errors import ConnectorError
 from mpsync.store.tables import Account, Price, StockLevel
 
 STOCK = StockLevel.__table__  # type: ignore[attr-defined]
 PRICES = Price.__table__  # type: ignore[attr-defined]
 ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
+PUSH_COLUMNS = tuple(
+    PUSHES.c[name].label(f"push_{name}")
+    for name in ("state", "sent", "ids", "sent_at", "answer", "read", "checked_at")
+)
 
 
 class PushRefused(ValueError):
@@ -34,9 +44,11 @@ def list_stock(
 ) -> list[dict[str, Any]]:
     """Stock rows by account, SKU and warehouse; ``below``: available under N; 0 = all rows."""
     available = STOCK.c.on_hand - STOCK.c.reserved
+    pushed = _last_push("stock", STOCK.c.account_id, STOCK.c.sku, STOCK.c.warehouse)
     query = (
-        select(STOCK, ACCOUNTS.c.marketplace)
+        select(STOCK, ACCOUNTS.c.marketplace, *PUSH_COLUMNS)
         .join(ACCOUNTS, ACCOUNTS.c.id == STOCK.c.account_id)
+        .outerjoin(PUSHES, pushed)
         .order_by(STOCK.c.account_id, STOCK.c.sku, STOCK.c.warehouse)
     )
     if account:
@@ -59,6 +71,7 @@ def list_stock(
                 "available": row.on_hand - row.reserved,
                 "source_updated_at": _iso(row.source_updated_at),
                 "updated_at": _iso(row.updated_at),
+                **_push(row),
             }
             for row in connection.execute(query)
         ]
@@ -68,9 +81,11 @@ def list_prices(
     engine: Engine, *, account: str | None = None, sku: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """Prices by account and SKU, money as decimal strings; ``limit=0`` returns all."""
+    pushed = _last_push("price", PRICES.c.account_id, PRICES.c.sku, literal(""))
     query = (
-        select(PRICES, ACCOUNTS.c.marketplace)
+        select(PRICES, ACCOUNTS.c.marketplace, *PUSH_COLUMNS)
         .join(ACCOUNTS, ACCOUNTS.c.id == PRICES.c.account_id)
+        .outerjoin(PUSHES, pushed)
         .order_by(PRICES.c.account_id, PRICES.c.sku)
     )
     if account:
@@ -91,21 +106,74 @@ def list_prices(
                 "currency": row.currency,
                 "source_updated_at": _iso(row.source_updated_at),
                 "updated_at": _iso(row.updated_at),
+                **_push(row),
             }
             for row in connection.execute(query)
         ]
 
 
-async def push_stock(connector: Connector, update: StockUpdate) -> WriteResult:
-    """Publish one stock figure; refused before any request if the marketplace cannot."""
+async def push_stock(engine: Engine, connector: Connector, update: StockUpdate, *,
+                     now: datetime) -> WriteResult:  # fmt: skip
+    """Publish one stock figure to the ids the SKU is bound to, and record it for read-back.
+
+    Raises ``PushRefused`` (no such write-back) or ``UnboundSkuError`` before any request.
+    """
     _require(connector, "push_stock", "stock")
-    return await connector.push_stock([update])
+    update = replace(update, ids=_bound(engine, connector, "push_stock", update.sku))
+    result = await _send(connector.push_stock([update]))
+    key = (update.sku, update.warehouse)
+    record_push(engine, connector.account.id, "stock", key, stock_sent(update.quantity),
+                update.ids, result.ok, result.message, now)  # fmt: skip
+    return result
 
 
-async def push_price(connector: Connector, update: PriceUpdate) -> WriteResult:
-    """Publish one price; refused before any request if the marketplace cannot."""
+async def push_price(engine: Engine, connector: Connector, update: PriceUpdate, *,
+                     keep_old_price: bool, now: datetime) -> WriteResult:  # fmt: skip
+    """Publish one price to the ids the SKU is bound to, and record it for read-back.
+
+    *keep_old_price*: the old (crossed-out) price stays what the last price read stored;
+    otherwise ``update.old_price`` is sent as it is (None: no old price).
+    """
     _require(connector, "push_prices", "prices")
-    return await connector.push_prices([update])
+    update = replace(update, ids=_bound(engine, connector, "push_prices", update.sku))
+    if keep_old_price:
+        update = replace(update, old_price=_stored_old_price(engine, connector, update.sku))
+    result = await _send(connector.push_prices([update]))
+    sent = price_sent(update.price, update.old_price, update.min_price)
+    record_push(engine, connector.account.id, "price", (update.sku, ""), sent, update.ids,
+                result.ok, result.message, now)  # fmt: skip
+    return result
+
+
+def _bound(engine: Engine, connector: Connector, action: str, sku: str) -> Mapping[str, str]:
+    """The SKU's marketplace ids; ``UnboundSkuError`` names the command that binds it."""
+    bindings = resolve(engine, connector.account.id, [sku],
+                       require=connector.push_ids.get(action, ()),
+                       stream=binding_stream(connector))  # fmt: skip
+    return bindings[sku].ids
+
+
+def _stored_old_price(engine: Engine, connector: Connector, sku: str) -> Decimal | None:
+    account = connector.account.id
+    query = select(PRICES.c.old_price).where(PRICES.c.account_id == account, PRICES.c.sku == sku)
+    with engine.connect() as connection:
+        row = connection.execute(query).one_or_none()
+    if row is None:
+        raise PushRefused(
+            f"no price of SKU {sku!r} is stored to keep its old price from: run "
+            f"`mpsync sync --account {account} --stream prices` first, or give --old-price "
+            "AMOUNT or --clear-old-price"
+        )
+    old_price: Decimal | None = row.old_price
+    return old_price
+
+
+async def _send(call: Awaitable[WriteResult]) -> WriteResult:
+    """The marketplace's answer; an error it answered with is a refusal, not a crash."""
+    try:
+        return await call
+    except ConnectorError as exc:
+        return WriteResult(False, f"{type(exc).__name__}: {exc}")
 
 
 def _require(connector: Connector, action: str, what: str) -> None:
@@ -113,6 +181,21 @@ def _require(connector: Connector, action: str, what: str) -> None:
         raise PushRefused(
             f"account {connector.account.id!r} ({connector.name}) cannot take {what} pushes"
         )
+
+
+def _last_push(kind: str, account: Any, sku: Any, warehouse: Any) -> Any:
+    return and_(PUSHES.c.account_id == account, PUSHES.c.kind == kind, PUSHES.c.sku == sku,
+                PUSHES.c.warehouse == warehouse)  # fmt: skip
+
+
+def _push(row: Any) -> dict[str, Any]:
+    """The last push of a listed row: ``push`` as the list shows it, ``last_push`` in full."""
+    if row.push_state is None:
+        return {"push": "", "last_push": None}
+    last = {"state": row.push_state, "sent": row.push_sent, "ids": row.push_ids,
+            "sent_at": _iso(row.push_sent_at), "answer": row.push_answer,
+            "read": row.push_read, "checked_at": _iso(row.push_checked_at)}  # fmt: skip
+    return {"push": push_column(last), "last_push": last}
 
 
 def _money(value: Decimal | None) -> str | None:

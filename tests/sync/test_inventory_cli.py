@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from mpsync.cli import app
 from mpsync.sandbox import SandboxServer
+from tests.catalog.binding import bind
 
 
 @pytest.fixture
@@ -75,20 +77,34 @@ def test_stock_and_prices_list_what_the_reads_stored(sandbox: SandboxServer, con
     assert table.exit_code == 0 and "Stock (3)" in table.stdout
 
 
-def test_push_then_read_shows_the_new_figures(sandbox: SandboxServer, config: Path) -> None:
+def test_push_then_read_shows_the_new_figures(
+    sandbox: SandboxServer, config: Path, store: Engine
+) -> None:
+    for stream in ("stock", "prices"):
+        assert _run(config, "sync", "--account", "oz", "--stream", stream).exit_code == 0
     row = sandbox.state.truth("ozon")["stock"][2]
     sku, warehouse = row["sku"], row["warehouse_id"]
+    (stored,) = _json(config, "prices", "list", "--account", "oz", "--sku", sku)
+    bind(store, sandbox, "oz", "ozon", sku)
     pushed = _run(config, "stock", "push", "--account", "oz", "--sku", sku,
                   "--warehouse", warehouse, "--quantity", "7")  # fmt: skip
     assert pushed.exit_code == 0, pushed.output
     assert "accepted" in pushed.stdout
     priced = _run(config, "prices", "push", "--account", "oz", "--sku", sku, "--price", "1990,50")
     assert priced.exit_code == 0, priced.output
+    (price,) = _json(config, "prices", "list", "--account", "oz", "--sku", sku)
+    assert price["push"] == "pending"
+    assert price["last_push"]["sent"]["old_price"] == stored["old_price"]
     for stream in ("stock", "prices"):
         assert _run(config, "sync", "--account", "oz", "--stream", stream).exit_code == 0
     (stock,) = _json(config, "stock", "list", "--account", "oz", "--sku", sku)
     (price,) = _json(config, "prices", "list", "--account", "oz", "--sku", sku)
     assert (stock["on_hand"], price["price"]) == (7, "1990.50")
+    # Without --old-price the crossed-out price stays what the store had.
+    assert price["old_price"] == stored["old_price"] is not None
+    assert (stock["push"], price["push"]) == ("taken", "taken")
+    table = _run(config, "prices", "list", "--account", "oz", "--sku", sku)
+    assert "taken" in table.stdout
 
 
 @pytest.mark.parametrize(
@@ -103,7 +119,9 @@ def test_push_then_read_shows_the_new_figures(sandbox: SandboxServer, config: Pa
         (["prices", "push", "--account", "oz", "--sku", "A", "--price", "5",
           "--currency", "rubles"], "--currency 'rubles' is not an ISO code"),
         (["stock", "push", "--account", "oz", "--sku", "no-such-sku", "--warehouse", "1",
-          "--quantity", "1"], "the marketplace refused it"),
+          "--quantity", "1"], "SKU 'no-such-sku' of account 'oz' is not bound"),
+        (["prices", "push", "--account", "oz", "--sku", "A", "--price", "5",
+          "--old-price", "6", "--clear-old-price"], "not both"),
     ],
 )  # fmt: skip
 def test_bad_pushes_are_refused_with_a_clear_error(
@@ -171,3 +189,40 @@ def test_a_complete_stock_read_zeroes_rows_it_no_longer_lists(
     assert (rows["GONE-1"]["on_hand"], rows["GONE-1"]["reserved"]) == (0, 0)
     truth = sandbox.state.truth("ozon")["stock"]
     assert all(rows[t["sku"]]["on_hand"] == t["amount"] for t in truth)  # listed rows kept
+
+
+def test_products_list_shows_bound_and_unbound_skus(
+    sandbox: SandboxServer, config: Path, store: Engine
+) -> None:
+    for stream in ("orders", "stock"):
+        assert _run(config, "sync", "--account", "oz", "--stream", stream).exit_code == 0
+    seen = {r["sku"] for r in _json(config, "stock", "list", "--account", "oz", "--limit", "0")}
+    bind(store, sandbox, "oz", "ozon", "SKU-0001")
+    rows = _json(config, "products", "list", "--account", "oz", "--limit", "0")
+    by_sku = {r["sku"]: r for r in rows}
+    assert seen <= set(by_sku)  # every SKU a stock read saw is known, bound or not
+    first = by_sku["SKU-0001"]
+    assert first["bound"] and set(first["ids"]) == {"product_id", "sku"} and first["name"]
+    unbound = _json(config, "products", "list", "--account", "oz", "--unbound", "--limit", "0")
+    assert {r["sku"] for r in unbound} == set(by_sku) - {"SKU-0001"}
+    assert all(not r["bound"] and r["ids"] == {} for r in unbound)
+    table = _run(config, "products", "list", "--account", "oz", "--unbound")
+    assert table.exit_code == 0 and f"Unbound products ({len(unbound)})" in table.stdout
+    assert "oz: bind its SKUs with `mpsync sync --account oz" in table.stdout
+    wrong = _run(config, "products", "list", "--account", "nope")
+    assert wrong.exit_code == 1 and "--account 'nope' is not in the config" in wrong.stderr
+
+
+def test_an_unbound_sku_is_refused_in_one_line_before_any_request(
+    sandbox: SandboxServer, config: Path
+) -> None:
+    assert _run(config, "sync", "--account", "oz", "--stream", "prices").exit_code == 0
+    before = dict(sandbox.state.requests)
+    for args in (["stock", "push", "--warehouse", "1020005003107121", "--quantity", "3"],
+                 ["prices", "push", "--price", "990"]):  # fmt: skip
+        result = _run(config, args[0], args[1], "--account", "oz", "--sku", "SKU-0002", *args[2:])
+        assert result.exit_code == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "SKU 'SKU-0002'" in lines[0], result.stderr
+        assert "mpsync sync --account oz" in lines[0] and "Traceback" not in result.output
+    assert dict(sandbox.state.requests) == before  # refused before any request

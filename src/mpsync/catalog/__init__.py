@@ -6,7 +6,14 @@ Reads fill it (``write_products``, per page); write-backs resolve ids through it
 
 from __future__ import annotations
 
-from mpsync.catalog.resolve import Binding, UnboundSkuError, bind_command, resolve
+from mpsync.catalog.resolve import Binding, UnboundSkuError, bind_command, binding_stream, resolve
 from mpsync.catalog.store import write_products
 
-__all__ = ["Binding", "UnboundSkuError", "bind_command", "resolve", "write_products"]
+__all__ = [
+    "Binding",
+    "UnboundSkuError",
+    "bind_command",
+    "binding_stream",
+    "resolve",
+    "write_products",
+]

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
 
-from mpsync.catalog.store import CHUNK, PRODUCT_IDS, PRODUCTS
+from mpsync.catalog.store import CHUNK, PRODUCTS, ids_of
+from mpsync.connector.base import Connector
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,13 @@ class UnboundSkuError(LookupError):
             f"SKU {sku!r} of account {account_id!r} is not bound: the catalogue {what}; "
             f"run `{self.command}` to bind it (see `mpsync products list --unbound`)"
         )
+
+
+def binding_stream(connector: type[Connector] | Connector) -> str | None:
+    """The stream whose read binds a connector's SKUs (None: every stream may)."""
+    if connector.binding_stream:
+        return connector.binding_stream
+    return "products" if "products" in connector.capabilities.streams else None
 
 
 def bind_command(account_id: str, stream: str | None) -> str:
@@ -70,19 +78,16 @@ def resolve(
 def read_bindings(engine: Engine, account_id: str, skus: list[str]) -> dict[str, Binding]:
     """Catalogue rows of these SKUs with their ids (two SELECTs per 900 SKUs)."""
     found: dict[str, Binding] = {}
+    columns = (PRODUCTS.c.id, PRODUCTS.c.sku, PRODUCTS.c.name, PRODUCTS.c.barcodes)
     with engine.connect() as connection:
         for start in range(0, len(skus), CHUNK):
             chunk = skus[start : start + CHUNK]
-            rows = connection.execute(
-                select(PRODUCTS.c.id, PRODUCTS.c.sku, PRODUCTS.c.name, PRODUCTS.c.barcodes)
-                .where(PRODUCTS.c.account_id == account_id, PRODUCTS.c.sku.in_(chunk))
-            ).all()  # fmt: skip
-            ids: dict[int, dict[str, str]] = {row.id: {} for row in rows}
-            query = select(PRODUCT_IDS.c.product_id, PRODUCT_IDS.c.name, PRODUCT_IDS.c.value)
-            for link in connection.execute(query.where(PRODUCT_IDS.c.product_id.in_(list(ids)))):
-                ids[link.product_id][link.name] = link.value
+            rows = connection.execute(select(*columns).where(
+                PRODUCTS.c.account_id == account_id, PRODUCTS.c.sku.in_(chunk)
+            )).all()  # fmt: skip
+            ids = ids_of(connection, [row.id for row in rows])
             found.update({
-                row.sku: Binding(account_id, row.sku, ids[row.id], row.name,
+                row.sku: Binding(account_id, row.sku, ids.get(row.id, {}), row.name,
                                  tuple(row.barcodes or ()))
                 for row in rows
             })  # fmt: skip

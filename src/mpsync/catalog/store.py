@@ -134,3 +134,14 @@ def _stored(connection: Connection, account_id: str,
             {row.sku: (row.name, row.marketplace_sku) for row in connection.execute(query)}
         )
     return found
+
+
+def ids_of(connection: Connection, product_ids: list[int]) -> dict[int, dict[str, str]]:
+    """The bound ids of these catalogue rows, by row id (rows without ids are absent)."""
+    found: dict[int, dict[str, str]] = {}
+    query = select(PRODUCT_IDS.c.product_id, PRODUCT_IDS.c.name, PRODUCT_IDS.c.value)
+    for start in range(0, len(product_ids), CHUNK):
+        chunk = product_ids[start : start + CHUNK]
+        for link in connection.execute(query.where(PRODUCT_IDS.c.product_id.in_(chunk))):
+            found.setdefault(link.product_id, {})[link.name] = link.value
+    return {row: dict(sorted(ids.items())) for row, ids in found.items()}

@@ -40,12 +40,20 @@ def _root(
 
 
 def _register() -> None:
-    from mpsync.cli import daemon_cmds, inventory_cmds, setup_cmds, status_cmd, sync_cmds
+    from mpsync.cli import (
+        daemon_cmds,
+        inventory_cmds,
+        products_cmd,
+        setup_cmds,
+        status_cmd,
+        sync_cmds,
+    )
 
     setup_cmds.register(app)
     daemon_cmds.register(app)
     sync_cmds.register(app)
     inventory_cmds.register(app)
+    products_cmd.register(app)
     status_cmd.register(app)
     try:
         from mpsync.cli import sandbox_cmd

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,6 +37,7 @@ SkuFilter = Annotated[str | None, typer.Option("--sku", help="Only this seller S
 LimitOption = Annotated[int, typer.Option(min=0, help="At most N rows; 0 = all.")]
 AccountArg = Annotated[str, typer.Option("--account", help="Account id from the config.")]
 SkuArg = Annotated[str, typer.Option("--sku", help="Seller SKU (article / offer id).")]
+Send = Callable[[Engine, Connector, datetime], Awaitable[WriteResult]]
 
 
 def _engine(settings: Settings, *, create: bool = False) -> Engine:
@@ -46,7 +48,14 @@ def _read(
     config: Path | None, read: Callable[[Engine], list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
     """Rows from the store for a ``list`` command."""
-    engine = _engine(load_settings(config))
+    return store_rows(load_settings(config), read)
+
+
+def store_rows(
+    settings: Settings, read: Callable[[Engine], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Rows from the (migrated) store of *settings* for a ``list`` command."""
+    engine = _engine(settings)
     try:
         return read(engine)
     finally:
@@ -64,7 +73,12 @@ def stock_list(
     limit: LimitOption = 100,
     as_json: JsonOption = False,
 ) -> None:
-    """Stock per account, SKU and warehouse, as the last stock read saw it."""
+    """Stock per account, SKU and warehouse, as the last stock read saw it.
+
+    The push column tells what became of the last `stock push` of a row: pending (no
+    stock read since), taken, differs (sent X, reads Y) or refused: the marketplace's
+    message.
+    """
     from mpsync.inventory import list_stock
 
     rows = _read(config, lambda e: list_stock(e, account=account, sku=sku, below=below,
@@ -73,11 +87,11 @@ def stock_list(
         print_json(rows)
         return
     table = Table("account", "sku", "warehouse", "on hand", "reserved", "available", "read at",
-                  title=f"Stock ({len(rows)})")  # fmt: skip
+                  "push", title=f"Stock ({len(rows)})")  # fmt: skip
     for r in rows:
         table.add_row(r["account"], r["sku"], r["warehouse"], str(r["on_hand"]),
                       str(r["reserved"]), str(r["available"]),
-                      (r["source_updated_at"] or r["updated_at"] or "")[:16])  # fmt: skip
+                      _read_at(r), r["push"])  # fmt: skip
     console.print(table)
 
 
@@ -89,10 +103,16 @@ def stock_push(
     quantity: Annotated[int, typer.Option(min=0, help="Free quantity to publish.")],
     config: ConfigOption = None,
 ) -> None:
-    """Publish a stock figure for one SKU at one warehouse; prints the marketplace's answer."""
+    """Publish a stock figure for one SKU at one warehouse; prints the marketplace's answer.
+
+    The SKU is sent to the marketplace ids the catalogue binds it to (see `mpsync products
+    list`); an unbound SKU is refused. The next stock read shows in `stock list` whether
+    the marketplace took it.
+    """
     from mpsync.inventory import push_stock
 
-    _push(config, account, lambda c: push_stock(c, StockUpdate(sku, warehouse, quantity)),
+    update = StockUpdate(sku, warehouse, quantity)
+    _push(config, account, lambda e, c, now: push_stock(e, c, update, now=now),
           f"stock {sku} @ {warehouse} = {quantity}", "stock")  # fmt: skip
 
 
@@ -104,7 +124,12 @@ def prices_list(
     limit: LimitOption = 100,
     as_json: JsonOption = False,
 ) -> None:
-    """Prices per account and SKU, as the last price read saw them."""
+    """Prices per account and SKU, as the last price read saw them.
+
+    The push column tells what became of the last `prices push` of a SKU: pending (no
+    price read since), taken, differs (sent X, reads Y) or refused: the marketplace's
+    message.
+    """
     from mpsync.inventory import list_prices
 
     rows = _read(config, lambda e: list_prices(e, account=account, sku=sku, limit=limit))
@@ -112,11 +137,11 @@ def prices_list(
         print_json(rows)
         return
     table = Table("account", "sku", "price", "old price", "min price", "currency", "read at",
-                  title=f"Prices ({len(rows)})")  # fmt: skip
+                  "push", title=f"Prices ({len(rows)})")  # fmt: skip
     for r in rows:
         table.add_row(r["account"], r["sku"], r["price"], r["old_price"] or "",
                       r["min_price"] or "", r["currency"],
-                      (r["source_updated_at"] or r["updated_at"] or "")[:16])  # fmt: skip
+                      _read_at(r), r["push"])  # fmt: skip
     console.print(table)
 
 
@@ -125,19 +150,40 @@ def prices_push(
     account: AccountArg,
     sku: SkuArg,
     price: Annotated[str, typer.Option(help="The price, e.g. 1990 or 1990.50.")],
-    old_price: Annotated[str | None, typer.Option(help="Price before discount.")] = None,
+    old_price: Annotated[
+        str | None,
+        typer.Option(help="Price before discount (crossed out). Default: keep the stored one."),
+    ] = None,
+    clear_old_price: Annotated[
+        bool, typer.Option("--clear-old-price", help="Remove the price before discount.")
+    ] = False,
     min_price: Annotated[str | None, typer.Option(help="Lowest price for promotions.")] = None,
     currency: Annotated[str, typer.Option(help="ISO currency code.")] = "RUB",
     config: ConfigOption = None,
 ) -> None:
-    """Publish a price for one SKU; prints the marketplace's answer."""
+    """Publish a price for one SKU; prints the marketplace's answer.
+
+    The old (crossed-out) price stays what the last price read stored unless --old-price
+    or --clear-old-price is given. The SKU is sent to the marketplace ids the catalogue
+    binds it to (see `mpsync products list`); an unbound SKU is refused. The next price
+    read shows in `prices list` whether the marketplace took it.
+    """
     from mpsync.inventory import push_price
 
+    if old_price is not None and clear_old_price:
+        fail("give --old-price or --clear-old-price, not both")
     update = PriceUpdate(
         sku, _amount(price, "--price"), _optional_amount(old_price, "--old-price"),
         _optional_amount(min_price, "--min-price"), _currency(currency),
     )  # fmt: skip
-    _push(config, account, lambda c: push_price(c, update), f"price {sku} = {price}", "prices")
+    keep = old_price is None and not clear_old_price
+    _push(config, account, lambda e, c, now: push_price(e, c, update, keep_old_price=keep,
+                                                        now=now),
+          f"price {sku} = {price}", "prices")  # fmt: skip
+
+
+def _read_at(row: dict[str, Any]) -> str:
+    return str(row["source_updated_at"] or row["updated_at"] or "")[:16]
 
 
 def _optional_amount(value: str | None, option: str) -> Decimal | None:
@@ -161,10 +207,10 @@ def _currency(value: str) -> str:
     return code
 
 
-def _push(config: Path | None, account_id: str,
-          send: Callable[[Connector], Awaitable[WriteResult]], what: str,
+def _push(config: Path | None, account_id: str, send: Send, what: str,
           stream: str) -> None:  # fmt: skip
     """Send one push through the account's connector and report the marketplace's answer."""
+    from mpsync.catalog import UnboundSkuError
     from mpsync.inventory import PushRefused
     from mpsync.sync.service import SyncService
 
@@ -178,13 +224,14 @@ def _push(config: Path | None, account_id: str,
 
     async def main() -> WriteResult:
         try:
-            return await send(service.connector(settings.account(account_id)))
+            connector = service.connector(settings.account(account_id))
+            return await send(engine, connector, datetime.now(UTC))
         finally:
             await service.aclose()
 
     try:
         result = asyncio.run(main())
-    except PushRefused as exc:
+    except (PushRefused, UnboundSkuError) as exc:
         fail(str(exc))
     except ConnectorError as exc:
         fail(f"{what}: {type(exc).__name__}: {exc}")
@@ -192,9 +239,9 @@ def _push(config: Path | None, account_id: str,
         engine.dispose()
     if not result.ok:
         fail(f"{what}: the marketplace refused it: {result.message}")
-    console.print(f"{what}: accepted. The next {stream} read brings it into the store "
-                  f"(or run `mpsync sync --account {account_id} --stream {stream}`).",
-                  highlight=False, markup=False)  # fmt: skip
+    console.print(f"{what}: accepted. The next {stream} read shows whether it was taken "
+                  f"(`mpsync sync --account {account_id} --stream {stream}` reads now; "
+                  f"`mpsync {stream} list` shows it).", highlight=False, markup=False)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -120,7 +120,8 @@ class InboxProcessor:
         stream = {"stock": "stock", "price": "prices", "product": "products"}.get(
             record_type, "orders"
         )
-        target = PageTarget(account.id, account.marketplace, stream, record_type, "webhook")
+        target = PageTarget(account.id, account.marketplace, stream, record_type, "webhook",
+                            read_at=row.received_at)  # fmt: skip
         await asyncio.to_thread(self.service.commit_page, target, mapped, None, None)
 
     def _done(self, row_id: int) -> None:

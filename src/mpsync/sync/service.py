@@ -237,7 +237,8 @@ class SyncService:
                 position = {**resync_meta, "chunk_since": _iso(window.since),
                             "resume": page.resume}  # fmt: skip
             page_target = PageTarget(target.account_id, target.marketplace, target.stream,
-                                     page.record_type, target.source, target.notify)  # fmt: skip
+                                     page.record_type, target.source, target.notify,
+                                     read_at=window.until)  # fmt: skip
             page_counts = await asyncio.to_thread(
                 self.commit_page, page_target, mapped, cursor_key, position)  # fmt: skip
             page_counts.stale = _stale(mapped, window.since)

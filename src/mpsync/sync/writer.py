@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mpsync.catalog.pushes import read_back
 from mpsync.catalog.store import write_products
 from mpsync.config import Settings
 from mpsync.domain import OrderRecord, OrderStatusUpdate, PriceRecord, ProductRecord, StockRecord
@@ -62,6 +63,9 @@ class PageTarget:
     record_type: str
     source: str = "poll"  # poll | webhook | rule
     notify: bool = True
+    # When the read began: stock and price pushes sent before it are judged by its rows
+    # (mpsync.catalog.pushes); None (a replayed dead letter) judges nothing.
+    read_at: datetime | None = None
 
 
 def write_page(
@@ -96,6 +100,8 @@ def write_page(
     ):
         if rows:
             _upsert_plain(connection, table, rows, key, compare, now, counts)
+            if target.read_at is not None:
+                read_back(connection, target.account_id, rows, target.read_at, now)
     counts.dead_lettered = dead_letter(connection, target, page.failures, now=now)
     return counts
 

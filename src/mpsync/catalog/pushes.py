@@ -1,0 +1,137 @@
+"""Stock and price pushes read back: what was sent, the marketplace's answer, and whether
+the next read shows it taken.
+
+``record_push`` keeps the last push per (account, kind, SKU, warehouse); the writer calls
+``read_back`` with each stock or price page, so a push is ``pending`` until a read that
+started after it lists the key, then ``taken`` or ``differs``; a push the marketplace
+answered with an error is ``refused``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, select, update
+
+from mpsync.domain import PriceRecord, StockRecord
+from mpsync.store.tables import InventoryPush
+from mpsync.store.upsert import bulk_upsert
+
+PUSHES = InventoryPush.__table__  # type: ignore[attr-defined]
+CHUNK = 900
+OPEN = ("pending", "differs")
+Key = tuple[str, str]  # (sku, warehouse); "" for prices
+
+
+def record_push(engine: Engine, account_id: str, kind: str, key: Key, sent: Mapping[str, Any],
+                ids: Mapping[str, str], ok: bool, answer: str, now: datetime) -> None:  # fmt: skip
+    """Store the last push of *key*: what was sent, with which ids, and the answer."""
+    row = {
+        "account_id": account_id, "kind": kind, "sku": key[0], "warehouse": key[1],
+        "sent": dict(sent), "ids": dict(ids), "sent_at": now, "answer": answer[:2000] or None,
+        "state": "pending" if ok else "refused", "read": None, "checked_at": None,
+    }  # fmt: skip
+    with engine.begin() as connection:
+        bulk_upsert(connection, PUSHES, [row], ["account_id", "kind", "sku", "warehouse"],
+                    compare=(), update=[c for c in row if c not in ("account_id", "kind", "sku",
+                                                                    "warehouse")],
+                    returning=None)  # fmt: skip
+
+
+def stock_sent(quantity: int) -> dict[str, Any]:
+    return {"available": quantity}
+
+
+def price_sent(price: Decimal, old_price: Decimal | None,
+               min_price: Decimal | None) -> dict[str, Any]:  # fmt: skip
+    """The money a price push asked for; an old price of None asks for none."""
+    sent: dict[str, Any] = {"price": _text(price), "old_price": _text(old_price)}
+    if min_price is not None:
+        sent["min_price"] = _text(min_price)
+    return sent
+
+
+def read_back(connection: Connection, account_id: str,
+              records: Sequence[StockRecord | PriceRecord], read_at: datetime,
+              now: datetime) -> int:  # fmt: skip
+    """Compare the open pushes of these keys with what the read shows; returns how many
+    changed state. Only pushes sent before the read started are judged."""
+    if not records:
+        return 0
+    kind = "stock" if isinstance(records[0], StockRecord) else "price"
+    seen = {_key(r): _shown(r) for r in records}
+    skus = sorted({sku for sku, _ in seen})
+    changes = []
+    for start in range(0, len(skus), CHUNK):
+        query = select(PUSHES.c.id, PUSHES.c.sku, PUSHES.c.warehouse, PUSHES.c.sent,
+                       PUSHES.c.state, PUSHES.c.read).where(
+            PUSHES.c.account_id == account_id, PUSHES.c.kind == kind,
+            PUSHES.c.state.in_(OPEN), PUSHES.c.sent_at <= read_at,
+            PUSHES.c.sku.in_(skus[start : start + CHUNK]))  # fmt: skip
+        for push in connection.execute(query):
+            shown = seen.get((push.sku, push.warehouse))
+            if shown is None:
+                continue
+            state = "taken" if _taken(push.sent or {}, shown) else "differs"
+            if (state, shown) != (push.state, push.read):
+                changes.append({"_id": push.id, "state": state, "read": shown, "checked_at": now})
+    if changes:
+        statement = update(PUSHES).where(PUSHES.c.id == bindparam("_id"))
+        connection.execute(statement, changes)
+    return len(changes)
+
+
+def _key(record: StockRecord | PriceRecord) -> Key:
+    return (record.sku, record.warehouse) if isinstance(record, StockRecord) else (record.sku, "")
+
+
+def _shown(record: StockRecord | PriceRecord) -> dict[str, Any]:
+    if isinstance(record, StockRecord):
+        return {"available": record.on_hand - record.reserved}
+    return {"price": _text(record.price), "old_price": _text(record.old_price),
+            "min_price": _text(record.min_price)}  # fmt: skip
+
+
+def _taken(sent: Mapping[str, Any], shown: Mapping[str, Any]) -> bool:
+    """Every value sent reads back equal (money compared as numbers). A cleared old price
+    is not compared: a marketplace may show the undiscounted price there."""
+    return all(
+        value is None or (name in shown and _same(value, shown[name]))
+        for name, value in sent.items()
+    )
+
+
+def _same(sent: Any, shown: Any) -> bool:
+    if sent is None or shown is None:
+        return sent is shown
+    return Decimal(str(sent)) == Decimal(str(shown))
+
+
+def _text(value: Decimal | None) -> str | None:
+    """Money as text with two decimals, as ``prices list`` shows it."""
+    return None if value is None else f"{value:.2f}"
+
+
+def push_column(push: Mapping[str, Any] | None) -> str:
+    """The ``push`` column of ``stock list`` / ``prices list``."""
+    if not push:
+        return ""
+    state = push["state"]
+    if state == "refused":
+        return f"refused: {push.get('answer') or 'no message'}"
+    if state == "differs":
+        sent, read = push.get("sent") or {}, push.get("read") or {}
+        pairs = [(name, value, read.get(name)) for name, value in sent.items()
+                 if value is not None and not _same(value, read.get(name))]  # fmt: skip
+        detail = "; ".join(f"{_label(name)}sent {a}, reads {b if b is not None else 'none'}"
+                           for name, a, b in pairs)  # fmt: skip
+        return f"differs ({detail})"
+    return str(state)
+
+
+def _label(name: str) -> str:
+    """The figure a kind is about goes unnamed; the others are named (``old_price: ``)."""
+    return "" if name in ("available", "price") else f"{name}: "
