@@ -22,6 +22,7 @@ from mpsync.cli.common import (
     open_store,
     print_json,
     require_secrets,
+    store,
 )
 from mpsync.config import Settings
 from mpsync.connector.base import Connector, PriceUpdate, StockUpdate, WriteResult
@@ -55,11 +56,8 @@ def store_rows(
     settings: Settings, read: Callable[[Engine], list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
     """Rows from the (migrated) store of *settings* for a ``list`` command."""
-    engine = _engine(settings)
-    try:
+    with store(settings) as engine:
         return read(engine)
-    finally:
-        engine.dispose()
 
 
 @stock_app.command("list")
