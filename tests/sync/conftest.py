@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,3 +77,54 @@ def truth_orders(server: SandboxServer) -> dict[tuple[str, str], dict[str, Any]]
         }
         for o in truth
     }  # fmt: skip
+
+
+@pytest.fixture
+def config(sandbox: SandboxServer, store_url: str, tmp_path: Path) -> Path:
+    """A config file with one account per sandbox marketplace: oz, wb, ym."""
+    path = tmp_path / "mpsync.toml"
+    path.write_text(f"""
+[store]
+url = "{store_url}"
+
+[[accounts]]
+id = "oz"
+marketplace = "ozon"
+client_id = "100001"
+api_key = "k3y-ozon"
+api_base_url = "{sandbox.url_for("ozon")}"
+poll = {{ history = "60d" }}
+
+[[accounts]]
+id = "wb"
+marketplace = "wildberries"
+token = "t0ken-wb"
+api_base_url = "{sandbox.url_for("wildberries")}"
+
+[[accounts]]
+id = "ym"
+marketplace = "yandex_market"
+api_key = "k3y-ym"
+business_id = 1000001
+campaign_ids = [21000000]
+api_base_url = "{sandbox.url_for("yandex_market")}"
+""")
+    return path
+
+
+def run_cli(config: Path, *args: str) -> Any:
+    """``mpsync ARGS --config CONFIG`` in-process; the typer result."""
+    from typer.testing import CliRunner
+
+    from mpsync.cli import app
+
+    return CliRunner().invoke(app, [*args, "--config", str(config)])
+
+
+def cli_json(config: Path, *args: str) -> Any:
+    """The parsed ``--json`` output of a command that must succeed."""
+    import json
+
+    result = run_cli(config, *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

@@ -4,58 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from typer.testing import CliRunner
 
-from mpsync.cli import app
 from mpsync.sandbox import SandboxServer
 from tests.catalog.binding import bind
-
-
-@pytest.fixture
-def config(sandbox: SandboxServer, store_url: str, tmp_path: Path) -> Path:
-    path = tmp_path / "mpsync.toml"
-    path.write_text(f"""
-[store]
-url = "{store_url}"
-
-[[accounts]]
-id = "oz"
-marketplace = "ozon"
-client_id = "100001"
-api_key = "k3y-ozon"
-api_base_url = "{sandbox.url_for("ozon")}"
-poll = {{ history = "60d" }}
-
-[[accounts]]
-id = "wb"
-marketplace = "wildberries"
-token = "t0ken-wb"
-api_base_url = "{sandbox.url_for("wildberries")}"
-
-[[accounts]]
-id = "ym"
-marketplace = "yandex_market"
-api_key = "k3y-ym"
-business_id = 1000001
-campaign_ids = [21000000]
-api_base_url = "{sandbox.url_for("yandex_market")}"
-""")
-    return path
-
-
-def _run(config: Path, *args: str) -> Any:
-    result = CliRunner().invoke(app, [*args, "--config", str(config)])
-    return result
-
-
-def _json(config: Path, *args: str) -> Any:
-    result = _run(config, *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+from tests.sync.conftest import cli_json as _json
+from tests.sync.conftest import run_cli as _run
 
 
 def test_stock_and_prices_list_what_the_reads_stored(sandbox: SandboxServer, config: Path) -> None:
