@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from mpsync.catalog.pushes import price_sent, push_column, record_push, stock_sent
 from mpsync.domain import PriceRecord, StockRecord
@@ -103,5 +103,25 @@ def test_a_refused_push_shows_the_marketplaces_message(store: Engine) -> None:
 def test_push_column_texts() -> None:
     assert push_column(None) == ""
     assert push_column({"state": "refused", "answer": None}) == "refused: no message"
-    differs = {"state": "differs", "sent": {"available": 5}, "read": {}}
-    assert push_column(differs) == "differs (sent 5, reads none)"
+    differs = {"state": "differs", "sent": {"price": "5.00"}, "read": {"price": None}}
+    assert push_column(differs) == "differs (sent 5.00, reads none)"
+
+
+def test_a_complete_read_that_does_not_list_a_pushed_key_says_so(store: Engine) -> None:
+    from mpsync.catalog.pushes import mark_unlisted
+
+    _account(store)
+    _read(store, [_stock(3)], T1 - timedelta(hours=1))
+    record_push(store, "oz", "stock", ("A", "999"), stock_sent(5), {}, True, "", T1)
+    _push(store, "stock", stock_sent(3))
+    _read(store, [_stock(3)], T1 + timedelta(minutes=1))
+    with store.begin() as connection:  # the read is complete: (A, 999) was not listed
+        assert mark_unlisted(connection, "oz", "stock", T1 + timedelta(minutes=1), T1) == 1
+        # A push sent after the read began is not judged by it.
+        assert mark_unlisted(connection, "oz", "stock", T1 - timedelta(minutes=1), T1) == 0
+    with store.connect() as connection:
+        rows = connection.execute(text("SELECT warehouse, state, sent, read FROM"
+                                       " inventory_pushes ORDER BY warehouse")).all()  # fmt: skip
+    assert [(r.warehouse, r.state) for r in rows] == [("7", "taken"), ("999", "differs")]
+    unlisted = {"state": "differs", "sent": {"available": 5}, "read": {}}
+    assert push_column(unlisted) == "differs (sent 5, not listed by the read)"

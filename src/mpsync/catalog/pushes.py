@@ -84,6 +84,20 @@ def read_back(connection: Connection, account_id: str,
     return len(changes)
 
 
+def mark_unlisted(connection: Connection, account_id: str, kind: str, read_at: datetime,
+                  now: datetime) -> int:  # fmt: skip
+    """After a complete read: pushes sent before it that it did not list (still pending)
+    differ — the marketplace shows nothing at that key (Wildberries answers 204 even for
+    ids it does not know). Returns how many."""
+    result = connection.execute(
+        update(PUSHES)
+        .where(PUSHES.c.account_id == account_id, PUSHES.c.kind == kind,
+               PUSHES.c.state == "pending", PUSHES.c.sent_at <= read_at)
+        .values(state="differs", read={}, checked_at=now)
+    )  # fmt: skip
+    return int(result.rowcount or 0)
+
+
 def _key(record: StockRecord | PriceRecord) -> Key:
     return (record.sku, record.warehouse) if isinstance(record, StockRecord) else (record.sku, "")
 
@@ -122,6 +136,9 @@ def push_column(push: Mapping[str, Any] | None) -> str:
     state = push["state"]
     if state == "refused":
         return f"refused: {push.get('answer') or 'no message'}"
+    if state == "differs" and not push.get("read"):
+        figure = next((v for v in (push.get("sent") or {}).values() if v is not None), "")
+        return f"differs (sent {figure}, not listed by the read)"
     if state == "differs":
         sent, read = push.get("sent") or {}, push.get("read") or {}
         pairs = [(name, value, read.get(name)) for name, value in sent.items()

@@ -97,7 +97,9 @@ def stock_list(
 def stock_push(
     account: AccountArg,
     sku: SkuArg,
-    warehouse: Annotated[str, typer.Option(help="The marketplace's warehouse id.")],
+    warehouse: Annotated[
+        str, typer.Option(help="The marketplace's warehouse id, as `stock list` shows it.")
+    ],
     quantity: Annotated[int, typer.Option(min=0, help="Free quantity to publish.")],
     config: ConfigOption = None,
 ) -> None:

@@ -18,6 +18,7 @@ import httpx
 import structlog
 from sqlalchemy import Engine
 
+from mpsync.catalog.pushes import mark_unlisted
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, FetchWindow, HttpObserver, Sleep
 from mpsync.connector.errors import ConnectorError, NotSupportedError
@@ -29,6 +30,7 @@ from mpsync.sync.writer import PageCounts, PageTarget, write_page
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int, PageCounts], None]
+PUSHED = {"stock": "stock", "prices": "price"}  # streams that judge pushes (catalog.pushes)
 RECORD_TYPES = {"orders": "order", "stock": "stock", "prices": "price", "products": "product"}
 log = structlog.get_logger("mpsync.sync")
 
@@ -280,6 +282,8 @@ class SyncService:
                 if zeroed:
                     log.info("stock rows the read no longer lists set to zero",
                              account=account.id, rows=zeroed)  # fmt: skip
+            if key in PUSHED and fetched:
+                mark_unlisted(connection, account.id, PUSHED[key], windows[0].until, now)
             if stale and since is not None:
                 until = min(until, since + account.poll.lookback)
                 log.warning("marketplace served stale records; re-reading the window next run",
