@@ -239,6 +239,7 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
         f"mpsync orders list --config {config} --status shipped --json",
         f"mpsync status --config {config}",
         f"mpsync stock list --config {config} --below 20",
+        f"mpsync products list --config {config} --unbound",
         f"mpsync invoices list --config {config}",
     ]
     if snapshot["invoices"]:

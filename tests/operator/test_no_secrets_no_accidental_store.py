@@ -15,6 +15,7 @@ READ_COMMANDS = [
     ["invoices", "list"],
     ["stock", "list"],
     ["prices", "list"],
+    ["products", "list"],
     ["deadletters", "list"],
 ]
 
