@@ -132,12 +132,22 @@ async def push_price(engine: Engine, connector: Connector, update: PriceUpdate, 
     """Publish one price to the ids the SKU is bound to, and record it for read-back.
 
     *keep_old_price*: the old (crossed-out) price stays what the last price read stored;
-    otherwise ``update.old_price`` is sent as it is (None: no old price).
+    otherwise ``update.old_price`` is sent as it is (None: no old price). A minimum price
+    not given stays the stored one too (Yandex Market erases one left out).
     """
     _require(connector, "push_prices", "prices")
     update = replace(update, ids=_bound(engine, connector, "push_prices", update.sku))
+    stored = _stored_price(engine, connector.account.id, update.sku)
     if keep_old_price:
-        update = replace(update, old_price=_stored_old_price(engine, connector, update.sku))
+        if stored is None:
+            raise PushRefused(
+                f"no price of SKU {update.sku!r} is stored to keep its old price from: run "
+                f"`mpsync sync --account {connector.account.id} --stream prices` first, or "
+                "give --old-price AMOUNT or --clear-old-price"
+            )
+        update = replace(update, old_price=stored.old_price)
+    if update.min_price is None and stored is not None:
+        update = replace(update, min_price=stored.min_price)
     result = await _send(connector.push_prices([update]))
     sent = price_sent(update.price, update.old_price, update.min_price)
     record_push(engine, connector.account.id, "price", (update.sku, ""), sent, update.ids,
@@ -153,19 +163,13 @@ def _bound(engine: Engine, connector: Connector, action: str, sku: str) -> Mappi
     return bindings[sku].ids
 
 
-def _stored_old_price(engine: Engine, connector: Connector, sku: str) -> Decimal | None:
-    account = connector.account.id
-    query = select(PRICES.c.old_price).where(PRICES.c.account_id == account, PRICES.c.sku == sku)
+def _stored_price(engine: Engine, account_id: str, sku: str) -> Any:
+    """The stored price row of a SKU (``old_price``, ``min_price``), or None."""
+    query = select(PRICES.c.old_price, PRICES.c.min_price).where(
+        PRICES.c.account_id == account_id, PRICES.c.sku == sku
+    )
     with engine.connect() as connection:
-        row = connection.execute(query).one_or_none()
-    if row is None:
-        raise PushRefused(
-            f"no price of SKU {sku!r} is stored to keep its old price from: run "
-            f"`mpsync sync --account {account} --stream prices` first, or give --old-price "
-            "AMOUNT or --clear-old-price"
-        )
-    old_price: Decimal | None = row.old_price
-    return old_price
+        return connection.execute(query).one_or_none()
 
 
 async def _send(call: Awaitable[WriteResult]) -> WriteResult:

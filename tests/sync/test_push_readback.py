@@ -42,7 +42,8 @@ def test_pushes_are_read_back(
     for stream in ("stock", "prices"):
         _ok(config, "sync", "--account", account, "--stream", stream)
     warehouse = _row(config, "stock", account, "SKU-0003")["warehouse"]
-    old_price = _row(config, "prices", account, "SKU-0003")["old_price"]
+    before = _row(config, "prices", account, "SKU-0003")
+    old_price, min_price = before["old_price"], before["min_price"]
     bind(store, sandbox, account, marketplace, "SKU-0003", "SKU-0004", "SKU-0005")
     push = ("--account", account, "--warehouse", warehouse)
     _ok(config, "stock", "push", *push, "--sku", "SKU-0003", "--quantity", "11")
@@ -65,6 +66,8 @@ def test_pushes_are_read_back(
     assert _row(config, "stock", account, "SKU-0004")["push"] == "differs (sent 12, reads 3)"
     price = _row(config, "prices", account, "SKU-0003")
     assert (price["price"], price["old_price"], price["push"]) == ("777.00", old_price, "taken")
+    # The minimum price was not given: the stored one was sent back and stays.
+    assert price["min_price"] == min_price == price["last_push"]["sent"].get("min_price")
     assert price["last_push"]["ids"] == bound_ids(store, account, "SKU-0003")
     cleared = _row(config, "prices", account, "SKU-0004")
     assert cleared["push"] == "taken" and cleared["last_push"]["sent"]["old_price"] is None

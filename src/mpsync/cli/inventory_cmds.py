@@ -157,16 +157,20 @@ def prices_push(
     clear_old_price: Annotated[
         bool, typer.Option("--clear-old-price", help="Remove the price before discount.")
     ] = False,
-    min_price: Annotated[str | None, typer.Option(help="Lowest price for promotions.")] = None,
+    min_price: Annotated[
+        str | None,
+        typer.Option(help="Lowest price for promotions. Default: keep the stored one."),
+    ] = None,
     currency: Annotated[str, typer.Option(help="ISO currency code.")] = "RUB",
     config: ConfigOption = None,
 ) -> None:
     """Publish a price for one SKU; prints the marketplace's answer.
 
     The old (crossed-out) price stays what the last price read stored unless --old-price
-    or --clear-old-price is given. The SKU is sent to the marketplace ids the catalogue
-    binds it to (see `mpsync products list`); an unbound SKU is refused. The next price
-    read shows in `prices list` whether the marketplace took it.
+    or --clear-old-price is given; so does the minimum price unless --min-price is. The
+    SKU is sent to the marketplace ids the catalogue binds it to (see `mpsync products
+    list`); an unbound SKU is refused. The next price read shows in `prices list` whether
+    the marketplace took it.
     """
     from mpsync.inventory import push_price
 
