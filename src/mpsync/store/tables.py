@@ -6,7 +6,7 @@ Changing a table means adding an Alembic revision under ``store/migrations``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -206,6 +206,62 @@ class InventoryPush(SQLModel, table=True):
     state: str = Field(default="pending", max_length=16)  # pending | taken | differs | refused
     read: dict[str, Any] | None = _json()  # what the last read after the push showed
     checked_at: datetime | None = _time()
+
+
+class StockHistory(SQLModel, table=True):
+    """One row per SKU, warehouse and display-zone day: the last stock read of that day.
+
+    Written by every stock read page (and by the zeroing at the end of a complete
+    read); analytics counts a SKU's days out of stock from it.
+    """
+
+    __tablename__ = "stock_history"
+    account_id: str = Field(primary_key=True, max_length=63)
+    sku: str = Field(primary_key=True, max_length=255)
+    warehouse: str = Field(primary_key=True, max_length=128)
+    day: date = Field(primary_key=True, index=True)
+    on_hand: int = 0
+    reserved: int = 0
+    read_at: datetime = _time(nullable=False)
+
+
+class FinanceEntry(SQLModel, table=True):
+    """A money movement the marketplace reports (agreed schema; the finance reads fill it).
+
+    ``amount`` is signed from the seller's side: + money to the seller, − deductions.
+    """
+
+    __tablename__ = "finance_entries"
+    __table_args__ = (
+        UniqueConstraint("account_id", "external_id"),
+        Index("ix_finance_entries_occurred", "occurred_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", max_length=63)
+    external_id: str = Field(max_length=255)
+    order_id: int | None = Field(default=None, foreign_key="orders.id")
+    order_external_id: str | None = Field(default=None, max_length=128)
+    sku: str | None = Field(default=None, max_length=255)
+    occurred_at: datetime = _time(nullable=False)
+    kind: str = Field(max_length=32)  # FINANCE_KINDS in mpsync.analytics.finance
+    operation: str = Field(max_length=255)
+    amount: Decimal = _money()
+    currency: str = Field(max_length=3)
+    raw: dict[str, Any] | None = _json()
+    inserted_at: datetime = _time(nullable=False)
+
+
+class ProductCost(SQLModel, table=True):
+    """The seller's unit cost of a SKU from a day on (agreed schema).
+
+    The cost valid on a day is the row with the latest ``valid_from`` on or before it.
+    """
+
+    __tablename__ = "product_costs"
+    sku: str = Field(primary_key=True, max_length=255)
+    valid_from: date = Field(primary_key=True)
+    cost: Decimal = _money()
+    currency: str = Field(max_length=3)
 
 
 class DomainEvent(SQLModel, table=True):

@@ -25,7 +25,7 @@ from mpsync.connector.errors import ConnectorError, NotSupportedError
 from mpsync.connector.registry import load_connector
 from mpsync.domain import OrderRecord, OrderStatusUpdate
 from mpsync.mapping import MappedPage, MappingSchema
-from mpsync.sync import state
+from mpsync.sync import state, stock_history
 from mpsync.sync.writer import PageCounts, PageTarget, write_page
 
 Clock = Callable[[], datetime]
@@ -279,6 +279,9 @@ class SyncService:
             # no stock rows at all: it zeroes nothing.
             if key == "stock" and fetched:
                 zeroed = state.zero_unlisted(connection, account.id, windows[0].until, now)
+                stock_history.record_unlisted(connection, account.id, windows[0].until,
+                                              day=stock_history.history_day(self.settings, now),
+                                              now=now)  # fmt: skip
                 if zeroed:
                     log.info("stock rows the read no longer lists set to zero",
                              account=account.id, rows=zeroed)  # fmt: skip

@@ -23,6 +23,7 @@ from mpsync.mapping import MappedPage, MappingFailure
 from mpsync.store.tables import DeadLetter, Price, StockLevel
 from mpsync.store.types import canonical_dumps
 from mpsync.store.upsert import bulk_upsert
+from mpsync.sync import stock_history
 from mpsync.sync.events import record_events
 from mpsync.sync.orders import write_orders
 
@@ -102,6 +103,10 @@ def write_page(
             _upsert_plain(connection, table, rows, key, compare, now, counts)
             if target.read_at is not None:
                 read_back(connection, target.account_id, rows, target.read_at, now)
+    if stock:
+        day = stock_history.history_day(settings, now)
+        snapshot = [r.model_dump() for r in stock]
+        stock_history.record_page(connection, snapshot, day=day, now=now)
     counts.dead_lettered = dead_letter(connection, target, page.failures, now=now)
     return counts
 
