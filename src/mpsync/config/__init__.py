@@ -17,6 +17,7 @@ from mpsync.config.loader import (
 )
 from mpsync.config.model import (
     AccountConfig,
+    AnalyticsConfig,
     ChannelConfig,
     DisplayConfig,
     InvoicingConfig,
@@ -33,6 +34,7 @@ from mpsync.config.types import Duration, format_duration, parse_duration
 
 __all__ = [
     "AccountConfig",
+    "AnalyticsConfig",
     "ChannelConfig",
     "ConfigError",
     "DisplayConfig",

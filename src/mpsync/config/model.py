@@ -224,6 +224,21 @@ class DisplayConfig(_Section):
         return Display.of(self.timezone, self.locale)
 
 
+class AnalyticsConfig(_Section):
+    """Reports and the digest (``mpsync report``, event ``report.digest``)."""
+
+    # A SKU is due for reorder when its stock covers fewer days than lead time + safety;
+    # the suggestion then covers ``reorder_cover_days`` more.
+    lead_time_days: int = Field(default=14, ge=0)
+    safety_days: int = Field(default=7, ge=0)
+    reorder_cover_days: int = Field(default=28, ge=1)
+    # The digest covers the previous local day ("daily") or Monday-Sunday week ("weekly",
+    # sent on Mondays), at ``digest_at`` display-zone time, to the channels of the rules
+    # listing the event "report.digest".
+    digest: Literal["daily", "weekly"] = "daily"
+    digest_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
 class Settings(BaseSettings):
     """The whole configuration. Built by ``mpsync.config.load_config``."""
 
@@ -237,6 +252,7 @@ class Settings(BaseSettings):
     workflow: WorkflowConfig = Field(default_factory=WorkflowConfig)
     invoicing: InvoicingConfig = Field(default_factory=InvoicingConfig)
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
 
     @classmethod
     def settings_customise_sources(
