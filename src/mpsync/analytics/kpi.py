@@ -16,6 +16,7 @@ from mpsync.analytics import cohorts
 from mpsync.analytics.numbers import difference, money, percentile, rate, relative_change
 from mpsync.analytics.period import Period
 from mpsync.analytics.sql import (
+    ACCOUNTS,
     CANCELLED,
     CHANGES,
     CONFIRMED_OR_LATER,
@@ -25,7 +26,9 @@ from mpsync.analytics.sql import (
     RETURNED,
     SHIPPED_OR_LATER,
     Scope,
+    as_date,
     hours_between,
+    local_day,
 )
 
 NET_KINDS = ("sale", "return")
@@ -40,6 +43,7 @@ def kpis(engine: Engine, period: Period, scope: Scope, *, now: datetime) -> dict
         current = figures(connection, period, scope, now=now)
         previous = figures(connection, period.previous(), scope, now=now)
         current["cohorts"] = cohorts.retention(connection, period, scope)
+        current["revenue_by_day"] = revenue_by_day(connection, period, scope)
     return {**current, "previous": previous, "change": change(current, previous)}
 
 
@@ -127,6 +131,21 @@ def _finance(connection: Connection, period: Period, scope: Scope) -> dict[str, 
                scope.accounts(FINANCE.c.account_id))
     ).one()  # fmt: skip
     return {"entries": int(row[0]), "payout": row[1], "net": row[2]}
+
+
+def revenue_by_day(connection: Connection, period: Period, scope: Scope) -> list[dict[str, Any]]:
+    """Revenue of the orders not cancelled per display-zone day and marketplace."""
+    day = local_day(ORDERS.c.created_at, connection.dialect.name, period.zone, period.start,
+                    period.end).label("day")  # fmt: skip
+    query = (
+        select(day, ACCOUNTS.c.marketplace, func.sum(ORDERS.c.items_total), func.count())
+        .select_from(ORDERS.join(ACCOUNTS, ACCOUNTS.c.id == ORDERS.c.account_id))
+        .where(_in_period(period, scope), _not_cancelled())
+        .group_by(day, ACCOUNTS.c.marketplace)
+        .order_by(day, ACCOUNTS.c.marketplace)
+    )
+    return [{"day": as_date(d).isoformat(), "marketplace": m, "revenue": money(r), "orders": n}
+            for d, m, r, n in connection.execute(query)]  # fmt: skip
 
 
 def first_change(statuses: tuple[str, ...]) -> Any:

@@ -44,6 +44,7 @@ def _register() -> None:
         daemon_cmds,
         inventory_cmds,
         products_cmd,
+        report_cmds,
         setup_cmds,
         status_cmd,
         sync_cmds,
@@ -55,6 +56,7 @@ def _register() -> None:
     inventory_cmds.register(app)
     products_cmd.register(app)
     status_cmd.register(app)
+    report_cmds.register(app)
     try:
         from mpsync.cli import sandbox_cmd
     except ImportError:  # the sandbox ships with the package; absent only mid-development
