@@ -9,7 +9,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, insert
 
-from mpsync.analytics.customers import list_customers, mask_email, mask_phone, segments, show_customer
+from mpsync.analytics.customers import (
+    list_customers,
+    mask_email,
+    mask_phone,
+    segments,
+    show_customer,
+)
 from mpsync.analytics.rfm import segment_of
 from mpsync.analytics.sql import Scope
 from mpsync.store.tables import Invoice, OutboxMessage
@@ -52,9 +58,18 @@ def test_rfm_scores_and_segments(loaded: Engine) -> None:
 def test_segment_shares_of_all_orders(loaded: Engine) -> None:
     summary = segments(loaded, Scope(), until=NOW)
     # Not cancelled before NOW: O1 O2 O4 O5 O6 O7 = 6; identified: O5 O6 (c1), O7 (c2).
-    assert (summary["orders"], summary["identified_orders"], summary["identified_share"]) == (6, 3, 0.5)
+    assert (summary["orders"], summary["identified_orders"], summary["identified_share"]) == (
+        6,
+        3,
+        0.5,
+    )
     shares = {s["segment"]: s for s in summary["segments"]}
-    assert shares["at_risk"] == {"segment": "at_risk", "buyers": 1, "orders": 2, "share_of_orders": 0.3333}
+    assert shares["at_risk"] == {
+        "segment": "at_risk",
+        "buyers": 1,
+        "orders": 2,
+        "share_of_orders": 0.3333,
+    }
     assert shares["about_to_sleep"]["share_of_orders"] == 0.1667
     assert shares["champions"]["buyers"] == 0 and len(summary["segments"]) == 10
 
@@ -71,9 +86,16 @@ def test_customer_timeline(loaded: Engine) -> None:
     assert card is not None
     kinds = [(e["kind"], e["order"]) for e in card.data["timeline"]]
     assert kinds == [
-        ("order", "wb1:O6"), ("status", "wb1:O6"), ("status", "wb1:O6"), ("status", "wb1:O6"),
-        ("status", "wb1:O6"), ("order", "oz1:O5"), ("status", "oz1:O5"), ("status", "oz1:O5"),
-        ("notification", "oz1:O5"), ("invoice", "oz1:O5"),
+        ("order", "wb1:O6"),
+        ("status", "wb1:O6"),
+        ("status", "wb1:O6"),
+        ("status", "wb1:O6"),
+        ("status", "wb1:O6"),
+        ("order", "oz1:O5"),
+        ("status", "oz1:O5"),
+        ("status", "oz1:O5"),
+        ("notification", "oz1:O5"),
+        ("invoice", "oz1:O5"),
     ]
     assert card.data["timeline"][-2]["detail"] == "order.status_changed via tg"
     assert card.data["segment"] == "at_risk"
@@ -85,3 +107,20 @@ def test_customer_timeline(loaded: Engine) -> None:
 def test_masks() -> None:
     assert mask_phone("+79991234567") == "+7999•••4567" and mask_phone(None) is None
     assert mask_email("anna@example.com") == "a•••@example.com"
+
+
+def test_customers_report_has_cohorts(loaded: Engine) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from mpsync.analytics.customers import customers_report
+    from mpsync.analytics.period import parse_period
+
+    march = parse_period("2026-03", ZoneInfo(dataset.ZONE), date(2026, 4, 2))
+    report = customers_report(loaded, march, Scope())
+    # c1 first ordered in February and again in March; c2 first ordered in March.
+    assert report["cohorts"] == [
+        {"cohort": "2026-02", "buyers": 1, "retention": [{"month": 1, "share": 1.0}]},
+        {"cohort": "2026-03", "buyers": 1, "retention": []},
+    ]
+    assert report["repeat_buyer_rate"] == 0.5

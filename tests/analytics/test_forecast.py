@@ -28,13 +28,18 @@ def test_the_model_is_used_where_it_beats_seasonal_naive() -> None:
     # seasonal-naive; Holt-Winters smooths it.
     numpy = pytest.importorskip("numpy")
     days = numpy.arange(200)
-    y = [float(v) for v in numpy.random.default_rng(1).poisson(5 + 3 * numpy.sin(days * 2 * numpy.pi / 7))]
+    y = [
+        float(v)
+        for v in numpy.random.default_rng(1).poisson(5 + 3 * numpy.sin(days * 2 * numpy.pi / 7))
+    ]
     result = forecast_series(y)
     assert result.mase_naive == _naive_mase(y)
     assert result.method == "holt_winters"
     assert result.mase_model is not None and result.mase_model < result.mase_naive
     assert len(result.mean) == HORIZON
-    assert all(lo <= m <= hi for lo, m, hi in zip(result.low, result.mean, result.high, strict=True))
+    assert all(
+        lo <= m <= hi for lo, m, hi in zip(result.low, result.mean, result.high, strict=True)
+    )
     assert result.high[-1] - result.low[-1] >= result.high[0] - result.low[0]  # never narrower
 
 
@@ -58,7 +63,15 @@ def test_seasonal_naive_is_kept_where_the_model_does_not_beat_it() -> None:
 
 def test_short_series_use_seasonal_naive_and_tiny_ones_the_mean() -> None:
     short = forecast_series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0] * 3)
-    assert short.method == "seasonal_naive" and short.mean[:7] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    assert short.method == "seasonal_naive" and short.mean[:7] == [
+        1.0,
+        2.0,
+        3.0,
+        4.0,
+        5.0,
+        6.0,
+        7.0,
+    ]
     assert forecast_series([2.0, 4.0]).mean == [3.0] * HORIZON
 
 
@@ -73,9 +86,10 @@ def test_overall_mase_averages_scored_skus() -> None:
 
 
 def test_forecast_days_follow_the_as_of_day() -> None:
+    from zoneinfo import ZoneInfo
+
     from mpsync.analytics.forecast import _sku_row
     from mpsync.analytics.period import Period
-    from zoneinfo import ZoneInfo
 
     window = Period(date(2026, 1, 1), date(2026, 3, 31), ZoneInfo("UTC"))
     row = _sku_row("A", {date(2026, 3, 1): 2, date(2026, 3, 8): 2}, window, date(2026, 3, 31))

@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, or_, select
 
+from mpsync.analytics import cohorts
 from mpsync.analytics.numbers import money, rate
+from mpsync.analytics.period import Period
 from mpsync.analytics.rfm import SEGMENTS, Buyer, buyers
 from mpsync.analytics.sql import CANCELLED, CHANGES, CUSTOMERS, INVOICES, ORDERS, OUTBOX, Scope
 
@@ -67,6 +69,16 @@ def segments(engine: Engine, scope: Scope, *, until: datetime) -> dict[str, Any]
         "segments": [{"segment": name, "buyers": people[name], "orders": orders[name],
                       "share_of_orders": rate(orders[name], int(total))} for name in SEGMENTS],
     }  # fmt: skip
+
+
+def customers_report(engine: Engine, period: Period, scope: Scope) -> dict[str, Any]:
+    """``report customers``: segments as of the period's end, the repeat-buyer rate of the
+    period and retention by first-order month (the six cohorts up to the period)."""
+    summary = segments(engine, scope, until=period.end)
+    with engine.connect() as connection:
+        repeat = cohorts.repeat_rate(connection, period, scope)
+        months = cohorts.retention(cohorts.buyer_orders(connection, period.end, scope), period)
+    return {"period": period.label, **summary, "repeat_buyer_rate": repeat, "cohorts": months}
 
 
 @dataclass

@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mpsync.analytics.context import ReportContext
-from mpsync.analytics.customers import segments
+from mpsync.analytics.customers import customers_report
 from mpsync.analytics.funnel import funnel
 from mpsync.analytics.kpi import kpis
 from mpsync.analytics.skus import skus
@@ -95,8 +95,7 @@ REPORTS: Mapping[str, ReportKind] = MappingProxyType({
     "funnel": ReportKind(lambda c: funnel(c.engine, c.period, c.scope), _funnel_table),
     "skus": ReportKind(lambda c: skus(c.engine, c.period, c.scope, now=c.now, policy=c.policy),
                        _list_table(SKU_COLUMNS), SKU_BRIEF),
-    "customers": ReportKind(lambda c: {"period": c.period.label,
-                                       **segments(c.engine, c.scope, until=c.period.end)},
+    "customers": ReportKind(lambda c: customers_report(c.engine, c.period, c.scope),
                             _segments_table),
     "forecast": ReportKind(_forecast, _forecast_table),
 })  # fmt: skip

@@ -122,3 +122,14 @@ def as_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def epoch(column: Any, dialect: str) -> ColumnElement[float]:
+    """Seconds since 1970 (UTC) of a timestamp column, as a float (NULL stays NULL).
+
+    Reports fetch many timestamps: a float per value is far cheaper to read back than
+    a parsed datetime, and the arithmetic on them is plain subtraction.
+    """
+    if dialect == "postgresql":
+        return sql_cast(func.extract("epoch", column), Float)
+    return sql_cast((func.julianday(column) - 2440587.5) * 86400.0, Float)
