@@ -60,9 +60,7 @@ def record_unlisted(connection: Connection, account_id: str, listed_since: datet
         STOCK.c.account_id, STOCK.c.sku, STOCK.c.warehouse, literal(day, HISTORY.c.day.type),
         STOCK.c.on_hand, STOCK.c.reserved, literal(now, HISTORY.c.read_at.type),
     ).where(STOCK.c.account_id == account_id, unlisted)  # fmt: skip
-    statement = _upsert(connection).from_select(
-        [*KEY, "on_hand", "reserved", "read_at"], source
-    )
+    statement = _upsert(connection).from_select([*KEY, "on_hand", "reserved", "read_at"], source)
     statement = statement.on_conflict_do_update(
         index_elements=KEY,
         set_={"on_hand": statement.excluded.on_hand, "reserved": statement.excluded.reserved,
