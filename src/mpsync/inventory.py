@@ -149,7 +149,8 @@ async def push_price(engine: Engine, connector: Connector, update: PriceUpdate, 
     if update.min_price is None and stored is not None:
         update = replace(update, min_price=stored.min_price)
     result = await _send(connector.push_prices([update]))
-    sent = price_sent(update.price, update.old_price, update.min_price)
+    reads_as = (result.details.get("reads_as") or {}).get(update.sku)
+    sent = price_sent(update.price, update.old_price, update.min_price, reads_as)
     record_push(engine, connector.account.id, "price", (update.sku, ""), sent, update.ids,
                 result.ok, result.message, now)  # fmt: skip
     return result

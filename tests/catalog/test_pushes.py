@@ -125,3 +125,21 @@ def test_a_complete_read_that_does_not_list_a_pushed_key_says_so(store: Engine) 
     assert [(r.warehouse, r.state) for r in rows] == [("7", "taken"), ("999", "differs")]
     unlisted = {"state": "differs", "sent": {"available": 5}, "read": {}}
     assert push_column(unlisted) == "differs (sent 5, not listed by the read)"
+
+
+def test_a_price_the_marketplace_rounds_is_judged_by_what_the_connector_expects(
+    store: Engine,
+) -> None:
+    # WB: a price is a whole price before the discount and a whole discount percentage;
+    # 1399 with 1749 crossed out goes as (1749, 20 %), which buyers see as 1399.20.
+    sent = price_sent(Decimal("1399"), Decimal("1749"), None,
+                      {"price": Decimal("1399.2"), "old_price": 1749})  # fmt: skip
+    assert sent == {"price": "1399.20", "old_price": "1749.00",
+                    "asked": {"price": "1399.00", "old_price": "1749.00"}}  # fmt: skip
+    assert price_sent(Decimal("5"), None, None, {"price": "5"}) == {"price": "5.00",
+                                                                    "old_price": None}  # fmt: skip
+    _account(store)
+    _read(store, [_price("1500", "1749")], T1 - timedelta(hours=1))
+    _push(store, "price", sent)
+    _read(store, [_price("1399.20", "1749")], T1 + timedelta(minutes=1))
+    assert list_prices(store)[0]["push"] == "taken"

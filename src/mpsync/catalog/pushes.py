@@ -23,6 +23,7 @@ from mpsync.store.upsert import bulk_upsert
 PUSHES = InventoryPush.__table__  # type: ignore[attr-defined]
 CHUNK = 900
 OPEN = ("pending", "differs")
+FIGURES = ("available", "price", "old_price", "min_price")  # what a read can show back
 Key = tuple[str, str]  # (sku, warehouse); "" for prices
 
 
@@ -45,12 +46,17 @@ def stock_sent(quantity: int) -> dict[str, Any]:
     return {"available": quantity}
 
 
-def price_sent(price: Decimal, old_price: Decimal | None,
-               min_price: Decimal | None) -> dict[str, Any]:  # fmt: skip
-    """The money a price push asked for; an old price of None asks for none."""
+def price_sent(price: Decimal, old_price: Decimal | None, min_price: Decimal | None,
+               reads_as: Mapping[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    """The money a price push asked for (an old price of None asks for none), or what the
+    connector says the marketplace will show instead (``WriteResult.details["reads_as"]``,
+    e.g. a Wildberries price/discount pair that rounds), with the asked figures kept."""
     sent: dict[str, Any] = {"price": _text(price), "old_price": _text(old_price)}
     if min_price is not None:
         sent["min_price"] = _text(min_price)
+    shown = {k: _text(Decimal(str(v))) for k, v in (reads_as or {}).items() if k in sent}
+    if shown and shown != {k: sent[k] for k in shown}:
+        return {**sent, **shown, "asked": sent}
     return sent
 
 
@@ -115,6 +121,7 @@ def _taken(sent: Mapping[str, Any], shown: Mapping[str, Any]) -> bool:
     return all(
         value is None or (name in shown and _same(value, shown[name]))
         for name, value in sent.items()
+        if name in FIGURES
     )
 
 
@@ -137,12 +144,14 @@ def push_column(push: Mapping[str, Any] | None) -> str:
     if state == "refused":
         return f"refused: {push.get('answer') or 'no message'}"
     if state == "differs" and not push.get("read"):
-        figure = next((v for v in (push.get("sent") or {}).values() if v is not None), "")
+        sent = push.get("sent") or {}
+        figure = next((sent[k] for k in FIGURES if sent.get(k) is not None), "")
         return f"differs (sent {figure}, not listed by the read)"
     if state == "differs":
         sent, read = push.get("sent") or {}, push.get("read") or {}
         pairs = [(name, value, read.get(name)) for name, value in sent.items()
-                 if value is not None and not _same(value, read.get(name))]  # fmt: skip
+                 if name in FIGURES and value is not None
+                 and not _same(value, read.get(name))]  # fmt: skip
         detail = "; ".join(f"{_label(name)}sent {a}, reads {b if b is not None else 'none'}"
                            for name, a, b in pairs)  # fmt: skip
         return f"differs ({detail})"

@@ -243,7 +243,8 @@ def _push(config: Path | None, account_id: str, send: Send, what: str,
         engine.dispose()
     if not result.ok:
         fail(f"{what}: the marketplace refused it: {result.message}")
-    console.print(f"{what}: accepted. The next {stream} read shows whether it was taken "
+    answer = f" ({result.message})" if result.message else ""
+    console.print(f"{what}: accepted{answer}. The next {stream} read shows whether it was taken "
                   f"(`mpsync sync --account {account_id} --stream {stream}` reads now; "
                   f"`mpsync {stream} list` shows it).", highlight=False, markup=False)  # fmt: skip
 

@@ -105,7 +105,12 @@ class PriceUpdate:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """Outcome of a write-back; ``message`` is the marketplace's own text on failure."""
+    """Outcome of a write-back; ``message`` is the marketplace's own text on failure.
+
+    A price push whose figures the marketplace will show differently (rounding, a
+    price/discount pair) says so in ``details["reads_as"] = {sku: {"price": ...,
+    "old_price": ...}}``: the read-back then expects those (``mpsync.catalog.pushes``).
+    """
 
     ok: bool
     message: str = ""
