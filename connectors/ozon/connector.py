@@ -52,31 +52,79 @@ def _unwrap(body: Any) -> dict[str, Any]:
     return result if isinstance(result, dict) else body
 
 
+SELLER_STOCK_TYPES = frozenset({"fbs", "rfbs"})
+"""Stock ``type`` values held at the seller's own warehouses; the rest (``fbo``, ``fbp``) is
+Ozon's stock, which the seller neither holds nor sets."""
+
+
+def _unknown_warehouses(items: Sequence[StockUpdate]) -> WriteResult | None:
+    """A failed result when an update names no seller warehouse id (a stock read keys
+    amounts spanning several warehouses by their type, and Ozon-held stock ozon-fbo...)."""
+    unknown = sorted({i.warehouse for i in items if not i.warehouse.isdigit()})
+    if not unknown:
+        return None
+    return WriteResult(
+        False,
+        f"not a seller warehouse id: {', '.join(unknown)}; stock is set per FBS/rFBS "
+        "warehouse (ids from /v2/warehouse/list); FBO/FBP stock is Ozon's and not set here",
+        {"warehouses": unknown},
+    )
+
+
+def _price_row(item: PriceUpdate) -> dict[str, Any]:
+    """The seller's ``offer_id`` identifies the product (it wins over ``product_id``, which
+    goes along when bound)."""
+    row: dict[str, Any] = {
+        "offer_id": item.sku,
+        "price": str(item.price),
+        "currency_code": item.currency,
+    }
+    product_id = str(item.ids.get("product_id", ""))
+    if product_id.isdigit():
+        row["product_id"] = int(product_id)
+    if item.old_price is not None:
+        row["old_price"] = str(item.old_price)
+    if item.min_price is not None:
+        row["min_price"] = str(item.min_price)
+    return row
+
+
 def stock_rows(item: dict[str, Any]) -> Records:
     """One ``/v4/product/info/stocks`` item → one row per entry of its ``stocks``.
 
     A row is the item's fields (``offer_id``, ``product_id``) plus the entry's (``sku``,
     ``type``, ``present``, ``reserved``, ...): the shape of a flattened ``TYPE_STOCKS_CHANGED``
-    push, so one mapping section serves both. The entry's ``warehouse_ids``, when it names
-    exactly one warehouse, becomes ``warehouse_id``; otherwise the amounts cover several (or
-    unnamed) warehouses and the mapping keys the row by the stock ``type`` (fbs, rfbs, fbo).
+    push, so one mapping section serves both, plus ``stock_location``, the row's key when it
+    names no single seller warehouse:
+
+    * a seller entry (``fbs``, ``rfbs``) whose ``warehouse_ids`` names exactly one warehouse
+      becomes that ``warehouse_id``; otherwise its amounts span several (or unnamed)
+      warehouses and the row is keyed by the type;
+    * Ozon-held stock (``fbo``, ``fbp``) is keyed ``ozon-<type>``, never by a warehouse id,
+      so it stays apart from the seller's warehouse rows (and no stock push targets it).
+
     An item without a ``stocks`` list is passed on as it is: the mapping dead-letters it.
     """
     stocks = item.get("stocks")
     if not isinstance(stocks, list):
         return [item]
     base = {key: value for key, value in item.items() if key != "stocks"}
-    rows = []
-    for entry in stocks:
-        if not isinstance(entry, dict):
-            rows.append({**base, "_unparsed": entry})
-            continue
-        row = {**base, **entry}
-        warehouses = entry.get("warehouse_ids")
-        if isinstance(warehouses, list) and len(warehouses) == 1:
-            row["warehouse_id"] = warehouses[0]
-        rows.append(row)
-    return rows
+    return [_stock_row(base, entry) for entry in stocks]
+
+
+def _stock_row(base: dict[str, Any], entry: Any) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        return {**base, "_unparsed": entry}
+    row = {**base, **entry}
+    kind = str(entry.get("type") or "")
+    warehouses = entry.get("warehouse_ids")
+    if kind not in SELLER_STOCK_TYPES:
+        row["stock_location"] = f"ozon-{kind or 'unknown'}"
+    elif isinstance(warehouses, list) and len(warehouses) == 1:
+        row["warehouse_id"] = warehouses[0]
+    else:
+        row["stock_location"] = kind
+    return row
 
 
 class OzonConnector(RestConnector):
@@ -115,7 +163,8 @@ class OzonConnector(RestConnector):
         "prices": TokenBucket(per_second=10, burst=10),
         # Stock and price reads: only the general 50 rps per Client-Id is documented.
         "product_info": TokenBucket(per_second=10, burst=10),
-        "misc": TokenBucket(per_second=5, burst=5),
+        # /v1/warehouse/list allowed 1 request/min; its v2 documents no method limit.
+        "warehouses": TokenBucket(per_second=1, burst=1),
     }
     page_size: ClassVar[int] = 100
     info_page_size: ClassVar[int] = 1000  # /v4/product/info/stocks, /v5/product/info/prices
@@ -319,32 +368,42 @@ class OzonConnector(RestConnector):
         return WriteResult(ok, "done" if ok else "rejected", {"answer": body})
 
     async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
-        unknown = sorted({i.warehouse for i in items if not i.warehouse.isdigit()})
-        if unknown:
-            # A stock read keys amounts that span several warehouses by their type (fbs, ...).
-            return WriteResult(
-                False,
-                f"not an Ozon warehouse id: {', '.join(unknown)}; "
-                "stock is set per warehouse (see /v1/warehouse/list)",
-                {"warehouses": unknown},
-            )
+        """Free stock per (product, seller warehouse) to ``/v2/products/stocks``.
+
+        The Ozon ``product_id`` is required: it comes from the SKU's binding (a products or
+        stock read), never from the SKU text; an unbound SKU fails the push. The seller's
+        ``offer_id`` goes along and, by the spec, wins when both are given.
+        """
+        refused = _unknown_warehouses(items) or self._unbound(items)
+        if refused:
+            return refused
         rows = [
-            {"offer_id": i.sku, "stock": i.quantity, "warehouse_id": int(i.warehouse)}
+            {
+                "offer_id": i.sku,
+                "product_id": int(i.ids["product_id"]),
+                "stock": i.quantity,
+                "warehouse_id": int(i.warehouse),
+            }
             for i in items
         ]
         return await self.write(self._batched("/v2/products/stocks", "stocks", rows, 100))
 
+    def _unbound(self, items: Sequence[StockUpdate]) -> WriteResult | None:
+        skus = sorted({i.sku for i in items if not str(i.ids.get("product_id", "")).isdigit()})
+        if not skus:
+            return None
+        return WriteResult(
+            False,
+            f"not bound to an Ozon product_id: {', '.join(skus)}; bind them with "
+            f"`mpsync sync --account {self.account.id} --stream products`",
+            {"unbound": skus},
+        )
+
     async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
-        rows = [
-            {
-                "offer_id": i.sku,
-                "price": str(i.price),
-                "currency_code": i.currency,
-                "old_price": str(i.old_price) if i.old_price is not None else "0",
-                **({"min_price": str(i.min_price)} if i.min_price is not None else {}),
-            }
-            for i in items
-        ]
+        """Prices as decimal strings in rubles. ``old_price`` (the crossed-out price) is sent
+        only when known: ``"0"`` would reset it, and a price without ``old_price`` leaves the
+        one Ozon has as it is; an update asking for 0 clears it."""
+        rows = [_price_row(item) for item in items]
         return await self.write(self._batched("/v1/product/import/prices", "prices", rows, 1000))
 
     async def _batched(self, path: str, key: str, rows: list[Any], size: int) -> WriteResult:
@@ -364,4 +423,8 @@ class OzonConnector(RestConnector):
         )
 
     async def check_credentials(self) -> None:
-        await self.call("POST", "api", "/v1/warehouse/list", group="misc", json_body={})
+        """The seller's FBS/rFBS warehouses (``/v1/warehouse/list`` was switched off on
+        2026-04-07); ``limit`` is required."""
+        await self.call(
+            "POST", "api", "/v2/warehouse/list", group="warehouses", json_body={"limit": 1}
+        )

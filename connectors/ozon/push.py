@@ -85,23 +85,11 @@ def _posting(data: Mapping[str, Any]) -> str:
 
 def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
     if kind in REFETCH_TYPES:
-        number = _posting(data)
-        marker = data.get("new_cutoff_date") or data.get("new_delivery_date_begin") or ""
-        return PushEvent(
-            "order_changed" if kind != "TYPE_NEW_POSTING" else "new_order",
-            f"ozon:{kind}:{number}:{marker}",
-            (number,),
-            [],
-            "order",
-            data,
+        return _refetch(
+            kind, data, data.get("new_cutoff_date") or data.get("new_delivery_date_begin")
         )
     if kind in STATUS_TYPES:
-        number = _posting(data)
-        state = str(data.get("new_state") or "")
-        status = PUSH_STATES.get(state, state) or "cancelled"
-        record = {**data, "status": status}
-        key = f"ozon:{kind}:{number}:{state}:{data.get('changed_state_date', '')}"
-        return PushEvent("status_changed", key, (number,), [record], "order_status", data)
+        return _status_event(kind, data)
     if kind == "TYPE_STOCKS_CHANGED" or ("items" in data and kind == "string"):
         key = f"ozon:TYPE_STOCKS_CHANGED:{_digest(data)}"
         rows = _stock_rows(data)
@@ -113,6 +101,31 @@ def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
             return PushEvent("stock_changed", key, products, [], "stock", data)
         return PushEvent("stock_changed", key, (), rows, "stock", data)
     return None
+
+
+def _refetch(kind: str, data: dict[str, Any], marker: Any) -> PushEvent:
+    """An event naming the posting only: processing reads it (``/v3/posting/fbs/get``)."""
+    number = _posting(data)
+    event = "new_order" if kind == "TYPE_NEW_POSTING" else "order_changed"
+    return PushEvent(event, f"ozon:{kind}:{number}:{marker or ''}", (number,), [], "order", data)
+
+
+def _status_event(kind: str, data: dict[str, Any]) -> PushEvent:
+    """The posting's new status as a record, from the push's own ``new_state``.
+
+    A ``TYPE_POSTING_CANCELLED`` is a cancellation whatever its ``new_state`` says; a
+    ``TYPE_STATE_CHANGED`` without ``new_state`` says nothing about the status, so the
+    posting is read instead. An unknown state is passed on raw (the mapping reports it).
+    """
+    number = _posting(data)
+    state = data.get("new_state")
+    if not isinstance(state, str) or not state:
+        if kind != "TYPE_POSTING_CANCELLED":
+            return _refetch(kind, data, data.get("changed_state_date"))
+        state = "posting_canceled"
+    record = {**data, "status": PUSH_STATES.get(state, state)}
+    key = f"ozon:{kind}:{number}:{state}:{data.get('changed_state_date', '')}"
+    return PushEvent("status_changed", key, (number,), [record], "order_status", data)
 
 
 def _product_ids(data: Mapping[str, Any]) -> tuple[str, ...]:

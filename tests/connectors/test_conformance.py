@@ -127,7 +127,7 @@ PROFILES: dict[str, Profile] = {
         "awaiting_packaging",
         (
             "POST",
-            "/v1/warehouse/list",
+            "/v2/warehouse/list",
             {"code": 16, "message": "Invalid Api-Key, please contact support"},
         ),
         (429, {"Retry-After": "7"}, 7.0),

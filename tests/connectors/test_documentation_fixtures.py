@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,8 @@ from mpsync_connectors.yandex_market import YandexMarketConnector
 from mpsync.connector.base import FetchWindow, Page
 from mpsync.domain.models import OrderRecord
 from mpsync.domain.status import OrderStatus
+
+OZON_V4_EXAMPLE = Path(__file__).parents[1] / "contracts/fixtures/ozon/v4_list_response.json"
 
 
 async def _pages(connector: Any, window: FetchWindow) -> list[Page]:
@@ -120,7 +123,7 @@ async def test_ozon_v3_and_v4_posting_shapes(sleep: RecordingSleep) -> None:
     route = respx.post(f"{BASE}/v4/posting/fbs/list").mock(
         side_effect=[
             httpx.Response(200, content=fixture_bytes("ozon_v3_list.json")),
-            httpx.Response(200, content=fixture_bytes("ozon_v4_list.json")),
+            httpx.Response(200, content=OZON_V4_EXAMPLE.read_bytes()),
         ]
     )
     connector = OzonConnector(account("ozon"), sleep=sleep)
@@ -143,14 +146,16 @@ async def test_ozon_v3_and_v4_posting_shapes(sleep: RecordingSleep) -> None:
     assert v3.ship_by == datetime(2026, 3, 31, 9, tzinfo=UTC)
     assert v3.payment_method == "Ozon Банк" and v3.customer is None
     assert v3.lines[0].sku == "SK-58 (малиновый)" and v3.lines[0].marketplace_sku == "827098843"
-    assert v4.status == OrderStatus.SHIPPED
-    assert v4.items_total == Decimal("2199.80") and v4.total == Decimal("2199.80")
+    # The official v4 example (NEWER swagger, /v4/posting/fbs/list 200 example).
+    assert (v4.status, v4.marketplace_substatus) == (OrderStatus.NEW, "posting_created")
+    assert v4.items_total == Decimal("19970.00") and v4.total == Decimal("19970.00")
     assert [(ln.line_no, ln.unit_price, ln.total) for ln in v4.lines] == [
-        (1, Decimal("499.90"), Decimal("999.80")),
-        (2, Decimal("1200"), Decimal("1200")),
+        (1, Decimal("12990.00"), Decimal("12990.00")),
+        (2, Decimal("3490.00"), Decimal("6980.00")),
     ]
-    assert v4.customer is not None and v4.customer.phone == "+79161234567"
-    assert v4.delivery_address == "г. Москва, ул. Тверская, д. 1"
+    assert v4.customer is not None and v4.customer.phone == "+79031234567"
+    assert v4.customer.email == "ivan.petrov@example.com"
+    assert v4.delivery_address == "101000, Москва, д. 15, кв. 78"
     await connector.aclose()
 
 

@@ -189,7 +189,7 @@ async def test_ozon_ship_is_verified_and_cancel_stock_price(sleep: RecordingSlee
         }
     )
     respx.post(f"{BASE}/v2/posting/fbs/cancel").respond(json={"result": True})
-    respx.post(f"{BASE}/v2/products/stocks").respond(
+    stocks = respx.post(f"{BASE}/v2/products/stocks").respond(
         json={
             "result": [
                 {"offer_id": "A", "updated": False, "errors": [{"code": "TOO_MANY_REQUESTS"}]}
@@ -206,8 +206,12 @@ async def test_ozon_ship_is_verified_and_cancel_stock_price(sleep: RecordingSlee
         {"products": [{"product_id": 185479045, "quantity": 2}]}
     ]
     assert (await ozon.cancel(OrderRef("p-1"), "no stock")).ok
-    stock = await ozon.push_stock([StockUpdate("A", "22142605386000", 3)])
+    bound = {"product_id": "313455276"}
+    stock = await ozon.push_stock([StockUpdate("A", "22142605386000", 3, ids=bound)])
     assert not stock.ok and "TOO_MANY_REQUESTS" in stock.message
+    assert json.loads(stocks.calls[0].request.content)["stocks"] == [
+        {"offer_id": "A", "product_id": 313455276, "stock": 3, "warehouse_id": 22142605386000}
+    ]
     assert (await ozon.push_prices([PriceUpdate("A", Decimal("1448"), Decimal("1600"))])).ok
     assert json.loads(prices.calls[0].request.content)["prices"][0]["old_price"] == "1600"
     await ozon.aclose()

@@ -85,11 +85,12 @@ async def test_ozon_stock_pages_to_the_end_and_maps_per_stock_entry(sleep: Recor
     assert [p.record_type for p in pages] == ["stock", "stock"]
     assert pages[0].resume is not None and pages[1].resume is None
     records, failures = _map(connector, pages)
-    # one row per stock entry: amounts over unnamed warehouses are keyed by the stock type,
-    # an entry naming exactly one warehouse by its id; unknown fields are carried, not fatal
+    # one row per stock entry: a seller entry over unnamed warehouses is keyed by its type,
+    # one naming exactly one warehouse by its id, Ozon's own (FBO) stock apart as ozon-fbo;
+    # unknown fields are carried, not fatal
     assert _stock(records) == [
         ("test-offer-123456", "fbs", 150, 25),
-        ("test-offer-123456", "fbo", 75, 10),
+        ("test-offer-123456", "ozon-fbo", 75, 10),
         ("test-offer-123457", "22142605386000", 45, 5),
     ]
     assert all(r.source_updated_at is None for r in records)

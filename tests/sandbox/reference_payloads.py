@@ -96,7 +96,34 @@ def wb_order(state: SandboxState, row: int, new: bool) -> Json:
 
 
 # -- Ozon -------------------------------------------------------------------------------------
-def ozon_posting(state: SandboxState, row: int) -> Json:
+def _ozon_product(line: Any, version: int) -> Json:
+    if version == 4:
+        return {
+            "imei": [],
+            "is_blr_traceable": False,
+            "is_marketplace_buyout": False,
+            "name": line.product.name,
+            "offer_id": line.product.sku,
+            "price": {"amount": _rubles(line.unit_price_kop), "currency": "RUB"},
+            "quantity": line.quantity,
+            "sku": line.product.ozon_sku,
+        }
+    return {
+        "price": _rubles(line.unit_price_kop),
+        "offer_id": line.product.sku,
+        "name": line.product.name,
+        "sku": line.product.ozon_sku,
+        "quantity": line.quantity,
+        "currency_code": "RUB",
+        "is_blr_traceable": False,
+        "is_marketplace_buyout": False,
+        "imei": [],
+    }
+
+
+def ozon_posting(state: SandboxState, row: int, version: int = 4) -> Json:
+    """A posting as the v4 lists (``version=4``) or the v3 get serve it: a v4 product's unit
+    price is ``{amount, currency}``, a v3 one's a decimal string with ``currency_code``."""
     world, seed = state.world, state.config.seed
     table = world.tables["ozon"]
     raw = world.flows["ozon"].states[table.state[row]]
@@ -137,20 +164,7 @@ def ozon_posting(state: SandboxState, row: int) -> Json:
         },
         "customer": None,
         "addressee": None,
-        "products": [
-            {
-                "price": _rubles(ln.unit_price_kop),
-                "offer_id": ln.product.sku,
-                "name": ln.product.name,
-                "sku": ln.product.ozon_sku,
-                "quantity": ln.quantity,
-                "currency_code": "RUB",
-                "is_blr_traceable": False,
-                "is_marketplace_buyout": False,
-                "imei": [],
-            }
-            for ln in world.lines("ozon", row)
-        ],
+        "products": [_ozon_product(ln, version) for ln in world.lines("ozon", row)],
         "is_express": False,
         "available_actions": ["cancel", "ship"] if raw.canonical == "new" else [],
         "multi_box_qty": 1,

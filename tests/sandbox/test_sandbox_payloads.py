@@ -111,7 +111,7 @@ async def test_ozon_list_unfulfilled_and_get(
         assert postings and text == dumps(expected)
     number = lived.external_id("ozon", 5)
     r = await client.post("/ozon/v3/posting/fbs/get", json={"posting_number": number}, headers=OZON)
-    assert r.text == dumps({"result": ozon_posting(lived, 5)})
+    assert r.text == dumps({"result": ozon_posting(lived, 5, version=3)})
 
 
 async def test_yandex_market_pages(client: httpx.AsyncClient, lived: SandboxState) -> None:

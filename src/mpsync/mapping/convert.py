@@ -187,8 +187,11 @@ def sum_values(value: Any) -> Decimal:
 
 
 def join_nonempty(value: Any) -> str | None:
+    """Non-empty parts joined with ", "; a part equal to the one before it is said once
+    (Ozon's region and city are both "Москва" for a Moscow address)."""
     parts = [to_str(item).strip() for item in _as_list(value) if item not in (None, "")]
-    return ", ".join(part for part in parts if part) or None
+    kept = [part for i, part in enumerate(parts) if part and (i == 0 or part != parts[i - 1])]
+    return ", ".join(kept) or None
 
 
 def first(value: Any) -> Any:

@@ -98,6 +98,19 @@ def build_catalog(seed: int, count: int) -> tuple[Product, ...]:
     return tuple(products)
 
 
+def ozon_fbo_stock(seed: int, product: int) -> tuple[int, int] | None:
+    """(present, reserved) of a product's stock at Ozon's own warehouses (FBO), or None.
+
+    Every third product also sells from Ozon's warehouses; that stock is Ozon's, the seller
+    neither holds nor sets it, and the simulation leaves it as it is.
+    """
+    if product % 3:
+        return None
+    rng = Rng(seed, 14, product)
+    present = rng.between(0, 60)
+    return present, rng.between(0, present // 4)
+
+
 @dataclass(frozen=True, slots=True)
 class Warehouses:
     """Seller warehouse ids on each marketplace (one FBS warehouse each)."""

@@ -1,6 +1,8 @@
-"""Ozon Seller API, FBS postings: list (v4 cursor paging), unfulfilled, get, ship, cancel.
+"""Ozon Seller API, FBS postings: list and unfulfilled list (v4, cursor paging), get (v3),
+ship, cancel, and the seller's warehouses (v2).
 
-Prices are decimal strings with currency_code; a buyer's order may split into postings.
+A product's unit price is a ``{amount, currency}`` object in the v4 lists and a decimal
+string with ``currency_code`` in the v3 get; a buyer's order may split into postings.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from mpsync.sandbox.jsontext import (
 from mpsync.sandbox.limits import BucketSpec
 from mpsync.sandbox.sim import Line
 from mpsync.sandbox.state import SandboxState, iso, rubles
-from mpsync.sandbox.statuses import Flow
+from mpsync.sandbox.statuses import OZON_FLOW, Flow
 from mpsync.sandbox.store import scan
 
 MP = "ozon"
@@ -52,7 +54,8 @@ GLOBAL_LIMIT = BucketSpec(50, 1, 50)
 _CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 9, 429: 8, 500: 13, 503: 14}
 _YEAR = 366 * 86400
 _DAY = 86400
-_AWAITING_DELIVER, _CANCELLED = 1, 5
+_AWAITING_DELIVER = OZON_FLOW.index("awaiting_deliver", "posting_transferring_to_delivery")
+_CANCELLED = OZON_FLOW.index("cancelled", "posting_canceled")
 
 
 def error_body(status: int, message: str, code: str | int | None) -> Json:
@@ -88,12 +91,14 @@ def admit(state: SandboxState, request: Request, account: str, group: str) -> Ad
 API = Api(MP, authenticate, error_body, admit)
 
 
-def _posting_renderer(ctx: Ctx) -> Callable[[int], str]:
-    """Render postings as JSON text; what depends only on the state is rendered once."""
+def _posting_renderer(ctx: Ctx, version: int = 4) -> Callable[[int], str]:
+    """Render postings (v4 list or v3 get shape) as JSON text; what depends only on the
+    state is rendered once."""
     world, seed = ctx.state.world, ctx.state.config.seed
     table, lines, observed = world.tables[MP], world.lines, ctx.state.observer(MP)
     by_state = _state_parts(world.flows[MP])
     delivery = json_text(_delivery_method(world.warehouses.ozon_id))
+    product = _product_v4 if version == 4 else _product_v3
 
     def render(row: int) -> str:
         state, _updated = observed(row)
@@ -102,7 +107,7 @@ def _posting_renderer(ctx: Ctx) -> Callable[[int], str]:
         order_number = ids.ozon_order_number(seed, group)
         shipment = iso(created + _DAY)
         delivering_date = f'"{iso(created + 2 * _DAY)}"' if delivering else "null"
-        products = ",".join(map(_product, lines(MP, row)))
+        products = ",".join(product(line) for line in lines(MP, row))
         return (
             f'{{"posting_number":"{ids.ozon_posting_of(order_number, group, row)}",'
             f'"order_id":{ids.ozon_order_id(group)},"order_number":"{order_number}",{status},'
@@ -118,16 +123,34 @@ def _posting_renderer(ctx: Ctx) -> Callable[[int], str]:
     return render
 
 
-def _product(line: Line) -> str:
+def _product_v4(line: Line) -> str:
     product = line.product
-    return _product_json(
+    return _product_json_v4(
+        product.sku, product.name, product.ozon_sku, line.quantity, line.unit_price_kop
+    )
+
+
+def _product_v3(line: Line) -> str:
+    product = line.product
+    return _product_json_v3(
         product.sku, product.name, product.ozon_sku, line.quantity, line.unit_price_kop
     )
 
 
 @functools.lru_cache(maxsize=4096)
-def _product_json(sku: str, name: str, ozon_sku: int, quantity: int, price_kop: int) -> str:
-    """A posting's product as JSON text; cached, as pages repeat a few products and prices."""
+def _product_json_v4(sku: str, name: str, ozon_sku: int, quantity: int, price_kop: int) -> str:
+    """A v4 list posting's product as JSON text; cached, as pages repeat a few products."""
+    return (
+        f'{{"imei":[],"is_blr_traceable":false,"is_marketplace_buyout":false,'
+        f'"name":{quote(name)},"offer_id":{quote(sku)},'
+        f'"price":{{"amount":"{rubles(price_kop)}","currency":"RUB"}},'
+        f'"quantity":{quantity},"sku":{ozon_sku}}}'
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _product_json_v3(sku: str, name: str, ozon_sku: int, quantity: int, price_kop: int) -> str:
+    """A v3 get posting's product as JSON text (price a decimal string + currency_code)."""
     return (
         f'{{"price":"{rubles(price_kop)}","offer_id":{quote(sku)},"name":{quote(name)},'
         f'"sku":{ozon_sku},"quantity":{quantity},"currency_code":"RUB",'
@@ -299,7 +322,7 @@ def _posting_row(ctx: Ctx) -> int:
 
 
 def posting_get(ctx: Ctx) -> Reply:
-    posting = _posting_renderer(ctx)(_posting_row(ctx))
+    posting = _posting_renderer(ctx, version=3)(_posting_row(ctx))
     return Reply(json_object({"result": RawJson(posting)}))
 
 
@@ -319,10 +342,23 @@ def ship(ctx: Ctx) -> Reply:
     if not world.move(MP, row, _AWAITING_DELIVER, world.now):
         raise ApiError(400, "POSTING_ALREADY_SHIPPED: the posting is not awaiting packaging")
     number = ctx.state.external_id(MP, row)
-    products = [{"product_id": sku, "quantity": qty} for sku, qty in skus.items()]
+    products = [_shipped(line) for line in world.lines(MP, row)]
     return Reply(
         {"additional_data": [{"posting_number": number, "products": products}], "result": [number]}
     )
+
+
+def _shipped(line: Line) -> Json:
+    """fbsv4PostingProductDetailWithoutDimensions: the shipped product, price per unit."""
+    return {
+        "currency_code": "RUB",
+        "mandatory_mark": [],
+        "name": line.product.name,
+        "offer_id": line.product.sku,
+        "price": rubles(line.unit_price_kop),
+        "quantity": line.quantity,
+        "sku": line.product.ozon_sku,
+    }
 
 
 def cancel(ctx: Ctx) -> Reply:
@@ -340,22 +376,38 @@ def cancel(ctx: Ctx) -> Reply:
 
 
 def warehouse_list(ctx: Ctx) -> Reply:
-    """``POST /v1/warehouse/list``: the seller's FBS warehouse (the credential check reads it)."""
+    """``POST /v2/warehouse/list``: the seller's FBS warehouse (the credential check reads it).
+
+    ``limit`` (1..200) is required; there is one warehouse, so one page.
+    """
+    limit_param(obj(ctx.body if ctx.body is not None else {}).get("limit"), 0, 200)
     warehouse_id = ctx.state.world.warehouses.ozon_id
-    return Reply({"result": [{
-        "warehouse_id": warehouse_id, "name": "FBS Склад", "is_rfbs": False,
-        "is_able_to_set_price": False, "has_entrusted_acceptance": False,
-        "first_mile_type": {"dropoff_point_id": "", "dropoff_timeslot_id": 0,
-                            "first_mile_is_changing": False, "first_mile_type": "PickUp"},
-        "is_kgt": False, "can_print_act_in_advance": False, "min_working_days": 5,
-        "is_karantin": False, "has_postings_limit": False, "postings_limit": -1,
-        "working_days": [1, 2, 3, 4, 5], "min_postings_limit": 10, "is_timetable_editable": True,
-        "status": "created",
+    return Reply({"cursor": "", "has_next": False, "warehouses": [{
+        "address_info": {"address": "Россия, Московская область, Ногинск, Складская ул., 1",
+                         "latitude": 55.8553, "longitude": 38.4413, "utc": "UTC+03:00"},
+        "carriage_label_type": "BIG", "courier_comment": "", "courier_phones": [],
+        "created_at": "2025-03-11T11:57:51.811Z", "cut_in_time": 0,
+        "first_mile": {"dropoff_point_id": "", "first_mile_is_changing": False,
+                       "timeslot_from": "09:00", "timeslot_id": 0, "timeslot_to": "18:00",
+                       "type": "PICK_UP"},
+        "has_entrusted_acceptance": False, "has_postings_limit": False, "is_auto_assembly": False,
+        "is_comfort": False, "is_express": False, "is_kgt": False, "is_rfbs": False,
+        "is_waybill_enabled": False, "min_postings_limit": 10, "name": "FBS Склад",
+        "phone": "", "postings_limit": -1, "sla_cut_in": 0, "status": "created",
+        "updated_at": "2025-03-11T11:57:51.811Z", "warehouse_id": warehouse_id,
+        "warehouse_type": "FBS", "with_item_list": False,
+        "working_days": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"],
     }]})  # fmt: skip
 
 
 def routes(state: SandboxState) -> list[Route]:
-    from mpsync.sandbox.ozon_products import import_prices, info_prices, info_stocks, set_stocks
+    from mpsync.sandbox.ozon_products import (
+        import_prices,
+        info_prices,
+        info_stocks,
+        product_list,
+        set_stocks,
+    )
 
     table = [
         ("/v4/posting/fbs/list", posting_list),
@@ -367,7 +419,8 @@ def routes(state: SandboxState) -> list[Route]:
         ("/v4/product/info/stocks", info_stocks),
         ("/v1/product/import/prices", import_prices),
         ("/v5/product/info/prices", info_prices),
-        ("/v1/warehouse/list", warehouse_list),
+        ("/v2/warehouse/list", warehouse_list),
+        ("/v3/product/list", product_list),
     ]
     return [route(state, API, "POST", path, handler, "global") for path, handler in table]
 

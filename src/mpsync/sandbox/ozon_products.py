@@ -1,6 +1,8 @@
-"""Ozon Seller API, products: set and read FBS stocks, import and read prices.
+"""Ozon Seller API, products: set and read stocks, import and read prices, list products.
 
-Prices travel as decimal strings in rubles; the world stores kopecks.
+Price writes are decimal strings in rubles, price reads JSON numbers; the world stores
+kopecks. The stock read shows the seller's FBS stock and, for some products, Ozon's own
+(FBO) stock; a stock write names the Ozon ``product_id`` (required).
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mpsync.sandbox.catalog import Product
+from mpsync.sandbox.catalog import Product, ozon_fbo_stock
 from mpsync.sandbox.http import (
     ApiError,
     Ctx,
@@ -22,7 +24,7 @@ from mpsync.sandbox.http import (
     obj,
 )
 from mpsync.sandbox.sim import PriceRow
-from mpsync.sandbox.state import rubles
+from mpsync.sandbox.state import money_number, rubles
 
 MP = "ozon"
 
@@ -51,9 +53,15 @@ def _not_found() -> list[Json]:
 
 
 def set_stocks(ctx: Ctx) -> Reply:
+    """``/v2/products/stocks``: ``product_id`` is required (the request is refused without
+    it, as Ozon's validation does); with both ids given, ``offer_id`` wins."""
     world, result = ctx.state.world, []
-    for entry in items(obj(ctx.body).get("stocks"), "stocks", 1, 100):
-        entry = obj(entry, "stocks[]")
+    entries = [obj(e, "stocks[]") for e in items(obj(ctx.body).get("stocks"), "stocks", 1, 100)]
+    for index, entry in enumerate(entries):
+        if entry.get("product_id") in (None, "", 0):
+            raise ApiError(400, f"invalid ProductsStocksRequest.Stocks[{index}]: "
+                                "ProductId: value must be greater than 0")  # fmt: skip
+    for entry in entries:
         product = _product(ctx, entry)
         stock = integer(entry.get("stock"), "stock")
         warehouse = integer(entry.get("warehouse_id"), "warehouse_id")
@@ -86,24 +94,35 @@ def _cursor(start: int, limit: int, total: int) -> str:
 
 
 def info_stocks(ctx: Ctx) -> Reply:
+    """``/v4/product/info/stocks``: per product its FBS stock at the seller's warehouse and,
+    for some, its stock at Ozon's warehouses (``type: fbo``, no seller warehouse ids)."""
     chosen, start, limit = _selected(ctx)
-    world = ctx.state.world
+    world, seed = ctx.state.world, ctx.state.config.seed
     found = []
     for product in chosen[start : start + limit]:
-        stock = {
-            "present": world.stock[MP][product.index],
-            "reserved": 0,
-            "shipment_type": "SHIPMENT_TYPE_GENERAL",
-            "sku": product.ozon_sku,
-            "type": "fbs",
-            "warehouse_ids": [world.warehouses.ozon_id],
-        }
+        stocks: list[Json] = [{
+            "present": world.stock[MP][product.index], "reserved": 0,
+            "shipment_type": "SHIPMENT_TYPE_GENERAL", "sku": product.ozon_sku, "type": "fbs",
+            "warehouse_ids": [str(world.warehouses.ozon_id)],
+        }]  # fmt: skip
+        fbo = ozon_fbo_stock(seed, product.index)
+        if fbo is not None:
+            stocks.append({"present": fbo[0], "reserved": fbo[1],
+                           "shipment_type": "SHIPMENT_TYPE_GENERAL", "sku": product.ozon_sku,
+                           "type": "fbo"})  # fmt: skip
         found.append(
-            {"offer_id": product.sku, "product_id": product.ozon_product_id, "stocks": [stock]}
+            {"offer_id": product.sku, "product_id": product.ozon_product_id, "stocks": stocks}
         )
-    return Reply(
-        {"cursor": _cursor(start, limit, len(chosen)), "items": found, "total": len(chosen)}
-    )
+    return Reply(_listing(found, start, limit, len(chosen)))
+
+
+def _listing(found: list[Json], start: int, limit: int, total: int) -> Json:
+    return {
+        "cursor": _cursor(start, limit, total),
+        "items": found,
+        "total": total,
+        "total_items": total,
+    }
 
 
 def _kopecks(value: Any, what: str) -> int:
@@ -142,25 +161,50 @@ def import_prices(ctx: Ctx) -> Reply:
 
 
 def info_prices(ctx: Ctx) -> Reply:
+    """``/v5/product/info/prices``: the price object's money as JSON numbers in rubles
+    (``old_price``/``min_price`` 0 when none is set)."""
     chosen, start, limit = _selected(ctx)
     world = ctx.state.world
     found = []
     for product in chosen[start : start + limit]:
         row = world.price(MP, product.index)
         price = {
-            "price": rubles(row.price_kop),
-            "old_price": rubles(row.old_price_kop),
-            "min_price": rubles(row.min_price_kop),
-            "marketing_price": rubles(row.price_kop),
-            "marketing_seller_price": rubles(row.price_kop),
-            "retail_price": "0",
-            "vat": "0.2",
-            "currency_code": "RUB",
             "auto_action_enabled": False,
+            "auto_add_to_ozon_actions_list_enabled": False,
+            "currency_code": "RUB",
+            "min_price": money_number(row.min_price_kop),
+            "net_price": 0,
+            "old_price": money_number(row.old_price_kop),
+            "price": money_number(row.price_kop),
+            "vat": money_number(20),
         }
         found.append(
             {"offer_id": product.sku, "product_id": product.ozon_product_id, "price": price}
         )
-    return Reply(
-        {"cursor": _cursor(start, limit, len(chosen)), "items": found, "total": len(chosen)}
-    )
+    return Reply(_listing(found, start, limit, len(chosen)))
+
+
+def product_list(ctx: Ctx) -> Reply:
+    """``/v3/product/list``: the seller's products with their Ozon ids, paged by ``last_id``."""
+    body = obj(ctx.body if ctx.body is not None else {})
+    limit = limit_param(body.get("limit"), 1000, 1000)
+    start = max(0, decode_cursor(body.get("last_id") or None)[0])
+    chosen, seed = ctx.state.world.catalog, ctx.state.config.seed
+    found = [_listed(p, ozon_fbo_stock(seed, p.index) is not None)
+             for p in chosen[start : start + limit]]  # fmt: skip
+    total = len(chosen)
+    result = {"items": found, "last_id": _cursor(start, limit, total), "total": total}
+    return Reply({"result": {**result, "total_items": total}})
+
+
+def _listed(product: Product, fbo: bool) -> Json:
+    return {
+        "archived": False,
+        "has_fbo_stocks": fbo,
+        "has_fbs_stocks": True,
+        "is_discounted": False,
+        "offer_id": product.sku,
+        "product_id": product.ozon_product_id,
+        "quants": [],
+        "sku": product.ozon_sku,
+    }

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mpsync.sandbox import ids
+from mpsync.sandbox.catalog import ozon_fbo_stock
 from mpsync.sandbox.config import MARKETPLACES, SandboxConfig
 from mpsync.sandbox.limits import Limiter
 from mpsync.sandbox.push import PushDispatcher
@@ -183,6 +184,7 @@ class SandboxState:
             "external_id": self.external_id(marketplace, row),
             "group_key": self.group_key(marketplace, row),
             "status": raw.canonical,
+            "status_kept": raw.kept,
             "marketplace_status": raw.status,
             "marketplace_substatus": raw.substatus,
             "items_total": rubles(total),
@@ -206,6 +208,7 @@ class SandboxState:
     ) -> dict[str, list[dict[str, Any]]]:
         """Ground truth: orders (canonical view), stock and prices per marketplace."""
         chosen = [marketplace] if marketplace else list(MARKETPLACES)
+        products = len(self.world.catalog)
         with self.world.lock:
             orders: list[dict[str, Any]] = []
             for mp in chosen:
@@ -215,11 +218,14 @@ class SandboxState:
             return {
                 "orders": orders,
                 "stock": [
-                    self._stock_row(mp, i) for mp in chosen for i in range(len(self.world.catalog))
+                    *(
+                        self._stock_row(mp, i)
+                        for mp in chosen
+                        for i in range(len(self.world.catalog))
+                    ),
+                    *(self._fbo_rows() if "ozon" in chosen else ()),
                 ],
-                "prices": [
-                    self._price_row(mp, i) for mp in chosen for i in range(len(self.world.catalog))
-                ],
+                "prices": [self._price_row(mp, i) for mp in chosen for i in range(products)],
             }
 
     def _stock_row(self, marketplace: str, product: int) -> dict[str, Any]:
@@ -233,6 +239,16 @@ class SandboxState:
             "warehouse_id": str(warehouse),
             "amount": self.world.stock[marketplace][product],
         }
+
+    def _fbo_rows(self) -> list[dict[str, Any]]:
+        """Ozon-held (FBO) stock, kept apart from the seller's: mpsync keys it ``ozon-fbo``."""
+        rows = []
+        for product in self.world.catalog:
+            fbo = ozon_fbo_stock(self.config.seed, product.index)
+            if fbo is not None:
+                rows.append({"marketplace": "ozon", "sku": product.sku,
+                             "warehouse_id": "ozon-fbo", "amount": fbo[0] - fbo[1]})  # fmt: skip
+        return rows
 
     def _price_row(self, marketplace: str, product: int) -> dict[str, Any]:
         price = self.world.price(marketplace, product)

@@ -18,11 +18,17 @@ PROGRESS_RANK: dict[str, int] = {
 
 @dataclass(frozen=True, slots=True)
 class RawState:
-    """A marketplace's own (status, substatus) pair and its canonical meaning."""
+    """A marketplace's own (status, substatus) pair and its canonical meaning.
+
+    ``kept``: the marketplace's mapping keeps the order's canonical status on this state
+    (Ozon ``not_accepted``); ``canonical`` is then the status it had before, the one a CRM
+    that saw the order then still holds.
+    """
 
     status: str
     substatus: str | None
     canonical: str
+    kept: bool = False
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,9 @@ class Flow:
     """How orders of one marketplace live: states, the happy path, cancels, returns.
 
     `path` holds (state, min delay, max delay) in minutes after the previous step;
-    `cancels` holds (path position after which it may happen, cancel state).
+    `cancels` holds (path position after which it may happen, cancel state); `detours`
+    (path position, state) a state some orders pass through between two path steps
+    without leaving the path (Ozon's ``not_accepted`` between hand-over and delivery).
     """
 
     states: tuple[RawState, ...]
@@ -39,6 +47,8 @@ class Flow:
     cancel_rate: float = 0.08
     returns: tuple[int, ...] = ()
     return_rate: float = 0.0625
+    detours: tuple[tuple[int, int], ...] = ()
+    detour_rate: float = 0.0
 
     def index(self, status: str, substatus: str | None) -> int:
         for i, state in enumerate(self.states):
@@ -79,7 +89,19 @@ class Flow:
             steps.append(
                 (offsets[-1] + days * 86400, self.returns[((h1 >> 60) & 1) % len(self.returns)])
             )
-        return steps
+        return self._detour(steps, offsets, h1, h2)
+
+    def _detour(
+        self, steps: list[tuple[int, int]], offsets: list[int], h1: int, h2: int
+    ) -> list[tuple[int, int]]:
+        """Maybe insert a detour state between two path steps (h1's bits above the delays)."""
+        bits = h1 >> (12 * len(self.path))
+        if not self.detours or (bits & 0x3FF) >= self.detour_rate * 1024:
+            return steps
+        position, state = self.detours[(bits >> 10) % len(self.detours)]
+        span = max(1, offsets[position + 1] - offsets[position] - 60)
+        at = offsets[position] + 60 + ((h2 >> 24) & 0x3F) * span // 64
+        return [*steps[:position], (at, state), *steps[position:]]
 
 
 WB_FLOW = Flow(
@@ -102,13 +124,17 @@ OZON_FLOW = Flow(
     states=(
         RawState("awaiting_packaging", "posting_created", "new"),
         RawState("awaiting_deliver", "posting_transferring_to_delivery", "ready_to_ship"),
+        # Not accepted at the sorting centre: still the seller's to resolve, then delivered.
+        RawState("not_accepted", "posting_not_in_sort_center", "ready_to_ship", kept=True),
         RawState("delivering", "posting_on_way_to_city", "shipped"),
         RawState("delivering", "posting_in_pickup_point", "shipped"),
         RawState("delivered", "posting_delivered", "delivered"),
         RawState("cancelled", "posting_canceled", "cancelled"),
     ),
-    path=((1, 10, 90), (2, 120, 720), (3, 600, 2880), (4, 60, 2880)),
-    cancels=((0, 5), (1, 5), (2, 5), (3, 5)),
+    path=((1, 10, 90), (3, 120, 720), (4, 600, 2880), (5, 60, 2880)),
+    cancels=((0, 6), (1, 6), (2, 6), (3, 6)),
+    detours=((1, 2),),
+    detour_rate=0.05,
 )
 
 YM_FLOW = Flow(
