@@ -116,7 +116,8 @@ async def test_stock_and_prices_sync_reach_the_sandbox_truth(
         await _sync(service, "stock")
         await _sync(service, "prices")
         assert store_stock(store) == truth_stock(sandbox)
-        assert len(store_stock(store)) == 3 * 40
+        # 40 products on each marketplace, and Ozon's own (FBO) stock of every third one
+        assert len(store_stock(store)) == 3 * 40 + 14
         assert store_prices(store) == truth_prices(sandbox)
         assert len(store_prices(store)) == 3 * 40
         if page_size is not None:
@@ -155,6 +156,8 @@ async def test_a_stock_push_then_a_stock_read_shows_the_pushed_quantity(
                 quantity,
                 # what order lines store as marketplace_sku (WB sets stock by chrtId)
                 marketplace_sku=f"{product.nm_id}/{product.chrt_id}",
+                # Ozon's stock write requires the product_id the SKU is bound to
+                ids={"product_id": str(product.ozon_product_id)} if marketplace == "ozon" else {},
             )
             result = await service.connector(account).push_stock([update])
             assert result.ok, (marketplace, result.message)

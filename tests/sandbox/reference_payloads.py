@@ -170,7 +170,7 @@ def ozon_posting(state: SandboxState, row: int, version: int = 4) -> Json:
         "multi_box_qty": 1,
         "is_multibox": False,
         "parent_posting_number": "",
-        "quantum_id": 0,
+        **({"quantum_id": 0} if version == 4 else {}),
         "shipment_date_without_delay": _iso(created + _DAY),
         "requirements": {
             "products_requiring_gtd": [],

@@ -67,11 +67,31 @@ def store_orders(engine: Engine) -> dict[tuple[str, str], dict[str, Any]]:
     }  # fmt: skip
 
 
+class KeptStatus:
+    """The canonical status of an order on a state its mapping keeps (Ozon ``not_accepted``):
+    whatever the CRM last saw, up to the status the order had before (``truth["status"]``);
+    None when the CRM met the order only on that state."""
+
+    PROGRESS = ("new", "confirmed", "ready_to_ship", "shipped", "delivered")
+
+    def __init__(self, before: str) -> None:
+        self.allowed = {None, *self.PROGRESS[: self.PROGRESS.index(before) + 1]}
+
+    def __eq__(self, other: object) -> bool:
+        return other in self.allowed
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"KeptStatus(one of {sorted(map(str, self.allowed))})"
+
+
 def truth_orders(server: SandboxServer) -> dict[tuple[str, str], dict[str, Any]]:
     truth = server.state.truth()["orders"]
     return {
         (o["marketplace"], o["external_id"]): {
-            "status": o["status"], "marketplace_status": o["marketplace_status"],
+            "status": KeptStatus(o["status"]) if o["status_kept"] else o["status"],
+            "marketplace_status": o["marketplace_status"],
             "total": f"{float(o['total']):.2f}", "currency": o["currency"],
             "lines": len(o["lines"]),
         }

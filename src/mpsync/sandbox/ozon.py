@@ -99,6 +99,7 @@ def _posting_renderer(ctx: Ctx, version: int = 4) -> Callable[[int], str]:
     by_state = _state_parts(world.flows[MP])
     delivery = json_text(_delivery_method(world.warehouses.ozon_id))
     product = _product_v4 if version == 4 else _product_v3
+    quantum = '"quantum_id":0,' if version == 4 else ""  # not a field of v3FbsPostingDetail
 
     def render(row: int) -> str:
         state, _updated = observed(row)
@@ -116,7 +117,7 @@ def _posting_renderer(ctx: Ctx, version: int = 4) -> Callable[[int], str]:
             f'"delivering_date":{delivering_date},"cancellation":{cancellation},'
             f'"customer":null,"addressee":null,"products":[{products}],"is_express":false,'
             f'"available_actions":{actions},"multi_box_qty":1,"is_multibox":false,'
-            '"parent_posting_number":"","quantum_id":0,'
+            f'"parent_posting_number":"",{quantum}'
             f'"shipment_date_without_delay":"{shipment}","requirements":{_REQUIREMENTS}}}'
         )
 
