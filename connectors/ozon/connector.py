@@ -5,8 +5,9 @@ and v4 shapes.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from mpsync_connectors.ozon import push
@@ -20,6 +21,7 @@ from mpsync.connector.base import (
     Page,
     PriceUpdate,
     PushParseResult,
+    RecordType,
     StockUpdate,
     WriteResult,
 )
@@ -89,6 +91,20 @@ def _price_row(item: PriceUpdate) -> dict[str, Any]:
     return row
 
 
+def _product_row(item: dict[str, Any]) -> dict[str, Any]:
+    """A product info item's ids: ``offer_id``, ``product_id`` and (stock items) the Ozon
+    ``sku`` of its first stock entry, as a ``/v3/product/list`` item names them."""
+    row = {key: item[key] for key in ("offer_id", "product_id") if key in item}
+    stocks = item.get("stocks")
+    if isinstance(stocks, list) and stocks and isinstance(stocks[0], dict):
+        row["sku"] = stocks[0].get("sku")
+    return row
+
+
+def _stocked_rows(items: Records) -> Records:
+    return [row for item in items for row in stock_rows(item)]
+
+
 def stock_rows(item: dict[str, Any]) -> Records:
     """One ``/v4/product/info/stocks`` item → one row per entry of its ``stocks``.
 
@@ -134,7 +150,7 @@ class OzonConnector(RestConnector):
     default_mapping = "ozon"
     credentials_model = OzonCredentials
     capabilities = Capabilities(
-        streams=frozenset({"orders", "stock", "prices"}),
+        streams=frozenset({"orders", "stock", "prices", "products"}),
         push=True,
         actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
     )
@@ -154,6 +170,12 @@ class OzonConnector(RestConnector):
             "not_accepted",
             "sent_by_seller",
         }
+    )
+    # /v2/products/stocks requires the Ozon product_id; a price is set by offer_id (the
+    # seller's SKU), and the binding's product_id goes along when there is one.
+    binding_stream: ClassVar[str | None] = "products"
+    push_ids: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+        {"push_stock": ("product_id",)}
     )
     hosts: ClassVar[Mapping[str, str]] = {"api": "https://api-seller.ozon.ru"}
     limits: ClassVar[Mapping[str, LimitSpec]] = {
@@ -178,7 +200,12 @@ class OzonConnector(RestConnector):
         }
 
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        return {"orders": self._orders, "stock": self._stock, "prices": self._prices}
+        return {
+            "orders": self._orders,
+            "stock": self._stock,
+            "prices": self._prices,
+            "products": self._products,
+        }
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = utc(window.until)
@@ -226,27 +253,55 @@ class OzonConnector(RestConnector):
         return postings, str(token)
 
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """Every product's stock (``visibility: ALL``), one row per item and stock entry."""
-        pages = phased_pages(
-            [("stock", self._stock_page)], window.resume, what="ozon POST /v4/product/info/stocks"
-        )
-        async for rows, following in pages:
-            yield Page("stock", rows, following)
-
-    async def _stock_page(self, cursor: str | None) -> tuple[Records, str | None]:
-        items, following = await self._info_page("/v4/product/info/stocks", cursor)
-        return [row for item in items for row in stock_rows(item)], following
+        """Every product's stock (``visibility: ALL``), one row per item and stock entry;
+        each page is preceded by the products it names (their ids bind the SKUs)."""
+        async for page in self._info_stream(
+            window, "stock", "/v4/product/info/stocks", _stocked_rows
+        ):
+            yield page
 
     async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """Every product's price object, one row per item."""
-        pages = phased_pages(
-            [("prices", self._prices_page)], window.resume, what="ozon POST /v5/product/info/prices"
-        )
-        async for items, following in pages:
-            yield Page("price", items, following)
+        """Every product's price object, one row per item, each page after its products."""
+        async for page in self._info_stream(window, "price", "/v5/product/info/prices", list):
+            yield page
 
-    async def _prices_page(self, cursor: str | None) -> tuple[Records, str | None]:
-        return await self._info_page("/v5/product/info/prices", cursor)
+    async def _info_stream(
+        self,
+        window: FetchWindow,
+        kind: RecordType,
+        path: str,
+        rows: Callable[[Records], Records],
+    ) -> AsyncIterator[Page]:
+        """Pages of a product info list, each followed by the products it names (their ids
+        bind the SKUs) with the same resume token: a run stopped between the two has
+        written the answer and lost only bindings, which every read brings again."""
+
+        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
+            return await self._info_page(path, cursor)
+
+        pages = phased_pages([(kind, fetch)], window.resume, what=f"ozon POST {path}")
+        async for items, following in pages:
+            yield Page(kind, rows(items), following)
+            yield Page("product", [_product_row(item) for item in items], following)
+
+    async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """The seller's products and their Ozon ids (``/v3/product/list``, by ``last_id``)."""
+        pages = phased_pages(
+            [("products", self._product_list_page)], window.resume,
+            what="ozon POST /v3/product/list",
+        )  # fmt: skip
+        async for items, following in pages:
+            yield Page("product", items, following)
+
+    async def _product_list_page(self, cursor: str | None) -> tuple[Records, str | None]:
+        request = {"filter": {"visibility": "ALL"}, "last_id": cursor or "", "limit": 1000}
+        body = await self.call(
+            "POST", "api", "/v3/product/list", group="product_info", json_body=request
+        )
+        data = _unwrap(body)
+        items = as_dicts(data.get("items"))
+        token = data.get("last_id")
+        return items, (str(token) if items and token else None)
 
     async def fetch_stock(self, product_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Stock rows (the read's shape) of the products a ``TYPE_STOCKS_CHANGED`` names."""
@@ -273,7 +328,7 @@ class OzonConnector(RestConnector):
         """
         filters: dict[str, Any] = {"visibility": "ALL"}
         if products:
-            filters["product_id"] = list(products)
+            filters["product_id"] = [str(product) for product in products]  # string (int64)
         request = {"cursor": cursor or "", "filter": filters, "limit": self.info_page_size}
         body = await self.call("POST", "api", path, group="product_info", json_body=request)
         data = _unwrap(body)
@@ -395,7 +450,7 @@ class OzonConnector(RestConnector):
         return WriteResult(
             False,
             f"not bound to an Ozon product_id: {', '.join(skus)}; bind them with "
-            f"`mpsync sync --account {self.account.id} --stream products`",
+            f"`mpsync sync --account {self.account.id} --stream {self.binding_stream}`",
             {"unbound": skus},
         )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -169,7 +170,24 @@ def _prices(n: int) -> Record:
     }
 
 
+def _ozon_product_list(records: list[Record], token: str | None) -> Record:
+    return {"result": {"items": records, "last_id": token or "", "total": 3}}
+
+
+def _ozon_product(n: int) -> Record:
+    return {"offer_id": f"a{n}", "product_id": 1000 + n, "sku": 5000 + n, "archived": False}
+
+
 PROFILES: dict[tuple[str, str], StreamProfile] = {
+    ("ozon", "products"): StreamProfile(
+        "POST",
+        "/v3/product/list",
+        _ozon_product_list,
+        _ozon_product,
+        lambda n: {"sku": f"a{n}", "ids": {"product_id": str(1000 + n), "sku": str(5000 + n)}},
+        lambda n: {"offer_id": None, "product_id": 1, "sku": f"bad-{n}"},
+        lambda request: json.loads(request.content).get("last_id") or None,
+    ),
     ("ozon", "stock"): StreamProfile(
         "POST",
         "/v4/product/info/stocks",
@@ -287,8 +305,19 @@ def _three_pages(profile: StreamProfile) -> list[httpx.Response]:
     return _responses(profile, [[profile.item(1)], [profile.item(2)], [profile.item(3)]])
 
 
+RECORD_TYPES = {"stock": "stock", "prices": "price", "products": "product"}
+
+
 async def _pages(connector: Connector, stream: str, window: FetchWindow) -> list[Page]:
-    return [page async for page in connector.fetch(stream, window)]
+    """The stream's own pages. A snapshot read may follow each answer's page with the
+    products that answer names (``Page("product", ...)``, same resume token): those bind
+    SKUs to the marketplace's ids and are checked by the connector's own tests."""
+    pages = [page async for page in connector.fetch(stream, window)]
+    own = [page for page in pages if page.record_type == RECORD_TYPES[stream]]
+    for before, page in pairwise(pages):
+        if page.record_type != RECORD_TYPES[stream]:
+            assert page.record_type == "product" and page.resume == before.resume
+    return own
 
 
 def _mapped(name: str, pages: list[Page]) -> tuple[list[Any], list[Any]]:
@@ -332,7 +361,7 @@ async def test_pagination_across_three_pages_maps_every_record(
     assert [profile.cursor(call.request) for call in route.calls][:3] == [None, *profile.tokens]
     assert [len(page.records) for page in pages if page.records] == [1, 1, 1]
     assert pages[-1].resume is None and all(page.resume for page in pages[:-1])
-    record_type = {"stock": "stock", "prices": "price"}[stream]
+    record_type = RECORD_TYPES[stream]
     assert {page.record_type for page in pages} == {record_type}
     records, failures = _mapped(name, pages)
     assert failures == []
@@ -348,7 +377,11 @@ async def test_resume_from_a_saved_cursor(
     responses = _three_pages(profile)
     with respx.mock(assert_all_called=False) as router:
         _route(router, profile).mock(side_effect=responses[:1])
-        first = await anext(aiter(_connector(name, profile, sleep).fetch(stream, _window())))
+        first = await anext(
+            page
+            async for page in _connector(name, profile, sleep).fetch(stream, _window())
+            if page.record_type == RECORD_TYPES[stream]
+        )
     with respx.mock(assert_all_called=False) as router:
         route = _route(router, profile).mock(side_effect=responses[1:])
         rest = await _pages(_connector(name, profile, sleep), stream, _window(first.resume))

@@ -82,9 +82,15 @@ async def test_ozon_stock_pages_to_the_end_and_maps_per_stock_entry(sleep: Recor
     assert sent[0] == {"cursor": "", "filter": {"visibility": "ALL"}, "limit": 1000}
     assert sent[1]["cursor"] == "next-cursor-12345"
     assert route.calls[0].request.headers["Client-Id"] == "100001"
-    assert [p.record_type for p in pages] == ["stock", "stock"]
-    assert pages[0].resume is not None and pages[1].resume is None
-    records, failures = _map(connector, pages)
+    # each answer's stock page, then the products it names (same resume token)
+    assert [p.record_type for p in pages] == ["stock", "product", "stock", "product"]
+    assert pages[0].resume == pages[1].resume is not None and pages[3].resume is None
+    products, _ = _map(connector, [pages[1]])
+    assert [(p.sku, dict(p.ids)) for p in products] == [
+        ("test-offer-123456", {"product_id": "1000123456", "sku": "1000123456"}),
+        ("test-offer-123457", {"product_id": "1000123457", "sku": "1000123457"}),
+    ]
+    records, failures = _map(connector, [pages[0], pages[2]])
     # one row per stock entry: a seller entry over unnamed warehouses is keyed by its type,
     # one naming exactly one warehouse by its id, Ozon's own (FBO) stock apart as ozon-fbo;
     # unknown fields are carried, not fatal
@@ -113,7 +119,8 @@ async def test_ozon_stock_resumes_at_the_saved_cursor(sleep: RecordingSleep) -> 
     rest = await _pages(OzonConnector(account("ozon"), sleep=sleep), "stock", first.resume)
     assert json.loads(route.calls[1].request.content)["cursor"] == "next-cursor-12345"
     assert route.call_count == 2 and [page.records for page in rest] == [
-        [{"offer_id": "bad-item", "product_id": 9}]
+        [{"offer_id": "bad-item", "product_id": 9}],
+        [{"offer_id": "bad-item", "product_id": 9}],  # its product page
     ]
     await connector.aclose()
 
@@ -130,8 +137,8 @@ async def test_ozon_prices_map_the_price_object(sleep: RecordingSleep) -> None:
         "filter": {"visibility": "ALL"},
         "limit": 1000,
     }
-    assert [(p.record_type, p.resume) for p in pages] == [("price", None)]
-    records, failures = _map(connector, pages)
+    assert [(p.record_type, p.resume) for p in pages] == [("price", None), ("product", None)]
+    records, failures = _map(connector, pages[:1])
     assert failures == []
     assert _prices(records) == [
         ("test-offer-123456", Decimal("2999.99"), Decimal("3499.99"), Decimal("2799.99"), "RUB"),
@@ -475,7 +482,7 @@ async def test_a_malformed_stock_item_is_dead_lettered_by_the_sync(
         ).all()
     assert [tuple(row) for row in levels] == [
         ("test-offer-123456", "fbs", 150, 25),
-        ("test-offer-123456", "fbo", 75, 10),
+        ("test-offer-123456", "ozon-fbo", 75, 10),
         ("test-offer-123457", "22142605386000", 45, 5),
     ]
     assert [tuple(row) for row in letters] == [("stock", "stock", "warehouse")]

@@ -199,11 +199,12 @@ def test_ozon_stock_push_reads_the_products_stock_into_the_polled_rows(
          "stocks": [{"warehouse_id": 1, "present": 999, "reserved": 0}]}]}).encode()  # fmt: skip
     app = _app(service)
 
-    def stored() -> dict[str, tuple[str, int]]:
+    def stored() -> dict[tuple[str, str], int]:
         with service.engine.connect() as connection:
             rows = connection.execute(text(
-                "SELECT sku, warehouse, on_hand FROM stock_levels WHERE account_id = 'oz'")).all()  # fmt: skip
-        return {sku: (warehouse, on_hand) for sku, warehouse, on_hand in rows}
+                "SELECT sku, warehouse, on_hand - reserved FROM stock_levels"
+                " WHERE account_id = 'oz'")).all()  # fmt: skip
+        return {(sku, warehouse): free for sku, warehouse, free in rows}
 
     async def push() -> None:
         status_code, body = await call(app, "/webhooks/oz/hook-oz-secret", push_body)
@@ -217,10 +218,12 @@ def test_ozon_stock_push_reads_the_products_stock_into_the_polled_rows(
         await service.aclose()
 
     asyncio.run(push())
-    truth = {row["sku"]: row for row in sandbox.state.truth("ozon")["stock"]}
-    expected = (truth[product.sku]["warehouse_id"], truth[product.sku]["amount"])
-    assert stored() == {product.sku: expected}  # read back by offer_id, not the push's SKU
+    truth = {(row["sku"], row["warehouse_id"]): row["amount"]
+             for row in sandbox.state.truth("ozon")["stock"]}  # fmt: skip
+    expected = {key: amount for key, amount in truth.items() if key[0] == product.sku}
+    # read back by offer_id, not the push's SKU; the product's Ozon-held (FBO) row with it
+    assert stored() == expected and len(expected) == 2
     asyncio.run(poll())
     after_poll = stored()
-    assert len(after_poll) == len(catalog)  # the poll updated that row: no push-only row
-    assert after_poll[product.sku] == expected
+    assert after_poll == truth  # the poll updated those rows: no push-only row
+    assert len(after_poll) > len(catalog)
