@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from mpsync.catalog import write_products
+from mpsync.catalog.store import PRODUCT_IDS, PRODUCTS
 from mpsync.domain import ProductRecord
 from mpsync.sandbox import SandboxServer
 
@@ -31,3 +32,15 @@ def bind(store: Engine, sandbox: SandboxServer, account_id: str, marketplace: st
     ]  # fmt: skip
     with store.begin() as connection:
         write_products(connection, account_id, records, datetime.now(UTC))
+
+
+def unbind(store: Engine, account_id: str) -> None:
+    """Forget every id the reads bound an account's SKUs to (the SKUs stay known)."""
+    with store.begin() as connection:
+        connection.execute(
+            PRODUCT_IDS.delete().where(
+                PRODUCT_IDS.c.product_id.in_(
+                    select(PRODUCTS.c.id).where(PRODUCTS.c.account_id == account_id)
+                )
+            )
+        )

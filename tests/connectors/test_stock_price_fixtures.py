@@ -466,13 +466,19 @@ async def test_a_malformed_stock_item_is_dead_lettered_by_the_sync(
         settings = load_config_data({"store": {"url": store_url}, "accounts": accounts}, env={})
         service = SyncService(store, settings, clock=lambda: NOW)
         try:
-            assert service.streams(settings.accounts[0]) == ["orders", "stock", "prices"]
+            assert service.streams(settings.accounts[0]) == [
+                "orders",
+                "stock",
+                "prices",
+                "products",
+            ]
             (result,) = await service.sync("oz", stream="stock")
         finally:
             await service.aclose()
     assert result.outcome == "ok", result.error
     counts = result.counts
-    assert (counts.fetched, counts.inserted, counts.dead_lettered) == (4, 3, 1)
+    # 4 stock rows (one malformed) and the 3 products the two answers name
+    assert (counts.fetched, counts.inserted, counts.dead_lettered) == (7, 6, 1)
     with store.connect() as connection:
         levels = connection.execute(
             text("SELECT sku, warehouse, on_hand, reserved FROM stock_levels ORDER BY id")
