@@ -95,6 +95,12 @@ def pick(rng: random.Random, states: list[tuple[str, str, int]]) -> tuple[str, s
     return status, sub
 
 
+def json_number(amount: str) -> int | float:
+    """A decimal amount as the JSON number the wire carries (financial_data: number)."""
+    value = Decimal(amount)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def ozon_posting(rng: random.Random, products: list[Product], n: int,
                  customer_share: float) -> dict[str, Any]:  # fmt: skip
     split = n % 8 == 1  # one order in eight splits into two postings
@@ -105,20 +111,20 @@ def ozon_posting(rng: random.Random, products: list[Product], n: int,
     items = []
     for product in rng.sample(products, lines):
         items.append({
-            "price": str(Decimal(product.price_kop).scaleb(-2)), "offer_id": product.offer_id,
-            "name": product.name, "sku": product.ozon_sku,
-            "quantity": rng.choices([1, 2, 3], weights=[85, 12, 3])[0],
-            "currency_code": "RUB", "is_blr_traceable": False,
-            "is_marketplace_buyout": False, "imei": [],
+            "imei": [], "is_blr_traceable": False, "is_marketplace_buyout": False,
+            "name": product.name, "offer_id": product.offer_id,
+            "price": {"amount": str(Decimal(product.price_kop).scaleb(-2)), "currency": "RUB"},
+            "quantity": rng.choices([1, 2, 3], weights=[85, 12, 3])[0], "sku": product.ozon_sku,
         })  # fmt: skip
     rfbs = rng.random() < customer_share
     customer = None
     if rfbs:
         phone = f"+7916{rng.randrange(10**6, 10**6 + customer_pool(customer_share)):07d}"
         customer = {"customer_id": rng.randrange(10**6), "name": "Иван Петров", "phone": phone,
-                    "address": {"address_tail": "г. Москва, ул. Тверская, д. 1",
-                                "city": "Москва", "country": "Россия"}}  # fmt: skip
-    changed = created + timedelta(seconds=rng.randrange(3 * 86400))
+                    "customer_email": f"buyer{phone[-7:]}@example.com",
+                    "address": {"address_tail": "ул. Тверская, д. 1", "city": "Москва",
+                                "country": "Россия", "region": "Москва",
+                                "zip_code": "125009"}}  # fmt: skip
     return {
         "posting_number": f"{order_id:08d}-{order_id % 997:04d}-{1 + split}",
         "order_id": order_id,
@@ -133,7 +139,6 @@ def ozon_posting(rng: random.Random, products: list[Product], n: int,
         "in_process_at": iso(created),
         "shipment_date": iso(created + timedelta(days=1)),
         "delivering_date": iso(created + timedelta(days=2)) if status in ("delivering", "delivered") else None,
-        "last_changed_status_date": iso(changed),
         "cancellation": {"cancel_reason_id": 0, "cancel_reason": "", "cancellation_type": "",
                          "cancelled_after_ship": False, "affect_cancellation_rating": False,
                          "cancellation_initiator": ""},
@@ -148,12 +153,14 @@ def ozon_posting(rng: random.Random, products: list[Product], n: int,
                            "delivery_date_end": iso(created + timedelta(days=3)),
                            "is_legal": False},
         "financial_data": {"cluster_from": "Москва", "cluster_to": "Москва",
-                           "products": [{"commission_amount": 0, "commission_percent": 0,
-                                         "payout": 0, "product_id": p["sku"],
-                                         "old_price": p["price"], "price": p["price"],
-                                         "total_discount_value": 0, "total_discount_percent": 0,
-                                         "actions": [], "quantity": p["quantity"],
-                                         "currency_code": "RUB"} for p in items]},
+                           "products": [{"actions": [], "commission": {"amount": 0,
+                                         "currency": "RUB", "percent": 0},
+                                         "customer_price": p["price"], "payout": 0,
+                                         "old_price": json_number(p["price"]["amount"]),
+                                         "price": json_number(p["price"]["amount"]),
+                                         "product_id": p["sku"], "quantity": p["quantity"],
+                                         "total_discount_percent": 0,
+                                         "total_discount_value": 0} for p in items]},
         "is_express": False,
         "available_actions": ["cancel", "ship"] if status == "awaiting_packaging" else [],
         "multi_box_qty": 1,
@@ -317,14 +324,16 @@ def flatten(marketplace: str, page: list[dict[str, Any]]) -> tuple[list[tuple], 
     orders, lines = [], []
     for raw in page:
         if marketplace == "ozon":
-            items = [(p["offer_id"], str(p["sku"]), p["name"], p["quantity"], Decimal(p["price"]))
-                     for p in raw["products"]]  # fmt: skip
+            items = [(p["offer_id"], str(p["sku"]), p["name"], p["quantity"],
+                      Decimal(p["price"]["amount"])) for p in raw["products"]]  # fmt: skip
             key, group, number = raw["posting_number"], raw["order_number"], raw["order_number"]
             status, sub = raw["status"], raw["substatus"]
-            created, changed = raw["in_process_at"], raw["last_changed_status_date"]
+            created, changed = raw["in_process_at"], NOW.isoformat()  # a read's own moment
             ship_by, method = raw["shipment_date"], raw["delivery_method"]["name"]
             payment = raw["analytics_data"]["payment_type_group_name"]
-            address = (raw["customer"] or {}).get("address", {}).get("address_tail")
+            where = (raw["customer"] or {}).get("address", {})
+            parts = [where.get(k) for k in ("zip_code", "region", "city", "address_tail")]
+            address = ", ".join(dict.fromkeys(p for p in parts if p)) or None
         else:
             price = Decimal(raw["convertedPrice"]).scaleb(-2)
             items = [(raw["article"], f"{raw['nmId']}/{raw['chrtId']}", None, 1, price)]

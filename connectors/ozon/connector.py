@@ -154,19 +154,23 @@ class OzonConnector(RestConnector):
         push=True,
         actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
     )
+    # Every posting status the swagger lists (v4 list/get status, the list filter's
+    # statuses); the mapping must map each (tests/contracts/ozon.py PostingStatus).
     documented_statuses = frozenset(
         {
-            "awaiting_registration",
             "acceptance_in_progress",
-            "awaiting_approve",
-            "awaiting_packaging",
-            "awaiting_deliver",
             "arbitration",
+            "awaiting_approve",
+            "awaiting_deliver",
+            "awaiting_packaging",
+            "awaiting_registration",
+            "awaiting_verification",
+            "cancelled",
+            "cancelled_from_split_pending",
             "client_arbitration",
+            "delivered",
             "delivering",
             "driver_pickup",
-            "delivered",
-            "cancelled",
             "not_accepted",
             "sent_by_seller",
         }

@@ -113,3 +113,9 @@ def test_stock_types_split_into_the_sellers_and_ozons() -> None:
     ]}  # fmt: skip
     keys = [row.get("warehouse_id") or row.get("stock_location") for row in stock_rows(item)]
     assert keys == ["77", "77", "ozon-fbo", "ozon-fbp"]
+
+
+def test_the_connector_documents_every_status_of_the_spec() -> None:
+    """``documented_statuses`` drives the mapping loader's gap check (a custom mapping that
+    leaves one of them out is reported); it is the spec's list."""
+    assert set(OzonConnector.documented_statuses) == set(_values(contract.PostingStatus))

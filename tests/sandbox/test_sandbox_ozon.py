@@ -273,3 +273,41 @@ async def test_not_accepted_is_a_detour_between_hand_over_and_delivery(
         client, "/v4/posting/fbs/unfulfilled/list", {"filter": window, "limit": 100}
     )
     assert state.external_id("ozon", row) in {p["posting_number"] for p in queue}
+
+
+async def test_write_quotas_of_the_swagger(
+    client: httpx.AsyncClient, state: SandboxState, clock: FakeClock
+) -> None:
+    """/v2/products/stocks: a product-warehouse pair once per 30 s (TOO_MANY_REQUESTS in
+    result.errors), 80 requests per minute (429); /v1/product/import/prices: a product's
+    price at most 10 times per hour (the paths' descriptions)."""
+    product, wh = state.world.catalog[4], state.world.warehouses.ozon_id
+    stock = {"offer_id": product.sku, "product_id": product.ozon_product_id, "warehouse_id": wh}
+
+    async def push_stock(quantity: int) -> dict[str, Any]:
+        body = {"stocks": [{**stock, "stock": quantity}]}
+        r = await client.post(f"{BASE}/v2/products/stocks", json=body, headers=OZON)
+        return dict(r.json()["result"][0])
+
+    assert (await push_stock(5))["updated"] is True
+    again = await push_stock(6)
+    assert again["updated"] is False and again["errors"][0]["code"] == "TOO_MANY_REQUESTS"
+    state.advance_seconds(30)
+    assert (await push_stock(7))["updated"] is True
+    price = {"prices": [{"offer_id": product.sku, "price": "990"}]}
+    answers = [
+        (await client.post(f"{BASE}/v1/product/import/prices", json=price, headers=OZON)).json()
+        for _ in range(11)
+    ]
+    assert [a["result"][0]["updated"] for a in answers] == [True] * 10 + [False]
+    assert "acquire limit per item" in answers[-1]["result"][0]["errors"][0]["message"]
+    state.limiter.scale = 1.0
+    others = [{**stock, "offer_id": p.sku, "product_id": p.ozon_product_id, "stock": 1}
+              for p in state.world.catalog[10:11]]  # fmt: skip
+    codes = []
+    for _ in range(90):
+        clock.now += 0.021  # under 50 rps: only the per-minute limit applies
+        r = await client.post(f"{BASE}/v2/products/stocks", json={"stocks": others}, headers=OZON)
+        codes.append(r.status_code)
+    assert codes[:80] == [200] * 80 and codes[-1] == 429
+    assert "per minute" in r.json()["message"] and int(r.headers["Retry-After"]) >= 1

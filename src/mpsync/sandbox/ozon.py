@@ -8,6 +8,7 @@ string with ``currency_code`` in the v3 get; a buyer's order may split into post
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, NamedTuple
@@ -80,12 +81,25 @@ def authenticate(request: Request, state: SandboxState) -> str:
     return f"ozon:{client_id}"
 
 
+# /v2/products/stocks: "до 80 запросов в минуту" per seller account (swagger, the path).
+STOCK_WRITES = BucketSpec(80, 60, 80)
+
+
 def admit(state: SandboxState, request: Request, account: str, group: str) -> Admission:
     verdict = state.limiter.take("ozon-global", account, GLOBAL_LIMIT)
+    if verdict.allowed and group == "stock_writes":
+        minute = state.limiter.take("ozon-stock-writes", account, STOCK_WRITES)
+        if not minute.allowed:
+            return _refused("You have reached request rate limit per minute", minute.retry_after)
     if verdict.allowed:
         return Admission()
-    body = {"code": 8, "message": "You have reached request rate limit per second", "details": []}
-    return Admission(refused=json_response(body, 429, {"Retry-After": "1"}))
+    return _refused("You have reached request rate limit per second", 1)
+
+
+def _refused(message: str, retry_after: float) -> Admission:
+    body = {"code": 8, "message": message, "details": []}
+    wait = str(max(1, math.ceil(retry_after)))
+    return Admission(refused=json_response(body, 429, {"Retry-After": wait}))
 
 
 API = Api(MP, authenticate, error_body, admit)
@@ -423,7 +437,11 @@ def routes(state: SandboxState) -> list[Route]:
         ("/v2/warehouse/list", warehouse_list),
         ("/v3/product/list", product_list),
     ]
-    return [route(state, API, "POST", path, handler, "global") for path, handler in table]
+    groups = {"/v2/products/stocks": "stock_writes"}
+    return [
+        route(state, API, "POST", path, handler, groups.get(path, "global"))
+        for path, handler in table
+    ]
 
 
 def not_found(request: Request) -> Response:

@@ -27,6 +27,8 @@ from mpsync.sandbox.sim import PriceRow
 from mpsync.sandbox.state import money_number, rubles
 
 MP = "ozon"
+PAIR_INTERVAL = 30  # seconds between two stock updates of one product-warehouse pair
+PRICE_UPDATES_PER_HOUR = 10
 
 
 def _product(ctx: Ctx, entry: Json) -> Product | None:
@@ -69,9 +71,33 @@ def set_stocks(ctx: Ctx) -> Reply:
         if product is not None and warehouse != world.warehouses.ozon_id:
             errors = [{"code": "WAREHOUSE_NOT_FOUND", "message": "warehouse not found"}]
         if product is not None and not errors:
+            errors = _too_soon(ctx, product.index, warehouse)
+        if product is not None and not errors:
             world.stock[MP][product.index] = max(0, stock)
         result.append({"warehouse_id": warehouse, **_result(product, entry, errors)})
     return Reply({"result": result})
+
+
+def _too_soon(ctx: Ctx, product: int, warehouse: int) -> list[Json]:
+    """A product-warehouse pair takes one update per 30 s ("1 раз в 30 секунд", the path's
+    description): sooner is TOO_MANY_REQUESTS in ``result.errors`` (simulated time)."""
+    stamps = ctx.state.world.stock_writes
+    now = ctx.state.world.now
+    if now - stamps.get((product, warehouse), now - PAIR_INTERVAL) < PAIR_INTERVAL:
+        return [{"code": "TOO_MANY_REQUESTS", "message": "Stock is updated too frequently"}]
+    stamps[product, warehouse] = now
+    return []
+
+
+def _price_quota(ctx: Ctx, product: int) -> list[Json]:
+    """Each product's price at most 10 times per hour (the path's description)."""
+    history = ctx.state.world.price_writes.setdefault(product, [])
+    now = ctx.state.world.now
+    history[:] = [at for at in history if now - at < 3600]
+    if len(history) >= PRICE_UPDATES_PER_HOUR:
+        return [{"code": "TOO_MANY_REQUESTS", "message": "error limiting: acquire limit per item"}]
+    history.append(now)
+    return []
 
 
 def _selected(ctx: Ctx) -> tuple[list[Product], int, int]:
@@ -152,6 +178,10 @@ def import_prices(ctx: Ctx) -> Reply:
             result.append(
                 _result(product, entry, [{"code": "INVALID_PRICE", "message": "bad price"}])
             )
+            continue
+        quota = _price_quota(ctx, product.index)
+        if quota:
+            result.append(_result(product, entry, quota))
             continue
         updates.append((product.index, PriceRow(price, old, minimum, 0)))
         result.append(_result(product, entry, []))

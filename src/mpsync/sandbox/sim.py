@@ -80,6 +80,10 @@ class World:
         self.supply_of: dict[int, str] = {}
         self.supplies_done: set[str] = set()
         self.price_updates = 0
+        # Ozon write quotas (simulated time): last stock write per (product, warehouse),
+        # price writes per product in the last hour.
+        self.stock_writes: dict[tuple[int, int], int] = {}
+        self.price_writes: dict[int, list[int]] = {}
         for mp in MARKETPLACES:
             self._prices[mp] = [[(0, self._initial_price(p))] for p in self.catalog]
             self.stock[mp] = [
