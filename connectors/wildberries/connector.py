@@ -1,9 +1,14 @@
-"""Wildberries FBS connector: assembly tasks, status refresh, supplies, stocks, prices.
+"""Wildberries FBS connector: assembly tasks, status refresh, supplies, stocks, prices, cards.
 
 Each FBS task (one unit) is one CRM order, grouped by ``orderUid``. WB sends no pushes.
 Stock and prices are read per size: the goods list of the prices API names every size
 (``sizeID`` is the ``chrtId``) and its price; the seller warehouses' stock is asked for by
-those ``chrtId``s.
+those ``chrtId``s. The same goods list and the content cards (names, barcodes) bind each
+seller SKU to its ``nmID``/``chrtId`` (``product`` pages), which every push resolves through.
+
+Endpoints, limits and units follow WB's own OpenAPI files (``eslazarev/wildberries-sdk:specs``,
+``03-orders-fbs.yaml`` and ``02-products.yaml``); ``tests/contracts/wildberries.py`` holds
+them as contracts.
 """
 
 from __future__ import annotations
@@ -11,18 +16,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP
+from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync_connectors.snapshot import (
-    PageCall,
-    Records,
-    as_dicts,
-    json_object,
-    no_repeats,
-    offset_cursor,
-    phased_pages,
-)
+from mpsync_connectors.snapshot import PageCall, Records, as_dicts, no_repeats, phased_pages
+from mpsync_connectors.wildberries import catalog, writes
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from mpsync.config import AccountConfig
@@ -42,7 +40,7 @@ from mpsync.connector.rest import RestConnector, StreamFetch
 
 
 class WildberriesCredentials(BaseModel):
-    """``token``: a Marketplace + Prices API token from the seller cabinet."""
+    """``token``: a token with the Marketplace, Prices and discounts, and Content categories."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -57,54 +55,51 @@ def _batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-SIZE_KEYS = ("nmID", "vendorCode", "techSizeName", "sizeID", "cardSizes")
-
-
-def size_rows(card: dict[str, Any]) -> Records:
-    """One goods-list card → one row per size: the card's fields, the size's fields and
-    ``cardSizes`` (how many sizes the card has; the mapping names a size's SKU by it).
-
-    A card without sizes is passed on as it is: the mapping dead-letters it.
-    """
-    sizes = card.get("sizes")
-    if not isinstance(sizes, list) or not sizes:
-        return [card]
-    base = {key: value for key, value in card.items() if key != "sizes"}
-    return [
-        {**base, **size, "cardSizes": len(sizes)}
-        if isinstance(size, dict)
-        else {**base, "_unparsed": size}
-        for size in sizes
-    ]
+# Each method family has its own budget per seller account, as the method descriptions give
+# them: 300/min burst 20 for FBS tasks and supplies, for seller warehouses and for their
+# stocks; 100/min burst 20 for cancelling a task; 10 per 6 s burst 5 for Prices and
+# discounts; 100/min burst 5 for Content.
+LIMITS: Mapping[str, LimitSpec] = MappingProxyType(
+    {
+        "orders": TokenBucket.per_minute(300, burst=20),
+        "cancel": TokenBucket.per_minute(100, burst=20),
+        "warehouses": TokenBucket.per_minute(300, burst=20),
+        "stocks": TokenBucket.per_minute(300, burst=20),
+        "prices": TokenBucket(per_second=10 / 6, burst=5),
+        "content": TokenBucket.per_minute(100, burst=5),
+    }
+)
 
 
 class WildberriesConnector(RestConnector):
-    """Wildberries seller API (marketplace, prices and common hosts)."""
+    """Wildberries seller API (marketplace, prices and content hosts)."""
 
     name = "wildberries"
     default_mapping = "wildberries"
     credentials_model = WildberriesCredentials
     capabilities = Capabilities(
-        streams=frozenset({"orders", "stock", "prices"}),
+        streams=frozenset({"orders", "stock", "prices", "products"}),
         push=False,
         actions=frozenset({"confirm", "ship", "cancel", "push_stock", "push_prices"}),
     )
     documented_statuses = frozenset({"new", "confirm", "complete", "cancel"})
+    binding_stream: ClassVar[str | None] = "products"
+    push_ids: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+        {"push_stock": ("chrtId",), "push_prices": ("nmID",)}
+    )
     hosts: ClassVar[Mapping[str, str]] = {
         "marketplace": "https://marketplace-api.wildberries.ru",
         "prices": "https://discounts-prices-api.wildberries.ru",
-        "common": "https://common-api.wildberries.ru",
+        "content": "https://content-api.wildberries.ru",
     }
-    limits: ClassVar[Mapping[str, LimitSpec]] = {
-        "marketplace": TokenBucket.per_minute(300, burst=20),
-        "prices": TokenBucket(per_second=10 / 6, burst=5),
-        "common": TokenBucket(per_second=0.1, burst=3),
-    }
-    page_size: ClassVar[int] = 1000
-    status_batch: ClassVar[int] = 1000
-    goods_page_size: ClassVar[int] = 1000  # /api/v2/list/goods/filter: limit 1..1000
-    stock_batch: ClassVar[int] = 1000  # /api/v3/stocks/{warehouseId}: 1..1000 chrtIds
-    window_span: ClassVar[timedelta] = timedelta(days=30)
+    limits: ClassVar[Mapping[str, LimitSpec]] = LIMITS
+    page_size: ClassVar[int] = 1000  # GET /api/v3/orders: limit 1..1000
+    status_batch: ClassVar[int] = 1000  # POST /api/v3/orders/status: 1..1000 ids
+    goods_page_size: ClassVar[int] = 1000  # /api/v2/list/goods/filter: limit ≤ 1000
+    cards_page_size: ClassVar[int] = 100  # /content/v2/get/cards/list: cursor.limit ≤ 100
+    stock_batch: ClassVar[int] = 1000  # /api/v3/stocks/{warehouseId}: chrtIds per request
+    price_batch: ClassVar[int] = 1000  # /api/v2/upload/task: at most 1 000 goods
+    window_span: ClassVar[timedelta] = timedelta(days=30)  # GET /api/v3/orders: ≤ 30 days
 
     def __init__(self, account: AccountConfig, **options: Any) -> None:
         super().__init__(account, **options)
@@ -115,8 +110,14 @@ class WildberriesConnector(RestConnector):
         return {"Authorization": self.credentials.token.get_secret_value()}
 
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        return {"orders": self._orders, "stock": self._stock, "prices": self._prices}
+        return {
+            "orders": self._orders,
+            "stock": self._stock,
+            "prices": self._prices,
+            "products": self._products,
+        }
 
+    # -- orders -----------------------------------------------------------------------
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Phases: new tasks, status refresh of open ids, then the windowed history.
 
@@ -126,10 +127,10 @@ class WildberriesConnector(RestConnector):
         # A resync chunk lists its window only: /orders/new is in the history too.
         phase = resume.phase if resume else ("history" if window.backfill else "new")
         if phase == "new":
-            body = await self.call("GET", "marketplace", "/api/v3/orders/new", group="marketplace")
+            body = await self.call("GET", "marketplace", "/api/v3/orders/new", group="orders")
             tasks = [
                 dict(task, supplierStatus=task.get("supplierStatus") or "new")
-                for task in (body or {}).get("orders") or []
+                for task in as_dicts((body or {}).get("orders"))
             ]
             yield Page("order", tasks, Resume("status", cursor="0").encode())
             resume, phase = None, "status"
@@ -159,10 +160,10 @@ class WildberriesConnector(RestConnector):
             "POST",
             "marketplace",
             "/api/v3/orders/status",
-            group="marketplace",
+            group="orders",
             json_body={"orders": list(ids)},
         )
-        return [dict(row) for row in (body or {}).get("orders") or []]
+        return as_dicts((body or {}).get("orders"))
 
     async def _history(self, window: FetchWindow, resume: Resume | None) -> AsyncIterator[Page]:
         until = utc(window.until)
@@ -182,6 +183,7 @@ class WildberriesConnector(RestConnector):
     async def _history_page(
         self, low: datetime, high: datetime, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of ``GET /api/v3/orders`` (tasks without a status) with their statuses."""
         params = {
             "limit": self.page_size,
             "next": int(cursor or 0),
@@ -189,60 +191,63 @@ class WildberriesConnector(RestConnector):
             "dateTo": int(high.timestamp()),
         }
         body = await self.call(
-            "GET", "marketplace", "/api/v3/orders", group="marketplace", params=params
+            "GET", "marketplace", "/api/v3/orders", group="orders", params=params
         )
-        tasks = [dict(task) for task in (body or {}).get("orders") or []]
+        tasks = as_dicts((body or {}).get("orders"))
         if not tasks:
             return [], None
-        statuses = {row.get("id"): row for row in await self._statuses([t["id"] for t in tasks])}
+        ids = [t["id"] for t in tasks if isinstance(t.get("id"), int)]
+        statuses = {row.get("id"): row for row in await self._statuses(ids)}
         for task in tasks:
             row = statuses.get(task.get("id"), {})
             task.update({k: row[k] for k in ("supplierStatus", "wbStatus") if k in row})
         following = body.get("next")
         return tasks, (None if following in (None, 0) else str(following))
 
-    async def _goods(self, cursor: str | None) -> tuple[Records, str | None]:
-        """One page of ``GET /api/v2/list/goods/filter`` (offset paging); cursor = offset."""
-        offset = int(cursor or 0)
-        body = await self.call(
-            "GET",
-            "prices",
-            "/api/v2/list/goods/filter",
-            group="prices",
-            params={"limit": self.goods_page_size, "offset": offset},
-        )
-        body = json_object(body, "wildberries GET /api/v2/list/goods/filter")
-        if body.get("error"):
-            text = body.get("errorText") or "error without a text"
-            raise FatalError(f"wildberries GET /api/v2/list/goods/filter: {text}")
-        data = body.get("data")
-        goods = as_dicts(data.get("listGoods") if isinstance(data, dict) else None)
-        return goods, offset_cursor(offset, len(goods), self.goods_page_size)
-
+    # -- goods: prices, stock, products ---------------------------------------------------
     def _goods_pages(self) -> PageCall:
-        """``_goods`` for one run, refusing a page that repeats the one before it."""
-        return no_repeats(self._goods, what="wildberries GET /api/v2/list/goods/filter")
+        """Goods-list pages for one run, refusing a page that repeats the one before it."""
+
+        async def page(cursor: str | None) -> tuple[Records, str | None]:
+            return await catalog.goods_page(self.call, self.goods_page_size, cursor)
+
+        return no_repeats(page, what=catalog.GOODS)
 
     async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """Every card's prices, one row per size (whole units of the card currency)."""
+        """Every size's price (whole units of the card currency), and the ids it binds.
+
+        Each goods page yields its ``product`` rows first, resuming at the same page, then
+        its ``price`` rows, resuming after it: a stop between the two re-reads the page.
+        """
         goods = self._goods_pages()
 
         async def page(cursor: str | None) -> tuple[Records, str | None]:
             cards, following = await goods(cursor)
-            return [row for card in cards for row in size_rows(card)], following
+            return [row for card in cards for row in catalog.size_rows(card)], following
 
-        pages = phased_pages(
-            [("goods", page)], window.resume, what="wildberries GET /api/v2/list/goods/filter"
-        )
-        async for rows, following in pages:
+        before = window.resume
+        async for rows, following in phased_pages([("goods", page)], before, what=catalog.GOODS):
+            if rows:
+                yield Page("product", rows, before)
             yield Page("price", rows, following)
+            before = following
+
+    async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """The content cards, one ``product`` row per size: names, barcodes and ids."""
+
+        async def page(cursor: str | None) -> tuple[Records, str | None]:
+            cards, following = await catalog.cards_page(self.call, self.cards_page_size, cursor)
+            return [row for card in cards for row in catalog.size_rows(card)], following
+
+        pages = phased_pages([("cards", page)], window.resume, what=catalog.CARDS)
+        async for rows, following in pages:
+            yield Page("product", rows, following)
 
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Stock of every size at every seller warehouse, one goods page at a time.
 
-        ``POST /api/v3/stocks/{warehouseId}`` answers only for the ``chrtId``s it is asked
-        about, and the connector cannot read the store: each page of the goods list supplies
-        them. The warehouse list is read once per run.
+        The connector cannot read the store: each page of the goods list supplies the
+        ``chrtId``s to ask about. The warehouse list is read once per run.
         """
         warehouses: list[dict[str, Any]] | None = None
         goods = self._goods_pages()
@@ -252,19 +257,16 @@ class WildberriesConnector(RestConnector):
             cards, following = await goods(cursor)
             if cards and warehouses is None:
                 warehouses = await self._warehouses()
-            return await self._stock_rows(cards, warehouses or []), following
+            rows = await catalog.stock_rows(self.call, cards, warehouses or [], self.stock_batch)
+            return rows, following
 
-        pages = phased_pages(
-            [("goods", page)],
-            window.resume,
-            what="wildberries GET /api/v2/list/goods/filter (for stocks)",
-        )
+        pages = phased_pages([("goods", page)], window.resume, what=f"{catalog.GOODS} (for stocks)")
         async for rows, following in pages:
             yield Page("stock", rows, following)
 
     async def _warehouses(self) -> list[dict[str, Any]]:
         """The seller's warehouses, less those being deleted."""
-        body = await self.call("GET", "marketplace", "/api/v3/warehouses", group="marketplace")
+        body = await self.call("GET", "marketplace", "/api/v3/warehouses", group="warehouses")
         if not isinstance(body, list):
             kind = type(body).__name__
             raise FatalError(
@@ -272,45 +274,13 @@ class WildberriesConnector(RestConnector):
             )
         return [w for w in as_dicts(body) if w.get("id") is not None and not w.get("isDeleting")]
 
-    async def _stock_rows(self, goods: Records, warehouses: list[dict[str, Any]]) -> Records:
-        """Rows ``{chrtId, amount, warehouseId, warehouseName}`` plus the size's identity
-        (``nmID``, ``vendorCode``, ``techSizeName``, ``sizeID``, ``cardSizes``).
-
-        A size without a usable ``sizeID`` (or a card without sizes) cannot be asked about:
-        it becomes a row without an amount, which the mapping dead-letters.
-        """
-        sizes: dict[int, dict[str, Any]] = {}
-        rows: Records = []
-        for card in goods:
-            for row in size_rows(card):
-                chrt = row.get("sizeID")
-                if isinstance(chrt, int) and not isinstance(chrt, bool):
-                    sizes[chrt] = {key: row[key] for key in SIZE_KEYS if key in row}
-                else:
-                    rows.append(row)
-        for warehouse in warehouses:
-            wid = warehouse["id"]
-            for batch in _batches(list(sizes), self.stock_batch):
-                body = await self.call(
-                    "POST",
-                    "marketplace",
-                    f"/api/v3/stocks/{wid}",
-                    group="marketplace",
-                    json_body={"chrtIds": list(batch)},
-                )
-                answer = json_object(body, f"wildberries POST /api/v3/stocks/{wid}")
-                for stock in as_dicts(answer.get("stocks")):
-                    chrt = stock.get("chrtId")
-                    size = sizes.get(chrt, {}) if isinstance(chrt, int) else {}
-                    where = {"warehouseId": wid, "warehouseName": warehouse.get("name")}
-                    rows.append({**size, **stock, **where})
-        return rows
-
+    # -- write-backs ------------------------------------------------------------------
     async def confirm(self, order: OrderRef) -> WriteResult:
         """Add the task to a supply (the task moves to ``confirm``).
 
         Tasks confirmed on the same day share one supply (``mpsync YYYY-MM-DD``), as a
-        seller packs them: one supply per task would mean one hand-over per parcel.
+        seller packs them: one supply per task would mean one hand-over per parcel. The
+        batch method is used; the single-task one is deprecated ("будет удалён 18 декабря").
         """
         return await self.write(self._confirm(order))
 
@@ -322,7 +292,7 @@ class WildberriesConnector(RestConnector):
                 "PATCH",
                 "marketplace",
                 f"/api/marketplace/v3/supplies/{supply}/orders",
-                group="marketplace",
+                group="orders",
                 json_body={"orders": [int(order.external_id)]},
             )
         except ApiError:
@@ -341,7 +311,7 @@ class WildberriesConnector(RestConnector):
                     "POST",
                     "marketplace",
                     "/api/v3/supplies",
-                    group="marketplace",
+                    group="orders",
                     json_body={"name": f"mpsync {today}"},
                 )
                 self._supply = (today, str((created or {}).get("id")))
@@ -356,7 +326,7 @@ class WildberriesConnector(RestConnector):
 
     async def _deliver(self, supply: str) -> WriteResult:
         await self.call(
-            "PATCH", "marketplace", f"/api/v3/supplies/{supply}/deliver", group="marketplace"
+            "PATCH", "marketplace", f"/api/v3/supplies/{supply}/deliver", group="orders"
         )
         if self._supply is not None and self._supply[1] == supply:
             self._supply = None  # handed over: later tasks go into a new supply
@@ -366,76 +336,98 @@ class WildberriesConnector(RestConnector):
         return await self.write(self._cancel(order.external_id))
 
     async def _cancel(self, task_id: str) -> WriteResult:
-        await self.call(
-            "PATCH", "marketplace", f"/api/v3/orders/{task_id}/cancel", group="marketplace"
-        )
+        await self.call("PATCH", "marketplace", f"/api/v3/orders/{task_id}/cancel", group="cancel")
         return WriteResult(True, "cancelled", {})
 
     async def push_stock(self, items: Sequence[StockUpdate]) -> WriteResult:
-        """``PUT /api/v3/stocks/{warehouseId}`` by chrtId: ``marketplace_sku`` (a chrtId, or
-        ``nmId/chrtId`` as order lines carry it) or else ``sku``."""
-        by_warehouse: dict[str, list[dict[str, int]]] = {}
-        for item in items:
-            chrt = int(str(item.marketplace_sku or item.sku).rsplit("/", 1)[-1])
-            by_warehouse.setdefault(item.warehouse, []).append(
-                {"chrtId": chrt, "amount": item.quantity}
-            )
-        failures: dict[str, str] = {}
-        for warehouse, stocks in by_warehouse.items():
+        """``PUT /api/v3/stocks/{warehouseId}`` by the bound ``chrtId`` of each SKU.
+
+        WB answers 204 even to ids it does not know, so only bound ids are sent; an update
+        without one fails naming its SKU. The next stock read shows what WB holds.
+        """
+        plan = writes.stock_entries(items)
+        failures = dict(plan.refused)
+        for warehouse, stocks in plan.entries.items():
             for batch in _batches(stocks, 1000):
                 try:
                     await self.call(
                         "PUT",
                         "marketplace",
                         f"/api/v3/stocks/{warehouse}",
-                        group="marketplace",
+                        group="stocks",
                         json_body={"stocks": list(batch)},
                     )
                 except ApiError as exc:
-                    failures[warehouse] = str(exc)
-        message = "; ".join(failures.values()) or f"{len(items)} stock level(s) sent"
-        return WriteResult(not failures, message, {"failed_warehouses": failures})
+                    failures[f"warehouse {warehouse}"] = str(exc)
+        sent = len(plan.sent)
+        message = "; ".join(failures.values()) or f"{sent} stock level(s) sent"
+        return WriteResult(not failures, message, {"sent": plan.sent, "failed": failures})
 
     async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
-        """``POST /api/v2/upload/task``; prices are whole units of the card currency."""
-        data = [
-            {
-                "nmID": int(item.marketplace_sku or item.sku),
-                "price": int(item.price.to_integral_value(rounding=ROUND_HALF_UP)),
-            }
-            for item in items
-        ]
-        return await self.write(self._upload_prices(data))
+        """``POST /api/v2/upload/task`` with the bound ``nmID`` and the ``price``/``discount``
+        pair that yields each asked selling price (``writes.price_pair``).
 
-    async def _upload_prices(self, data: list[dict[str, int]]) -> WriteResult:
+        What cannot be sent (no bound nmID, a minimum price WB does not have) fails naming
+        its SKU; the rest is uploaded.
+        """
+        plan = writes.price_entries(items)
+        failures = dict(plan.refused)
+        result = WriteResult(True, "no price to upload", {})
+        if plan.sent:
+            result = await self.write(self._upload_prices(plan))
+            if not result.ok:
+                failures["upload"] = result.message
+        if failures:
+            message = "; ".join(failures.values())
+            return WriteResult(False, message, {"failed": failures, "sent": plan.sent})
+        return result
+
+    async def _upload_prices(self, plan: writes.Planned) -> WriteResult:
         uploads = []
-        for batch in _batches(data, 1000):
-            body = await self.call(
-                "POST",
-                "prices",
-                "/api/v2/upload/task",
-                group="prices",
-                json_body={"data": list(batch)},
-            )
-            body = body or {}
+        for batch in _batches(plan.entries["data"], self.price_batch):
+            try:
+                body = await self.call(
+                    "POST",
+                    "prices",
+                    "/api/v2/upload/task",
+                    group="prices",
+                    json_body={"data": list(batch)},
+                )
+            except ApiError as exc:
+                if not writes.already_set(exc.body):
+                    raise
+                body = {"data": None}  # nothing to change: the asked prices hold already
+            body = body if isinstance(body, dict) else {}
             if body.get("error"):
                 return WriteResult(False, str(body.get("errorText") or "upload failed"), body)
             uploads.append((body.get("data") or {}).get("id"))
-        return WriteResult(True, f"{len(data)} price(s) uploaded", {"upload_ids": uploads})
+        pairs = ", ".join(
+            f"{sku}: price {s['price']} − {s['discount']}% = {s['sells_at']}"
+            for sku, s in plan.sent.items()
+        )
+        # What the next price read will show: WB takes whole prices and percentages, so it
+        # may differ from the asked figures by a few kopecks (``writes.price_pair``).
+        reads_as = {sku: s["reads_as"] for sku, s in plan.sent.items()}
+        details = {"upload_ids": uploads, "sent": plan.sent, "reads_as": reads_as}
+        return WriteResult(True, f"uploaded {pairs}", details)
 
+    # -- credentials ------------------------------------------------------------------
     async def check_credentials(self) -> None:
         """One cheap read per API category the streams use, so a missing scope shows here.
 
-        A WB token is issued per category: Marketplace (orders, warehouses, stock) and
-        Prices and discounts (the goods list that prices and the stock read start from).
+        A WB token is issued per category: Marketplace (orders, warehouses, stock), Prices
+        and discounts (the goods list that prices and the stock read start from) and
+        Content (the product cards that name the SKUs and their barcodes).
         """
-        for host, path, params, scope in (
-            ("marketplace", "/api/v3/warehouses", None, "Marketplace"),
-            ("prices", "/api/v2/list/goods/filter", {"limit": 1, "offset": 0},
-             "Prices and discounts"),
+        cards = {"settings": {"cursor": {"limit": 1}, "filter": {"withPhoto": -1}}}
+        for method, host, path, body, params, group, scope in (
+            ("GET", "marketplace", "/api/v3/warehouses", None, None, "warehouses", "Marketplace"),
+            ("GET", "prices", "/api/v2/list/goods/filter", None, {"limit": 1, "offset": 0},
+             "prices", "Prices and discounts"),
+            ("POST", "content", "/content/v2/get/cards/list", cards, None, "content", "Content"),
         ):  # fmt: skip
             try:
-                await self.call("GET", host, path, group=host, params=params)
+                await self.call(method, host, path, group=group, json_body=body, params=params)
             except AuthError as exc:
                 raise AuthError(f"{exc} (the token needs the {scope} category)") from exc
 

@@ -1,5 +1,5 @@
-"""The conformance suite for the snapshot streams (``stock``, ``prices``): every registered
-connector, every such stream it declares. Same checks as the orders suite in
+"""The conformance suite for the snapshot streams (``stock``, ``prices``, ``products``): every
+registered connector, every such stream it declares. Same checks as the orders suite in
 ``test_conformance.py``: auth errors, three-page pagination, resume, 429/420/5xx waits,
 bounded attempts, loops, unknown fields, malformed records.
 """
@@ -137,6 +137,35 @@ def _wb_stock_routes(router: respx.MockRouter) -> None:
 
 def _wb_tune(connector: Connector) -> None:
     connector.goods_page_size = 1  # type: ignore[attr-defined]  # one card per page
+    connector.cards_page_size = 1  # type: ignore[attr-defined]
+
+
+def _wb_cards_page(records: list[Record], token: str | None) -> Record:
+    """A content cards page: the cursor names the last card; a full page is not the last."""
+    if not records:
+        return {"cards": [], "cursor": {"total": 0}}
+    last = int(token) if token else records[-1]["nmID"]
+    return {"cards": records, "cursor": {"updatedAt": CREATED, "nmID": last, "total": len(records)}}
+
+
+def _wb_cards_cursor(request: httpx.Request) -> str | None:
+    nm_id = json.loads(request.content)["settings"]["cursor"].get("nmID")
+    return None if nm_id is None else str(nm_id)
+
+
+def _wb_product_card(n: int) -> Record:
+    size = {"chrtID": 1000 + n, "techSize": "0", "skus": [f"46000000000{n:02d}"]}
+    return {"nmID": 100 + n, "vendorCode": f"a{n}", "title": f"Товар {n}", "sizes": [size],
+            "updatedAt": CREATED}  # fmt: skip
+
+
+def _wb_product(n: int) -> Record:
+    return {
+        "sku": f"a{n}",
+        "name": f"Товар {n}",
+        "barcodes": (f"46000000000{n:02d}",),
+        "ids": {"nmID": str(100 + n), "chrtId": str(1000 + n)},
+    }
 
 
 def _ozon_stock(n: int) -> Record:
@@ -251,6 +280,17 @@ PROFILES: dict[tuple[str, str], StreamProfile] = {
         _query("offset", "0"),
         tokens=("1", "2"),
         offset_paging=True,
+        tune=_wb_tune,
+    ),
+    ("wildberries", "products"): StreamProfile(
+        "POST",
+        "/content/v2/get/cards/list",
+        _wb_cards_page,
+        _wb_product_card,
+        _wb_product,
+        lambda n: {**_wb_product_card(n), "vendorCode": f"bad-{n}", "title": {"ru": "?"}},
+        _wb_cards_cursor,
+        offset_paging=True,  # a full page is never known to be the last
         tune=_wb_tune,
     ),
 }

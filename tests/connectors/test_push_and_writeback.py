@@ -125,7 +125,7 @@ async def test_wildberries_write_backs(sleep: RecordingSleep) -> None:
     add = respx.patch(f"{BASE}/api/marketplace/v3/supplies/WB-GI-1/orders").respond(204)
     deliver = respx.patch(f"{BASE}/api/v3/supplies/WB-GI-9/deliver").respond(204)
     respx.patch(f"{BASE}/api/v3/orders/77/cancel").respond(
-        409, json={"title": "conflict", "detail": "order already in delivery"}
+        409, json={"code": "StatusMismatch", "message": "order already in delivery"}
     )
     stocks = respx.put(f"{BASE}/api/v3/stocks/658434").respond(204)
     prices = respx.post(f"{BASE}/api/v2/upload/task").respond(
@@ -137,12 +137,16 @@ async def test_wildberries_write_backs(sleep: RecordingSleep) -> None:
     assert (await wb.ship(OrderRef("77", raw={"supplyId": "WB-GI-9"}))).ok and deliver.called
     failed = await wb.cancel(OrderRef("77"))
     assert not failed.ok and "order already in delivery" in failed.message
-    assert (await wb.push_stock([StockUpdate("a", "658434", 5, "987654321")])).ok
+    bound = {"nmID": "123", "chrtId": "987654321"}
+    assert (await wb.push_stock([StockUpdate("a", "658434", 5, ids=bound)])).ok
     assert json.loads(stocks.calls[0].request.content) == {
         "stocks": [{"chrtId": 987654321, "amount": 5}]
     }
-    assert (await wb.push_prices([PriceUpdate("a", Decimal("999.50"), marketplace_sku="123")])).ok
-    assert json.loads(prices.calls[0].request.content) == {"data": [{"nmID": 123, "price": 1000}]}
+    # no crossed-out price: no discount, the whole price nearest to the asked one
+    assert (await wb.push_prices([PriceUpdate("a", Decimal("999.50"), ids=bound)])).ok
+    assert json.loads(prices.calls[0].request.content) == {
+        "data": [{"nmID": 123, "price": 1000, "discount": 0}]
+    }
     await wb.aclose()
 
 

@@ -4,7 +4,7 @@ up equal to the sandbox's truth, and a stock write-back shows in the next stock 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,10 +15,16 @@ from sqlalchemy import Engine, text
 from mpsync.config import Settings, load_config_data
 from mpsync.connector.base import StockUpdate
 from mpsync.sandbox import SandboxConfig, SandboxServer
+from mpsync.sandbox.catalog import Product
 from mpsync.sync.service import SyncService
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 ACCOUNTS = {"wb": "wildberries", "oz": "ozon", "ym": "yandex_market"}
+BOUND: dict[str, Callable[[Product], dict[str, str]]] = {
+    "wildberries": lambda p: {"nmID": str(p.nm_id), "chrtId": str(p.chrt_id)},
+    "ozon": lambda p: {"product_id": str(p.ozon_product_id), "sku": str(p.ozon_sku)},
+    "yandex_market": lambda p: {"offerId": p.sku},
+}
 PAGE_SIZES = {"wb": "goods_page_size", "oz": "info_page_size", "ym": "offers_page_size"}
 
 
@@ -154,10 +160,10 @@ async def test_a_stock_push_then_a_stock_read_shows_the_pushed_quantity(
                 product.sku,
                 key[2],  # the warehouse as the read stored it
                 quantity,
-                # what order lines store as marketplace_sku (WB sets stock by chrtId)
+                # what order lines store as marketplace_sku
                 marketplace_sku=f"{product.nm_id}/{product.chrt_id}",
-                # Ozon's stock write requires the product_id the SKU is bound to
-                ids={"product_id": str(product.ozon_product_id)} if marketplace == "ozon" else {},
+                # the ids the binding holds (WB sets stock by chrtId, Ozon requires product_id)
+                ids=BOUND[marketplace](product),
             )
             result = await service.connector(account).push_stock([update])
             assert result.ok, (marketplace, result.message)

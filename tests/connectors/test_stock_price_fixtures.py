@@ -324,9 +324,14 @@ def _wb_stocks(request: httpx.Request, warehouse: str) -> httpx.Response:
 
 
 def _wb_goods(request: httpx.Request) -> httpx.Response:
-    if request.url.params["offset"] == "0":
+    """Offset 0: the fixture's two cards; 2: the malformed card; 3: the empty list that
+    ends the listing ("repeat the request until the answer is an empty list")."""
+    offset = request.url.params["offset"]
+    if offset == "0":
         return httpx.Response(200, content=fixture_bytes("wb_goods_filter.json"))
-    return httpx.Response(200, json=WB_LAST_GOODS)
+    if offset == "2":
+        return httpx.Response(200, json=WB_LAST_GOODS)
+    return httpx.Response(200, json={"data": {"listGoods": []}, "error": False, "errorText": ""})
 
 
 def _wb_goods_routes() -> respx.Route:
@@ -345,13 +350,18 @@ async def test_wildberries_prices_one_row_per_size(sleep: RecordingSleep) -> Non
     connector = _wb(sleep)
     pages = await _pages(connector, "prices")
     params = [dict(call.request.url.params) for call in goods.calls]
-    assert params == [{"limit": "2", "offset": "0"}, {"limit": "2", "offset": "2"}]
+    assert params == [{"limit": "2", "offset": str(n)} for n in (0, 2, 3)]
     assert goods.calls[0].request.headers["Authorization"] == "wb-secret-token"
+    # each goods page: the ids it binds (resuming at the page), then its prices (after it)
     assert [(p.record_type, p.resume is None) for p in pages] == [
+        ("product", True),
+        ("price", False),
+        ("product", False),
         ("price", False),
         ("price", True),
     ]
-    records, failures = _map(connector, pages)
+    assert pages[2].resume == pages[1].resume
+    records, failures = _map(connector, [p for p in pages if p.record_type == "price"])
     # price = after the seller's discount, old_price = before it; a card of several sizes
     # names each size vendorCode/techSizeName
     assert _prices(records) == [
@@ -377,13 +387,14 @@ async def test_wildberries_stock_asks_every_warehouse_for_the_listed_sizes(
     )
     connector = _wb(sleep)
     pages = await _pages(connector, "stock")
-    assert goods.call_count == 2 and warehouses.call_count == 1
+    assert goods.call_count == 3 and warehouses.call_count == 1
     asked = [
         (c.request.url.path.rsplit("/", 1)[1], json.loads(c.request.content)) for c in stocks.calls
     ]
     sizes = {"chrtIds": [3123515574, 3123515575, 3123515576]}
     assert asked == [("1", sizes), ("2", sizes)]  # warehouse 3 is being deleted
     assert [(p.record_type, p.resume is None) for p in pages] == [
+        ("stock", False),
         ("stock", False),
         ("stock", True),
     ]
@@ -399,8 +410,8 @@ async def test_wildberries_stock_asks_every_warehouse_for_the_listed_sizes(
 
     # resume at the second goods page: the warehouses are read again, the first page is not
     rest = await _pages(_wb(sleep), "stock", pages[0].resume)
-    assert goods.calls[-1].request.url.params["offset"] == "2" and goods.call_count == 3
-    assert [len(page.records) for page in rest] == [1]
+    assert [c.request.url.params["offset"] for c in goods.calls[3:]] == ["2", "3"]
+    assert [len(page.records) for page in rest] == [1, 0]
     await connector.aclose()
 
 

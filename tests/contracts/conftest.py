@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from mpsync.connector.registry import load_connector
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from tests.contracts.checker import ContractLog, ContractTransport, prefix_of
 
-CheckedConnector = Callable[[str], tuple[Connector, ContractLog]]
+CheckedConnector = Callable[..., tuple[Connector, ContractLog]]
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +26,12 @@ def contract_sandbox() -> Iterator[SandboxServer]:
 
 @pytest.fixture
 def checked_connector(contract_sandbox: SandboxServer) -> CheckedConnector:
-    """A connector of the named marketplace against the sandbox, its traffic checked."""
+    """A connector of the named marketplace against the sandbox, its traffic checked.
 
-    def build(name: str) -> tuple[Connector, ContractLog]:
+    Keyword options go to the connector (``sleep=`` a recording sleep, say).
+    """
+
+    def build(name: str, **options: Any) -> tuple[Connector, ContractLog]:
         base = contract_sandbox.url_for(name)
         credentials = contract_sandbox.config.credentials.as_dict()[name]
         account = AccountConfig.model_validate(
@@ -37,6 +41,6 @@ def checked_connector(contract_sandbox: SandboxServer) -> CheckedConnector:
         transport = ContractTransport(
             httpx.AsyncHTTPTransport(), name, prefix=prefix_of(base), log=log
         )
-        return load_connector(name)(account, transport=transport), log
+        return load_connector(name)(account, transport=transport, **options), log
 
     return build

@@ -85,13 +85,12 @@ def wb_order(state: SandboxState, row: int, new: bool) -> Json:
             salePrice=price,
             requiredMeta=[],
             optionalMeta=[],
-            ddate=time.strftime("%d.%m.%Y", time.gmtime(created + 3 * _DAY)),
-        )
+        )  # no ddate/sellerDate: WB sends them for СГТ (cargoType 2) only
     elif row in world.supply_of:
         order["supplyId"] = world.supply_of[row]
-    else:
-        status = world.flows["wildberries"].states[table.state[row]].status
-        order["supplyId"] = "" if status == "new" else f"WB-GI-{10_000_000 + row // 100}"
+    elif world.flows["wildberries"].states[table.state[row]].status != "new":
+        # supplyId: "Возвращается, если заказ закреплён за поставкой"
+        order["supplyId"] = f"WB-GI-{10_000_000 + row // 100}"
     return order
 
 

@@ -202,7 +202,12 @@ def _parse_json(content: bytes) -> Any:
 
 
 def error_message(body: Any, text: str) -> str:
-    """The marketplace's own error text from the common envelope shapes."""
+    """The marketplace's own error text from the common envelope shapes.
+
+    A list of errors (Wildberries ``PUT /api/v3/stocks`` 409) gives its first error's text.
+    """
+    if isinstance(body, list) and body:
+        return error_message(body[0], text)
     if isinstance(body, dict):
         for key in ("message", "detail", "errorText", "title"):
             value = body.get(key)

@@ -84,8 +84,9 @@ class World:
         # price writes per product in the last hour.
         self.stock_writes: dict[tuple[int, int], int] = {}
         self.price_writes: dict[int, list[int]] = {}
+        self.price_uploads = 0
         for mp in MARKETPLACES:
-            self._prices[mp] = [[(0, self._initial_price(p))] for p in self.catalog]
+            self._prices[mp] = [[(0, self._initial_price(mp, p))] for p in self.catalog]
             self.stock[mp] = [
                 Rng(config.seed, 13, MP_CODE[mp], p.index).between(0, 200) for p in self.catalog
             ]
@@ -236,8 +237,12 @@ class World:
             lines.append(Line(product, quantity, unit.price_kop))
         return lines
 
-    def _initial_price(self, product: Product) -> PriceRow:
+    def _initial_price(self, marketplace: str, product: Product) -> PriceRow:
         old = product.base_price_kop * 5 // 4 // 100 * 100
+        if marketplace == "wildberries":
+            # WB keeps a whole price before the seller's discount and the discount; what
+            # buyers pay follows from them: price × (100 − 20) / 100.
+            return PriceRow(old // 100 * 80, old, product.base_price_kop * 4 // 5, 20)
         return PriceRow(product.base_price_kop, old, product.base_price_kop * 4 // 5, 20)
 
     def price_at(self, marketplace: str, product: int, at: int) -> PriceRow:

@@ -1,6 +1,9 @@
 """Wildberries FBS seller API: orders, statuses, supplies, stocks, warehouses, prices.
 
 Money in kopecks with numeric currency codes; one assembly task per unit, grouped by orderUid.
+Follows the official specs (``eslazarev/wildberries-sdk:specs/03-orders-fbs.yaml`` and
+``02-products.yaml``): per-host error shapes, per-family rate limits, and ``PUT`` stocks that
+answers 204 to anything it can parse, changing only the sizes it knows.
 """
 
 from __future__ import annotations
@@ -33,12 +36,22 @@ from mpsync.sandbox.limits import BucketSpec, ceil_seconds
 from mpsync.sandbox.state import SandboxState, iso
 
 MP = "wildberries"
-LIMITS = {"marketplace": BucketSpec(300, 60, 20), "prices": BucketSpec(10, 6, 5)}
+# Per method family, as each method's description gives them (per seller account).
+LIMITS = {
+    "orders": BucketSpec(300, 60, 20),  # FBS assembly tasks, supplies, passes
+    "cancel": BucketSpec(100, 60, 20),  # PATCH /api/v3/orders/{orderId}/cancel
+    "warehouses": BucketSpec(300, 60, 20),  # seller warehouses
+    "stocks": BucketSpec(300, 60, 20),  # stocks at seller warehouses
+    "prices": BucketSpec(10, 6, 5),  # the Prices and discounts category
+    "content": BucketSpec(100, 60, 5),  # the Content category
+}
 _WINDOW = 30 * 86400
 _CONFIRM, _COMPLETE, _SELLER_CANCEL = 1, 2, 6
+_MAX_STOCK = 100_000
 
 
-def error_body(status: int, message: str, code: str | int | None) -> Json:
+def gateway_error(status: int, message: str, code: str | int | None) -> Json:
+    """The envelope of 401 and 429 on every host (and of the gateway's own answers)."""
     phrase = HTTPStatus(status).phrase
     return {
         "title": phrase.lower(),
@@ -50,6 +63,22 @@ def error_body(status: int, message: str, code: str | int | None) -> Json:
         "statusText": phrase,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+
+def is_gateway(status: int) -> bool:
+    """Answers WB's gateway gives on every host: auth, rate limits, server errors."""
+    return status in (401, 429) or status >= 500
+
+
+_CODES = {400: "IncorrectRequest", 403: "AccessDenied", 404: "NotFound"}
+
+
+def error_body(status: int, message: str, code: str | int | None) -> Json:
+    """Marketplace host: 400/403/404/409 are ``{code, message}`` (components/schemas/Error)."""
+    if is_gateway(status):
+        return gateway_error(status, message, code)
+    fallback = _CODES.get(status, HTTPStatus(status).phrase.replace(" ", ""))
+    return {"code": str(code or fallback), "message": message}
 
 
 def authenticate(request: Request, state: SandboxState) -> str:
@@ -77,7 +106,7 @@ def admit(state: SandboxState, request: Request, account: str, group: str) -> Ad
         "X-Ratelimit-Reset": str(ceil_seconds(verdict.reset_after)),
         "X-Ratelimit-Limit": str(verdict.limit),
     }
-    body = error_body(429, f"limited by {account.split(':')[0]}-{group}", None)
+    body = gateway_error(429, f"limited by {account.split(':')[0]}-{group}", None)
     return Admission(refused=json_response(body, 429, headers))
 
 
@@ -85,7 +114,8 @@ API = Api(MP, authenticate, error_body, admit)
 
 
 def _order_renderer(ctx: Ctx, new: bool) -> Callable[[int], str]:
-    """Render assembly tasks as JSON text; /orders/new adds prices and ddate, no supplyId."""
+    """Render assembly tasks as JSON text; /orders/new adds the buyer's prices, /orders the
+    supplyId of a task in a supply."""
     world, seed = ctx.state.world, ctx.state.config.seed
     table, lines = world.tables[MP], world.lines
     warehouses = world.warehouses
@@ -94,7 +124,7 @@ def _order_renderer(ctx: Ctx, new: bool) -> Callable[[int], str]:
     def render(row: int) -> str:
         line = lines(MP, row)[0]
         product, price, created = line.product, line.unit_price_kop, table.created[row]
-        tail = _new_tail(price, created) if new else f'"supplyId":{quote(_supply_of(ctx, row))}'
+        tail = _new_tail(price) if new else _supply_member(ctx, row)
         return (
             '{"address":null,"scanPrice":null,"deliveryType":"fbs",'
             f'"orderUid":"{ids.wb_order_uid(seed, table.group[row])}",'
@@ -104,26 +134,30 @@ def _order_renderer(ctx: Ctx, new: bool) -> Callable[[int], str]:
             f'"nmId":{product.nm_id},"chrtId":{product.chrt_id},'
             f'"price":{price},"convertedPrice":{price},"currencyCode":643,'
             '"convertedCurrencyCode":643,"cargoType":1,"isZeroOrder":false,"comment":"",'
-            f'"options":{{"isB2b":false}},{tail}}}'
+            f'"options":{{"isB2b":false}}{tail}}}'
         )
 
     return render
 
 
-def _new_tail(price: int, created: int) -> str:
-    ddate = time.strftime("%d.%m.%Y", time.gmtime(created + 3 * 86400))
+def _new_tail(price: int) -> str:
+    """/orders/new extras; no ``ddate``/``sellerDate``: WB sends them for СГТ (cargoType 2)
+    only, and every sandbox good is МГТ (cargoType 1)."""
     return (
-        f'"finalPrice":{price},"convertedFinalPrice":{price},"salePrice":{price},'
-        f'"requiredMeta":[],"optionalMeta":[],"ddate":"{ddate}"'
+        f',"finalPrice":{price},"convertedFinalPrice":{price},"salePrice":{price},'
+        '"requiredMeta":[],"optionalMeta":[]'
     )
 
 
-def _supply_of(ctx: Ctx, row: int) -> str:
+def _supply_member(ctx: Ctx, row: int) -> str:
+    """``,"supplyId":…`` of a task in a supply, else nothing: WB returns supplyId "если заказ
+    закреплён за поставкой"."""
     world = ctx.state.world
     if row in world.supply_of:
-        return world.supply_of[row]
-    state = world.flows[MP].states[world.tables[MP].state[row]]
-    return "" if state.status == "new" else f"WB-GI-{10_000_000 + row // 100}"
+        return f',"supplyId":{quote(world.supply_of[row])}'
+    if world.flows[MP].states[world.tables[MP].state[row]].status == "new":
+        return ""
+    return f',"supplyId":"WB-GI-{10_000_000 + row // 100}"'
 
 
 def _row(ctx: Ctx, task_id: int) -> int:
@@ -257,57 +291,77 @@ def warehouses(ctx: Ctx) -> Reply:
 
 def _warehouse(ctx: Ctx) -> None:
     if integer(ctx.param("warehouseId"), "warehouseId") != ctx.state.world.warehouses.wb_id:
-        raise ApiError(404, "warehouse not found", "NotFound")
+        raise ApiError(404, "", "NotFound")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def put_stocks(ctx: Ctx) -> Reply:
+    """Set stock by ``chrtId``. As WB documents, parameter names are not validated: an entry
+    the API cannot read, or a ``chrtId`` no card has, is ignored and the answer is still 204.
+    An amount over 100 000 refuses the whole request (409 ``UploadDataLimit``)."""
     _warehouse(ctx)
-    updates = []
+    world = ctx.state.world
+    updates, over = [], []
     for entry in items(obj(ctx.body).get("stocks"), "stocks", 1, 1000):
-        chrt, amount = (
-            integer(obj(entry).get("chrtId"), "chrtId"),
-            integer(entry.get("amount"), "amount"),
-        )
-        product = ctx.state.world.product_by("chrt_id", chrt)
-        if product is None or not 0 <= amount <= 100_000:
-            raise ApiError(409, f"cannot update stock of chrtId {chrt}", "UploadDataNotValid")
-        updates.append((product.index, amount))
+        chrt, amount = obj(entry, "stocks[]").get("chrtId"), entry.get("amount")
+        if not (_whole(chrt) and _whole(amount)):
+            continue
+        if amount < 0:
+            raise ApiError(400, "Переданы некорректные данные", "IncorrectRequest")
+        product = world.product_by("chrt_id", chrt)
+        if amount > _MAX_STOCK:
+            over.append(
+                {"sku": product.barcode, "amount": amount} if product else {"amount": amount}
+            )
+        elif product is not None:
+            updates.append((product.index, amount))
+    if over:
+        refusal = {"code": "UploadDataLimit", "message": "Upload limit exceeded.", "data": over}
+        return Reply([refusal], 409)
     for index, amount in updates:
-        ctx.state.world.stock[MP][index] = amount
+        world.stock[MP][index] = amount
     return Reply(None, 204)
 
 
 def get_stocks(ctx: Ctx) -> Reply:
     _warehouse(ctx)
-    answer = []
-    for value in items(obj(ctx.body).get("chrtIds"), "chrtIds", 1, 1000):
-        product = ctx.state.world.product_by("chrt_id", integer(value, "chrtIds[]"))
+    world, answer = ctx.state.world, []
+    for value in items(obj(ctx.body).get("chrtIds"), "chrtIds", 1, 1_000_000):
+        product = world.product_by("chrt_id", integer(value, "chrtIds[]"))
         if product is not None:
-            answer.append(
-                {"chrtId": product.chrt_id, "amount": ctx.state.world.stock[MP][product.index]}
-            )
+            amount = world.stock[MP][product.index]
+            answer.append({"chrtId": product.chrt_id, "sku": product.barcode, "amount": amount})
     return Reply({"stocks": answer})
 
 
 def routes(state: SandboxState) -> list[Route]:
-    from mpsync.sandbox.wildberries_prices import get_prices, upload_prices
+    from mpsync.sandbox import wildberries_content as content
+    from mpsync.sandbox import wildberries_prices as prices
 
     table = [
-        ("GET", "/api/v3/orders/new", orders_new, "marketplace"),
-        ("GET", "/api/v3/orders", orders, "marketplace"),
-        ("POST", "/api/v3/orders/status", statuses, "marketplace"),
-        ("POST", "/api/v3/supplies", create_supply, "marketplace"),
-        ("PATCH", "/api/marketplace/v3/supplies/{supplyId}/orders", add_to_supply, "marketplace"),
-        ("PATCH", "/api/v3/supplies/{supplyId}/deliver", deliver_supply, "marketplace"),
-        ("PATCH", "/api/v3/orders/{orderId}/cancel", cancel, "marketplace"),
-        ("GET", "/api/v3/warehouses", warehouses, "marketplace"),
-        ("PUT", "/api/v3/stocks/{warehouseId}", put_stocks, "marketplace"),
-        ("POST", "/api/v3/stocks/{warehouseId}", get_stocks, "marketplace"),
-        ("POST", "/api/v2/upload/task", upload_prices, "prices"),
-        ("GET", "/api/v2/list/goods/filter", get_prices, "prices"),
+        ("GET", "/api/v3/orders/new", orders_new, "orders"),
+        ("GET", "/api/v3/orders", orders, "orders"),
+        ("POST", "/api/v3/orders/status", statuses, "orders"),
+        ("POST", "/api/v3/supplies", create_supply, "orders"),
+        ("PATCH", "/api/marketplace/v3/supplies/{supplyId}/orders", add_to_supply, "orders"),
+        ("PATCH", "/api/v3/supplies/{supplyId}/deliver", deliver_supply, "orders"),
+        ("PATCH", "/api/v3/orders/{orderId}/cancel", cancel, "cancel"),
+        ("GET", "/api/v3/warehouses", warehouses, "warehouses"),
+        ("PUT", "/api/v3/stocks/{warehouseId}", put_stocks, "stocks"),
+        ("POST", "/api/v3/stocks/{warehouseId}", get_stocks, "stocks"),
+    ]
+    hosts = [
+        (API, table),
+        (prices.API, prices.ROUTES),
+        (content.API, content.ROUTES),
     ]
     return [
-        route(state, API, method, path, handler, group) for method, path, handler, group in table
+        route(state, api, method, path, handler, group)
+        for api, entries in hosts
+        for method, path, handler, group in entries
     ]
 
 
