@@ -2,7 +2,7 @@
 
 ``jmespath``'s ``TreeInterpreter`` walks the AST for every record: a dict lookup and
 a method dispatch per node. Mapping paths are a handful of node kinds (fields,
-sub-expressions, indexes, ``||``, projections, multi-select lists), so each of those
+sub-expressions, indexes, ``||``, ``&&``, projections, multi-select lists), so each of those
 becomes a closure that does only its own work; function calls go to
 ``jmespath.functions`` (argument checks included) and any other node (filters, slices,
 ...) is evaluated by the interpreter, so every expression keeps exactly JMESPath's
@@ -89,6 +89,14 @@ def _or(left: Getter, right: Getter) -> Getter:
     def get(value: Any) -> Any:
         matched = left(value)
         return right(value) if _is_false(matched) else matched
+
+    return get
+
+
+def _and(left: Getter, right: Getter) -> Getter:
+    def get(value: Any) -> Any:
+        matched = left(value)
+        return matched if _is_false(matched) else right(value)
 
     return get
 
@@ -201,6 +209,8 @@ class _Compiler:
             return _chain([self.compile(child) for child in children])
         if kind == "or_expression":
             return _or(self.compile(children[0]), self.compile(children[1]))
+        if kind == "and_expression":
+            return _and(self.compile(children[0]), self.compile(children[1]))
         if kind == "flatten":
             return _flatten(self.compile(children[0]))
         if kind == "projection":
