@@ -1,14 +1,16 @@
 """``mpsync run``: scheduler, webhook server, inbox processor and dispatcher in one loop.
 
-Each (account, stream) is an APScheduler job (``max_instances=1``, coalesced,
-jittered); a failing job is logged and retried on its next tick. SIGTERM or
-SIGINT stops taking work, lets running page transactions finish, and exits.
+Each (account, stream) is an APScheduler job (``max_instances=1``, coalesced, jittered)
+that runs only while this process holds the stream's lease, so replicas on one
+PostgreSQL split the work; on SQLite one daemon holds the whole store. Every
+long-running task is supervised (``mpsync.coordination.supervisor``). SIGTERM or SIGINT
+stops taking work, lets running pages and deliveries finish, hands back what is held,
+and exits.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,13 +22,28 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
 
 from mpsync.config import Settings
+from mpsync.coordination import Coordinator, Held, label_of
+from mpsync.coordination.supervisor import Backoff, Supervisor
 from mpsync.store.migrate import upgrade
 from mpsync.sync.inbox import InboxProcessor
-from mpsync.sync.service import Clock, SyncService, utcnow
+from mpsync.sync.service import Clock, Schedule, SyncService, utcnow
 from mpsync.webhooks import WebhookContext, create_app
 
 log = structlog.get_logger("mpsync.daemon")
 SHUTDOWN_GRACE = 30.0
+SOFT_SHARE = 0.75  # of the grace for work to finish on its own
+STORE_UNIT = "daemon"
+
+
+class StoreHeld(RuntimeError):
+    """Another ``mpsync run`` holds this SQLite store (one daemon per SQLite file)."""
+
+    def __init__(self, held: Held) -> None:
+        since = held.since.strftime("%Y-%m-%dT%H:%M:%SZ") if held.since else "?"
+        super().__init__(
+            f"another mpsync run ({label_of(held.owner)}, since {since}) holds this store; "
+            "stop it first, or use PostgreSQL to run several"
+        )
 
 
 @dataclass
@@ -42,36 +59,66 @@ class Daemon:
     """Everything ``mpsync run`` (and ``mpsync demo``) keeps running."""
 
     def __init__(self, engine: Engine, settings: Settings, *, clock: Clock = utcnow,
-                 serve_http: bool = True, metrics: Any = None) -> None:  # fmt: skip
-        self.engine, self.settings, self.clock = engine, settings, clock
+                 wall: Clock = utcnow, serve_http: bool = True, metrics: Any = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 backoff: Backoff | None = None,
+                 grace: float = SHUTDOWN_GRACE) -> None:  # fmt: skip
+        # *clock* dates the data (the demo runs it fast); *wall* paces leases, heartbeats,
+        # back-off and the scheduler, which live in real time.
+        self.engine, self.settings, self.clock, self.wall = engine, settings, clock, wall
         self.serve_http = serve_http
         self.metrics = metrics
+        self.grace = grace
         self.stop = asyncio.Event()
         self.ready = False
         self.stats = DaemonStats()
+        self.supervisor = Supervisor(clock=wall, sleep=sleep, observer=metrics, backoff=backoff)
+        self.coordinator = Coordinator(engine, ttl=settings.coordination.lease, clock=wall,
+                                       role="run", observer=metrics, sleep=sleep)  # fmt: skip
+        self.coordinator.managed = True
+        self.coordinator.tasks = self.supervisor.snapshot
         self.service: SyncService | None = None
         self.server: uvicorn.Server | None = None
         self._running: set[asyncio.Task[Any]] = set()
+        self._beat_stop = asyncio.Event()
+
+    def is_ready(self) -> bool:
+        """Serving and every supervised task up (``/readyz``)."""
+        return self.ready and not self.stop.is_set() and self.supervisor.healthy()
 
     async def run(self) -> None:
         await asyncio.to_thread(upgrade, self.engine)
+        await asyncio.to_thread(self._join_store)
         self.service = SyncService(self.engine, self.settings, clock=self.clock,
-                                   metrics=self.metrics)  # fmt: skip
+                                   metrics=self.metrics, coordinator=self.coordinator)  # fmt: skip
         inbox = InboxProcessor(self.service)
         ctx = WebhookContext(self.engine, self.settings, self.service.connector, self.clock,
-                             ready=lambda: self.ready,
+                             ready=self.is_ready,
                              metrics=getattr(self.metrics, "exposition", None))  # fmt: skip
         scheduler = self._scheduler()
-        tasks = [asyncio.create_task(self._inbox_loop(inbox, ctx.wake), name="inbox")]
+        spawn = self.supervisor.spawn
+        beat = spawn("heartbeat", lambda: self.coordinator.keep_alive(self._beat_stop),
+                     self._beat_stop)  # fmt: skip
+        tasks = [spawn("inbox", lambda: self._inbox(inbox, ctx.wake), self.stop)]
         tasks += self._notification_tasks()
         if self.serve_http:
-            tasks.append(asyncio.create_task(self._serve(ctx), name="http"))
+            tasks.append(spawn("http", lambda: self._serve(ctx), self.stop))
         scheduler.start()
         self.ready = True
         log.info("mpsync running", accounts=len(self.settings.accounts),
-                 jobs=len(scheduler.get_jobs()))  # fmt: skip
+                 jobs=len(scheduler.get_jobs()), process=self.coordinator.me.label)  # fmt: skip
         await self.stop.wait()
-        await self._shutdown(scheduler, tasks)
+        await self._shutdown(scheduler, tasks, beat)
+
+    def _join_store(self) -> None:
+        """Register this process; on SQLite, refuse to start beside another daemon."""
+        self.coordinator.register()
+        if self.engine.dialect.name == "postgresql":
+            return
+        held = self.coordinator.try_acquire(STORE_UNIT)
+        if isinstance(held, Held):
+            self.coordinator.shutdown()
+            raise StoreHeld(held)
 
     def request_stop(self) -> None:
         if not self.stop.is_set():
@@ -90,17 +137,18 @@ class Daemon:
             if not account.enabled:
                 continue
             for stream in self.service.streams(account):
+                name = f"sync {account.id}/{stream}"
                 scheduler.add_job(
-                    self._guard(f"sync {account.id}/{stream}", self._sync_job(account.id, stream)),
+                    self._track(self.supervisor.job(name, self._sync_job(account.id, stream))),
                     "interval", seconds=account.poll_interval(stream).total_seconds(),
                     jitter=account.poll.jitter.total_seconds() or None,
                     id=f"sync:{account.id}:{stream}", replace_existing=True, max_instances=1,
-                    coalesce=True, misfire_grace_time=60, next_run_time=self.clock(),
+                    coalesce=True, misfire_grace_time=60, next_run_time=self.wall(),
                 )  # fmt: skip
         workflow = self._workflow_job()
         if workflow is not None:
             scheduler.add_job(
-                self._guard("workflow", workflow), "interval",
+                self._track(self.supervisor.job("workflow", workflow)), "interval",
                 seconds=self.settings.workflow.interval.total_seconds(), id="workflow",
                 replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=60,
             )  # fmt: skip
@@ -112,7 +160,11 @@ class Daemon:
             if self.stop.is_set():
                 return
             account = self.settings.account(account_id)
-            result = await self.service.sync_stream(account, stream)
+            schedule = Schedule(account.poll_interval(stream), account.poll.jitter)
+            result = await self.service.sync_stream(account, stream, schedule=schedule)
+            if result.outcome == "skipped":
+                log.debug("sync skipped", account=account_id, stream=stream, reason=result.error)
+                return
             self.stats.syncs += 1
             self.stats.failures += result.outcome != "ok"
 
@@ -125,74 +177,86 @@ class Daemon:
             return None
         assert self.service is not None
         runner = WorkflowRunner(self.service)
+        schedule = Schedule(self.settings.workflow.interval)
 
         async def job() -> None:
             if not self.stop.is_set():
-                await runner.run_once()
+                await runner.run_once(schedule=schedule)
                 self.stats.workflow_runs += 1
 
         return job
 
-    def _guard(
-        self, name: str, job: Callable[[], Awaitable[None]]
-    ) -> Callable[[], Awaitable[None]]:
-        async def guarded() -> None:
+    def _track(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """Remember the job's task while it runs, so shutdown can wait for it."""
+
+        async def tracked() -> None:
             task = asyncio.current_task()
             if task is not None:
                 self._running.add(task)
             try:
                 await job()
-            except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the daemon
-                self.stats.failures += 1
-                log.error("job failed; retrying on its next tick", job=name,
-                          error=f"{type(exc).__name__}: {exc}")  # fmt: skip
             finally:
                 if task is not None:
                     self._running.discard(task)
 
-        return guarded
+        return tracked
 
-    async def _inbox_loop(self, inbox: InboxProcessor, wake: asyncio.Event) -> None:
-        while not self.stop.is_set():
-            try:
-                stats = await inbox.run_once()
-                self.stats.pushes += stats.processed
-            except Exception as exc:  # noqa: BLE001 - keep processing later events
-                log.error("inbox processing failed", error=f"{type(exc).__name__}: {exc}")
-            wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=5.0)
+    async def _inbox(self, inbox: InboxProcessor, wake: asyncio.Event) -> None:
+        self.stats.pushes += await inbox.serve(self.stop, wake)
 
     def _notification_tasks(self) -> list[asyncio.Task[None]]:
         from mpsync.notify import Dispatcher, build_channels
 
         channels = build_channels(self.settings)
         self.stats.extra["channels"] = channels
+        lease = self.settings.notifications.lease or self.settings.coordination.lease
         dispatcher = Dispatcher(self.engine, self.settings, channels, clock=self.clock,
-                                lease=self.settings.notifications.lease)  # fmt: skip
-        return [asyncio.create_task(dispatcher.run(self.stop, interval=2.0), name="dispatcher")]
+                                lease=lease, coordinator=self.coordinator)  # fmt: skip
+        return [
+            self.supervisor.spawn(
+                "dispatcher", lambda: dispatcher.run(self.stop, interval=2.0), self.stop
+            )
+        ]
 
     async def _serve(self, ctx: WebhookContext) -> None:
-        config = uvicorn.Config(create_app(ctx), host=self.settings.server.host,
-                                port=self.settings.server.port, log_config=None,
+        host, port = self.settings.server.host, self.settings.server.port
+        config = uvicorn.Config(create_app(ctx), host=host, port=port, log_config=None,
                                 access_log=False, lifespan="off")  # fmt: skip
         self.server = uvicorn.Server(config)
         # uvicorn captures SIGTERM/SIGINT while serving, stops, then re-raises the
         # signal to the handlers installed before it: ours, which stop the rest.
-        await self.server.serve()
+        try:
+            await self.server.serve()
+        except SystemExit:  # uvicorn exits when it cannot listen
+            raise RuntimeError(f"the HTTP server cannot listen on {host}:{port}") from None
+        if not self.server.started:
+            raise RuntimeError(f"the HTTP server cannot listen on {host}:{port}")
         self.request_stop()
 
-    async def _shutdown(self, scheduler: AsyncIOScheduler, tasks: list[asyncio.Task[None]]) -> None:
+    async def _shutdown(self, scheduler: AsyncIOScheduler, tasks: list[asyncio.Task[None]],
+                        beat: asyncio.Task[None]) -> None:  # fmt: skip
         # Pause first: shutting the scheduler down would cancel the jobs that run.
         scheduler.pause()
         if self.server is not None:
             self.server.should_exit = True
-        done, pending = await asyncio.wait(tasks + list(self._running), timeout=SHUTDOWN_GRACE)
+        # Runs finish if they can; late in the grace they stop after the page they write
+        # (the cursor keeps their place), and what is still running then is cancelled.
+        working = tasks + list(self._running)
+        done, pending = await asyncio.wait(working, timeout=self.grace * SOFT_SHARE)
+        if pending and self.service is not None:
+            self.service.stopping = True
+            log.info("grace nearly over: runs stop after their current page")
+            more, pending = await asyncio.wait(pending, timeout=self.grace * (1 - SOFT_SHARE))
+            done |= more
         scheduler.shutdown(wait=False)
         for task in pending:
             task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        self._beat_stop.set()
+        await asyncio.gather(beat, return_exceptions=True)
         if self.service is not None:
             await self.service.aclose()
+        await asyncio.to_thread(self.coordinator.shutdown)
         from mpsync.notify import close_channels
 
         await close_channels(self.stats.extra.get("channels", {}))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, Info, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -119,10 +119,41 @@ class Metrics:
                              ["marketplace", "group"], registry=self.registry)  # fmt: skip
         self.wait_seconds = Counter("mpsync_rate_limit_wait_seconds", "Seconds spent waiting",
                                     ["marketplace", "group"], registry=self.registry)  # fmt: skip
+        self._coordination_metrics()
         Info("mpsync_build", "mpsync build information",
              registry=self.registry).info({"version": __version__})  # fmt: skip
         if engine is not None:
             self.registry.register(_StoreCollector(engine, settings, clock))
+
+    def _coordination_metrics(self) -> None:
+        """This process's share of the work among replicas, and its supervised tasks."""
+        kind = ["kind"]  # sync | resync | workflow | retention | daemon
+        self.work = Counter("mpsync_work_done", "Units of work this process ran (per replica)",
+                            kind, registry=self.registry)  # fmt: skip
+        self.skipped = Counter("mpsync_work_skipped", "Units skipped: another process held them",
+                               kind, registry=self.registry)  # fmt: skip
+        self.takeovers = Counter("mpsync_lease_takeovers",
+                                 "Units taken over from a process whose lease ran out",
+                                 kind, registry=self.registry)  # fmt: skip
+        self.crashes = Counter("mpsync_task_crashes", "Supervised tasks that raised (restarted)",
+                               ["task"], registry=self.registry)  # fmt: skip
+        self.up = Gauge("mpsync_task_up", "1 while a supervised task runs, 0 while it is down",
+                        ["task"], registry=self.registry)  # fmt: skip
+
+    def work_done(self, kind: str) -> None:
+        self.work.labels(kind).inc()
+
+    def work_skipped(self, kind: str) -> None:
+        self.skipped.labels(kind).inc()
+
+    def lease_taken_over(self, kind: str) -> None:
+        self.takeovers.labels(kind).inc()
+
+    def task_crashed(self, task: str) -> None:
+        self.crashes.labels(task).inc()
+
+    def task_up(self, task: str, up: bool) -> None:
+        self.up.labels(task).set(1.0 if up else 0.0)
 
     def request_done(self, marketplace: str, group: str, status: int, seconds: float) -> None:
         self.requests.labels(marketplace, group, str(status)).inc()

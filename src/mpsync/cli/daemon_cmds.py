@@ -29,8 +29,11 @@ invoices_app = typer.Typer(help="Invoices issued for orders.", no_args_is_help=T
 
 
 def run(config: ConfigOption = None) -> None:
-    """Run the daemon: scheduled syncs, pushes, workflow rules, notifications, HTTP server."""
-    from mpsync.daemon import Daemon
+    """Run the daemon: scheduled syncs, pushes, workflow rules, notifications, HTTP server.
+
+    Several may share one PostgreSQL store (they split the work); a SQLite store takes one.
+    """
+    from mpsync.daemon import Daemon, StoreHeld
     from mpsync.metrics import Metrics
 
     settings = load_settings(config)
@@ -44,6 +47,8 @@ def run(config: ConfigOption = None) -> None:
 
     try:
         asyncio.run(main())
+    except StoreHeld as exc:
+        fail(str(exc), code=2)
     finally:
         engine.dispose()
 

@@ -5,6 +5,7 @@ They call ``mpsync.checks`` and ``mpsync.store.migrate``; tests call those too.
 
 from __future__ import annotations
 
+import asyncio
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
@@ -99,7 +100,7 @@ def db_prune(
     from datetime import UTC, datetime
 
     from mpsync.config import parse_duration
-    from mpsync.store.retention import prune
+    from mpsync.store.retention import prune_exclusive
 
     settings = load_settings(config)
     try:
@@ -109,7 +110,10 @@ def db_prune(
     if not keep:
         fail("nothing to do: the retention is 0 (keep forever); pass --older-than", code=2)
     with store(settings) as engine:
-        deleted = prune(engine, now=datetime.now(UTC), keep=keep)
+        deleted = asyncio.run(prune_exclusive(engine, now=datetime.now(UTC), keep=keep,
+                                              lease=settings.coordination.lease))  # fmt: skip
+    if isinstance(deleted, str):
+        fail(f"retention is running elsewhere: {deleted}; try again later")
     console.print(
         f"Deleted rows older than {keep}: inbox {deleted['inbox']}, outbox "
         f"{deleted['outbox']}, sync runs {deleted['sync_runs']}.", highlight=False,

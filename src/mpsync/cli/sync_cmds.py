@@ -79,12 +79,16 @@ def sync(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run one incremental sync pass now, then exit."""
+    """Run one incremental sync pass now, then exit.
+
+    A stream the daemon is syncing right now is waited for (up to one lease), then skipped.
+    """
     settings = load_settings(config)
     _check_selection(settings, account, stream)
     require_secrets(settings, [account] if account else None)
+    wait = settings.coordination.lease
     with _service(settings) as service:
-        results = _run(service, lambda: service.sync(account, stream))
+        results = _run(service, lambda: service.sync(account, stream, wait=wait))
     _report(results, as_json)
     if any(r.outcome != "ok" for r in results):
         raise typer.Exit(1)

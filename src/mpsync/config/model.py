@@ -196,9 +196,25 @@ class NotificationRule(_Section):
 class NotificationsConfig(_Section):
     channels: list[ChannelConfig] = Field(default_factory=list)
     rules: list[NotificationRule] = Field(default_factory=list)
-    # A message being sent when the daemon died is sent again after this long: longer
-    # than the slowest channel's delivery, short enough that a crash delays little.
-    lease: Duration = timedelta(minutes=5)
+    # A message being sent when the daemon died is sent again after this long; unset, the
+    # [coordination] lease. The sender renews it while it lives, so slow channels are safe.
+    lease: Duration | None = None
+
+
+class CoordinationConfig(_Section):
+    """How processes sharing one store split the work (``mpsync.coordination``)."""
+
+    # A unit of work (an (account, stream) run, a rule tick) or a claimed outbox, inbox or
+    # write-back row is held this long past its holder's last heartbeat (every third of
+    # it): a killed process's work is taken over by another within one lease.
+    lease: Duration = timedelta(seconds=60)
+
+    @field_validator("lease")
+    @classmethod
+    def _long_enough(cls, value: timedelta) -> timedelta:
+        if value < timedelta(seconds=1):
+            raise ValueError("the lease must be at least 1s (the default 60s suits most)")
+        return value
 
 
 class LoggingConfig(_Section):
@@ -253,6 +269,7 @@ class Settings(BaseSettings):
     invoicing: InvoicingConfig = Field(default_factory=InvoicingConfig)
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+    coordination: CoordinationConfig = Field(default_factory=CoordinationConfig)
 
     @classmethod
     def settings_customise_sources(

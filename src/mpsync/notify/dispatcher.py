@@ -2,11 +2,14 @@
 
 Delivery is at-least-once: a crash after sending leaves the row ``sending`` until its
 lease runs out, then it is taken again with the same dedupe key. Digest rules batch rows.
+Rows are claimed with ``SKIP LOCKED`` in the name of this process (``owner``), so
+replicas split the outbox; a channel's digest is gathered by one replica at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -19,6 +22,7 @@ from jinja2 import TemplateError
 from sqlalchemy import Connection, Engine, and_, not_
 
 from mpsync.config.model import Settings
+from mpsync.coordination import Coordinator, try_xact_lock
 from mpsync.notify import outbox
 from mpsync.notify.channels.base import Channel, DeliveryResult, OutgoingMessage, short_error
 from mpsync.notify.outbox import ClaimedMessage
@@ -83,6 +87,7 @@ class Dispatcher:
         retry: RetryPolicy | None = None,
         lease: timedelta = timedelta(minutes=5),
         rand: Callable[[], float] = random.random,
+        coordinator: Coordinator | None = None,
     ) -> None:
         self._engine = engine
         self._channels = channels
@@ -94,22 +99,35 @@ class Dispatcher:
         self._lease = lease
         self._rand = rand
         self._renderer = Renderer(settings.display.display().zone)
+        self._coordinator = coordinator
+        self._owner = coordinator.owner if coordinator is not None else None
 
-    async def run_once(self, limit: int = 100) -> DispatchStats:
-        """Claim up to *limit* due rows, deliver them, and record each outcome."""
+    async def run_once(self, limit: int = 100, stop: asyncio.Event | None = None) -> DispatchStats:
+        """Claim up to *limit* due rows, deliver them, and record each outcome.
+
+        Once *stop* is set no further message starts; the rest are handed back at exit.
+        """
         stats = DispatchStats()
         with self._engine.begin() as connection:
             batches = self._claim(connection, self._clock(), limit)
-        for batch in batches:
-            result = await self._deliver(batch)
-            with self._engine.begin() as connection:
-                self._settle(connection, batch, result, stats)
+        with self._working_on([row.id for batch in batches for row in batch.rows]):
+            for batch in batches:
+                if stop is not None and stop.is_set():
+                    break
+                result = await self._deliver(batch)
+                with self._engine.begin() as connection:
+                    self._settle(connection, batch, result, stats)
         return stats
+
+    def _working_on(self, ids: Sequence[int]) -> Any:
+        if self._coordinator is None:
+            return contextlib.nullcontext()
+        return self._coordinator.working_on("outbox", ids)
 
     async def run(self, stop: asyncio.Event, *, interval: float = 5.0, limit: int = 100) -> None:
         """Dispatch until *stop* is set, waiting *interval* seconds whenever idle."""
         while not stop.is_set():
-            stats = await self.run_once(limit)
+            stats = await self.run_once(limit, stop)
             if stats.total == 0:
                 await self._sleep(interval)
 
@@ -120,6 +138,8 @@ class Dispatcher:
             for row in self._take(connection, self._plain_condition(due), now, limit)
         ]
         for channel, (interval, kinds) in self._digests.items():
+            if not try_xact_lock(connection, f"digest:{channel}"):
+                continue  # another replica is gathering this digest
             condition = and_(due, outbox.kinds_condition(channel, kinds))
             oldest = outbox.oldest_due(connection, condition)
             if oldest is not None and oldest <= now - interval:
@@ -137,7 +157,7 @@ class Dispatcher:
         self, connection: Connection, condition: Any, now: datetime, limit: int
     ) -> list[ClaimedMessage]:
         ids = outbox.select_due(connection, condition, limit=limit)
-        return outbox.take(connection, ids, now=now, lease=self._lease)
+        return outbox.take(connection, ids, now=now, lease=self._lease, owner=self._owner)
 
     async def _deliver(self, batch: Batch) -> DeliveryResult:
         channel = self._channels.get(batch.channel)

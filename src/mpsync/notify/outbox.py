@@ -108,9 +108,14 @@ def select_due(
 
 
 def take(
-    connection: Connection, ids: Sequence[int], *, now: datetime, lease: timedelta
+    connection: Connection,
+    ids: Sequence[int],
+    *,
+    now: datetime,
+    lease: timedelta,
+    owner: str | None = None,
 ) -> list[ClaimedMessage]:
-    """Mark *ids* as sending under a lease and return them with their new attempt count."""
+    """Mark *ids* as sending under *owner*'s lease; return them with their new attempt count."""
     if not ids:
         return []
     connection.execute(
@@ -120,6 +125,7 @@ def take(
             state="sending",
             attempts=OUTBOX.c.attempts + 1,
             next_attempt_at=now + lease,
+            lease_owner=owner,
         )
     )
     rows = connection.execute(select(OUTBOX).where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id))
@@ -148,7 +154,9 @@ def _own_claim(message: ClaimedMessage) -> ColumnElement[bool]:
 
 def mark_sent(connection: Connection, message: ClaimedMessage, *, now: datetime) -> bool:
     result = connection.execute(
-        update(OUTBOX).where(_own_claim(message)).values(state="sent", sent_at=now, last_error=None)
+        update(OUTBOX)
+        .where(_own_claim(message))
+        .values(state="sent", sent_at=now, last_error=None, lease_owner=None)
     )
     return result.rowcount == 1
 
@@ -159,7 +167,12 @@ def mark_retry(
     result = connection.execute(
         update(OUTBOX)
         .where(_own_claim(message))
-        .values(state="pending", next_attempt_at=at, last_error=error[:MAX_ERROR_CHARS])
+        .values(
+            state="pending",
+            next_attempt_at=at,
+            last_error=error[:MAX_ERROR_CHARS],
+            lease_owner=None,
+        )
     )
     return result.rowcount == 1
 
@@ -168,7 +181,7 @@ def mark_failed(connection: Connection, message: ClaimedMessage, *, error: str) 
     result = connection.execute(
         update(OUTBOX)
         .where(_own_claim(message))
-        .values(state="failed", last_error=error[:MAX_ERROR_CHARS])
+        .values(state="failed", last_error=error[:MAX_ERROR_CHARS], lease_owner=None)
     )
     return result.rowcount == 1
 

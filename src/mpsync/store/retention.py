@@ -14,6 +14,7 @@ letters are kept: they are the CRM's record or still need an operator.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select
@@ -23,6 +24,22 @@ from mpsync.store.tables import InboxEvent, OutboxMessage, SyncRun
 INBOX = InboxEvent.__table__  # type: ignore[attr-defined]
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 RUNS = SyncRun.__table__  # type: ignore[attr-defined]
+
+
+async def prune_exclusive(engine: Engine, *, now: datetime, keep: timedelta,
+                          lease: timedelta) -> dict[str, int] | str:  # fmt: skip
+    """``prune`` under the ``retention`` lease, as the daemons take it (``mpsync db prune``);
+    while another process prunes, waits up to one *lease*, then returns who holds it."""
+    from mpsync.coordination import Coordinator, Held
+
+    coordinator = Coordinator(engine, ttl=lease)
+    try:
+        async with coordinator.hold("retention", wait=lease) as held:
+            if isinstance(held, Held):
+                return str(held)
+            return await asyncio.to_thread(prune, engine, now=now, keep=keep)
+    finally:
+        await coordinator.aclose()
 
 
 def prune(engine: Engine, *, now: datetime, keep: timedelta) -> dict[str, int]:

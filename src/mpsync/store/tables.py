@@ -317,6 +317,8 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = _time(nullable=False)
     sent_at: datetime | None = _time()
+    # The process delivering a ``sending`` row; ``next_attempt_at`` is its lease's expiry.
+    lease_owner: str | None = Field(default=None, max_length=191)
 
 
 class SyncCursor(SQLModel, table=True):
@@ -345,6 +347,9 @@ class SyncRun(SQLModel, table=True):
     unchanged: int = 0
     dead_lettered: int = 0
     error: str | None = None
+    # The process that ran it (``mpsync.coordination`` identity): a run is interrupted only
+    # when that process is gone, never because another process started one.
+    owner: str | None = Field(default=None, max_length=191)
 
 
 class InboxEvent(SQLModel, table=True):
@@ -358,12 +363,14 @@ class InboxEvent(SQLModel, table=True):
     dedupe_key: str = Field(max_length=255)
     kind: str = Field(max_length=64)
     body: dict[str, Any] | None = _json()
-    state: str = Field(default="pending", max_length=16)  # pending | done | failed
+    state: str = Field(default="pending", max_length=16)  # pending | processing | done | failed
     attempts: int = 0
     next_attempt_at: datetime = _time(nullable=False)
     last_error: str | None = None
     received_at: datetime = _time(nullable=False)
     processed_at: datetime | None = _time()
+    # The process applying a ``processing`` row; ``next_attempt_at`` is its lease's expiry.
+    lease_owner: str | None = Field(default=None, max_length=191)
 
 
 class DeadLetter(SQLModel, table=True):
@@ -390,11 +397,43 @@ class WriteBack(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     action: str = Field(max_length=32)  # confirm | ship | cancel
-    state: str = Field(default="pending", max_length=16)  # pending | ok | failed
+    state: str = Field(default="pending", max_length=16)  # pending | ok | failed | skipped
     attempts: int = 0
     message: str | None = None
     created_at: datetime = _time(nullable=False)
     finished_at: datetime | None = _time()
+    # The process calling the marketplace for a ``pending`` row, until ``lease_until``;
+    # a pending row whose lease ran out was left by a crash and is taken again.
+    lease_owner: str | None = Field(default=None, max_length=191)
+    lease_until: datetime | None = _time()
+
+
+class Lease(SQLModel, table=True):
+    """One unit of work (an (account, stream) run, a rule tick) and who holds it until when."""
+
+    __tablename__ = "leases"
+    unit: str = Field(primary_key=True, max_length=191)
+    owner: str | None = Field(default=None, max_length=191)  # HOST:PID/TOKEN, None when free
+    acquired_at: datetime | None = _time()
+    expires_at: datetime | None = _time()
+    # A scheduled unit is not run again before this (replicas share one schedule).
+    due_at: datetime | None = _time()
+    last_owner: str | None = Field(default=None, max_length=191)
+    released_at: datetime | None = _time()
+
+
+class ProcessRecord(SQLModel, table=True):
+    """A live mpsync process: its heartbeat, and the state of its supervised tasks."""
+
+    __tablename__ = "processes"
+    owner: str = Field(primary_key=True, max_length=191)  # HOST:PID/TOKEN
+    node: str = Field(max_length=255)  # where its pid can be checked: host and pid namespace
+    pid: int
+    role: str = Field(max_length=16)  # run | cli
+    started_at: datetime = _time(nullable=False)
+    heartbeat_at: datetime = _time(nullable=False)
+    expires_at: datetime = _time(nullable=False, index=True)
+    tasks: dict[str, Any] | None = _json()
 
 
 ALL_TABLES = SQLModel.metadata

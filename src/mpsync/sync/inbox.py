@@ -3,18 +3,22 @@
 Receipt dedupes by (account, event key); processing goes through the same
 mapping and page writer as polling, fetching full records when a push
 carries only ids. Failures retry with backoff, then become dead letters.
+Rows are claimed under a lease (``lease_owner``, expiry in ``next_attempt_at``) and
+applied several at a time, a few per account, so a slow re-fetch (a bogus push's
+404s) never queues the others behind it; a row whose holder died is taken again.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.connector.base import PushEvent
@@ -26,8 +30,19 @@ from mpsync.sync.writer import PageTarget, dead_letter
 
 INBOX = InboxEvent.__table__  # type: ignore[attr-defined]
 MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=5)
+CONCURRENCY = 16  # rows applied at once by one process
+PER_ACCOUNT = 4  # of which for one account: its connector's limiter paces the rest
+IDLE_WAIT = 5.0
 log = structlog.get_logger("mpsync.inbox")
+
+
+def _raise_first(done: set[Any], running: set[asyncio.Task[None]]) -> None:
+    """Re-raise the first failure among *done* workers, after cancelling the others."""
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            for other in running:
+                other.cancel()
+            raise task.exception()
 
 
 def store_events(
@@ -62,16 +77,27 @@ class InboxStats:
 class InboxProcessor:
     """Claims due inbox rows and applies them through the sync service."""
 
-    def __init__(self, service: SyncService) -> None:
+    def __init__(
+        self,
+        service: SyncService,
+        *,
+        lease: timedelta | None = None,
+        concurrency: int = CONCURRENCY,
+        per_account: int = PER_ACCOUNT,
+    ) -> None:
         self.service = service
+        self.owner = service.coordinator.owner
+        self.lease = lease or service.settings.coordination.lease
+        self.concurrency, self.per_account = concurrency, per_account
+        self._busy: Counter[str] = Counter()
 
-    def _claim(self, limit: int) -> list[Any]:
+    def _claim(self, limit: int, skip_accounts: Sequence[str] = ()) -> list[Any]:
+        """Take up to *limit* due rows (pending, or processing under an expired lease)."""
         now = self.service.clock()
         engine = self.service.engine
-        due = or_(
-            (INBOX.c.state == "pending") & (INBOX.c.next_attempt_at <= now),
-            (INBOX.c.state == "processing") & (INBOX.c.next_attempt_at <= now - LEASE),
-        )
+        due = INBOX.c.state.in_(("pending", "processing")) & (INBOX.c.next_attempt_at <= now)
+        if skip_accounts:
+            due = due & INBOX.c.account_id.not_in(list(skip_accounts))
         query = select(INBOX).where(due).order_by(INBOX.c.id).limit(limit)
         if engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -80,23 +106,76 @@ class InboxProcessor:
             if rows:
                 connection.execute(
                     update(INBOX).where(INBOX.c.id.in_([r.id for r in rows]))
-                    .values(state="processing", next_attempt_at=now)
+                    .values(state="processing", lease_owner=self.owner,
+                            next_attempt_at=now + self.lease)
                 )  # fmt: skip
         return rows
 
     async def run_once(self, limit: int = 100) -> InboxStats:
+        """Claim up to *limit* due rows and apply them (several at once); wait for all."""
         stats = InboxStats()
-        for row in await asyncio.to_thread(self._claim, limit):
-            try:
-                await self._apply(row)
-            except (ConnectorError, OSError, KeyError, ValueError) as exc:
-                failed = await asyncio.to_thread(self._failed, row, f"{type(exc).__name__}: {exc}")
-                stats.failed += failed
-                stats.retried += not failed
-                continue
-            await asyncio.to_thread(self._done, row.id)
-            stats.processed += 1
+        rows = await asyncio.to_thread(self._claim, limit)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(row: Any) -> None:
+            async with gate:
+                await self._process(row, stats)
+
+        with self.service.coordinator.working_on("inbox", [row.id for row in rows]):
+            await asyncio.gather(*(one(row) for row in rows))
         return stats
+
+    async def serve(self, stop: asyncio.Event, wake: asyncio.Event) -> int:
+        """Apply rows as they come until *stop*: up to ``concurrency`` at once, at most
+        ``per_account`` of one account; returns how many were processed."""
+        stats, running = InboxStats(), set[asyncio.Task[None]]()
+        while not stop.is_set():
+            wake.clear()
+            free = self.concurrency - len(running)
+            if free > 0:
+                full = [a for a, n in self._busy.items() if n >= self.per_account]
+                for row in await asyncio.to_thread(self._claim, free, full):
+                    running.add(asyncio.create_task(self._process(row, stats)))
+            waiters = {asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())}
+            try:
+                done, _ = await asyncio.wait(running | waiters, timeout=IDLE_WAIT,
+                                             return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+            running -= done
+            _raise_first(done - waiters, running)
+        # Stop claiming; what is in flight finishes (the daemon's grace bounds it).
+        await asyncio.gather(*running, return_exceptions=True)
+        return stats.processed
+
+    async def _process(self, row: Any, stats: InboxStats) -> None:
+        """Apply one row; its failure is the row's (retried, then a dead letter). Only the
+        store failing to record that escapes, to the daemon's supervisor."""
+        self._busy[row.account_id] += 1
+        try:
+            with self.service.coordinator.working_on("inbox", [row.id]):
+                error = await self._try_apply(row)
+                if error is None:
+                    await asyncio.to_thread(self._done, row.id)
+                    stats.processed += 1
+                    return
+                failed = await asyncio.to_thread(self._failed, row, error)
+        finally:
+            self._busy[row.account_id] -= 1
+        stats.failed += failed
+        stats.retried += not failed
+
+    async def _try_apply(self, row: Any) -> str | None:
+        try:
+            await self._apply(row)
+        except (ConnectorError, OSError, KeyError, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # a bug on one push must not stop the others
+            log.error("push processing crashed", account=row.account_id, inbox_id=row.id,
+                      exc_info=exc)  # fmt: skip
+            return f"{type(exc).__name__}: {exc}"
+        return None
 
     async def _apply(self, row: Any) -> None:
         account = self.service.settings.account(row.account_id)
@@ -124,11 +203,20 @@ class InboxProcessor:
                             read_at=row.received_at)  # fmt: skip
         await asyncio.to_thread(self.service.commit_page, target, mapped, None, None)
 
+    def _mine(self, row_id: int) -> Any:
+        # A row whose lease ran out may have been taken again: then the new holder owns it.
+        return (
+            (INBOX.c.id == row_id)
+            & (INBOX.c.state == "processing")
+            & (INBOX.c.lease_owner == self.owner)
+        )
+
     def _done(self, row_id: int) -> None:
         with self.service.engine.begin() as connection:
             connection.execute(
-                update(INBOX).where(INBOX.c.id == row_id)
-                .values(state="done", processed_at=self.service.clock(), last_error=None)
+                update(INBOX).where(self._mine(row_id))
+                .values(state="done", processed_at=self.service.clock(), last_error=None,
+                        lease_owner=None)
             )  # fmt: skip
 
     def _failed(self, row: Any, error: str) -> bool:
@@ -136,14 +224,14 @@ class InboxProcessor:
         attempts = row.attempts + 1
         final: bool = attempts >= MAX_ATTEMPTS
         with self.service.engine.begin() as connection:
-            connection.execute(
-                update(INBOX).where(INBOX.c.id == row.id).values(
+            owned = connection.execute(
+                update(INBOX).where(self._mine(row.id)).values(
                     state="failed" if final else "pending", attempts=attempts,
-                    last_error=error[:1000],
+                    last_error=error[:1000], lease_owner=None,
                     next_attempt_at=now + timedelta(seconds=30 * 2**attempts),
                 )
-            )  # fmt: skip
-            if final:
+            ).rowcount  # fmt: skip
+            if final and owned:
                 account = self.service.settings.account(row.account_id)
                 target = PageTarget(account.id, account.marketplace, "inbox", "push", "webhook")
                 failure = MappingFailure(dict(row.body), f"push processing failed: {error}")

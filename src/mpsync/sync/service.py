@@ -23,6 +23,7 @@ from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, FetchWindow, HttpObserver, Sleep
 from mpsync.connector.errors import ConnectorError, NotSupportedError
 from mpsync.connector.registry import load_connector
+from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
 from mpsync.domain import OrderRecord, OrderStatusUpdate
 from mpsync.mapping import MappedPage, MappingSchema
 from mpsync.sync import state, stock_history
@@ -49,6 +50,15 @@ class RunResult:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """How the daemon runs a unit: every *interval*, up to *jitter* late. Another replica
+    that ran it less than an interval ago makes this tick a no-op."""
+
+    interval: timedelta
+    jitter: timedelta = timedelta(0)
+
+
 class SyncService:
     """Pulls every configured (account, stream) into the store."""
 
@@ -61,6 +71,7 @@ class SyncService:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         metrics: HttpObserver | None = None,
+        coordinator: Coordinator | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -68,6 +79,12 @@ class SyncService:
         self._transport, self._sleep, self._metrics = transport, sleep, metrics
         self._connectors: dict[str, Connector] = {}
         self._mappings: dict[str, MappingSchema] = {}
+        self._own_coordinator = coordinator is None
+        self.coordinator = coordinator or Coordinator(
+            engine, ttl=settings.coordination.lease, clock=clock, sleep=sleep
+        )
+        # Set by the daemon on SIGTERM: a run stops after the page it is writing.
+        self.stopping = False
         state.ensure_accounts(engine, settings, clock())
 
     def connector(self, account: AccountConfig) -> Connector:
@@ -91,21 +108,42 @@ class SyncService:
         for connector in self._connectors.values():
             await connector.aclose()
         self._connectors.clear()
+        if self._own_coordinator:
+            await self.coordinator.aclose()
 
     async def sync(
-        self, account_id: str | None = None, stream: str | None = None
-    ) -> list[RunResult]:
-        """One incremental pass over the selected accounts and streams."""
+        self, account_id: str | None = None, stream: str | None = None, *,
+        wait: timedelta | None = None,
+    ) -> list[RunResult]:  # fmt: skip
+        """One incremental pass over the selected accounts and streams.
+
+        A stream another process is syncing is waited for up to *wait*, then skipped.
+        """
         results = []
         for account in self.settings.accounts:
             if (account_id and account.id != account_id) or not account.enabled:
                 continue
             for name in self.streams(account):
                 if stream is None or name == stream:
-                    results.append(await self.sync_stream(account, name))
+                    results.append(await self.sync_stream(account, name, wait=wait))
         return results
 
-    async def sync_stream(self, account: AccountConfig, stream: str) -> RunResult:
+    async def sync_stream(self, account: AccountConfig, stream: str, *,
+                          wait: timedelta | None = None,
+                          schedule: Schedule | None = None) -> RunResult:  # fmt: skip
+        """One incremental run of (account, stream) under its lease.
+
+        Held by another process, the run is skipped (outcome ``skipped``, the holder in
+        ``error``) after waiting up to *wait*; with a *schedule*, also when not yet due.
+        """
+        unit = f"sync:{account.id}:{stream}"
+        every, jitter = (schedule.interval, schedule.jitter) if schedule else (None, timedelta(0))
+        async with self.coordinator.hold(unit, wait=wait, every=every, jitter=jitter) as lease:
+            if isinstance(lease, Held):
+                return _skipped(account, stream, lease)
+            return await self._sync_stream(account, stream, lease)
+
+    async def _sync_stream(self, account: AccountConfig, stream: str, lease: Lease) -> RunResult:
         run_start = self.clock()
         cursor = await asyncio.to_thread(state.read_cursor, self.engine, account.id, stream)
         # The first sync of an account reads its history: it records events but
@@ -124,7 +162,8 @@ class SyncService:
         window = FetchWindow(since, until, resume, open_ids)
         target = PageTarget(account.id, account.marketplace, stream, RECORD_TYPES[stream],
                             notify=not initial)  # fmt: skip
-        return await self._run(account, stream, "sync", [window], target, stream, None)
+        return await self._run(account, stream, "sync", [window], target, stream, None,
+                               lease=lease)  # fmt: skip
 
     async def resync(
         self,
@@ -136,7 +175,20 @@ class SyncService:
         chunk: timedelta = timedelta(days=1),
         progress: Progress | None = None,
     ) -> RunResult:
-        """Backfill [since, until) in chunks; resumable, idempotent, sends no notifications."""
+        """Backfill [since, until) in chunks; resumable, idempotent, sends no notifications.
+
+        Two resyncs of one (account, stream) never run at once: the second is skipped,
+        naming the holder. A sync of the same stream (the daemon's) runs beside it.
+        """
+        async with self.coordinator.hold(f"resync:{account.id}:{stream}") as lease:
+            if isinstance(lease, Held):
+                return _skipped(account, stream, lease)
+            return await self._resync(account, stream, since, until, chunk=chunk,
+                                      progress=progress, lease=lease)  # fmt: skip
+
+    async def _resync(self, account: AccountConfig, stream: str, since: datetime,
+                      until: datetime | None, *, chunk: timedelta, progress: Progress | None,
+                      lease: Lease) -> RunResult:  # fmt: skip
         end = min(until or self.clock(), self.clock())
         key = f"resync:{stream}"
         saved = await asyncio.to_thread(state.read_cursor, self.engine, account.id, key)
@@ -153,14 +205,16 @@ class SyncService:
         target = PageTarget(account.id, account.marketplace, stream, RECORD_TYPES[stream],
                             notify=False)  # fmt: skip
         meta = {"since": since.isoformat(), "until": end.isoformat()}
-        return await self._run(account, stream, "resync", windows, target, key, meta, progress)
+        return await self._run(account, stream, "resync", windows, target, key, meta, progress,
+                               lease=lease)  # fmt: skip
 
-    async def reread_orders(self, account: AccountConfig, external_ids: list[str]) -> RunResult:
+    async def reread_orders(self, account: AccountConfig, external_ids: list[str], *,
+                            notify: bool = False) -> RunResult:  # fmt: skip
         """Read the named orders again and store what the marketplace says now.
 
-        For an order that looks wrong in the store; goes through the same mapping and
-        page transaction as a sync, sends no notifications. ``result.error`` names the
-        ids the marketplace did not return.
+        For an order that looks wrong in the store (or a confirm a crash interrupted);
+        goes through the same mapping and page transaction as a sync, notifying only if
+        asked. ``result.error`` names the ids the marketplace did not return.
         """
         started, result = time.monotonic(), RunResult(account.id, "orders")
         connector = self.connector(account)
@@ -181,7 +235,7 @@ class SyncService:
         if records:
             mapped = self.mapping(account).map_page("order", records, account.id,
                                                     observed_at=self.clock())  # fmt: skip
-            target = PageTarget(account.id, account.marketplace, "orders", "order", notify=False)
+            target = PageTarget(account.id, account.marketplace, "orders", "order", notify=notify)
             result.counts = await asyncio.to_thread(self.commit_page, target, mapped, None, None)
         if problems:
             result.outcome, result.error = "failed", "; ".join(problems)
@@ -191,24 +245,27 @@ class SyncService:
     async def _run(self, account: AccountConfig, stream: str, kind: str,
                    windows: list[FetchWindow], target: PageTarget, cursor_key: str,
                    resync_meta: dict[str, str] | None,
-                   progress: Progress | None = None) -> RunResult:  # fmt: skip
+                   progress: Progress | None = None, *, lease: Lease) -> RunResult:  # fmt: skip
         started, now = time.monotonic(), self.clock()
         result = RunResult(account.id, stream)
-        run_id = await asyncio.to_thread(
-            state.start_run, self.engine, account.id, stream, kind, now
-        )
+        run_id = await asyncio.to_thread(state.start_run, self.engine, account.id, stream, kind,
+                                         now, owner=self.coordinator.owner)  # fmt: skip
         bound = log.bind(account=account.id, stream=stream, kind=kind, run=run_id)
         try:
             for index, window in enumerate(windows):
                 await self._fetch_window(account, stream, window, target, cursor_key,
-                                         resync_meta, result.counts)  # fmt: skip
+                                         resync_meta, result.counts, lease)  # fmt: skip
                 if progress:
                     progress(index + 1, len(windows), result.counts)
             await asyncio.to_thread(self._close, account, cursor_key, windows, resync_meta,
-                                    result.counts.stale, result.counts.fetched)  # fmt: skip
+                                    result.counts.stale, result.counts.fetched, lease)  # fmt: skip
         except (ConnectorError, OSError) as exc:
             result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
             bound.warning("sync failed", error=result.error)
+        except (LeaseLost, _Stopping) as exc:
+            # The cursor holds what was committed; whoever runs it next resumes there.
+            result.outcome, result.error = "interrupted", str(exc)
+            bound.warning("sync interrupted", error=result.error)
         result.seconds = time.monotonic() - started
         record_run = getattr(self._metrics, "record_run", None)
         if record_run is not None:
@@ -228,9 +285,11 @@ class SyncService:
     async def _fetch_window(self, account: AccountConfig, stream: str, window: FetchWindow,
                             target: PageTarget, cursor_key: str,
                             resync_meta: dict[str, str] | None,
-                            counts: PageCounts) -> None:  # fmt: skip
+                            counts: PageCounts, lease: Lease) -> None:  # fmt: skip
         connector, mapping = self.connector(account), self.mapping(account)
         async for page in connector.fetch(stream, window):
+            if self.stopping:
+                raise _Stopping
             mapped = mapping.map_page(page.record_type, page.records, account.id,
                                       observed_at=window.until)  # fmt: skip
             position = {"since": _iso(window.since), "until": window.until.isoformat(),
@@ -242,15 +301,22 @@ class SyncService:
                                      page.record_type, target.source, target.notify,
                                      read_at=window.until)  # fmt: skip
             page_counts = await asyncio.to_thread(
-                self.commit_page, page_target, mapped, cursor_key, position)  # fmt: skip
+                self.commit_page, page_target, mapped, cursor_key, position, lease)  # fmt: skip
             page_counts.stale = _stale(mapped, window.since)
             counts.add(page_counts)
 
     def commit_page(self, target: PageTarget, mapped: MappedPage, cursor_key: str | None,
-                    position: dict[str, Any] | None) -> PageCounts:  # fmt: skip
-        """Write one mapped page and (optionally) its cursor position in one transaction."""
+                    position: dict[str, Any] | None,
+                    lease: Lease | None = None) -> PageCounts:  # fmt: skip
+        """Write one mapped page and (optionally) its cursor position in one transaction.
+
+        Under a *lease*, the transaction first renews it: a run whose lease another
+        process took over commits nothing more (``LeaseLost``).
+        """
         now = self.clock()
         with self.engine.begin() as connection:
+            if lease is not None:
+                self.coordinator.fence(connection, lease)
             counts = write_page(connection, self.settings, target, mapped, now=now)
             if cursor_key is not None:
                 state.save_cursor(connection, target.account_id, cursor_key, now=now,
@@ -259,7 +325,7 @@ class SyncService:
 
     def _close(self, account: AccountConfig, key: str, windows: list[FetchWindow],
                resync_meta: dict[str, str] | None, stale: int,
-               fetched: int = 0) -> None:  # fmt: skip
+               fetched: int = 0, lease: Lease | None = None) -> None:  # fmt: skip
         """Finish the window: the cursor moves to its end, unless the marketplace lagged.
 
         A record older than the window's start can only be listed because a newer
@@ -268,6 +334,8 @@ class SyncService:
         """
         now = self.clock()
         with self.engine.begin() as connection:
+            if lease is not None:
+                self.coordinator.fence(connection, lease)
             if resync_meta is not None:
                 state.delete_cursor(connection, account.id, key)
                 return
@@ -293,6 +361,15 @@ class SyncService:
                             account=account.id, stream=key, stale=stale)  # fmt: skip
             state.save_cursor(connection, account.id, key, now=now, synced_until=until,
                               window=None)  # fmt: skip
+
+
+class _Stopping(Exception):
+    def __str__(self) -> str:
+        return "stopped by shutdown after the last committed page"
+
+
+def _skipped(account: AccountConfig, stream: str, held: Held) -> RunResult:
+    return RunResult(account.id, stream, outcome="skipped", error=str(held))
 
 
 def _stale(mapped: MappedPage, since: datetime | None) -> int:

@@ -87,18 +87,26 @@ def open_order_ids(engine: Engine, account_id: str) -> list[str]:
         return [row[0] for row in connection.execute(query)]
 
 
-def start_run(engine: Engine, account_id: str, stream: str, kind: str, now: datetime) -> int:
+def start_run(engine: Engine, account_id: str, stream: str, kind: str, now: datetime, *,
+              owner: str | None = None) -> int:  # fmt: skip
+    """Record a run *owner* starts while it holds the (kind, account, stream) lease.
+
+    Holding the lease proves no other run of this kind is alive, so one of another process
+    still marked running was cut short (crash, kill -9). Runs of other kinds — the daemon's
+    sync beside a ``resync`` — keep their own outcome.
+    """
     with engine.begin() as connection:
-        # A run still 'running' from before was cut short (crash, kill -9).
+        others = RUNS.c.owner.is_(None) | (RUNS.c.owner != owner)
         connection.execute(
             update(RUNS)
             .where(RUNS.c.account_id == account_id, RUNS.c.stream == stream,
-                   RUNS.c.outcome == "running")
+                   RUNS.c.kind == kind, RUNS.c.outcome == "running", others)
             .values(outcome="interrupted", finished_at=now)
         )  # fmt: skip
         result = connection.execute(
             RUNS.insert().values(run_id=uuid.uuid4().hex[:12], account_id=account_id,
-                                 stream=stream, kind=kind, started_at=now, outcome="running")
+                                 stream=stream, kind=kind, started_at=now, outcome="running",
+                                 owner=owner)
         )  # fmt: skip
         key = result.inserted_primary_key
         assert key is not None

@@ -2,6 +2,8 @@
 
 Rules read the store, write events (and their outbox rows) or recorded write-backs,
 and never call a marketplace inside a transaction; the daemon runs a pass per interval.
+Each rule runs under its lease (``workflow:RULE``), so replicas never run one rule at
+once, and on the daemon's schedule one replica's tick per interval does the work.
 """
 
 from __future__ import annotations
@@ -10,20 +12,20 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from sqlalchemy import Connection
 
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, WriteResult
+from mpsync.coordination import Held
 from mpsync.store.retention import prune
-from mpsync.sync.service import SyncService
+from mpsync.sync.service import Schedule, SyncService
 from mpsync.workflow import confirm
 from mpsync.workflow.deadlines import complete_delivered, warn_sla
 from mpsync.workflow.effects import alert_low_stock, issue_invoices, void_invoices
 
-STUCK_AFTER = timedelta(minutes=15)
 PRUNE_EVERY = timedelta(hours=1)
 Rule = Callable[[Connection, Settings], int]
 log = structlog.get_logger("mpsync.workflow")
@@ -35,7 +37,8 @@ class WorkflowStats:
 
     confirmed: int = 0
     confirm_failed: int = 0
-    confirm_stuck: int = 0
+    confirm_retaken: int = 0  # rows a crash left pending, taken again
+    held: dict[str, str] = field(default_factory=dict)  # rules another process was running
     sla_warnings: int = 0
     completed: int = 0
     low_stock: int = 0
@@ -58,11 +61,15 @@ class WorkflowRunner:
         self.service = service
         self.engine = service.engine
         self.settings = service.settings
+        self.coordinator = service.coordinator
         self._warned: set[str] = set()
-        self._pruned_at: datetime | None = None
 
-    async def run_once(self) -> WorkflowStats:
-        """One pass of every rule; one rule's failure is reported and the rest still run."""
+    async def run_once(self, schedule: Schedule | None = None) -> WorkflowStats:
+        """One pass of every rule; one rule's failure is reported and the rest still run.
+
+        A rule another process holds is skipped (``stats.held``); with a *schedule*, so
+        is one another replica ran less than an interval ago.
+        """
         started, stats = time.monotonic(), WorkflowStats()
         rules: dict[str, Callable[[WorkflowStats], Awaitable[None]]] = {
             "auto_confirm": self._auto_confirm,
@@ -74,11 +81,9 @@ class WorkflowRunner:
             "retention": self._retention,
         }
         for name, rule in rules.items():
-            try:
-                await rule(stats)
-            except Exception as exc:  # noqa: BLE001 - reported in stats and the log
-                stats.errors[name] = f"{type(exc).__name__}: {exc}"
-                log.error("workflow rule failed", rule=name, error=stats.errors[name])
+            if self.service.stopping:
+                break
+            await self._run_rule(name, rule, stats, schedule)
         stats.seconds = time.monotonic() - started
         log.info("workflow done", confirmed=stats.confirmed, confirm_failed=stats.confirm_failed,
                  sla_warnings=stats.sla_warnings, completed=stats.completed,
@@ -86,6 +91,21 @@ class WorkflowRunner:
                  invoices_voided=stats.invoices_voided,
                  errors=sorted(stats.errors), seconds=round(stats.seconds, 3))  # fmt: skip
         return stats
+
+    async def _run_rule(self, name: str, rule: Callable[[WorkflowStats], Awaitable[None]],
+                        stats: WorkflowStats, schedule: Schedule | None) -> None:  # fmt: skip
+        every = PRUNE_EVERY if name == "retention" else schedule.interval if schedule else None
+        unit = "retention" if name == "retention" else f"workflow:{name}"
+        async with self.coordinator.hold(unit, every=every) as lease:
+            if isinstance(lease, Held):
+                if not lease.not_due:
+                    stats.held[name] = str(lease)
+                return
+            try:
+                await rule(stats)
+            except Exception as exc:  # noqa: BLE001 - reported in stats and the log
+                stats.errors[name] = f"{type(exc).__name__}: {exc}"
+                log.error("workflow rule failed", rule=name, error=stats.errors[name])
 
     def _transaction(self, rule: Callable[..., int]) -> int:
         with self.engine.begin() as connection:
@@ -107,12 +127,12 @@ class WorkflowRunner:
         )
 
     async def _retention(self, stats: WorkflowStats) -> None:
-        """Prune processed bookkeeping rows (``store.retention``), at most once an hour."""
+        """Prune processed bookkeeping rows (``store.retention``); the ``retention`` unit
+        makes it at most once an hour across every process on the store."""
         keep, now = self.settings.store.retention, self.service.clock()
-        if not keep or (self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY):
+        if not keep:
             return
         deleted = await asyncio.to_thread(prune, self.engine, now=now, keep=keep)
-        self._pruned_at = now
         if any(deleted.values()):
             log.info("retention pruned rows", **deleted)
 
@@ -124,15 +144,41 @@ class WorkflowRunner:
         if not account_ids:
             return
         claims = await asyncio.to_thread(self._claim, account_ids)
-        if claims:
-            results = await confirm.perform(claims, self._connector)
+        if not claims:
+            return
+        with self.coordinator.working_on("write_backs", [c.write_back_id for c in claims]):
+            settled = await self._verify([c for c in claims if c.verify])
+            to_call = [c for c in claims if c.write_back_id not in settled]
+            results = await confirm.perform(to_call, self._connector,
+                                            lambda: self.service.stopping)  # fmt: skip
+            results += [(c, settled[c.write_back_id]) for c in claims if c.write_back_id in settled]
             await asyncio.to_thread(self._record, results)
-            stats.confirmed = sum(1 for _, result in results if result.ok)
-            stats.confirm_failed = len(results) - stats.confirmed
-        stats.confirm_stuck = await asyncio.to_thread(self._stuck)
-        if stats.confirm_stuck:
-            log.warning("confirm write-backs left pending by an interrupted run; check them "
-                        "at the marketplace", count=stats.confirm_stuck)  # fmt: skip
+        stats.confirm_retaken = sum(1 for c in claims if c.verify)
+        stats.confirmed = sum(1 for _, result in results if result.ok)
+        stats.confirm_failed = len(results) - stats.confirmed
+
+    async def _verify(self, claims: list[confirm.Claim]) -> dict[int, WriteResult]:
+        """Read back the orders of rows a crash left pending; those no longer ``new`` at
+        the marketplace are settled without a second call (write-back id → outcome)."""
+        if not claims:
+            return {}
+        log.warning("confirm write-backs left pending by a stopped process; reading the "
+                    "orders back before confirming", count=len(claims))  # fmt: skip
+        by_account: dict[str, list[str]] = {}
+        for item in claims:
+            by_account.setdefault(item.account_id, []).append(item.ref.external_id)
+        for account_id, external_ids in by_account.items():
+            account = self.settings.account(account_id)
+            result = await self.service.reread_orders(account, external_ids, notify=True)
+            if result.outcome != "ok":
+                log.warning("read-back before confirming failed", account=account_id,
+                            error=result.error)  # fmt: skip
+        statuses = await asyncio.to_thread(self._not_new, claims)
+        return {
+            item.write_back_id: confirm.settled_elsewhere(statuses[item.order_id])
+            for item in claims
+            if item.order_id in statuses
+        }
 
     def _confirm_accounts(self) -> list[AccountConfig]:
         """Accounts listed in ``workflow.auto_confirm`` that exist, are on and can confirm."""
@@ -156,14 +202,16 @@ class WorkflowRunner:
         return self.service.connector(self.settings.account(account_id))
 
     def _claim(self, account_ids: list[str]) -> list[confirm.Claim]:
+        holder = confirm.Holder(self.coordinator.owner, self.settings.coordination.lease)
         with self.engine.begin() as connection:
-            return confirm.claim(connection, account_ids, now=self.service.clock())
+            return confirm.claim(connection, account_ids, now=self.service.clock(),
+                                 holder=holder)  # fmt: skip
+
+    def _not_new(self, claims: list[confirm.Claim]) -> dict[int, str]:
+        with self.engine.connect() as connection:
+            return confirm.not_new(connection, claims)
 
     def _record(self, results: list[tuple[confirm.Claim, WriteResult]]) -> None:
         with self.engine.begin() as connection:
-            confirm.record(connection, results, now=self.service.clock())
-
-    def _stuck(self) -> int:
-        before: datetime = self.service.clock() - STUCK_AFTER
-        with self.engine.connect() as connection:
-            return confirm.stuck(connection, before=before)
+            confirm.record(connection, results, now=self.service.clock(),
+                           owner=self.coordinator.owner)  # fmt: skip
