@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, func, inspect, select
 
 from mpsync.config import Settings
+from mpsync.coordination import holders, processes
 from mpsync.store.tables import DeadLetter, InboxEvent, OutboxMessage, SyncCursor, SyncRun
 
 
@@ -43,6 +44,10 @@ class StatusReport:
     streams: list[StreamStatus] = field(default_factory=list)
     backlog: dict[str, int] = field(default_factory=dict)
     initialised: bool = True
+    # Live mpsync processes on this store, each with its supervised tasks' state.
+    processes: list[dict[str, Any]] = field(default_factory=list)
+    # Units of work held right now: unit, holder (HOST:PID), since, expires.
+    leases: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def unhealthy(self) -> list[StreamStatus]:
@@ -63,7 +68,8 @@ def collect_status(
 ) -> StatusReport:
     """Last run and health per (account, stream): every configured one, and any other
     the store has runs for (an account since removed from the config, say)."""
-    if "sync_runs" not in inspect(engine).get_table_names():
+    tables = set(inspect(engine).get_table_names())
+    if "sync_runs" not in tables:
         return StatusReport(backlog=dict(_EMPTY_BACKLOG), initialised=False)
     now = now or datetime.now(UTC)
     with engine.connect() as connection:
@@ -75,6 +81,8 @@ def collect_status(
             for c in connection.execute(select(cursor_table))
         }
         backlog = _backlog(connection)
+        live, held = ([], []) if "leases" not in tables else (  # not upgraded yet
+            processes.alive(connection, now=now), holders(connection, now=now))  # fmt: skip
     intervals = _configured(settings)
     streams = []
     for account, stream in sorted(set(latest) | set(intervals)):
@@ -94,7 +102,7 @@ def collect_status(
             status.error = run.error
         status.health = _health(run, success, intervals.get((account, stream)), now)
         streams.append(status)
-    return StatusReport(streams=streams, backlog=backlog)
+    return StatusReport(streams=streams, backlog=backlog, processes=live, leases=held)
 
 
 def _configured(settings: Settings) -> dict[tuple[str, str], timedelta]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mpsync.cli.common import (
@@ -91,12 +92,33 @@ def _render(report: StatusReport) -> None:
                 (row.error or "")[:60],
             )
         console.print(table)
+    _render_processes(report)
     backlog = report.backlog
     console.print(
         f"Inbox pending: {backlog['inbox_pending']}  failed: {backlog['inbox_failed']}   "
         f"Outbox pending: {backlog['outbox_pending']}  failed: {backlog['outbox_failed']}   "
         f"Dead letters open: {backlog['dead_letters_open']}"
     )
+
+
+def _render_processes(report: StatusReport) -> None:
+    """Who runs on this store, their tasks that are down, and who holds which work."""
+    if report.processes:
+        table = Table("process", "role", "started", "heartbeat", "tasks down", title="Processes")
+        for proc in report.processes:
+            tasks = proc["tasks"].items()
+            down = [f"{name}: {task.get('last_error') or 'down'}"
+                    for name, task in tasks if task.get("state") == "down"]  # fmt: skip
+            table.add_row(proc["process"], proc["role"], proc["started"][:19],
+                          proc["heartbeat"][:19], "[red]" + escape("; ".join(down)) + "[/]"
+                          if down else "none")  # fmt: skip
+        console.print(table)
+    if report.leases:
+        table = Table("work", "held by", "since", "expires", title="Held work")
+        for lease in report.leases:
+            expires = lease["expires"][:19] + (" (expired)" if lease["expired"] else "")
+            table.add_row(lease["unit"], lease["holder"], lease["since"][:19], expires)
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:
