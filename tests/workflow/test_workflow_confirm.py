@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from mpsync.browse import get_order
 from mpsync.connector.base import OrderRef
@@ -105,3 +105,59 @@ def test_a_refused_confirm_is_failed_with_the_marketplace_message(
     order = get_order(store, f"wb:{victim}")
     assert order is not None and order["status"] == "cancelled"
     assert order["write_backs"][0]["state"] == "failed"  # not retried: no longer new
+
+
+def test_write_backs_a_crash_left_pending_are_confirmed_once_after_their_lease(
+    sandbox: SandboxServer, store: Engine, store_url: str
+) -> None:
+    """Issue 12, Why 6: pending write-backs left by ``kill -9`` were never retried.
+
+    A process died mid-confirm: its rows are pending under its lease, and the marketplace
+    took half of its calls. While the lease runs, nobody touches them; after it, every
+    order is confirmed, and the half already confirmed is read back, not called twice.
+    """
+    sandbox.state.advance(20)
+    offset = [timedelta(0)]
+    settings = _service(sandbox, store, store_url).settings
+    service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt + offset[0])
+
+    async def crash_mid_confirm() -> list[str]:
+        try:
+            await service.sync()
+            new = _new_wb_ids(store)
+            connector = service.connector(settings.account("wb"))
+            for external_id in new[::2]:  # the calls that got through before the kill
+                assert (await connector.confirm(OrderRef(external_id))).ok
+            return new
+        finally:
+            await service.aclose()
+
+    new = asyncio.run(crash_mid_confirm())
+    assert len(new) >= 4
+    now = sandbox.state.world.now_dt
+    with store.begin() as connection:
+        connection.execute(
+            text("INSERT INTO write_backs (order_id, action, state, attempts, created_at, "
+                 "lease_owner, lease_until) SELECT id, 'confirm', 'pending', 0, :now, "
+                 "'gone-host:4242/dead', :until FROM orders WHERE account_id = 'wb' "
+                 "AND status = 'new'"),
+            {"now": now, "until": now + timedelta(seconds=60)},
+        )  # fmt: skip
+    held = _sync_and_run(service, sync=False)
+    assert held.confirmed == 0 and held.confirm_retaken == 0  # its lease still runs
+
+    offset[0] = timedelta(seconds=61)
+    stats = _sync_and_run(service, sync=False)
+    assert stats.confirm_retaken == len(new)
+    assert stats.confirmed == len(new) and stats.confirm_failed == 0
+    written = rows(store, "SELECT o.external_id, w.state, w.attempts, w.message, w.lease_owner "
+                          "FROM write_backs w JOIN orders o ON o.id = w.order_id")  # fmt: skip
+    assert {(r.state, r.attempts, r.lease_owner) for r in written} == {("ok", 1, None)}
+    settled = sorted(r.external_id for r in written if "not called again" in (r.message or ""))
+    assert settled == sorted(new[::2])
+    world = sandbox.state.world
+    in_supplies = [row for orders in world.supplies.values() for row in orders]
+    assert len(in_supplies) == len(set(in_supplies)) == len(new)  # each confirmed once
+    refused = {endpoint: counts for endpoint, counts in sandbox.state.stats()["endpoints"].items()
+               if "409" in counts}  # fmt: skip
+    assert refused == {}

@@ -208,13 +208,12 @@ class SyncService:
         return await self._run(account, stream, "resync", windows, target, key, meta, progress,
                                lease=lease)  # fmt: skip
 
-    async def reread_orders(self, account: AccountConfig, external_ids: list[str], *,
-                            notify: bool = False) -> RunResult:  # fmt: skip
+    async def reread_orders(self, account: AccountConfig, external_ids: list[str]) -> RunResult:
         """Read the named orders again and store what the marketplace says now.
 
-        For an order that looks wrong in the store (or a confirm a crash interrupted);
-        goes through the same mapping and page transaction as a sync, notifying only if
-        asked. ``result.error`` names the ids the marketplace did not return.
+        For an order that looks wrong in the store; goes through the same mapping and
+        page transaction as a sync, sends no notifications. ``result.error`` names the
+        ids the marketplace did not return.
         """
         started, result = time.monotonic(), RunResult(account.id, "orders")
         connector = self.connector(account)
@@ -235,7 +234,7 @@ class SyncService:
         if records:
             mapped = self.mapping(account).map_page("order", records, account.id,
                                                     observed_at=self.clock())  # fmt: skip
-            target = PageTarget(account.id, account.marketplace, "orders", "order", notify=notify)
+            target = PageTarget(account.id, account.marketplace, "orders", "order", notify=False)
             result.counts = await asyncio.to_thread(self.commit_page, target, mapped, None, None)
         if problems:
             result.outcome, result.error = "failed", "; ".join(problems)

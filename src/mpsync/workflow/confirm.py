@@ -167,24 +167,16 @@ def settled_elsewhere(status: str) -> WriteResult:
 
 
 async def perform(
-    claims: Sequence[Claim], connector_for: Callable[[str], Connector],
-    stopping: Callable[[], bool] = lambda: False,
-) -> list[tuple[Claim, WriteResult]]:  # fmt: skip
-    """Call ``confirm`` for every claim (a few at a time); an exception becomes a failure.
-
-    Once *stopping* answers True no further call starts; those claims are left out of
-    the results (their rows are handed back at shutdown).
-    """
+    claims: Sequence[Claim], connector_for: Callable[[str], Connector]
+) -> list[tuple[Claim, WriteResult]]:
+    """Call ``confirm`` for every claim (a few at a time); an exception becomes a failure."""
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(item: Claim) -> tuple[Claim, WriteResult] | None:
+    async def one(item: Claim) -> tuple[Claim, WriteResult]:
         async with gate:
-            if stopping():
-                return None
             return item, await _confirm(connector_for(item.account_id), item)
 
-    done = await asyncio.gather(*(one(item) for item in claims))
-    return [result for result in done if result is not None]
+    return list(await asyncio.gather(*(one(item) for item in claims)))
 
 
 async def _confirm(connector: Connector, item: Claim) -> WriteResult:

@@ -25,6 +25,7 @@ from mpsync.sync.service import Schedule, SyncService
 from mpsync.workflow import confirm
 from mpsync.workflow.deadlines import complete_delivered, warn_sla
 from mpsync.workflow.effects import alert_low_stock, issue_invoices, void_invoices
+from mpsync.workflow.payloads import chunks
 
 PRUNE_EVERY = timedelta(hours=1)
 Rule = Callable[[Connection, Settings], int]
@@ -147,38 +148,48 @@ class WorkflowRunner:
         if not claims:
             return
         with self.coordinator.working_on("write_backs", [c.write_back_id for c in claims]):
-            settled = await self._verify([c for c in claims if c.verify])
-            to_call = [c for c in claims if c.write_back_id not in settled]
-            results = await confirm.perform(to_call, self._connector,
-                                            lambda: self.service.stopping)  # fmt: skip
-            results += [(c, settled[c.write_back_id]) for c in claims if c.write_back_id in settled]
+            settled, unread = await self._verify([c for c in claims if c.verify])
+            results = [(c, settled[c.write_back_id]) for c in claims if c.write_back_id in settled]
             await asyncio.to_thread(self._record, results)
+            to_call = [c for c in claims if c.write_back_id not in settled and c not in unread]
+            # Recorded a few at a time: a crash leaves few calls made but unrecorded.
+            for chunk in chunks(to_call, confirm.CONCURRENCY):
+                if self.service.stopping:
+                    break
+                done = await confirm.perform(chunk, self._connector)
+                await asyncio.to_thread(self._record, done)
+                results += done
         stats.confirm_retaken = sum(1 for c in claims if c.verify)
         stats.confirmed = sum(1 for _, result in results if result.ok)
         stats.confirm_failed = len(results) - stats.confirmed
 
-    async def _verify(self, claims: list[confirm.Claim]) -> dict[int, WriteResult]:
-        """Read back the orders of rows a crash left pending; those no longer ``new`` at
-        the marketplace are settled without a second call (write-back id → outcome)."""
+    async def _verify(
+        self, claims: list[confirm.Claim]
+    ) -> tuple[dict[int, WriteResult], list[confirm.Claim]]:
+        """Read back the orders of rows a crash left pending: an incremental sync of their
+        accounts' orders refreshes every open order's status. Those no longer ``new`` are
+        settled without a second call (write-back id → outcome); claims whose account
+        could not be read are returned to wait for a later pass (their lease runs out)."""
         if not claims:
-            return {}
+            return {}, []
         log.warning("confirm write-backs left pending by a stopped process; reading the "
                     "orders back before confirming", count=len(claims))  # fmt: skip
-        by_account: dict[str, list[str]] = {}
-        for item in claims:
-            by_account.setdefault(item.account_id, []).append(item.ref.external_id)
-        for account_id, external_ids in by_account.items():
+        unread: list[confirm.Claim] = []
+        wait = self.settings.coordination.lease
+        for account_id in sorted({item.account_id for item in claims}):
             account = self.settings.account(account_id)
-            result = await self.service.reread_orders(account, external_ids, notify=True)
+            result = await self.service.sync_stream(account, "orders", wait=wait)
             if result.outcome != "ok":
-                log.warning("read-back before confirming failed", account=account_id,
-                            error=result.error)  # fmt: skip
+                log.warning("read-back before confirming failed; retrying later",
+                            account=account_id, error=result.error)  # fmt: skip
+                unread += [item for item in claims if item.account_id == account_id]
         statuses = await asyncio.to_thread(self._not_new, claims)
-        return {
+        settled = {
             item.write_back_id: confirm.settled_elsewhere(statuses[item.order_id])
             for item in claims
-            if item.order_id in statuses
+            if item.order_id in statuses and item not in unread
         }
+        return settled, unread
 
     def _confirm_accounts(self) -> list[AccountConfig]:
         """Accounts listed in ``workflow.auto_confirm`` that exist, are on and can confirm."""
