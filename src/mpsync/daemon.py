@@ -89,6 +89,10 @@ class Daemon:
     async def run(self) -> None:
         await asyncio.to_thread(upgrade, self.engine)
         await asyncio.to_thread(self._join_store)
+        spawn = self.supervisor.spawn
+        # Beating from the start: what follows may take a while on a busy machine.
+        beat = spawn("heartbeat", lambda: self.coordinator.keep_alive(self._beat_stop),
+                     self._beat_stop)  # fmt: skip
         self.service = SyncService(self.engine, self.settings, clock=self.clock,
                                    metrics=self.metrics, coordinator=self.coordinator)  # fmt: skip
         inbox = InboxProcessor(self.service)
@@ -96,9 +100,6 @@ class Daemon:
                              ready=self.is_ready,
                              metrics=getattr(self.metrics, "exposition", None))  # fmt: skip
         scheduler = self._scheduler()
-        spawn = self.supervisor.spawn
-        beat = spawn("heartbeat", lambda: self.coordinator.keep_alive(self._beat_stop),
-                     self._beat_stop)  # fmt: skip
         tasks = [spawn("inbox", lambda: self._inbox(inbox, ctx.wake), self.stop)]
         tasks += self._notification_tasks()
         if self.serve_http:

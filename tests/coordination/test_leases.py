@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from mpsync.coordination import Coordinator, Held, Identity, Lease, LeaseLost, next_due
-from mpsync.coordination.processes import PROCESSES
+from mpsync.coordination.processes import PROCESSES, STALE
 from mpsync.sync import state
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -126,8 +126,12 @@ def test_runs_keep_their_outcome_until_their_process_is_gone(store: Engine) -> N
     synced = state.start_run(store, "oz", "orders", "sync", T0, owner=daemon.owner)
     resynced = state.start_run(store, "oz", "orders", "resync", T0, owner=cli.owner)
     assert _outcomes(store) == {synced: "running", resynced: "running"}
-    # The CLI keeps beating, the daemon stops: after its lease the daemon's run is over.
+    # The CLI keeps beating, the daemon is silent: a lease later it may just be slow...
     clock.now += TTL + timedelta(seconds=1)
+    cli.heartbeat()
+    assert _outcomes(store) == {synced: "running", resynced: "running"}
+    # ...ten leases later it is gone, and its run is over.
+    clock.now += STALE * TTL
     cli.heartbeat()
     assert _outcomes(store) == {synced: "interrupted", resynced: "running"}
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine, text
 
+from mpsync.coordination import Identity
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.store.engine import create_store_engine
 from tests.e2e.conftest import free_port
@@ -98,9 +99,7 @@ def test_a_second_daemon_on_one_sqlite_store_exits_2_naming_the_first(tmp_path: 
     assert second.returncode == 2, second.stderr
     lines = [line for line in second.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, second.stderr
-    import socket
-
-    host = socket.gethostname()
+    host = Identity.of_this_process().host
     assert f"error: another mpsync run ({host}:{first.pid}, since 20" in lines[0]
     assert "holds this store" in lines[0]
     assert "Traceback" not in second.stderr + second.stdout

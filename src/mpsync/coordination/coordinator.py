@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -69,6 +70,7 @@ class Coordinator:
         self._held: dict[str, Lease] = {}
         self._busy: dict[str, Counter[int]] = {}
         self._beat: asyncio.Task[None] | None = None
+        self._beater = ThreadPoolExecutor(1, thread_name_prefix="mpsync-heartbeat")
 
     @property
     def owner(self) -> str:
@@ -85,7 +87,7 @@ class Coordinator:
         now = self.clock()
         self._started_at = self._started_at or now
         with self.engine.begin() as connection:
-            dead = processes.reap(connection, self.me, now=now)
+            dead = processes.reap(connection, self.me, now=now, ttl=self.ttl)
             processes.beat(connection, self.me, role=self.role, now=now, ttl=self.ttl,
                            tasks=self._tasks(), started_at=self._started_at)  # fmt: skip
         if dead:
@@ -94,7 +96,11 @@ class Coordinator:
         return dead
 
     def heartbeat(self) -> None:
-        """Renew this process's row, its unit leases and its row leases; reap the dead."""
+        """Renew this process's row, its unit leases and its row leases; reap the dead.
+
+        Each step commits on its own: short transactions that never wait on each other
+        across replicas (a renewal may wait for this process's own page in flight).
+        """
         now = self.clock()
         if self._started_at is None:
             self.register()
@@ -102,11 +108,17 @@ class Coordinator:
         with self.engine.begin() as connection:
             processes.beat(connection, self.me, role=self.role, now=now, ttl=self.ttl,
                            tasks=self._tasks(), started_at=self._started_at)  # fmt: skip
+        held = dict(self._held)  # units taken or given back meanwhile are not "lost"
+        with self.engine.begin() as connection:
             still = leases.renew_all(connection, self.owner, now=now, ttl=self.ttl)
-            busy = {table: set(ids) for table, ids in self._busy.items()}
+        busy = {table: set(ids) for table, ids in self._busy.items()}
+        with self.engine.begin() as connection:
             rows.renew(connection, self.owner, busy, until=now + self.ttl)
-            dead = processes.reap(connection, self.me, now=now)
-        for unit in sorted(set(self._held) - still):
+        with self.engine.begin() as connection:
+            dead = processes.reap(connection, self.me, now=now, ttl=self.ttl)
+        for unit in sorted(set(held) - still):
+            if self._held.get(unit) is not held[unit]:
+                continue
             self._held.pop(unit, None)
             log.error("lease lost: another process took the unit over; the work stops at "
                       "its next page", unit=unit)  # fmt: skip
@@ -115,9 +127,14 @@ class Coordinator:
                         processes=sorted({label_of(owner) for owner in dead}))  # fmt: skip
 
     async def keep_alive(self, stop: asyncio.Event) -> None:
-        """Heartbeat every third of the lease until *stop* is set."""
+        """Heartbeat every third of the lease until *stop* is set.
+
+        On a thread of its own: a busy shared pool (pages waiting on locks) must not
+        delay the heartbeat past the lease.
+        """
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
-            await asyncio.to_thread(self.heartbeat)
+            await loop.run_in_executor(self._beater, self.heartbeat)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.every)
 

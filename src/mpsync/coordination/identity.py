@@ -22,7 +22,9 @@ class Identity:
 
     @classmethod
     def of_this_process(cls) -> Identity:
-        host = socket.gethostname() or "localhost"
+        # $HOSTNAME first: a container's name as Docker sets it, and the replica's name
+        # in ``mpsync status``; several on one machine then count as separate nodes.
+        host = os.environ.get("HOSTNAME") or socket.gethostname() or "localhost"
         return cls(host, os.getpid(), secrets.token_hex(4), f"{host}|{_pid_namespace()}")
 
     @property

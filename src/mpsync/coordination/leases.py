@@ -10,11 +10,12 @@ by the write lock every transaction takes first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, literal, select, update
+from sqlalchemy import Connection, Table, func, literal, select, text, update
 
 from mpsync.coordination.identity import label_of
 from mpsync.store.tables import Lease as LeaseRow
@@ -72,6 +73,23 @@ def try_xact_lock(connection: Connection, unit: str) -> bool:
     return bool(connection.execute(select(func.pg_try_advisory_xact_lock(key))).scalar_one())
 
 
+_LOCK_KEYS = text(
+    "SELECT COUNT(pg_advisory_xact_lock(key)) FROM ("
+    " SELECT hashtextextended(current_schema() || ':' || :space || ':' || name, 0) AS key"
+    " FROM unnest(CAST(:names AS text[])) AS name ORDER BY 1) AS ordered"
+)
+
+
+def lock_keys(connection: Connection, space: str, names: Iterable[str]) -> None:
+    """Wait for the advisory locks of *names* for the rest of this transaction, in one
+    order every writer shares (no deadlock among them). PostgreSQL only: there a page
+    read-then-written by a push on one replica and a poll on another would both plan the
+    same new order; SQLite transactions already run one at a time."""
+    keys = sorted(set(names))
+    if connection.dialect.name == "postgresql" and keys:
+        connection.execute(_LOCK_KEYS, {"space": space, "names": keys})
+
+
 def acquire(connection: Connection, unit: str, owner: str, *, now: datetime, ttl: timedelta,
             respect_due: bool = False) -> Lease | Held:  # fmt: skip
     """Take *unit* for *owner* unless a live lease holds it (or, if asked, it is not due)."""
@@ -79,8 +97,12 @@ def acquire(connection: Connection, unit: str, owner: str, *, now: datetime, ttl
         return Held(unit, "another process (acquiring)", now)
     query = select(LEASES).where(LEASES.c.unit == unit)
     if connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = connection.execute(query).first()
+        # Locked: its holder is committing a page under it right now; never wait for that.
+        row = connection.execute(query.with_for_update(skip_locked=True)).first()
+        if row is None and (busy := connection.execute(query).first()) is not None:
+            return Held(unit, busy.owner or "another process", busy.acquired_at or now)
+    else:
+        row = connection.execute(query).first()
     if row is None:
         values = {"unit": unit, "owner": owner, "acquired_at": now, "expires_at": now + ttl}
         connection.execute(LEASES.insert().values(values))
@@ -124,9 +146,21 @@ def fence(connection: Connection, lease: Lease, *, now: datetime, ttl: timedelta
 
 
 def renew_all(connection: Connection, owner: str, *, now: datetime, ttl: timedelta) -> set[str]:
-    """Extend every lease *owner* holds; returns the units it still holds."""
-    connection.execute(update(LEASES).where(LEASES.c.owner == owner).values(expires_at=now + ttl))
-    return set(connection.execute(select(LEASES.c.unit).where(LEASES.c.owner == owner)).scalars())
+    """Extend every lease *owner* holds; returns the units it still holds.
+
+    A lease locked by the holder's own page in flight is skipped: that page renews it.
+    """
+    mine = select(LEASES.c.unit).where(LEASES.c.owner == owner)
+    if connection.dialect.name == "postgresql":
+        free = mine.with_for_update(skip_locked=True).scalar_subquery()
+        connection.execute(
+            update(LEASES).where(LEASES.c.unit.in_(free)).values(expires_at=now + ttl)
+        )
+    else:
+        connection.execute(
+            update(LEASES).where(LEASES.c.owner == owner).values(expires_at=now + ttl)
+        )
+    return set(connection.execute(mine).scalars())
 
 
 def release_all(connection: Connection, owner: str, *, now: datetime) -> int:

@@ -1,9 +1,11 @@
 """The ``processes`` table: who is alive on this store, and what is left of who is not.
 
 Each process writes its row at start and on every heartbeat (with its supervised tasks'
-state, which ``mpsync status`` shows). A row whose heartbeat ran out, or whose pid is gone
-from this very machine (a ``kill -9`` then a restart: no need to wait out the lease), marks
-a dead process: its leases and rows are freed and its running sync runs are interrupted.
+state, which ``mpsync status`` shows). A process whose pid is gone from this very machine
+(a ``kill -9`` then a restart) is dead for certain: its leases and rows are freed at once.
+Elsewhere nobody can tell a dead process from a slow one, so its leases and rows simply
+run out (each renewed by its own holder); once its heartbeat is long gone its row is
+dropped and its runs still marked running are interrupted.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from mpsync.coordination import leases, rows
 from mpsync.coordination.identity import Identity, label_of, pid_alive
 from mpsync.store.tables import ProcessRecord, SyncRun
 
+STALE = 10  # leases of silence after which a process elsewhere is taken for dead
 PROCESSES: Table = cast(Table, ProcessRecord.__table__)  # type: ignore[attr-defined]
 RUNS: Table = cast(Table, SyncRun.__table__)  # type: ignore[attr-defined]
 
@@ -38,25 +41,31 @@ def leave(connection: Connection, me: Identity) -> None:
     connection.execute(delete(PROCESSES).where(PROCESSES.c.owner == me.owner))
 
 
-def gone(connection: Connection, me: Identity, *, now: datetime) -> list[str]:
-    """Owners of processes that are dead: heartbeat expired, or pid gone from this node."""
+def gone(connection: Connection, me: Identity, *, now: datetime,
+         ttl: timedelta) -> tuple[list[str], list[str]]:  # fmt: skip
+    """(dead for certain: pid gone from this node; silent for ``STALE`` leases elsewhere)."""
     query = select(PROCESSES.c.owner, PROCESSES.c.node, PROCESSES.c.pid,
                    PROCESSES.c.expires_at).where(PROCESSES.c.owner != me.owner)  # fmt: skip
-    found = []
+    certain, silent = [], []
     for row in connection.execute(query):
-        local_dead = row.node == me.node and row.pid != me.pid and not pid_alive(row.pid)
-        if row.expires_at <= now or local_dead:
-            found.append(str(row.owner))
-    return found
+        if row.node == me.node and row.pid != me.pid and not pid_alive(row.pid):
+            certain.append(str(row.owner))
+        elif row.expires_at <= now - STALE * ttl:
+            silent.append(str(row.owner))
+    return certain, silent
 
 
-def reap(connection: Connection, me: Identity, *, now: datetime) -> list[str]:
-    """Free what dead processes held; returns their owners."""
-    dead = gone(connection, me, now=now)
+def reap(connection: Connection, me: Identity, *, now: datetime, ttl: timedelta) -> list[str]:
+    """Free what dead processes held; returns their owners. One reaper at a time: the
+    others skip (they would only wait for the same updates)."""
+    if not leases.try_xact_lock(connection, "reap"):
+        return []
+    certain, silent = gone(connection, me, now=now, ttl=ttl)
+    dead = certain + silent
     if not dead:
         return []
-    leases.expire(connection, dead, now=now)
-    rows.expire(connection, dead, now=now)
+    leases.expire(connection, certain, now=now)
+    rows.expire(connection, certain, now=now)
     connection.execute(
         update(RUNS).where(RUNS.c.outcome == "running", RUNS.c.owner.in_(dead))
         .values(outcome="interrupted", finished_at=now,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from mpsync.catalog.store import line_products
+from mpsync.coordination.leases import lock_keys
 from mpsync.domain import OrderRecord, OrderState, OrderStatus, OrderStatusUpdate, StatusUpdate
 from mpsync.domain.status import Transition, apply_update, can_transition
 from mpsync.store.rows import execute_rows
@@ -205,6 +206,8 @@ def write_orders(
     """Upsert a page of orders (full or status-only) with history and events."""
     counts = OrderCounts()
     latest = _latest_per_id(records)
+    # Writers of the same orders (a push and a poll, on two replicas) take turns.
+    lock_keys(connection, f"order:{account_id}", (r.external_id for r in latest))
     existing = _load_existing(connection, account_id, (r.external_id for r in latest))
     plan = _plan(latest, existing, counts)
     customers = _upsert_customers(connection, [r for r, _, _ in plan.full], now)
