@@ -5,8 +5,8 @@ retention, the SQLite daemon) with its holder and expiry; ``processes`` the live
 processes and their supervised tasks. Outbox, inbox and write-back rows name the
 process that holds them; sync runs name the process that ran them.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-24
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from mpsync.store.types import JSONText, UTCDateTime
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
