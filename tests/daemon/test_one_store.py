@@ -103,7 +103,9 @@ def test_a_second_daemon_on_one_sqlite_store_exits_2_naming_the_first(tmp_path: 
     assert f"error: another mpsync run ({host}:{first.pid}, since 20" in lines[0]
     assert "holds this store" in lines[0]
     assert "Traceback" not in second.stderr + second.stdout
-    assert took < 10, f"the second daemon took {took:.1f}s to give up"
+    # At once: before any work (its time is the interpreter's start on a busy machine).
+    assert took < 30, f"the second daemon took {took:.1f}s to give up"
+    assert "mpsync running" not in second.stdout + second.stderr
 
 
 def test_cli_commands_beside_the_daemon_complete_and_keep_their_runs(tmp_path: Path) -> None:
