@@ -142,7 +142,9 @@ class Coordinator:
         return self.tasks() if self.tasks is not None else None
 
     def _ensure_beating(self) -> None:
-        if self.managed or (self._beat is not None and not self._beat.done()):
+        beat = self._beat
+        here = beat is not None and beat.get_loop() is asyncio.get_running_loop()
+        if self.managed or (beat is not None and here and not beat.done()):
             return
         stop = asyncio.Event()
         self._beat = asyncio.create_task(self.keep_alive(stop), name="heartbeat")
