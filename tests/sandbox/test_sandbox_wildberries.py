@@ -303,3 +303,16 @@ async def test_each_method_family_has_its_own_budget(
     assert (await client.get(f"{BASE}/api/v3/orders/new", headers=WB)).status_code == 429
     cancel = await client.patch(f"{BASE}/api/v3/orders/13000000/cancel", headers=WB)
     assert cancel.status_code != 429
+
+
+async def test_a_409_counts_as_ten_requests(client: httpx.AsyncClient, state: SandboxState) -> None:
+    """ "Один запрос с кодом ответа 409 учитывается как 10 запросов" (03-orders-fbs.yaml,
+    PATCH /api/v3/orders/{orderId}/cancel: 100/min, burst 20)."""
+    state.limiter.scale = 1.0
+    state.advance(5)
+    task = sorted(state.world.tables["wildberries"].open_new)[0] + 13_000_000
+    path = f"{BASE}/api/v3/orders/{task}/cancel"
+    assert (await client.patch(path, headers=WB)).status_code == 204  # 1 of 20
+    assert (await client.patch(path, headers=WB)).status_code == 409  # 10 more: 9 left
+    codes = [(await client.patch(path, headers=WB)).status_code for _ in range(2)]
+    assert codes == [409, 429]  # the 9 left pay for one more 409, not for a second

@@ -45,6 +45,11 @@ class TokenBucket:
             return None
         return (cost - self.tokens) / self.rate
 
+    def debit(self, now: float, cost: float) -> None:
+        """Take `cost` tokens even into debt (a refusal charged as several requests)."""
+        self._refill(now)
+        self.tokens -= cost
+
     def seconds_to_full(self) -> float:
         return (self.spec.burst - self.tokens) / self.rate
 
@@ -83,14 +88,26 @@ class Limiter:
         if not self.enabled:
             return Verdict(True, limit=scaled.burst, remaining=scaled.burst)
         now = self.clock()
-        key = (group, account)
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            bucket = self.buckets[key] = TokenBucket(scaled, float(scaled.burst), now)
+        bucket = self._bucket(group, account, scaled, now)
         wait = bucket.take(now, cost)
         if wait is None:
             return Verdict(True, limit=scaled.burst, remaining=bucket.remaining)
         return Verdict(False, wait, bucket.seconds_to_full(), scaled.burst, 0)
+
+    def charge(self, group: str, account: str, spec: BucketSpec, cost: float) -> None:
+        """Charge `cost` more requests to a bucket, into debt if need be (Wildberries
+        counts an answer of 409 as 10 requests)."""
+        if not self.enabled:
+            return
+        now = self.clock()
+        self._bucket(group, account, spec.scaled(self.scale), now).debit(now, cost)
+
+    def _bucket(self, group: str, account: str, spec: BucketSpec, now: float) -> TokenBucket:
+        key = (group, account)
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = TokenBucket(spec, float(spec.burst), now)
+        return bucket
 
     def enter(self, group: str, account: str, parallel: int) -> bool:
         """Admit one more concurrent request, or refuse when `parallel` are running."""

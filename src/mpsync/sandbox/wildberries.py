@@ -81,6 +81,19 @@ def error_body(status: int, message: str, code: str | int | None) -> Json:
     return {"code": str(code or fallback), "message": message}
 
 
+_CONFLICT_COST = 10  # "Один запрос с кодом ответа 409 учитывается как 10 запросов"
+
+
+def conflict(ctx: Ctx, family: str, message: str, code: str) -> ApiError:
+    """A 409 of the `family`'s methods, charged as the 10 requests WB counts it as."""
+    charge_conflict(ctx, family)
+    return ApiError(409, message, code)
+
+
+def charge_conflict(ctx: Ctx, family: str) -> None:
+    ctx.state.limiter.charge(f"wb-{family}", ctx.account, LIMITS[family], _CONFLICT_COST - 1)
+
+
 def authenticate(request: Request, state: SandboxState) -> str:
     token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not token:
@@ -225,7 +238,8 @@ def _open_supply(ctx: Ctx) -> str:
     if supply_id not in ctx.state.world.supplies:
         raise ApiError(404, f"supply {supply_id} not found", "NotFound")
     if supply_id in ctx.state.world.supplies_done:
-        raise ApiError(409, f"supply {supply_id} is already delivered", "FailedToAddSupplyOrder")
+        raise conflict(ctx, "orders", f"supply {supply_id} is already delivered",
+                       "FailedToAddSupplyOrder")  # fmt: skip
     return supply_id
 
 
@@ -242,7 +256,8 @@ def add_to_supply(ctx: Ctx) -> Reply:
         if not world.flows[MP].can_move(world.tables[MP].state[r], _CONFIRM)
     ]
     if bad:
-        raise ApiError(409, f"orders cannot be added to a supply: {bad}", "FailedToAddSupplyOrder")
+        message = f"orders cannot be added to a supply: {bad}"
+        raise conflict(ctx, "orders", message, "FailedToAddSupplyOrder")
     for row in rows:
         world.move(MP, row, _CONFIRM, world.now)
         world.supplies[supply_id].append(row)
@@ -254,7 +269,7 @@ def deliver_supply(ctx: Ctx) -> Reply:
     supply_id = _open_supply(ctx)
     world = ctx.state.world
     if not world.supplies[supply_id]:
-        raise ApiError(409, "the supply has no orders", "SupplyHasZeroOrders")
+        raise conflict(ctx, "orders", "the supply has no orders", "SupplyHasZeroOrders")
     world.supplies_done.add(supply_id)
     for row in world.supplies[supply_id]:
         world.move(MP, row, _COMPLETE, world.now)
@@ -265,7 +280,8 @@ def cancel(ctx: Ctx) -> Reply:
     row = _row(ctx, integer(ctx.param("orderId"), "orderId"))
     world = ctx.state.world
     if not world.move(MP, row, _SELLER_CANCEL, world.now):
-        raise ApiError(409, "the order status does not allow cancellation", "StatusMismatch")
+        message = "the order status does not allow cancellation"
+        raise conflict(ctx, "cancel", message, "StatusMismatch")
     return Reply(None, 204)
 
 
@@ -320,6 +336,7 @@ def put_stocks(ctx: Ctx) -> Reply:
             updates.append((product.index, amount))
     if over:
         refusal = {"code": "UploadDataLimit", "message": "Upload limit exceeded.", "data": over}
+        charge_conflict(ctx, "stocks")
         return Reply([refusal], 409)
     for index, amount in updates:
         world.stock[MP][index] = amount
