@@ -43,8 +43,14 @@ def shown(marketplace: str, price: str, old_price: str | None) -> tuple[str, str
     return f"{sells_at(*pair)}", (None if old_price is None else f"{pair[0]}.00")
 
 
-def _row(config: Path, kind: str, account: str, sku: str) -> dict[str, Any]:
-    (row,) = cli_json(config, kind, "list", "--account", account, "--sku", sku)
+def _row(config: Path, kind: str, account: str, sku: str, warehouse: str = "") -> dict[str, Any]:
+    """The SKU's price row, or its stock row at *warehouse* (the seller's: Ozon also lists
+    the stock it holds itself, under ``ozon-fbo``; the first numeric one by default)."""
+    rows = cli_json(config, kind, "list", "--account", account, "--sku", sku)
+    if kind == "stock":
+        rows = [r for r in rows if r["warehouse"] == warehouse or
+                (not warehouse and r["warehouse"].isdigit())][:1]  # fmt: skip
+    (row,) = rows
     return row
 
 
@@ -71,7 +77,7 @@ def test_pushes_are_read_back(
     _ok(config, "prices", "push", "--account", account, "--sku", "SKU-0003", "--price", asked)
     _ok(config, "prices", "push", "--account", account, "--sku", "SKU-0004", "--price", "500",
         "--clear-old-price")  # fmt: skip
-    assert _row(config, "stock", account, "SKU-0003")["push"] == "pending"
+    assert _row(config, "stock", account, "SKU-0003", warehouse)["push"] == "pending"
     # Between the push and the read the marketplace moves on (a sale, an edit in its
     # cabinet): the read shows something else than was sent.
     world = sandbox.state.world
@@ -82,8 +88,11 @@ def test_pushes_are_read_back(
     assert result.exit_code == 1 and "refused" in result.stderr
     for stream in ("stock", "prices"):
         _ok(config, "sync", "--account", account, "--stream", stream)
-    assert _row(config, "stock", account, "SKU-0003")["push"] == "taken"
-    assert _row(config, "stock", account, "SKU-0004")["push"] == "differs (sent 12, reads 3)"
+    assert _row(config, "stock", account, "SKU-0003", warehouse)["push"] == "taken"
+    assert (
+        _row(config, "stock", account, "SKU-0004", warehouse)["push"]
+        == "differs (sent 12, reads 3)"
+    )
     price = _row(config, "prices", account, "SKU-0003")
     assert (price["price"], price["old_price"]) == shown(marketplace, f"{asked}.00", old_price)
     assert price["push"] == "taken"
@@ -93,7 +102,7 @@ def test_pushes_are_read_back(
     cleared = _row(config, "prices", account, "SKU-0004")
     assert cleared["push"] == "taken" and cleared["last_push"]["sent"]["old_price"] is None
     kind = "stock" if refused[0] == "stock" else "prices"
-    assert _row(config, kind, account, "SKU-0005")["push"].startswith("refused: ")
+    assert _row(config, kind, account, "SKU-0005", warehouse)["push"].startswith("refused: ")
     # The marketplace changes the price itself later: the taken push stays taken.
     third = world.product_by("sku", "SKU-0003").index  # type: ignore[union-attr]
     world.set_price(marketplace, third, PriceRow(99900, 99900, 0, 0))
