@@ -103,7 +103,8 @@ class WildberriesConnector(RestConnector):
 
     def __init__(self, account: AccountConfig, **options: Any) -> None:
         super().__init__(account, **options)
-        self._supply: tuple[str, str] | None = None  # (day, supply id) confirms go into
+        # The open supply confirms go into, per (day, warehouseId, cargoType) of the task.
+        self._supplies: dict[tuple[str, object, object], str] = {}
         self._supply_lock = asyncio.Lock()
 
     def auth_headers(self) -> dict[str, str]:
@@ -279,14 +280,19 @@ class WildberriesConnector(RestConnector):
         """Add the task to a supply (the task moves to ``confirm``).
 
         Tasks confirmed on the same day share one supply (``mpsync YYYY-MM-DD``), as a
-        seller packs them: one supply per task would mean one hand-over per parcel. The
-        batch method is used; the single-task one is deprecated ("будет удалён 18 декабря").
+        seller packs them: one supply per task would mean one hand-over per parcel. A supply
+        takes tasks of one warehouse and one ``cargoType`` only ("Поставку можно собрать
+        только из сборочных заданий одного габаритного типа"; "нельзя добавить сборочные
+        задания, поступившие на разные склады"), so there is one per day, warehouse and
+        cargo type. The batch method is used; the single-task one is deprecated.
         """
         return await self.write(self._confirm(order))
 
     async def _confirm(self, order: OrderRef) -> WriteResult:
         given = order.raw.get("supplyId")
-        supply = str(given) if given else await self._todays_supply()
+        key = (self.now().date().isoformat(), order.raw.get("warehouseId"),
+               order.raw.get("cargoType"))  # fmt: skip
+        supply = str(given) if given else await self._open_supply(key)
         try:
             await self.call(
                 "PATCH",
@@ -299,23 +305,24 @@ class WildberriesConnector(RestConnector):
             # The shared supply may have been handed over meanwhile (in the seller
             # portal, say): the next confirm opens a new one; this one is retried.
             if not given:
-                self._supply = None
+                self._supplies.pop(key, None)
             raise
         return WriteResult(True, "added to supply", {"supply_id": supply})
 
-    async def _todays_supply(self) -> str:
+    async def _open_supply(self, key: tuple[str, object, object]) -> str:
         async with self._supply_lock:
-            today = self.now().date().isoformat()
-            if self._supply is None or self._supply[0] != today:
+            if key not in self._supplies:
+                day = key[0]
+                self._supplies = {k: v for k, v in self._supplies.items() if k[0] == day}
                 created = await self.call(
                     "POST",
                     "marketplace",
                     "/api/v3/supplies",
                     group="orders",
-                    json_body={"name": f"mpsync {today}"},
+                    json_body={"name": f"mpsync {day}"},
                 )
-                self._supply = (today, str((created or {}).get("id")))
-            return self._supply[1]
+                self._supplies[key] = str((created or {}).get("id"))
+            return self._supplies[key]
 
     async def ship(self, order: OrderRef) -> WriteResult:
         """Hand the task's supply over to delivery (its tasks move to ``complete``)."""
@@ -328,8 +335,8 @@ class WildberriesConnector(RestConnector):
         await self.call(
             "PATCH", "marketplace", f"/api/v3/supplies/{supply}/deliver", group="orders"
         )
-        if self._supply is not None and self._supply[1] == supply:
-            self._supply = None  # handed over: later tasks go into a new supply
+        # handed over: later tasks go into a new supply
+        self._supplies = {k: v for k, v in self._supplies.items() if v != supply}
         return WriteResult(True, "supply handed over to delivery", {"supply_id": supply})
 
     async def cancel(self, order: OrderRef, reason: str | None = None) -> WriteResult:

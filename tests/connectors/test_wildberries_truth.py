@@ -233,3 +233,25 @@ def test_a_task_amount_goes_with_its_own_currency() -> None:
 
 def _window() -> FetchWindow:
     return FetchWindow(since=NOW - timedelta(minutes=10), until=NOW)
+
+
+@respx.mock
+async def test_a_supply_takes_one_warehouse_and_one_cargo_type(sleep: RecordingSleep) -> None:
+    """03-orders-fbs.yaml: "Поставку можно собрать только из сборочных заданий одного
+    габаритного типа cargoType" and "В поставку нельзя добавить сборочные задания,
+    поступившие на разные склады": tasks of a day share a supply per warehouse and type."""
+    created = respx.post(f"{BASE}/api/v3/supplies").mock(
+        side_effect=[respx.MockResponse(201, json={"id": f"WB-GI-{n}"}) for n in (1, 2, 3)]
+    )
+    added = respx.patch(url__regex=r".*/api/marketplace/v3/supplies/WB-GI-\d/orders").respond(204)
+    wb = _wb(sleep)
+    tasks = [("1", 658434, 1), ("2", 658434, 2), ("3", 700000, 1), ("4", 658434, 1)]
+    supplies = [
+        (await wb.confirm(OrderRef(task, raw={"warehouseId": wh, "cargoType": cargo}))).details[
+            "supply_id"
+        ]
+        for task, wh, cargo in tasks
+    ]
+    await wb.aclose()
+    assert supplies == ["WB-GI-1", "WB-GI-2", "WB-GI-3", "WB-GI-1"]
+    assert created.call_count == 3 and added.call_count == 4
