@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import httpx
 from mpsync_connectors.snapshot import PageCall, Records, as_dicts, json_object, phased_pages
 from mpsync_connectors.yandex_market import push
+from mpsync_connectors.yandex_market.dates import creation_slices, parse_cursor, slice_cursor
+from mpsync_connectors.yandex_market.prices import price_offer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from mpsync.connector.base import (
@@ -54,10 +56,6 @@ class YandexMarketCredentials(BaseModel):
         return self
 
 
-def _ym_currency(code: str) -> str:
-    return "RUR" if code == "RUB" else code
-
-
 def _result(body: Any) -> dict[str, Any]:
     """The ``result`` of an ``ApiResponse`` envelope (the body itself if it has none)."""
     body = json_object(body, "yandex_market")
@@ -95,16 +93,30 @@ class YandexMarketConnector(RestConnector):
             "PENDING",
             "PARTIALLY_RETURNED",
             "RETURNED",
+            "UNKNOWN",
         }
     )
     hosts: ClassVar[Mapping[str, str]] = {"api": "https://api.partner.market.yandex.ru"}
     limits: ClassVar[Mapping[str, LimitSpec]] = {"business": Parallel(4), "campaign": Parallel(4)}
     page_size: ClassVar[int] = 50
     offers_page_size: ClassVar[int] = 200  # getStocks, getDefaultPrices pages
-    # Item quotas: getStocks 100 000 SKUs/min (per store), getDefaultPrices 10 000 offers/min
-    # (per business), paced per page as if every page were full.
-    item_quotas: ClassVar[Mapping[str, int]] = {"stocks": 100_000, "prices": 10_000}
+    # Item quotas of the lowest tier ("none" in x-resource-limit-config), items per minute:
+    # getStocks 100,000 offers (per store), getDefaultPrices 5,000 offers (per business),
+    # updateStocks 100,000 SKUs, updateBusinessPrices 10,000 offers. Paced per call as if
+    # every call were full: ``batch_sizes`` items a call (else ``offers_page_size``).
+    item_quotas: ClassVar[Mapping[str, int]] = {
+        "stocks": 100_000,
+        "prices": 5_000,
+        "stock_updates": 100_000,
+        "price_updates": 10_000,
+    }
+    batch_sizes: ClassVar[Mapping[str, int]] = {"stock_updates": 2000, "price_updates": 500}
     window_span: ClassVar[timedelta] = timedelta(days=30)
+    # How long after creation an order may still change (delivery, return, refund): every
+    # read of updates also asks this far back in creation dates, 30 days per request.
+    late_update_horizon: ClassVar[timedelta] = timedelta(days=120)
+    # How far back a read of single orders (a push, ``resync --order``) looks for them.
+    lookup_horizon: ClassVar[timedelta] = timedelta(days=365)
 
     def __init__(
         self,
@@ -117,7 +129,8 @@ class YandexMarketConnector(RestConnector):
     ) -> None:
         super().__init__(account, transport=transport, sleep=sleep, metrics=metrics, now=now)
         pages = {
-            name: max(1, items // self.offers_page_size) for name, items in self.item_quotas.items()
+            name: max(1, items // self.batch_sizes.get(name, self.offers_page_size))
+            for name, items in self.item_quotas.items()
         }
         self._quotas = Limiters(
             {name: TokenBucket.per_minute(count, burst=count) for name, count in pages.items()},
@@ -157,11 +170,23 @@ class YandexMarketConnector(RestConnector):
     async def _orders_page(
         self, low: datetime, high: datetime, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of orders updated in ``[low, high]``, creation slice after slice."""
+        slices = creation_slices(low, high, self.late_update_horizon)
+        index, token = parse_cursor(cursor)
+        begin, end = slices[min(index, len(slices) - 1)]
         request = {
             "campaignIds": self.credentials.campaign_ids,
-            "dates": {"updateDateFrom": iso_z(low), "updateDateTo": iso_z(high)},
+            "dates": {
+                "creationDateFrom": begin.isoformat(),
+                "creationDateTo": end.isoformat(),
+                "updateDateFrom": iso_z(low),
+                "updateDateTo": iso_z(high),
+            },
         }
-        return await self._list(request, cursor)
+        orders, token = await self._list(request, token)
+        if token:
+            return orders, slice_cursor(index, token)
+        return orders, (slice_cursor(index + 1, None) if index + 1 < len(slices) else None)
 
     async def _list(
         self, request: dict[str, Any], cursor: str | None
@@ -254,12 +279,28 @@ class YandexMarketConnector(RestConnector):
             yield Page("price", offers, following)
 
     async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The named orders, looked for creation slice by slice (newest first) back over
+        ``lookup_horizon``: without creation dates only the last 30 days would answer."""
+        wanted = list(dict.fromkeys(int(i) for i in external_ids if str(i).isdigit()))
         found: list[dict[str, Any]] = []
-        ids = [int(i) for i in external_ids if str(i).isdigit()]
-        for start in range(0, len(ids), self.page_size):
+        for start in range(0, len(wanted), self.page_size):
+            found += await self._find(wanted[start : start + self.page_size])
+        return found
+
+    async def _find(self, ids: list[int]) -> list[dict[str, Any]]:
+        now = self.now()
+        found: list[dict[str, Any]] = []
+        for begin, end in creation_slices(now, now, self.lookup_horizon):
+            seen = {order.get("orderId") for order in found}
+            missing = [i for i in ids if i not in seen]
+            if not missing:
+                break
+            dates = {"creationDateFrom": begin.isoformat(), "creationDateTo": end.isoformat()}
+            request = {"orderIds": missing, "campaignIds": self.credentials.campaign_ids,
+                       "dates": dates}  # fmt: skip
             cursor: str | None = None
             while True:
-                orders, cursor = await self._list({"orderIds": ids[start : start + 50]}, cursor)
+                orders, cursor = await self._list(request, cursor)
                 found += orders
                 if cursor is None:
                     break
@@ -311,41 +352,49 @@ class YandexMarketConnector(RestConnector):
             by_campaign.setdefault(campaign, []).append(
                 {"sku": item.sku, "items": [{"count": item.quantity, "updatedAt": stamp}]}
             )
+        size = self.batch_sizes["stock_updates"]
         for campaign, skus in by_campaign.items():
-            for start in range(0, len(skus), 2000):
-                await self.call(
+            for start in range(0, len(skus), size):
+                await self._paced(
+                    "stock_updates",
                     "PUT",
-                    "api",
                     f"/v2/campaigns/{campaign}/offers/stocks",
-                    group=f"campaign:{campaign}",
-                    json_body={"skus": skus[start : start + 2000]},
+                    f"campaign:{campaign}",
+                    {"skus": skus[start : start + size]},
                 )
         return WriteResult(True, f"{len(items)} stock level(s) sent", {})
 
+    async def _paced(
+        self, quota: str, method: str, path: str, group: str, body: dict[str, Any]
+    ) -> Any:
+        """A write-back call within its item quota (one full batch's share a call)."""
+        async with self._quotas.get(quota).slot() as waited:
+            if waited > 0 and self._metrics is not None:
+                self._metrics.rate_limited(self.name, quota, waited)
+            return await self.call(method, "api", path, group=group, json_body=body)
+
     async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
-        """``POST /v2/businesses/{businessId}/offer-prices/updates`` (all stores)."""
-        offers = [
-            {
-                "offerId": i.sku,
-                "price": {
-                    "value": i.price,
-                    "currencyId": _ym_currency(i.currency),
-                    **({"discountBase": i.old_price} if i.old_price is not None else {}),
-                },
-            }
-            for i in items
-        ]
-        return await self.write(self._push_prices(offers))
+        """``POST /v2/businesses/{businessId}/offer-prices/updates`` (all stores).
+
+        Every offer is checked first (``prices.price_offer``); if one cannot be sent as
+        asked, nothing is sent and the result names it.
+        """
+        checked = [price_offer(item) for item in items]
+        problems = [problem for _, problem in checked if problem]
+        if problems:
+            return WriteResult(False, "; ".join(problems), {"refused": problems})
+        return await self.write(self._push_prices([offer for offer, _ in checked if offer]))
 
     async def _push_prices(self, offers: list[dict[str, Any]]) -> WriteResult:
-        path = f"/v2/businesses/{self.credentials.business_id}/offer-prices/updates"
-        for start in range(0, len(offers), 500):
-            await self.call(
+        business = self.credentials.business_id
+        size = self.batch_sizes["price_updates"]
+        for start in range(0, len(offers), size):
+            await self._paced(
+                "price_updates",
                 "POST",
-                "api",
-                path,
-                group=f"business:{self.credentials.business_id}",
-                json_body={"offers": offers[start : start + 500]},
+                f"/v2/businesses/{business}/offer-prices/updates",
+                f"business:{business}",
+                {"offers": offers[start : start + size]},
             )
         return WriteResult(True, f"{len(offers)} price(s) sent", {})
 

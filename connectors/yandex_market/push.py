@@ -1,5 +1,12 @@
 """Yandex Market API notifications (``POST .../notification``): events with stable dedupe
 keys; every answer, PING or not, carries name/version/time.
+
+Types and fields: the official notifications page (push-notifications/reference/
+sendNotification.md). ``ORDER_STATUS_UPDATED`` and ``ORDER_CANCELLED`` carry the new status
+(the latter without its reason, which the next read of the order fills in); the other order
+notifications (created, changed, a return or non-redemption created or moved on, a DBS
+cancellation request) name the order only, which is then read in full.
+Reviews, chats, questions and order-line services are not orders: answered, not stored.
 """
 
 from __future__ import annotations
@@ -12,6 +19,33 @@ from typing import Any
 from mpsync.connector.base import PushEvent, PushParseResult
 from mpsync.connector.errors import PushError
 from mpsync.connector.paging import iso_z
+
+# Notification type → the event it makes and the fields that tell its redeliveries apart
+# (the event time last: Market may send one event several times).
+ORDER_EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ORDER_CREATED": ("new_order", ("createdAt",)),
+    "ORDER_UPDATED": ("order_changed", ("updateType", "updatedAt")),
+    "ORDER_CANCELLATION_REQUEST": ("order_changed", ("requestedAt",)),
+    "ORDER_RETURN_CREATED": ("order_changed", ("returnId", "returnType", "createdAt")),
+    "ORDER_RETURN_STATUS_UPDATED": (
+        "order_changed",
+        ("returnId", "statuses.refundStatus", "statuses.shipmentStatus", "updatedAt"),
+    ),
+}
+NOT_ORDERS = frozenset(
+    {
+        "ORDER_LINE_SERVICE_STATUS_UPDATED",
+        "GOODS_FEEDBACK_CREATED",
+        "GOODS_FEEDBACK_COMMENT_CREATED",
+        "CHAT_CREATED",
+        "CHAT_MESSAGE_SENT",
+        "CHAT_ARBITRAGE_STARTED",
+        "CHAT_ARBITRAGE_FINISHED",
+        "QUESTION_CREATED",
+        "QUESTION_ANSWER_CREATED",
+        "QUESTION_COMMENT_CREATED",
+    }
+)
 
 
 def _error(kind: str, message: str) -> PushError:
@@ -37,42 +71,42 @@ def _order_id(data: dict[str, Any]) -> str:
     return str(value)
 
 
+def _field(data: dict[str, Any], dotted: str) -> str:
+    value: Any = data
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return "" if value is None else str(value)
+
+
 def parse(body: bytes, *, now: datetime, name: str, version: str) -> PushParseResult:
     """Parse one notification; raise ``PushError`` (400, YM's error body) if malformed."""
     data = _load(body)
     answer = {"version": version, "name": name, "time": iso_z(now)}
-    kind = data["notificationType"]
-    if kind == "PING":
-        return PushParseResult([], 200, answer)
-    event = _event(kind, data)
+    event = _event(data["notificationType"], data)
     return PushParseResult([event] if event else [], 200, answer)
 
 
 def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
-    if kind not in ("ORDER_CREATED", "ORDER_STATUS_UPDATED", "ORDER_CANCELLED", "ORDER_UPDATED"):
-        return None
+    if kind in ("ORDER_STATUS_UPDATED", "ORDER_CANCELLED"):
+        return _status_event(kind, data)
+    if kind not in ORDER_EVENTS:
+        return None  # PING, NOT_ORDERS, and types Market adds later: answered, nothing to do
+    order = _order_id(data)
+    event_kind, markers = ORDER_EVENTS[kind]
+    key = ":".join(["ym", kind, str(data.get("campaignId", "")), order,
+                    *(_field(data, m) for m in markers)])  # fmt: skip
+    return PushEvent(event_kind, key, (order,), [], "order", data)
+
+
+def _status_event(kind: str, data: dict[str, Any]) -> PushEvent:
     order = _order_id(data)
     scope = f"ym:{kind}:{data.get('campaignId', '')}:{order}"
-    if kind == "ORDER_CREATED":
-        return PushEvent(
-            "new_order", f"{scope}:{data.get('createdAt', '')}", (order,), [], "order", data
-        )
-    if kind == "ORDER_UPDATED":
-        marker = f"{data.get('updateType', '')}:{data.get('updatedAt', '')}"
-        return PushEvent("order_changed", f"{scope}:{marker}", (order,), [], "order", data)
     if kind == "ORDER_CANCELLED":
-        record = {**data, "status": "CANCELLED", "substatus": data.get("substatus")}
-        return PushEvent(
-            "status_changed",
-            f"{scope}:{data.get('cancelledAt', '')}",
-            (order,),
-            [record],
-            "order_status",
-            data,
-        )
+        record = {**data, "status": "CANCELLED", "substatus": None}
+        key = f"{scope}:{data.get('cancelledAt', '')}"
+        return PushEvent("status_changed", key, (order,), [record], "order_status", data)
     if not isinstance(data.get("status"), str):
         raise _error("WRONG_EVENT_FORMAT", "status is missing")
     marker = f"{data['status']}:{data.get('substatus', '')}:{data.get('updatedAt', '')}"
-    return PushEvent(
-        "status_changed", f"{scope}:{marker}", (order,), [dict(data)], "order_status", data
-    )
+    return PushEvent("status_changed", f"{scope}:{marker}", (order,), [dict(data)],
+                     "order_status", data)  # fmt: skip

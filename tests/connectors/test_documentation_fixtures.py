@@ -1,4 +1,7 @@
-"""Documentation payloads replayed through respx and mapped: checked field by field."""
+"""Documentation payloads replayed through respx and mapped: checked field by field.
+
+Yandex Market's are in ``test_yandex_market_documentation.py``.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ import respx
 from connector_helpers import BASE, NOW, RecordingSleep, account, fixture_bytes
 from mpsync_connectors.ozon import OzonConnector
 from mpsync_connectors.wildberries import WildberriesConnector
-from mpsync_connectors.yandex_market import YandexMarketConnector
 
 from mpsync.connector.base import FetchWindow, Page
 from mpsync.domain.models import OrderRecord
@@ -156,38 +158,4 @@ async def test_ozon_v3_and_v4_posting_shapes(sleep: RecordingSleep) -> None:
     assert v4.customer is not None and v4.customer.phone == "+79031234567"
     assert v4.customer.email == "ivan.petrov@example.com"
     assert v4.delivery_address == "101000, Москва, д. 15, кв. 78"
-    await connector.aclose()
-
-
-@respx.mock
-async def test_yandex_market_business_orders(sleep: RecordingSleep) -> None:
-    body = json.loads(fixture_bytes("ym_orders.json"))
-    last = {**body, "paging": {}}
-    route = respx.post(f"{BASE}/v1/businesses/1000001/orders").mock(
-        side_effect=[httpx.Response(200, json=body), httpx.Response(200, json=last)]
-    )
-    connector = YandexMarketConnector(account("yandex_market"), sleep=sleep)
-    window = FetchWindow(since=datetime(2026, 3, 20, tzinfo=UTC), until=NOW)
-    pages = await _pages(connector, window)
-    assert route.calls[1].request.url.params["pageToken"] == "eyJuZXh0SWQiOjIzNDI1MTg5NH0"
-    assert route.calls[0].request.url.params["limit"] == "50"
-    sent = json.loads(route.calls[0].request.content)
-    assert sent["dates"] == {
-        "updateDateFrom": "2026-03-20T00:00:00Z",
-        "updateDateTo": "2026-04-05T12:00:00Z",
-    }
-    assert sent["campaignIds"] == [21000000]
-    assert route.calls[0].request.headers["Api-Key"] == "ym-secret-key"
-    order = _orders(connector, pages)[0]
-    assert (order.external_id, order.status, order.currency) == (
-        "51234567890",
-        OrderStatus.NEW,
-        "RUB",
-    )
-    assert order.created_at == datetime(2025, 6, 1, 7, 15, tzinfo=UTC)
-    assert order.source_updated_at == datetime(2025, 6, 1, 7, 16, 10, tzinfo=UTC)
-    assert order.ship_by == datetime(2025, 6, 1, 21, 0, tzinfo=UTC)
-    assert order.lines[0].quantity == 2 and order.lines[0].unit_price == Decimal("1180")
-    assert order.lines[0].total == Decimal("2360") and order.items_total == Decimal("2360")
-    assert order.delivery_method == "PICKUP" and order.payment_method == "YANDEX"
     await connector.aclose()

@@ -192,6 +192,21 @@ def _date(epoch: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(epoch))
 
 
+def _msk_day(epoch: int) -> str:
+    """The Moscow calendar day of a moment."""
+    return time.strftime("%Y-%m-%d", time.gmtime(epoch + 3 * 3600))
+
+
+def _ym_line(order_id: int, k: int, unit_kop: int, count: int) -> tuple[int, int, int]:
+    """(payment, cashback, subsidy) of a line, all for the whole line (ItemPriceDTO): three
+    lines in ten partly paid with Plus points (10 %, whole rubles), one in five with a 5 %
+    subsidy on top."""
+    line = unit_kop * count
+    roll = (order_id * 31 + k) % 10
+    cashback = line // 1000 * 100 if roll < 3 else 0
+    return line - cashback, cashback, line // 20 if roll in (0, 5) else 0
+
+
 def ym_order(state: SandboxState, row: int) -> Json:
     world = state.world
     table = world.tables["yandex_market"]
@@ -199,17 +214,21 @@ def ym_order(state: SandboxState, row: int) -> Json:
     created, updated = table.created[row], table.updated[row]
     lines = world.lines("yandex_market", row)
     order_id = 51_000_000_000 + row
-    items = [
-        {
-            "id": order_id * 10 + k,
-            "offerId": ln.product.sku,
-            "offerName": ln.product.name,
-            "count": ln.quantity,
-            "prices": {"payment": _money(ln.unit_price_kop), "subsidy": _money(0), "vat": "VAT_20"},
-        }
-        for k, ln in enumerate(lines)
-    ]
-    total = sum(ln.unit_price_kop * ln.quantity for ln in lines)
+    items, paid, plus, subsidies = [], 0, 0, 0
+    for k, ln in enumerate(lines):
+        payment, cashback, subsidy = _ym_line(order_id, k, ln.unit_price_kop, ln.quantity)
+        paid, plus, subsidies = paid + payment, plus + cashback, subsidies + subsidy
+        prices = {"payment": _money(payment), "subsidy": _money(subsidy)}
+        if cashback:
+            prices["cashback"] = _money(cashback)
+        items.append({
+            "id": order_id * 10 + k, "offerId": ln.product.sku, "offerName": ln.product.name,
+            "count": ln.quantity, "prices": {**prices, "vat": "VAT_20"},
+        })  # fmt: skip
+    order_prices = {"payment": _money(paid), "subsidy": _money(subsidies)}
+    if plus:
+        order_prices["cashback"] = _money(plus)
+    ship_day = (created + 3 * 3600) // _DAY * _DAY + _DAY  # the Moscow day after creation
     return {
         "orderId": order_id,
         "campaignId": state.config.credentials.ym_campaign_id,
@@ -223,14 +242,17 @@ def ym_order(state: SandboxState, row: int) -> Json:
         "fake": False,
         "buyerType": "PERSON",
         "items": items,
-        "prices": {"payment": _money(total), "subsidy": _money(0)},
+        "prices": order_prices,
         "delivery": {
             "type": "PICKUP",
             "serviceName": "Доставка Маркета",
             "deliveryServiceId": 1005486,
             "deliveryPartnerType": "YANDEX_MARKET",
             "warehouseId": "54321",
-            "dates": {"fromDate": _date(created + 3 * _DAY), "toDate": _date(created + 4 * _DAY)},
-            "shipment": {"id": 100_000 + row, "shipmentDate": _date(created + _DAY)},
+            "dates": {
+                "fromDate": _msk_day(created + 3 * _DAY),
+                "toDate": _msk_day(created + 4 * _DAY),
+            },
+            "shipment": {"id": 100_000 + row, "shipmentDate": _date(ship_day)},
         },
     }

@@ -6,6 +6,7 @@ The sandbox writes order JSON text directly (see `jsontext`); this pins that tex
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -117,7 +118,7 @@ async def test_ozon_list_unfulfilled_and_get(
 async def test_yandex_market_pages(client: httpx.AsyncClient, lived: SandboxState) -> None:
     assert len(_states(lived, "yandex_market")) >= 5
     params: dict[str, Any] = {"limit": 50}
-    seen = 0
+    seen, orders = 0, []
     while True:
         r = await client.post(
             "/yandex_market/v1/businesses/1/orders", params=params, json={}, headers=YM
@@ -128,7 +129,21 @@ async def test_yandex_market_pages(client: httpx.AsyncClient, lived: SandboxStat
             {"orders": [ym_order(lived, row) for row in rows], "paging": page["paging"]}
         )
         seen += len(rows)
+        orders += page["orders"]
         if "nextPageToken" not in page["paging"]:
             break
         params = {"limit": 50, "pageToken": page["paging"]["nextPageToken"]}
     assert seen == len(lived.world.tables["yandex_market"])
+    # ItemPriceDTO: line money for all units; payment + cashback is what the goods cost.
+    truth = {o["external_id"]: o for o in lived.truth("yandex_market")["orders"]}
+    lines = [line for order in orders for line in order["items"]]
+    assert any("cashback" in line["prices"] for line in lines)
+    assert any(line["prices"]["subsidy"]["value"] for line in lines)
+    assert any(line["count"] > 1 for line in lines)
+    for order in orders:
+        cost = sum(
+            Decimal(str(line["prices"]["payment"]["value"]))
+            + Decimal(str(line["prices"].get("cashback", {"value": 0})["value"]))
+            for line in order["items"]
+        )
+        assert cost == Decimal(truth[str(order["orderId"])]["total"])

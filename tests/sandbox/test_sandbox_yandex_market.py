@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from decimal import Decimal
 from typing import Any
 
 import httpx
 from sandbox_helpers import YM
+from tests.contracts.checker import validate
+from tests.contracts.yandex_market_models import GetOfferMappingsResponse, OrderDTO
 
 from mpsync.sandbox import SandboxState
 
@@ -124,6 +128,7 @@ async def test_stocks_and_prices(client: httpx.AsyncClient, state: SandboxState)
         "value": 590.5,
         "currencyId": "RUR",
         "discountBase": 790,
+        "updatedAt": "2025-06-01T12:00:00Z",  # OfferDefaultPriceDTO.updatedAt, in `price`
     }
     truth = {p["sku"]: p for p in state.truth("yandex_market")["prices"]}
     assert truth[sku]["price"] == "590.50"
@@ -168,3 +173,144 @@ async def test_auth_and_parallel_limit_420(client: httpx.AsyncClient, state: San
     assert [r.status_code for r in await asyncio.gather(*tasks)] == [200] * 4
     ok = await client.post(url, json={}, params={"limit": 1}, headers=YM)
     assert ok.status_code == 200 and "X-RateLimit-Resource-Remaining" in ok.headers
+
+
+async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> httpx.Response:
+    return await client.post(f"{BASE}{path}", json=body, headers=YM)
+
+
+async def test_the_default_creation_window_is_the_last_30_days(
+    client: httpx.AsyncClient, state: SandboxState
+) -> None:
+    """OrderDatesFilterDTO: creationDateFrom defaults to 30 days ago, whatever else is asked;
+    older orders need explicit creation dates (From included, To excluded, <= 30 days)."""
+    table = state.world.tables["yandex_market"]
+    row = 0
+    table.created[row] = int(state.world.now) - 45 * 86400  # an order from 45 days ago...
+    state.world.move("yandex_market", row, 9, int(state.world.now))  # ...returned just now
+    returned = {"updateDateFrom": "2025-06-01T11:00:00Z", "updateDateTo": "2025-06-01T12:00:00Z"}
+    default = await _orders(client, {"dates": returned})
+    assert 51_000_000_000 not in {o["orderId"] for o in default}
+    old = {**returned, "creationDateFrom": "2025-04-10", "creationDateTo": "2025-05-10"}
+    (found,) = await _orders(client, {"dates": old})
+    assert (found["orderId"], found["status"]) == (51_000_000_000, "RETURNED")
+    by_id = {"orderIds": [51_000_000_000]}
+    assert await _orders(client, by_id) == []  # the default window applies to ids too
+    assert len(await _orders(client, {**by_id, "dates": old})) == 1
+    # A To less than a day after From is From + 1 day; To itself is excluded.
+    day = await _orders(
+        client, {"dates": {"creationDateFrom": "2025-05-31", "creationDateTo": "2025-05-31"}}
+    )
+    assert day and all(o["creationDate"].startswith("2025-05-31") for o in day)
+    wide = await _post(client, "/v1/businesses/1000001/orders",
+                       {"dates": {"creationDateFrom": "2025-04-01", "creationDateTo": "2025-05-02"}})  # fmt: skip
+    assert wide.status_code == 400
+
+
+async def test_line_money_and_ship_by_day_follow_the_spec(
+    client: httpx.AsyncClient, state: SandboxState
+) -> None:
+    """ItemPriceDTO amounts are the line's; shipmentDate is the Moscow day after creation."""
+    orders = await _orders(client, {})
+    truth = {o["external_id"]: o for o in state.truth("yandex_market")["orders"]}
+    several = [o for o in orders if any(i["count"] > 1 for i in o["items"])]
+    assert several
+    for order in several:
+        for item, line in zip(order["items"], truth[str(order["orderId"])]["lines"], strict=True):
+            prices = item["prices"]
+            cost = prices["payment"]["value"] + prices.get("cashback", {"value": 0})["value"]
+            assert (
+                Decimal(str(cost))
+                == Decimal(line["total"])
+                == Decimal(line["unit_price"]) * item["count"]
+            )
+    late = next(o for o in orders if o["creationDate"][11:13] >= "21")  # 21:00+ Moscow time
+    created = late["creationDate"][:10]
+    assert late["delivery"]["shipment"]["shipmentDate"] > created  # the next Moscow day
+
+
+async def test_status_update_answers_with_the_whole_legacy_order(
+    client: httpx.AsyncClient, state: SandboxState
+) -> None:
+    state.advance(5)
+    (order, *_) = await _orders(client, {"statuses": ["PROCESSING"], "substatuses": ["STARTED"]})
+    url = f"{BASE}/v2/campaigns/21000000/orders/{order['orderId']}/status"
+    ready = {"order": {"status": "PROCESSING", "substatus": "READY_TO_SHIP"}}
+    answer = (await client.put(url, json=ready, headers=YM)).json()["order"]
+    assert validate(OrderDTO, answer, "OrderDTO") == []
+    assert (answer["id"], answer["substatus"], answer["currency"]) == (
+        order["orderId"], "READY_TO_SHIP", "RUR",
+    )  # fmt: skip
+    assert re.fullmatch(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}:\d{2}", answer["creationDate"])
+
+
+async def test_price_updates_follow_the_spec(
+    client: httpx.AsyncClient, state: SandboxState
+) -> None:
+    """UpdateBusinessPricesDTO: discountBase a whole number 5-99 % above the price; without
+    minimumForBestseller the minimum set before is erased."""
+    sku = state.world.catalog[3].sku
+    path = "/v2/businesses/1000001/offer-prices/updates"
+
+    def offer(**price: Any) -> dict[str, Any]:
+        return {"offers": [{"offerId": sku, "price": {"currencyId": "RUR", **price}}]}
+
+    bad = [
+        offer(value=590, discountBase=790.5),  # not whole
+        offer(value=785, discountBase=790),  # under 5 %
+        offer(value=0),  # not above 0
+        offer(value=590, currencyId="RUB"),  # not a CurrencyType
+    ]
+    for body in bad:
+        assert (await _post(client, path, body)).status_code == 400, body
+    assert (
+        await _post(client, path, offer(value=590, discountBase=790, minimumForBestseller=550))
+    ).status_code == 200
+    read = await _post(client, "/v2/businesses/1000001/offer-prices", {"offerIds": [sku]})
+    assert read.json()["result"]["offers"][0]["price"]["minimumForBestseller"] == 550
+    assert (await _post(client, path, offer(value=600))).status_code == 200
+    price = (await _post(client, "/v2/businesses/1000001/offer-prices", {"offerIds": [sku]})).json()
+    assert set(price["result"]["offers"][0]["price"]) == {"value", "currencyId", "updatedAt"}
+
+
+async def test_offer_mappings_bind_offer_ids_to_market_skus(
+    client: httpx.AsyncClient, state: SandboxState
+) -> None:
+    first = (await client.post(f"{BASE}/v2/businesses/1000001/offer-mappings",
+                               params={"limit": 30}, json={}, headers=YM)).json()  # fmt: skip
+    token = first["result"]["paging"]["nextPageToken"]
+    rest = (await client.post(f"{BASE}/v2/businesses/1000001/offer-mappings",
+                              params={"limit": 500, "pageToken": token}, json={},
+                              headers=YM)).json()  # fmt: skip
+    mappings = first["result"]["offerMappings"] + rest["result"]["offerMappings"]
+    assert len(mappings) == len(state.world.catalog) and len(rest["result"]["offerMappings"]) == 10
+    skus = {m["mapping"]["marketSku"] for m in mappings}
+    assert len(skus) == len(mappings)  # one card each
+    product = state.world.catalog[0]
+    one = (
+        await _post(client, "/v2/businesses/1000001/offer-mappings", {"offerIds": [product.sku]})
+    ).json()
+    (mapping,) = one["result"]["offerMappings"]
+    assert (mapping["offer"]["offerId"], mapping["offer"]["barcodes"], mapping["offer"]["name"]) == (
+        product.sku, [product.barcode], product.name,
+    )  # fmt: skip
+    assert validate(GetOfferMappingsResponse, one, "mappings") == []
+
+
+async def test_item_limits_count_items_not_requests(
+    client: httpx.AsyncClient, state: SandboxState
+) -> None:
+    """getDefaultPrices allows 5,000 offers a minute at the lowest tier, counted on the
+    answer's offers: 40 offers a page leave room for 125 pages, then 420."""
+    state.limiter.scale = 1.0
+    path = "/v2/businesses/1000001/offer-prices"
+    statuses = [(await _post(client, path, {})).status_code for _ in range(126)]
+    assert statuses[:125] == [200] * 125 and statuses[125] == 420
+
+
+async def test_a_limit_above_the_maximum_is_truncated(client: httpx.AsyncClient) -> None:
+    """PageLimit50Truncate (getBusinessOrders): 500 reads as 50, it is not refused."""
+    r = await client.post(
+        f"{BASE}/v1/businesses/1000001/orders", params={"limit": 500}, json={}, headers=YM
+    )
+    assert r.status_code == 200 and len(r.json()["orders"]) == 50

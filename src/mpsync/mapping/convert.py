@@ -29,7 +29,17 @@ CURRENCY_CODES = MappingProxyType(
         "840": "USD",
         "978": "EUR",
         "156": "CNY",
+        # Codes some marketplaces write for a currency whose ISO code differs. BYR is the
+        # Belarusian ruble's code before 2016 (now BYN), kept by Yandex Market's CurrencyType
+        # ("BYR — белорусский рубль") as it keeps RUR for the ruble; TL is the Turkish lira's
+        # own abbreviation (ISO TRY).
+        "BYR": "BYN",
+        "TL": "TRY",
     }
+)
+# Codes that look like currencies but are none: refused with the reason, never stored.
+NOT_CURRENCIES = MappingProxyType(
+    {"UE": "'UE' is a conventional unit (у.е.), not a currency: the amount cannot be recorded"}
 )
 
 
@@ -93,6 +103,8 @@ def to_str(value: Any) -> str:
 def currency(value: Any) -> str:
     """ISO alpha code: numeric codes (643) and legacy RUR become alpha (RUB)."""
     text = to_str(value).strip().upper()
+    if text in NOT_CURRENCIES:
+        raise ConversionError(NOT_CURRENCIES[text])
     text = CURRENCY_CODES.get(text, text)
     if len(text) != 3 or not text.isalpha():
         raise ConversionError(f"unknown currency {value!r}; add it to the mapping as a default")
@@ -186,6 +198,36 @@ def sum_values(value: Any) -> Decimal:
     return _money(sum((to_decimal(item) for item in _as_list(value)), Decimal(0)))
 
 
+def per_unit(value: Any) -> Decimal:
+    """``[amount or [amounts...], count]`` → Σ amounts ÷ count, to the kopeck.
+
+    For marketplaces that give a line's money for all its units (the unit price of a line).
+    """
+    pair = _as_list(value)
+    if len(pair) != 2:
+        raise ConversionError(f"expected [amount, count], got {value!r}")
+    amounts, count = pair
+    total = sum_values(amounts if isinstance(amounts, list) else [amounts])
+    units = to_decimal(count)
+    if units <= 0:
+        raise ConversionError(f"count {count!r} must be above 0 to price one unit")
+    return _money((total / units).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def day_end(value: Any) -> str | None:
+    """A calendar day ``YYYY-MM-DD`` → its last second (``YYYY-MM-DDT23:59:59``).
+
+    ``[day, time]`` → that time of the day (``HH:MM`` or ``HH:MM:SS``), the end of the day
+    when the time is null. For deadlines given as a day: the zone is the field's ``zone``.
+    """
+    day, time = [*value, None][:2] if isinstance(value, list) else (value, None)
+    if day is None:
+        return None
+    text = to_str(day).strip()
+    clock = "23:59:59" if time in (None, "") else to_str(time).strip()
+    return f"{text}T{clock}"
+
+
 def join_nonempty(value: Any) -> str | None:
     """Non-empty parts joined with ", "; a part equal to the one before it is said once
     (Ozon's region and city are both "Москва" for a Moscow address)."""
@@ -231,6 +273,8 @@ BUILTIN_TRANSFORMS: Mapping[str, Transform] = MappingProxyType(
         "multiply": multiply,
         "sum_products": sum_products,
         "sum": sum_values,
+        "per_unit": per_unit,
+        "day_end": day_end,
         "join": join_nonempty,
         "first": first,
         "empty_to_none": empty_to_none,

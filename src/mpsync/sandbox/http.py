@@ -28,11 +28,18 @@ Json = dict[str, Any]
 class ApiError(Exception):
     """An error answer in the marketplace's own shape (status, message, code)."""
 
-    def __init__(self, status: int, message: str, code: str | int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
+        self.headers = headers or {}
 
 
 @dataclass
@@ -84,8 +91,14 @@ class Api:
     error_body: Callable[[int, str, str | int | None], Json]
     admit: Callable[[SandboxState, Request, str, str], Admission]
 
-    def error(self, status: int, message: str, code: str | int | None = None) -> Response:
-        return json_response(self.error_body(status, message, code), status)
+    def error(
+        self,
+        status: int,
+        message: str,
+        code: str | int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        return json_response(self.error_body(status, message, code), status, headers)
 
 
 @functools.lru_cache(maxsize=8)
@@ -131,7 +144,7 @@ async def _pipeline(
             if admission.release is not None:
                 admission.release()
     except ApiError as error:
-        return api.error(error.status, error.message, error.code)
+        return api.error(error.status, error.message, error.code, error.headers)
     headers = {**admission.headers, **reply.headers}
     if reply.payload is None:
         return Response(status_code=reply.status, headers=headers)

@@ -75,7 +75,8 @@ class PushDispatcher:
                 if change.marketplace == "ozon":
                     self._queue("ozon", self._ozon(change))
                 elif change.marketplace == "yandex_market":
-                    self._queue("yandex_market", self._ym(change))
+                    for payload in self._ym(change):
+                        self._queue("yandex_market", payload)
 
     def _ozon(self, change: Change) -> dict[str, Any]:
         world, row = self.state.world, change.row
@@ -125,9 +126,12 @@ class PushDispatcher:
             "changed_state_date": _iso(change.at),
         }
 
-    def _ym(self, change: Change) -> dict[str, Any]:
+    def _ym(self, change: Change) -> list[dict[str, Any]]:
+        """The API notifications of one change (sendNotification.md): a return or a
+        non-redemption (cancelled after shipping) also sends ORDER_RETURN_CREATED."""
         world, row = self.state.world, change.row
-        raw = world.flows["yandex_market"].states[world.tables["yandex_market"].state[row]]
+        flow = world.flows["yandex_market"]
+        raw = flow.states[world.tables["yandex_market"].state[row]]
         common = {
             "campaignId": self.state.config.credentials.ym_campaign_id,
             "orderId": int(self.state.external_id("yandex_market", row)),
@@ -137,26 +141,21 @@ class PushDispatcher:
             for ln in world.lines("yandex_market", row)
         ]
         if change.kind == "created":
-            return {
-                "notificationType": "ORDER_CREATED",
-                **common,
-                "createdAt": _iso(change.at),
-                "items": items,
-            }
+            return [{"notificationType": "ORDER_CREATED", **common, "createdAt": _iso(change.at),
+                     "items": items}]  # fmt: skip
+        pushes: list[dict[str, Any]] = []
+        before = flow.states[change.old_state].canonical
+        kind = {"returned": "RETURN", "cancelled": "UNREDEEMED"}.get(raw.canonical)
+        if kind and (kind == "RETURN" or before == "shipped"):
+            pushes.append({"notificationType": "ORDER_RETURN_CREATED", **common,
+                           "returnId": 900_000_000 + row, "returnType": kind,
+                           "createdAt": _iso(change.at), "items": items})  # fmt: skip
         if change.kind == "cancelled":
-            return {
-                "notificationType": "ORDER_CANCELLED",
-                **common,
-                "cancelledAt": _iso(change.at),
-                "items": items,
-            }
-        return {
-            "notificationType": "ORDER_STATUS_UPDATED",
-            **common,
-            "status": raw.status,
-            "substatus": raw.substatus,
-            "updatedAt": _iso(change.at),
-        }
+            return [*pushes, {"notificationType": "ORDER_CANCELLED", **common,
+                              "cancelledAt": _iso(change.at), "items": items}]  # fmt: skip
+        return [*pushes, {"notificationType": "ORDER_STATUS_UPDATED", **common,
+                          "status": raw.status, "substatus": raw.substatus,
+                          "updatedAt": _iso(change.at)}]  # fmt: skip
 
     async def deliver(self, force: bool = False) -> None:
         """Send every due push once; failures are re-queued with backoff or dropped."""

@@ -31,7 +31,13 @@ SLA_STATUSES = (OrderStatus.NEW.value, OrderStatus.CONFIRMED.value)
 
 
 def warn_sla(connection: Connection, settings: Settings, *, now: datetime) -> int:
-    """``order.sla_warning`` once per new/confirmed order whose ship-by is near or past."""
+    """``order.sla_warning`` once per new/confirmed order whose ship-by is near or past.
+
+    ``ship_by`` is the real deadline (for a marketplace that gives a ship-by *day*, the end
+    of it, as the mapping reads it), so the warning comes ``sla_warning_before`` ahead of it.
+    The payload's ``order.deadline_passed`` says whether it had already passed when the
+    warning was decided: the message then says so instead of "is about to".
+    """
     warned = select(EVENTS.c.id).where(
         (EVENTS.c.order_id == ORDERS.c.id) & (EVENTS.c.kind == SLA_KIND)
     )
@@ -51,11 +57,17 @@ def warn_sla(connection: Connection, settings: Settings, *, now: datetime) -> in
             SLA_KIND,
             row.account_id,
             row.id,
-            order_row_payload(row, lines.get(row.id, []), SLA_KIND),
+            _sla_payload(row, lines, now),
         )
         for row in rows
     ]
     return record_events(connection, settings, events, now=now, notify=True)
+
+
+def _sla_payload(row: Any, lines: dict[int, list[Any]], now: datetime) -> dict[str, Any]:
+    payload = order_row_payload(row, lines.get(row.id, []), SLA_KIND)
+    payload["order"]["deadline_passed"] = row.ship_by <= now
+    return payload
 
 
 def _state(seen: dict[str, Any] | None) -> OrderState:

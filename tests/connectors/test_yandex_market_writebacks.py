@@ -1,0 +1,123 @@
+"""Yandex Market write-backs and quotas as the official spec states them.
+
+Sources (yandex-market/yandex-market-partner-api openapi/ at 1318e9b8):
+UpdateBusinessPricesDTO.yaml, DiscountBase.yaml, CurrencyType.yaml,
+paths/v2_businesses_businessId_offer-prices.yaml (x-resource-limit-config: 5,000 offers a
+minute at the lowest tier), paths/v2_businesses_businessId_offer-prices_updates.yaml (10,000),
+OrderDatesFilterDTO.yaml (the 30-day default creation window).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from connector_helpers import BASE, NOW, RecordingSleep, account
+from mpsync_connectors.yandex_market import YandexMarketConnector
+
+from mpsync.connector.base import FetchWindow, PriceUpdate
+
+UPDATES = f"{BASE}/v2/businesses/1000001/offer-prices/updates"
+
+
+def _ym(sleep: RecordingSleep) -> YandexMarketConnector:
+    return YandexMarketConnector(account("yandex_market"), sleep=sleep, now=lambda: NOW)
+
+
+@pytest.mark.parametrize(
+    ("update", "reason"),
+    [
+        (PriceUpdate("A", Decimal(590), Decimal("790.50")), "not a whole number"),
+        (PriceUpdate("A", Decimal(785), Decimal(790)), "not 5–99 % above"),
+        (PriceUpdate("A", Decimal(800), Decimal(790)), "not 5–99 % above"),
+        (PriceUpdate("A", Decimal(0)), "must be above 0"),
+        (PriceUpdate("A", Decimal(590), currency="XYZ"), "not one Yandex Market takes"),
+        (PriceUpdate("A", Decimal(590), min_price=Decimal(0)), "out of 0..100000000"),
+    ],
+)
+async def test_a_price_the_spec_refuses_is_not_sent(
+    sleep: RecordingSleep, update: PriceUpdate, reason: str
+) -> None:
+    with respx.mock(assert_all_called=False) as router:
+        route = router.post(UPDATES).respond(json={"status": "OK"})
+        result = await _ym(sleep).push_prices([PriceUpdate("B", Decimal(100)), update])
+    assert not result.ok and result.message.startswith("A: ") and reason in result.message
+    assert route.call_count == 0  # nothing of the batch is sent
+
+
+@respx.mock
+async def test_prices_send_an_integer_discount_base_and_keep_the_minimum(
+    sleep: RecordingSleep,
+) -> None:
+    """discountBase must be whole; leaving minimumForBestseller out erases it at Market."""
+    route = respx.post(UPDATES).respond(json={"status": "OK"})
+    items = [
+        PriceUpdate("A", Decimal("590.50"), Decimal("790.00"), Decimal(550)),
+        PriceUpdate("B", Decimal(1000), currency="BYN"),
+    ]
+    assert (await _ym(sleep).push_prices(items)).ok
+    assert route.calls[0].request.content == (
+        b'{"offers": [{"offerId": "A", "price": {"value": 590.5, "currencyId": "RUR",'
+        b' "discountBase": 790, "minimumForBestseller": 550}}, {"offerId": "B", "price":'
+        b' {"value": 1000, "currencyId": "BYN"}}]}'
+    )
+
+
+@respx.mock
+async def test_price_reads_are_paced_at_the_lowest_tier(sleep: RecordingSleep) -> None:
+    """5,000 offers a minute, 200 a page: 25 pages at once, then one every 2.4 s."""
+    tokens = [f"t{n}" for n in range(1, 27)] + [None]
+
+    def page(n: int) -> httpx.Response:
+        paging = {"nextPageToken": tokens[n]} if tokens[n] else {}
+        result = {"offers": [{"offerId": f"o{n}"}], "paging": paging}
+        return httpx.Response(200, json={"status": "OK", "result": result})
+
+    respx.post(f"{BASE}/v2/businesses/1000001/offer-prices").mock(
+        side_effect=[page(n) for n in range(27)]
+    )
+    connector = _ym(sleep)
+    pages = [p async for p in connector.fetch("prices", FetchWindow(None, NOW))]
+    assert len(pages) == 27
+    # The recorded sleeps do not move the clock: the 27th page owes two tokens' time (less
+    # the real time the pages took).
+    first, second = sleep.waits
+    assert 1.5 < first <= 2.4 and 3.9 < second <= 4.8
+    await connector.aclose()
+
+
+@respx.mock
+async def test_price_pushes_are_paced_by_their_quota(sleep: RecordingSleep) -> None:
+    """10,000 offers a minute, 500 a request: 20 requests at once, the 21st waits 3 s."""
+    route = respx.post(UPDATES).respond(json={"status": "OK"})
+    items = [PriceUpdate(f"S{n}", Decimal(100)) for n in range(21 * 500)]
+    assert (await _ym(sleep).push_prices(items)).ok
+    assert route.call_count == 21
+    (wait,) = sleep.waits
+    assert 2.0 < wait <= 3.0  # a token's time, less the real time the requests took
+
+
+@respx.mock
+async def test_single_orders_are_looked_for_slice_by_slice(sleep: RecordingSleep) -> None:
+    """A push about an order created 50 days ago: without creation dates the order list
+    answers only for the last 30 days, so the read walks back until it has found it."""
+    found = {"orderId": 42, "status": "RETURNED"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent: dict[str, Any] = json.loads(request.content)
+        old = sent["dates"]["creationDateFrom"] == "2026-01-06"
+        return httpx.Response(200, json={"orders": [found] if old else [], "paging": {}})
+
+    route = respx.post(f"{BASE}/v1/businesses/1000001/orders").mock(side_effect=answer)
+    assert await _ym(sleep).fetch_orders(["42"]) == [found]
+    sent = [json.loads(call.request.content) for call in route.calls]
+    assert [s["dates"]["creationDateFrom"] for s in sent] == [
+        "2026-03-07",
+        "2026-02-05",
+        "2026-01-06",
+    ]
+    assert all(s["orderIds"] == [42] for s in sent)
