@@ -90,12 +90,13 @@ def store_prices(store: Engine) -> dict[tuple[str, str], tuple[Any, ...]]:
 
 
 def truth_prices(sandbox: SandboxServer) -> dict[tuple[str, str], tuple[Any, ...]]:
-    """The truth as each marketplace's price read shows it: only Ozon's carries min_price."""
+    """The truth as each marketplace's price read shows it: Ozon's and Yandex Market's carry
+    min_price (YM's minimumForBestseller), Wildberries' does not."""
     return {
         (row["marketplace"], row["sku"]): (
             row["price"],
             row["old_price"],
-            row["min_price"] if row["marketplace"] == "ozon" else None,
+            row["min_price"] if row["marketplace"] in ("ozon", "yandex_market") else None,
             row["currency"],
         )
         for row in sandbox.state.truth()["prices"]
