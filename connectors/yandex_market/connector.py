@@ -76,7 +76,7 @@ class YandexMarketConnector(RestConnector):
     default_mapping = "yandex_market"
     credentials_model = YandexMarketCredentials
     capabilities = Capabilities(
-        streams=frozenset({"orders", "stock", "prices"}),
+        streams=frozenset({"orders", "stock", "prices", "products"}),
         push=True,
         actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
     )
@@ -96,6 +96,11 @@ class YandexMarketConnector(RestConnector):
             "UNKNOWN",
         }
     )
+    # Write-backs name the offer by the seller's SKU as the catalogue binds it (offerId).
+    push_ids: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "push_stock": ("offerId",),
+        "push_prices": ("offerId",),
+    }
     hosts: ClassVar[Mapping[str, str]] = {"api": "https://api.partner.market.yandex.ru"}
     limits: ClassVar[Mapping[str, LimitSpec]] = {"business": Parallel(4), "campaign": Parallel(4)}
     page_size: ClassVar[int] = 50
@@ -111,6 +116,9 @@ class YandexMarketConnector(RestConnector):
         "price_updates": 10_000,
     }
     batch_sizes: ClassVar[Mapping[str, int]] = {"stock_updates": 2000, "price_updates": 500}
+    # getOfferMappings: 100 requests/min at the lowest tier, up to 100 offers a page.
+    mappings_per_minute: ClassVar[int] = 100
+    mappings_page_size: ClassVar[int] = 100
     window_span: ClassVar[timedelta] = timedelta(days=30)
     # How long after creation an order may still change (delivery, return, refund): every
     # read of updates also asks this far back in creation dates, 30 days per request.
@@ -132,6 +140,7 @@ class YandexMarketConnector(RestConnector):
             name: max(1, items // self.batch_sizes.get(name, self.offers_page_size))
             for name, items in self.item_quotas.items()
         }
+        pages["mappings"] = self.mappings_per_minute
         self._quotas = Limiters(
             {name: TokenBucket.per_minute(count, burst=count) for name, count in pages.items()},
             sleep=sleep,
@@ -150,7 +159,12 @@ class YandexMarketConnector(RestConnector):
         return f"/v1/businesses/{self.credentials.business_id}"
 
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        return {"orders": self._orders, "stock": self._stock, "prices": self._prices}
+        return {
+            "orders": self._orders,
+            "stock": self._stock,
+            "prices": self._prices,
+            "products": self._products,
+        }
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = utc(window.until)
@@ -207,10 +221,10 @@ class YandexMarketConnector(RestConnector):
         return [dict(order) for order in body.get("orders") or []], (str(token) if token else None)
 
     async def _offers_page(
-        self, path: str, group: str, quota: str, cursor: str | None
+        self, path: str, group: str, quota: str, cursor: str | None, limit: int | None = None
     ) -> dict[str, Any]:
         """One page of an offers listing (``page_token`` paging); the ``result`` object."""
-        params: dict[str, Any] = {"limit": self.offers_page_size}
+        params: dict[str, Any] = {"limit": limit or self.offers_page_size}
         if cursor:
             params["page_token"] = cursor  # the offers methods' name (orders: pageToken)
         async with self._quotas.get(quota).slot() as waited:
@@ -278,6 +292,25 @@ class YandexMarketConnector(RestConnector):
         async for offers, following in pages:
             yield Page("price", offers, following)
 
+    async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """The catalogue (``getOfferMappings``): each offer with its Market card
+        (``mapping.marketSku``), name and barcodes, for the product binding."""
+        business = self.credentials.business_id
+
+        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
+            data = await self._offers_page(
+                f"/v2/businesses/{business}/offer-mappings",
+                f"business:{business}",
+                "mappings",
+                cursor,
+                self.mappings_page_size,
+            )
+            return as_dicts(data.get("offerMappings")), _next_token(data)
+
+        what = "yandex_market POST /v2/businesses/{businessId}/offer-mappings"
+        async for rows, following in phased_pages([("products", fetch)], window.resume, what=what):
+            yield Page("product", rows, following)
+
     async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The named orders, looked for creation slice by slice (newest first) back over
         ``lookup_horizon``: without creation dates only the last 30 days would answer."""
@@ -334,9 +367,21 @@ class YandexMarketConnector(RestConnector):
         """``PUT /v2/campaigns/{campaignId}/offers/stocks``.
 
         ``warehouse`` is a campaign id, or a warehouse id seen by a stock read (its store is
-        used); anything else goes to the first campaign.
+        used); anything else goes to the first campaign. The offer is the bound ``offerId``.
         """
+        unbound = self._unbound(items)
+        if unbound:
+            return unbound
         return await self.write(self._push_stock(items))
+
+    def _unbound(self, items: Sequence[StockUpdate | PriceUpdate]) -> WriteResult | None:
+        """A failed result naming the SKUs bound to no ``offerId`` (nothing is sent)."""
+        skus = [item.sku for item in items if not item.ids.get("offerId")]
+        if not skus:
+            return None
+        command = f"mpsync sync --account {self.account.id} --stream products"
+        message = f"{', '.join(skus)}: not bound to a Yandex Market offerId; run `{command}`"
+        return WriteResult(False, message, {"unbound": skus})
 
     def _campaign_of(self, warehouse: str) -> int:
         campaigns: list[int] = self.credentials.campaign_ids
@@ -350,7 +395,10 @@ class YandexMarketConnector(RestConnector):
         for item in items:
             campaign = self._campaign_of(item.warehouse)
             by_campaign.setdefault(campaign, []).append(
-                {"sku": item.sku, "items": [{"count": item.quantity, "updatedAt": stamp}]}
+                {
+                    "sku": item.ids["offerId"],
+                    "items": [{"count": item.quantity, "updatedAt": stamp}],
+                }
             )
         size = self.batch_sizes["stock_updates"]
         for campaign, skus in by_campaign.items():
@@ -379,6 +427,9 @@ class YandexMarketConnector(RestConnector):
         Every offer is checked first (``prices.price_offer``); if one cannot be sent as
         asked, nothing is sent and the result names it.
         """
+        unbound = self._unbound(items)
+        if unbound:
+            return unbound
         checked = [price_offer(item) for item in items]
         problems = [problem for _, problem in checked if problem]
         if problems:

@@ -170,7 +170,8 @@ def _discount_base(item: PriceUpdate) -> tuple[int | None, str | None]:
 
 
 def price_offer(item: PriceUpdate) -> tuple[dict[str, Any] | None, str | None]:
-    """The offer of one update, or why it cannot be sent (naming the SKU)."""
+    """The offer of one update (to its bound ``offerId``), or why it cannot be sent (naming
+    the SKU)."""
     currency = ym_currency(item.currency)
     if currency is None:
         return None, f"{item.sku}: currency {item.currency} is not one Yandex Market takes"
@@ -186,4 +187,4 @@ def price_offer(item: PriceUpdate) -> tuple[dict[str, Any] | None, str | None]:
         if not 0 < item.min_price <= MAX_MINIMUM:
             return None, f"{item.sku}: minimum price {item.min_price} is out of 0..100000000"
         price["minimumForBestseller"] = item.min_price
-    return {"offerId": item.sku, "price": price}, None
+    return {"offerId": item.ids["offerId"], "price": price}, None

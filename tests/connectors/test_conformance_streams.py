@@ -97,6 +97,16 @@ def _ym_prices_page(records: list[Record], token: str | None) -> Record:
     return {"status": "OK", "result": {"offers": records, "paging": paging}}
 
 
+def _ym_mappings_page(records: list[Record], token: str | None) -> Record:
+    paging = {"nextPageToken": token} if token else {}
+    return {"status": "OK", "result": {"paging": paging, "offerMappings": records}}
+
+
+def _ym_mapping(n: int) -> Record:
+    offer = {"offerId": f"a{n}", "name": f"Товар {n}", "barcodes": [f"46000000000{n:02d}"]}
+    return {"offer": offer, "mapping": {"marketSku": 100_000 + n}}
+
+
 def _wb_page(records: list[Record], token: str | None) -> Record:
     return {"data": {"listGoods": records}, "error": False, "errorText": ""}
 
@@ -255,6 +265,20 @@ PROFILES: dict[tuple[str, str], StreamProfile] = {
         _ym_price,
         _prices,
         lambda n: {**_ym_price(n, "abc"), "offerId": f"bad-{n}"},
+        _query("page_token"),
+    ),
+    ("yandex_market", "products"): StreamProfile(
+        "POST",
+        "/v2/businesses/1000001/offer-mappings",
+        _ym_mappings_page,
+        _ym_mapping,
+        lambda n: {
+            "sku": f"a{n}",
+            "name": f"Товар {n}",
+            "barcodes": (f"46000000000{n:02d}",),
+            "ids": {"offerId": f"a{n}", "marketSku": str(100_000 + n)},
+        },
+        lambda n: {"offer": {"name": f"bad-{n}"}, "mapping": {"marketSku": 1}},  # no offerId
         _query("page_token"),
     ),
     ("wildberries", "stock"): StreamProfile(

@@ -237,11 +237,13 @@ async def test_yandex_market_status_stock_price_write_backs(sleep: RecordingSlee
     }
     assert (await ym.cancel(OrderRef("51234567890", raw={"campaignId": 21000000}))).ok
     assert json.loads(status.calls[1].request.content)["order"]["substatus"] == "SHOP_FAILED"
-    assert (await ym.push_stock([StockUpdate("SKU-001", "21000000", 15)])).ok
+    bound = {"offerId": "SKU-001", "marketSku": "100000000011"}
+    assert (await ym.push_stock([StockUpdate("SKU-001", "21000000", 15, ids=bound)])).ok
     assert json.loads(stocks.calls[0].request.content) == {
         "skus": [{"sku": "SKU-001", "items": [{"count": 15, "updatedAt": "2026-04-05T12:00:00Z"}]}]
     }
-    assert (await ym.push_prices([PriceUpdate("SKU-001", Decimal(590), Decimal(790))])).ok
+    price = PriceUpdate("SKU-001", Decimal(590), Decimal(790), ids=bound)
+    assert (await ym.push_prices([price])).ok
     assert json.loads(prices.calls[0].request.content) == {
         "offers": [
             {

@@ -23,6 +23,7 @@ from tests.contracts.checker import validate
 from tests.contracts.yandex_market_models import (
     GetBusinessOrdersResponse,
     GetDefaultPricesResponse,
+    GetOfferMappingsResponse,
     GetWarehouseStocksResponse,
 )
 from tests.contracts.yandex_market_push import PUSHES
@@ -156,6 +157,31 @@ async def test_a_schema_built_order_with_plus_points_a_block_and_a_shipment_time
     await connector.aclose()
 
 
+@respx.mock
+async def test_offer_mappings_bind_the_offer_and_its_market_card(sleep: RecordingSleep) -> None:
+    """getOfferMappings: offerId is the seller's SKU and the id write-backs use; marketSku
+    is Market's card, absent until the offer has one."""
+    body, last = _body("ym_offer_mappings.json"), {"status": "OK", "result": {"offerMappings": []}}
+    route = respx.post(f"{BASE}/v2/businesses/1000001/offer-mappings").mock(
+        side_effect=[httpx.Response(200, json=body), httpx.Response(200, json=last)]
+    )
+    connector = YandexMarketConnector(account("yandex_market"), sleep=sleep)
+    pages = [p async for p in connector.fetch("products", FetchWindow(None, NOW))]
+    assert route.calls[0].request.url.params["limit"] == "100"
+    assert route.calls[1].request.url.params["page_token"] == "eyBuZXh0SWQ6IDIzNDIgfQ=="
+    schema = type(connector).load_mapping(connector.account)
+    mapped = schema.map_page("product", pages[0].records, "acc-1", observed_at=NOW)
+    drill, bare = mapped.records
+    assert (drill.sku, drill.name, drill.barcodes, drill.ids) == (  # type: ignore[union-attr]
+        "MKT-HP1630",
+        "Ударная дрель Makita HP1630, 710 Вт",
+        ("0088381089298", "4601234567893"),
+        {"offerId": "MKT-HP1630", "marketSku": "1779823040"},
+    )
+    assert (bare.sku, bare.ids) == ("NO-CARD-1", {"offerId": "NO-CARD-1"})  # type: ignore[union-attr]
+    await connector.aclose()
+
+
 EXAMPLES: dict[str, Any] = fixture_json("ym_notification_examples.json")
 NOT_ORDER_EVENTS = sorted(
     k for k in EXAMPLES if k.startswith(("GOODS_", "CHAT_", "QUESTION_", "ORDER_LINE_SERVICE"))
@@ -234,6 +260,7 @@ def test_return_notifications_of_one_return_are_told_apart() -> None:
         ("ym_orders_schema.json", GetBusinessOrdersResponse),
         ("ym_stocks.json", GetWarehouseStocksResponse),
         ("ym_prices.json", GetDefaultPricesResponse),
+        ("ym_offer_mappings.json", GetOfferMappingsResponse),
     ],
 )
 def test_fixtures_follow_their_contracts(fixture: str, model: Any) -> None:

@@ -19,9 +19,15 @@ import respx
 from connector_helpers import BASE, NOW, RecordingSleep, account
 from mpsync_connectors.yandex_market import YandexMarketConnector
 
-from mpsync.connector.base import FetchWindow, PriceUpdate
+from mpsync.connector.base import FetchWindow, PriceUpdate, StockUpdate
 
 UPDATES = f"{BASE}/v2/businesses/1000001/offer-prices/updates"
+STOCKS = f"{BASE}/v2/campaigns/21000000/offers/stocks"
+
+
+def _price(sku: str, *args: Any, **kwargs: Any) -> PriceUpdate:
+    """A price update of a SKU bound to the offer of the same name."""
+    return PriceUpdate(sku, *args, ids={"offerId": sku}, **kwargs)
 
 
 def _ym(sleep: RecordingSleep) -> YandexMarketConnector:
@@ -31,12 +37,12 @@ def _ym(sleep: RecordingSleep) -> YandexMarketConnector:
 @pytest.mark.parametrize(
     ("update", "reason"),
     [
-        (PriceUpdate("A", Decimal(590), Decimal("790.50")), "not a whole number"),
-        (PriceUpdate("A", Decimal(785), Decimal(790)), "not 5–99 % above"),
-        (PriceUpdate("A", Decimal(800), Decimal(790)), "not 5–99 % above"),
-        (PriceUpdate("A", Decimal(0)), "must be above 0"),
-        (PriceUpdate("A", Decimal(590), currency="XYZ"), "not one Yandex Market takes"),
-        (PriceUpdate("A", Decimal(590), min_price=Decimal(0)), "out of 0..100000000"),
+        (_price("A", Decimal(590), Decimal("790.50")), "not a whole number"),
+        (_price("A", Decimal(785), Decimal(790)), "not 5–99 % above"),
+        (_price("A", Decimal(800), Decimal(790)), "not 5–99 % above"),
+        (_price("A", Decimal(0)), "must be above 0"),
+        (_price("A", Decimal(590), currency="XYZ"), "not one Yandex Market takes"),
+        (_price("A", Decimal(590), min_price=Decimal(0)), "out of 0..100000000"),
     ],
 )
 async def test_a_price_the_spec_refuses_is_not_sent(
@@ -44,7 +50,7 @@ async def test_a_price_the_spec_refuses_is_not_sent(
 ) -> None:
     with respx.mock(assert_all_called=False) as router:
         route = router.post(UPDATES).respond(json={"status": "OK"})
-        result = await _ym(sleep).push_prices([PriceUpdate("B", Decimal(100)), update])
+        result = await _ym(sleep).push_prices([_price("B", Decimal(100)), update])
     assert not result.ok and result.message.startswith("A: ") and reason in result.message
     assert route.call_count == 0  # nothing of the batch is sent
 
@@ -56,8 +62,8 @@ async def test_prices_send_an_integer_discount_base_and_keep_the_minimum(
     """discountBase must be whole; leaving minimumForBestseller out erases it at Market."""
     route = respx.post(UPDATES).respond(json={"status": "OK"})
     items = [
-        PriceUpdate("A", Decimal("590.50"), Decimal("790.00"), Decimal(550)),
-        PriceUpdate("B", Decimal(1000), currency="BYN"),
+        _price("A", Decimal("590.50"), Decimal("790.00"), Decimal(550)),
+        _price("B", Decimal(1000), currency="BYN"),
     ]
     assert (await _ym(sleep).push_prices(items)).ok
     assert route.calls[0].request.content == (
@@ -94,7 +100,7 @@ async def test_price_reads_are_paced_at_the_lowest_tier(sleep: RecordingSleep) -
 async def test_price_pushes_are_paced_by_their_quota(sleep: RecordingSleep) -> None:
     """10,000 offers a minute, 500 a request: 20 requests at once, the 21st waits 3 s."""
     route = respx.post(UPDATES).respond(json={"status": "OK"})
-    items = [PriceUpdate(f"S{n}", Decimal(100)) for n in range(21 * 500)]
+    items = [_price(f"S{n}", Decimal(100)) for n in range(21 * 500)]
     assert (await _ym(sleep).push_prices(items)).ok
     assert route.call_count == 21
     (wait,) = sleep.waits
@@ -121,3 +127,26 @@ async def test_single_orders_are_looked_for_slice_by_slice(sleep: RecordingSleep
         "2026-01-06",
     ]
     assert all(s["orderIds"] == [42] for s in sent)
+
+
+@respx.mock
+async def test_write_backs_send_the_bound_offer_id_and_refuse_an_unbound_sku(
+    sleep: RecordingSleep,
+) -> None:
+    """The offer is the catalogue's ``offerId`` (getOfferMappings), never the SKU text; an
+    update without one is refused naming the SKU and the command that binds it."""
+    stocks = respx.put(STOCKS).respond(json={"status": "OK"})
+    prices = respx.post(UPDATES).respond(json={"status": "OK"})
+    ym = _ym(sleep)
+    bound = {"offerId": "OFFER-9", "marketSku": "100000000011"}
+    assert (await ym.push_stock([StockUpdate("sku-9", "21000000", 4, ids=bound)])).ok
+    assert (await ym.push_prices([PriceUpdate("sku-9", Decimal(100), ids=bound)])).ok
+    assert json.loads(stocks.calls[0].request.content)["skus"][0]["sku"] == "OFFER-9"
+    assert json.loads(prices.calls[0].request.content)["offers"][0]["offerId"] == "OFFER-9"
+    for result in (
+        await ym.push_stock([StockUpdate("sku-1", "21000000", 4)]),
+        await ym.push_prices([PriceUpdate("sku-1", Decimal(100))]),
+    ):
+        assert not result.ok and result.message.startswith("sku-1: not bound")
+        assert "mpsync sync --account acc-1 --stream products" in result.message
+    assert (stocks.call_count, prices.call_count) == (1, 1)
