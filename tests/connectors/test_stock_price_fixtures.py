@@ -217,7 +217,8 @@ async def test_yandex_market_stock_pages_through_every_campaign(sleep: Recording
     put = respx.put(url__regex=rf"{re.escape(BASE)}/v2/campaigns/\d+/offers/stocks").respond(
         json={"status": "OK"}
     )
-    assert (await connector.push_stock([StockUpdate("SKU-009", "777", 5)])).ok
+    bound = StockUpdate("SKU-009", "777", 5, ids={"offerId": "SKU-009"})
+    assert (await connector.push_stock([bound])).ok
     assert put.calls[0].request.url.path.endswith("/v2/campaigns/22000000/offers/stocks")
     await connector.aclose()
 

@@ -19,10 +19,12 @@ import httpx
 import pytest
 
 from mpsync.connector.base import Connector, FetchWindow, OrderRef, PriceUpdate, StockUpdate
+from mpsync.connector.errors import PushError
 from mpsync.sandbox import SandboxConfig, SandboxServer, SandboxState
 from tests.contracts.checker import validate
 from tests.contracts.conftest import CheckedConnector
 from tests.contracts.yandex_market import ENDPOINTS, PUSHES
+from tests.contracts.yandex_market_push import SendNotificationErrorResponse
 
 MP = "yandex_market"
 PUSH_MODELS = {push.kind: push for push in PUSHES}
@@ -121,3 +123,24 @@ async def test_every_push_the_sandbox_sends_follows_its_contract(
     assert {status for status, _ in answers} == {200}
     assert all(validate(answer, body, "answer") == [] for _, body in answers)
     await connector.aclose()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[]",
+        b'{"notificationType": "ORDER_CREATED"}',  # no orderId
+        b'{"notificationType": "ORDER_STATUS_UPDATED", "orderId": 1}',  # no status
+    ],
+)
+def test_a_malformed_notification_gets_the_documented_400(
+    checked_connector: CheckedConnector, body: bytes
+) -> None:
+    """400 with {"error": {"type", "message"}}, type one of NotificationApiErrorType."""
+    connector, _ = checked_connector(MP)
+    with pytest.raises(PushError) as caught:
+        connector.parse_push({}, body)
+    assert caught.value.status_code == 400
+    assert validate(SendNotificationErrorResponse, caught.value.response, "400") == []
+    assert caught.value.response["error"]["type"] == "WRONG_EVENT_FORMAT"
