@@ -85,6 +85,9 @@ async def test_ozon_list_unfulfilled_and_get(
     client: httpx.AsyncClient, lived: SandboxState
 ) -> None:
     assert len(_states(lived, "ozon")) >= 5
+    flow = lived.world.flows["ozon"]
+    # the pages below include postings on the not_accepted detour (a kept status)
+    assert "not_accepted" in {flow.states[i].status for i in _states(lived, "ozon")}
     texts = await _ozon_pages(
         client, "/ozon/v4/posting/fbs/list", {"filter": OZON_WINDOW, "limit": 100}
     )
