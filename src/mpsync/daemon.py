@@ -14,6 +14,7 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -44,6 +45,9 @@ class StoreHeld(RuntimeError):
             f"another mpsync run ({label_of(held.owner)}, since {since}) holds this store; "
             "stop it first, or use PostgreSQL to run several"
         )
+
+
+DIGEST_CHECK = timedelta(minutes=5)
 
 
 @dataclass
@@ -153,7 +157,29 @@ class Daemon:
                 seconds=self.settings.workflow.interval.total_seconds(), id="workflow",
                 replace_existing=True, max_instances=1, coalesce=True, misfire_grace_time=60,
             )  # fmt: skip
+        self._add_digest(scheduler)
         return scheduler
+
+    def _add_digest(self, scheduler: AsyncIOScheduler) -> None:
+        """The analytics digest (event ``report.digest``): checked now and every few minutes;
+        its outbox dedupe key makes it once per period across restarts and replicas."""
+        from mpsync.analytics.digest import enqueue_digest, wants_digest
+
+        if not wants_digest(self.settings):
+            return
+        self.stats.extra["digest_checks"] = 0
+
+        async def job() -> None:
+            if not self.stop.is_set():
+                await asyncio.to_thread(enqueue_digest, self.engine, self.settings, self.clock())
+                self.stats.extra["digest_checks"] += 1
+
+        # The scheduler keeps wall time; the job reads the injected clock for the period.
+        scheduler.add_job(
+            self._track(self.supervisor.job("digest", job)), "interval",
+            seconds=DIGEST_CHECK.total_seconds(), id="digest", replace_existing=True,
+            max_instances=1, coalesce=True, misfire_grace_time=60, next_run_time=self.wall(),
+        )  # fmt: skip
 
     def _sync_job(self, account_id: str, stream: str) -> Callable[[], Awaitable[None]]:
         async def job() -> None:

@@ -77,6 +77,16 @@ def _status(context: Context, value: Any) -> str:
     return names.get(str(value), str(value)) if value else "—"
 
 
+def _pct(change: Any) -> str:
+    """A relative change as `` (+12 %)``; nothing when there is no change to show."""
+    return "" if not isinstance(change, int | float) else f" ({change * 100:+.0f}\u00a0%)"
+
+
+def _share(value: Any) -> str:
+    """A rate in [0, 1] as ``12.5 %``; ``—`` when there was nothing to measure."""
+    return "—" if not isinstance(value, int | float) else f"{value * 100:.1f}\u00a0%"
+
+
 class Renderer:
     """Renders outbox payloads in a channel's language, times in the ``[display]`` zone."""
 
@@ -89,7 +99,8 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
-        self._env.filters.update(money=_money, when=_when, status=_status, plural=plural_ru)
+        self._env.filters.update(money=_money, when=_when, status=_status, plural=plural_ru,
+                                 pct=_pct, share=_share)  # fmt: skip
 
     def render(self, event_kind: str, payload: Mapping[str, Any], language: str) -> Rendered:
         """Render one event; an event kind without a template uses the generic one."""

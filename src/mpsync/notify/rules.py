@@ -20,6 +20,7 @@ EVENT_KINDS = (
     "invoice.issued",
     "invoice.voided",
     "stock.low",
+    "report.digest",  # scheduled by [analytics] digest / digest_at (mpsync.analytics.digest)
 )
 
 

@@ -1,21 +1,25 @@
 """The email channel: SMTP with ``security = none | starttls | ssl`` and optional login.
 
 The Message-ID is derived from the dedupe key, so a redelivered notification is
-recognisably the same mail; an issued invoice's PDF is attached when the payload names it.
+recognisably the same mail; an issued invoice's PDF is attached when the payload names it,
+and a payload with a chart (``chart_png``) and ``table`` rows becomes an HTML mail with
+the chart inline above the table.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import smtplib
 import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, make_msgid
+from html import escape
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -89,6 +93,7 @@ class EmailChannel:
         mail["Message-ID"] = message_id(message.dedupe_key, self.options.sender)
         mail["X-Mpsync-Event"] = message.event_kind
         mail.set_content(message.body or message.subject)
+        _inline_chart(mail, message, self.language)
         attachment = _invoice_pdf(message)
         if attachment is not None:
             mail.add_attachment(
@@ -132,3 +137,37 @@ def _invoice_pdf(message: OutgoingMessage) -> Path | None:
         return None
     path = Path(str(name))
     return path if path.is_file() else None
+
+
+def _inline_chart(mail: EmailMessage, message: OutgoingMessage, language: str) -> None:
+    """An HTML alternative: the text, the chart (``cid:``) and the payload's table rows."""
+    chart = message.payload.get("chart_png")
+    if not isinstance(chart, str) or not chart:
+        return
+    tables = message.payload.get("table")
+    rows: list[Any] = []
+    if isinstance(tables, dict) and tables:
+        rows = tables.get(language) or next(iter(tables.values()))
+    cid = make_msgid(domain="mpsync.local")
+    lines = "".join(f"<p>{escape(line)}</p>" for line in (message.body or "").splitlines())
+    html = (
+        f"<html><body><h3>{escape(message.subject)}</h3>"
+        f'<img src="cid:{cid[1:-1]}" alt="chart" style="max-width:100%"/>'
+        f"{_html_table(rows)}{lines}</body></html>"
+    )
+    mail.add_alternative(html, subtype="html")
+    html_part = mail.get_body(preferencelist=("html",))
+    assert isinstance(html_part, EmailMessage)
+    html_part.add_related(base64.b64decode(chart), maintype="image", subtype="png", cid=cid,
+                          filename="chart.png")  # fmt: skip
+
+
+def _html_table(rows: Any) -> str:
+    if not rows:
+        return ""
+    head, *body = rows
+    cells = "".join(f"<th>{escape(str(c))}</th>" for c in head)
+    lines = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in body
+    )
+    return f'<table border="1" cellpadding="4"><tr>{cells}</tr>{lines}</table>'

@@ -1,4 +1,5 @@
-"""The Telegram channel: Bot API ``sendMessage`` through httpx.
+"""The Telegram channel: Bot API ``sendMessage`` through httpx, or ``sendPhoto`` with the
+text as caption when the payload carries a chart (``chart_png``, base64).
 
 A 429 answer's ``parameters.retry_after`` becomes the delivery's ``retry_after``;
 the bot token is part of the URL, so it is scrubbed from every detail we report.
@@ -6,6 +7,7 @@ the bot token is part of the URL, so it is scrubbed from every detail we report.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -22,6 +24,7 @@ from mpsync.notify.channels.base import (
 
 TELEGRAM_API = "https://api.telegram.org"
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 
 
 class TelegramOptions(ChannelOptions):
@@ -47,23 +50,34 @@ class TelegramChannel:
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(timeout=self.options.timeout)
 
-    @property
-    def _url(self) -> str:
+    def _url(self, method: str) -> str:
         token = self.options.bot_token.get_secret_value()
-        return f"{self.options.api_base_url.rstrip('/')}/bot{token}/sendMessage"
+        return f"{self.options.api_base_url.rstrip('/')}/bot{token}/{method}"
 
     async def send(self, message: OutgoingMessage) -> DeliveryResult:
-        body = {
-            "chat_id": self.options.chat_id,
-            "text": message.text[:MAX_TEXT],
-            "disable_web_page_preview": True,
-            "disable_notification": self.options.disable_notification,
-        }
+        chart = message.payload.get("chart_png")
         try:
-            response = await self._client.post(self._url, json=body)
+            if isinstance(chart, str) and chart:
+                response = await self._send_photo(message, base64.b64decode(chart))
+            else:
+                response = await self._client.post(self._url("sendMessage"), json={
+                    "chat_id": self.options.chat_id,
+                    "text": message.text[:MAX_TEXT],
+                    "disable_web_page_preview": True,
+                    "disable_notification": self.options.disable_notification,
+                })  # fmt: skip
         except httpx.HTTPError as error:
             return DeliveryResult(ok=False, detail=self._scrub(short_error(error)))
         return self._result(response)
+
+    async def _send_photo(self, message: OutgoingMessage, image: bytes) -> httpx.Response:
+        form = {
+            "chat_id": self.options.chat_id,
+            "caption": message.text[:MAX_CAPTION],
+            "disable_notification": str(self.options.disable_notification).lower(),
+        }
+        files = {"photo": ("chart.png", image, "image/png")}
+        return await self._client.post(self._url("sendPhoto"), data=form, files=files)
 
     def _result(self, response: httpx.Response) -> DeliveryResult:
         data = _json(response)
