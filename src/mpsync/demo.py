@@ -20,10 +20,14 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 
+from mpsync.analytics.kpi import kpis
+from mpsync.analytics.period import Period
+from mpsync.analytics.sql import ORDERS, Scope
 from mpsync.config import Settings, load_config
 from mpsync.daemon import Daemon
+from mpsync.display import to_local
 from mpsync.logging import configure_logging
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.store.engine import create_store_engine
@@ -215,8 +219,20 @@ async def _drive(options: DemoOptions, console: Console, sandbox: SandboxServer,
         daemon.request_stop()
         await asyncio.wait_for(task, timeout=60)
     snapshot = await asyncio.to_thread(_snapshot, engine)
-    return {"snapshot": snapshot, "sandbox": sandbox.state.stats(),
+    kpi = await asyncio.to_thread(stored_kpis, engine, settings, sandbox.state.world.now_dt)
+    return {"snapshot": snapshot, "sandbox": sandbox.state.stats(), "kpi": kpi,
             "seconds": time.monotonic() - started}  # fmt: skip
+
+
+def stored_kpis(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any] | None:
+    """The KPIs of every day the demo's store holds orders for (``mpsync report kpi``)."""
+    with engine.connect() as connection:
+        first = connection.execute(select(func.min(ORDERS.c.created_at))).scalar()
+    if first is None:
+        return None
+    zone = settings.display.display().zone
+    period = Period(to_local(first, zone).date(), to_local(now, zone).date(), zone)
+    return kpis(engine, period, Scope(), now=now)
 
 
 def _plain_line(console: Console, snapshot: dict[str, Any], elapsed: float) -> None:
@@ -231,6 +247,9 @@ def _plain_line(console: Console, snapshot: dict[str, Any], elapsed: float) -> N
 def print_summary(console: Console, result: dict[str, Any]) -> None:
     snapshot, config = result["snapshot"], result["config"]
     console.print(_summary_table(snapshot))
+    kpi = result.get("kpi")
+    if kpi:
+        console.print(_kpi_table(kpi))
     console.print(f"Store: {result['db']}\nConfig (copy it as a starting point): {config}\n",
                   markup=False, soft_wrap=True)  # fmt: skip
     console.print("Explore the result:", style="bold")
@@ -242,10 +261,25 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
         f"mpsync products list --config {config} --unbound",
         f"mpsync invoices list --config {config}",
     ]
+    if kpi:
+        commands += [f"mpsync report kpi --period {kpi['period']} --config {config}",
+                     f"mpsync report skus --period {kpi['period']} --config {config}"]  # fmt: skip
     if snapshot["invoices"]:
         commands.append(f"mpsync invoices render 1 --out invoice.pdf --config {config}")
     for command in commands:
         console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _kpi_table(kpi: dict[str, Any]) -> Table:
+    """What the demo stored, as ``mpsync report kpi`` sums it up."""
+    hours = kpi["processing_hours"]
+    table = Table("orders", "units", "revenue", "avg order", "cancelled", "h to confirm (p50)",
+                  "h to ship (p50)", "on time", title=f"KPIs {kpi['period']}")  # fmt: skip
+    values = (kpi["orders"], kpi["units"], kpi["revenue"], kpi["aov"], kpi["cancellation_rate"],
+              hours["to_confirmed"]["p50"], hours["to_shipped"]["p50"],
+              kpi["ship_by_compliance"])  # fmt: skip
+    table.add_row(*(str("—" if v is None else v) for v in values))
+    return table
 
 
 def _summary_table(snapshot: dict[str, Any]) -> Table:

@@ -34,3 +34,17 @@ def test_demo_runs_headless_and_summarises(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert explore.returncode == 0 and explore.stdout.count('"external_id"') >= 100
+    # The closing summary shows the KPIs of what it stored; the command it suggests agrees.
+    assert "KPIs " in out
+    command = next(line.strip() for line in out.splitlines()
+                   if line.strip().startswith("mpsync report kpi --period"))  # fmt: skip
+    kpi = subprocess.run(
+        [sys.executable, "-m", *command.split()[:5], "--json", *command.split()[5:]],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert kpi.returncode == 0, kpi.stderr[-2000:]
+    import json
+
+    figures = json.loads(kpi.stdout)
+    assert figures["orders"] == explore.stdout.count('"external_id"')
+    assert f"{figures['orders']}" in out.split("KPIs ", 1)[1]
