@@ -17,7 +17,9 @@ Usage: .venv/bin/python bench/report.py [--orders 1000000] [--skus 1000] [--db P
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -120,11 +122,21 @@ def _stock(db: sqlite3.Connection, rng: random.Random, skus: int, now: str) -> N
 
 
 def timed(label: str, action: object) -> float:
-    started = time.perf_counter()
+    """Run *action*; print its wall time and the CPU time it took (this process and its
+    children): on a machine shared with other work the CPU time is the steadier figure."""
+    started, cpu = time.perf_counter(), _cpu()
     action()  # type: ignore[operator]
-    seconds = time.perf_counter() - started
-    print(f"  {label:<44} {seconds:7.3f} s")
+    seconds, used = time.perf_counter() - started, _cpu() - cpu
+    print(f"  {label:<46} {seconds:7.3f} s wall {used:7.3f} s CPU")
     return seconds
+
+
+def _cpu() -> float:
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def plain(db: sqlite3.Connection, start: str, end: str) -> dict[str, object]:
@@ -158,7 +170,8 @@ def main() -> None:
     ctx = ReportContext.build(engine, settings, period=PERIOD, now=NOW)
     db = sqlite3.connect(path)
     count = db.execute("SELECT count(*) FROM orders").fetchone()[0]
-    print(f"store {path}: {count:,} orders; period {PERIOD} ({ZONE})")
+    print(f"store {path}: {count:,} orders; period {PERIOD} ({ZONE}); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
     queries = plain(db, _t(ctx.period.start), _t(ctx.period.end))
     config = path.with_suffix(".toml")
     config.write_text(f'[store]\nurl = "{url}"\n[display]\ntimezone = "{ZONE}"\n')

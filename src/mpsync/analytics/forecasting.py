@@ -3,8 +3,10 @@
 A rolling backtest over the last 28 days (four weekly origins, seven days ahead each)
 scores both by MASE; the model's forecast is used only where it beats seasonal-naive.
 Holt-Winters is additive with a weekly season and no trend; its parameters are fitted
-once on the history before the backtest, and every origin (and the final forecast)
-runs its filter with them over all data up to that origin.
+once on the history before the backtest, then one run of its filter with them over all
+the data gives the state at every origin: each origin's forecast is that state's
+(level + the season's value a week back), exactly what a refit up to the origin forecasts,
+and the last state gives the forecast ahead.
 """
 
 from __future__ import annotations
@@ -59,11 +61,12 @@ def _forecast(values: list[float]) -> SeriesForecast:
     if origin < MIN_TRAIN:
         return _naive_result(y, None, mase_naive)
     params = _fit(y[:origin])
-    model_errors = _backtest(y, origin, lambda past, h: _model_forecast(past, h, params))
+    fitted = _holt_winters(y, params)
+    model_errors = _backtest(y, origin, lambda past, h: _from_state(fitted, len(past), h))
     mase_model = _mase(model_errors, scale)
     if not _beats(model_errors, naive_errors, mase_model, mase_naive):
         return _naive_result(y, mase_model, mase_naive)
-    return _model_result(y, params, mase_model, mase_naive)
+    return _model_result(fitted, params, mase_model, mase_naive)
 
 
 def naive_forecast(past: Any, horizon: int) -> Any:
@@ -129,9 +132,13 @@ def _fit(train: Any) -> dict[str, Any]:
     return {key: fitted.params[key] for key in PARAMS}
 
 
-def _model_forecast(past: Any, horizon: int, params: dict[str, Any]) -> Any:
+def _from_state(fitted: Any, origin: int, horizon: int) -> Any:
+    """The forecast from the filter's state after *origin* observations: l_t + s_(t+h-7(k+1))."""
     np = require("numpy", "forecasting")
-    return np.clip(_holt_winters(past, params).forecast(horizon), 0, None)
+    level, season, last = fitted.level, fitted.season, origin - 1
+    values = [level[last] + season[last + h - SEASON * ((h - 1) // SEASON + 1)]
+              for h in range(1, horizon + 1)]  # fmt: skip
+    return np.clip(np.asarray(values, dtype=float), 0, None)
 
 
 def _naive_result(y: Any, mase_model: float | None, mase_naive: float | None) -> SeriesForecast:
@@ -143,11 +150,10 @@ def _naive_result(y: Any, mase_model: float | None, mase_naive: float | None) ->
     return _result("seasonal_naive", mase_model, mase_naive, mean, widths)
 
 
-def _model_result(y: Any, params: dict[str, Any], mase_model: float | None,
+def _model_result(fitted: Any, params: dict[str, Any], mase_model: float | None,
                   mase_naive: float | None) -> SeriesForecast:  # fmt: skip
     """The model's forecast with the ETS(A,N,A) interval: σ²(1 + Σ c_j²), c_j = α + γ[j ≡ 0]."""
     np = require("numpy", "forecasting")
-    fitted = _holt_winters(y, params)
     sigma = float(np.sqrt(np.mean(np.asarray(fitted.resid) ** 2)))
     alpha, gamma = float(params["smoothing_level"]), float(params["smoothing_seasonal"])
     widths, total = [], 0.0
