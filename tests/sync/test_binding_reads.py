@@ -13,7 +13,7 @@ from mpsync.sandbox import SandboxServer
 from tests.sync.conftest import cli_json, run_cli
 
 # The ids each marketplace's write-backs need (PLAN "Product binding").
-NEEDED = {"wb": {"nmID", "chrtId"}, "oz": {"product_id"}}
+NEEDED = {"wb": {"nmID", "chrtId"}, "oz": {"product_id"}, "ym": {"offerId"}}
 
 
 @pytest.mark.parametrize("account", sorted(NEEDED))
