@@ -29,7 +29,7 @@ def _whole(value: Decimal) -> int:
 
 def price_pair(selling: Decimal, before: Decimal | None) -> tuple[int, int]:
     """WB's ``(price, discount)`` for the selling price *selling*, given the price before
-    the discount *before* (the crossed-out ``old_price``; None: none).
+    the discount *before* (the crossed-out ``old_price``; None or 0: none).
 
     The rule: ``discount`` is the whole percentage nearest to ``1 − selling / before``
     (0 without a higher *before*, at most 99); ``price`` is the whole number nearest to
@@ -123,7 +123,7 @@ def price_entries(items: Sequence[PriceUpdate]) -> Planned:
         plan.sent[item.sku] = {
             **entry,
             "sells_at": str(sells_at(price, discount)),
-            "reads_as": _reads_as(price, discount, asked_old=item.old_price is not None),
+            "reads_as": _reads_as(price, discount, asked_old=bool(item.old_price)),
         }
     return plan
 

@@ -156,7 +156,7 @@ def ym_currency(iso: str) -> str | None:
 
 def _discount_base(item: PriceUpdate) -> tuple[int | None, str | None]:
     old = item.old_price
-    if old is None:
+    if not old:  # None: none known; 0: the seller removes it (PriceUpdate)
         return None, None
     if old != old.to_integral_value():
         return None, f"old price {old} is not a whole number (Yandex Market takes whole rubles)"

@@ -16,9 +16,16 @@ from typing import Any
 from sqlalchemy import Engine, and_, literal, select
 
 from mpsync.catalog import binding_stream, resolve
-from mpsync.catalog.pushes import PUSHES, price_sent, push_column, record_push, stock_sent
+from mpsync.catalog.pushes import (
+    PUSHES,
+    UNANSWERED,
+    price_sent,
+    push_column,
+    record_push,
+    stock_sent,
+)
 from mpsync.connector.base import Connector, PriceUpdate, StockUpdate, WriteResult
-from mpsync.connector.errors import ConnectorError
+from mpsync.connector.errors import ApiError, AuthError, ConnectorError
 from mpsync.store.tables import Account, Price, StockLevel
 
 STOCK = StockLevel.__table__  # type: ignore[attr-defined]
@@ -123,7 +130,7 @@ async def push_stock(engine: Engine, connector: Connector, update: StockUpdate, 
     result = await _send(connector.push_stock([update]))
     key = (update.sku, update.warehouse)
     record_push(engine, connector.account.id, "stock", key, stock_sent(update.quantity),
-                update.ids, result.ok, result.message, now)  # fmt: skip
+                update.ids, result, now)  # fmt: skip
     return result
 
 
@@ -152,7 +159,7 @@ async def push_price(engine: Engine, connector: Connector, update: PriceUpdate, 
     reads_as = (result.details.get("reads_as") or {}).get(update.sku)
     sent = price_sent(update.price, update.old_price, update.min_price, reads_as)
     record_push(engine, connector.account.id, "price", (update.sku, ""), sent, update.ids,
-                result.ok, result.message, now)  # fmt: skip
+                result, now)  # fmt: skip
     return result
 
 
@@ -174,11 +181,14 @@ def _stored_price(engine: Engine, account_id: str, sku: str) -> Any:
 
 
 async def _send(call: Awaitable[WriteResult]) -> WriteResult:
-    """The marketplace's answer; an error it answered with is a refusal, not a crash."""
+    """The marketplace's answer: an error it answered with is a refusal, no answer at all
+    (network, 5xx until the retries ran out) a failure; neither is a crash."""
     try:
         return await call
-    except ConnectorError as exc:
+    except (ApiError, AuthError) as exc:
         return WriteResult(False, f"{type(exc).__name__}: {exc}")
+    except ConnectorError as exc:
+        return WriteResult(False, f"{type(exc).__name__}: {exc}", {UNANSWERED: True})
 
 
 def _require(connector: Connector, action: str, what: str) -> None:

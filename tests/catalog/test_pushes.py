@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from mpsync.catalog.pushes import price_sent, push_column, record_push, stock_sent
+from mpsync.connector.base import WriteResult
 from mpsync.domain import PriceRecord, StockRecord
 from mpsync.inventory import list_prices, list_stock
 from mpsync.mapping import MappedPage
@@ -46,7 +47,7 @@ def _price(price: str, old_price: str | None = None) -> PriceRecord:
 def _push(store: Engine, kind: str, sent: dict[str, Any], ok: bool = True,
           answer: str = "") -> None:  # fmt: skip
     key = ("A", "7" if kind == "stock" else "")
-    record_push(store, "oz", kind, key, sent, {"product_id": "1"}, ok, answer, T1)
+    record_push(store, "oz", kind, key, sent, {"product_id": "1"}, WriteResult(ok, answer), T1)
 
 
 def test_a_stock_push_is_pending_then_taken_or_differs_by_available(store: Engine) -> None:
@@ -112,7 +113,7 @@ def test_a_complete_read_that_does_not_list_a_pushed_key_says_so(store: Engine) 
 
     _account(store)
     _read(store, [_stock(3)], T1 - timedelta(hours=1))
-    record_push(store, "oz", "stock", ("A", "999"), stock_sent(5), {}, True, "", T1)
+    record_push(store, "oz", "stock", ("A", "999"), stock_sent(5), {}, WriteResult(True), T1)
     _push(store, "stock", stock_sent(3))
     _read(store, [_stock(3)], T1 + timedelta(minutes=1))
     with store.begin() as connection:  # the read is complete: (A, 999) was not listed
@@ -143,3 +144,18 @@ def test_a_price_the_marketplace_rounds_is_judged_by_what_the_connector_expects(
     _push(store, "price", sent)
     _read(store, [_price("1399.20", "1749")], T1 + timedelta(minutes=1))
     assert list_prices(store)[0]["push"] == "taken"
+
+
+def test_a_push_without_an_answer_failed_and_the_next_read_still_judges_it(
+    store: Engine,
+) -> None:
+    from mpsync.catalog.pushes import UNANSWERED
+
+    _account(store)
+    _read(store, [_stock(3)], T1 - timedelta(hours=1))
+    lost = WriteResult(False, "RetriesExhausted: PUT /stocks: 503", {UNANSWERED: True})
+    record_push(store, "oz", "stock", ("A", "7"), stock_sent(5), {}, lost, T1)
+    assert list_stock(store)[0]["push"] == "failed: RetriesExhausted: PUT /stocks: 503"
+    # The marketplace did apply it before failing to answer: the read says so.
+    _read(store, [_stock(5)], T1 + timedelta(minutes=1))
+    assert list_stock(store)[0]["push"] == "taken"

@@ -4,7 +4,7 @@ the next read shows it taken.
 ``record_push`` keeps the last push per (account, kind, SKU, warehouse); the writer calls
 ``read_back`` with each stock or price page, so a push is ``pending`` until a read that
 started after it lists the key, then ``taken`` or ``differs``; a push the marketplace
-answered with an error is ``refused``.
+answered with an error is ``refused``, one it never answered ``failed``.
 """
 
 from __future__ import annotations
@@ -16,24 +16,30 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
+from mpsync.connector.base import WriteResult
 from mpsync.domain import PriceRecord, StockRecord
 from mpsync.store.tables import InventoryPush
 from mpsync.store.upsert import bulk_upsert
 
 PUSHES = InventoryPush.__table__  # type: ignore[attr-defined]
 CHUNK = 900
-OPEN = ("pending", "differs")
+OPEN = ("pending", "failed", "differs")  # states a read may still judge
 FIGURES = ("available", "price", "old_price", "min_price")  # what a read can show back
+UNANSWERED = "unanswered"  # WriteResult.details key: the marketplace gave no answer
 Key = tuple[str, str]  # (sku, warehouse); "" for prices
 
 
 def record_push(engine: Engine, account_id: str, kind: str, key: Key, sent: Mapping[str, Any],
-                ids: Mapping[str, str], ok: bool, answer: str, now: datetime) -> None:  # fmt: skip
-    """Store the last push of *key*: what was sent, with which ids, and the answer."""
+                ids: Mapping[str, str], result: WriteResult, now: datetime) -> None:  # fmt: skip
+    """Store the last push of *key*: what was sent, with which ids, and the answer:
+    ``pending`` until a read judges it, ``refused`` (the marketplace said no) or ``failed``
+    (no answer: ``result.details[UNANSWERED]``; the next read still judges it)."""
+    state = "pending" if result.ok else "failed" if result.details.get(UNANSWERED) else "refused"
     row = {
         "account_id": account_id, "kind": kind, "sku": key[0], "warehouse": key[1],
-        "sent": dict(sent), "ids": dict(ids), "sent_at": now, "answer": answer[:2000] or None,
-        "state": "pending" if ok else "refused", "read": None, "checked_at": None,
+        "sent": dict(sent), "ids": dict(ids), "sent_at": now,
+        "answer": result.message[:2000] or None, "state": state, "read": None,
+        "checked_at": None,
     }  # fmt: skip
     with engine.begin() as connection:
         bulk_upsert(connection, PUSHES, [row], ["account_id", "kind", "sku", "warehouse"],
@@ -48,10 +54,11 @@ def stock_sent(quantity: int) -> dict[str, Any]:
 
 def price_sent(price: Decimal, old_price: Decimal | None, min_price: Decimal | None,
                reads_as: Mapping[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
-    """The money a price push asked for (an old price of None asks for none), or what the
-    connector says the marketplace will show instead (``WriteResult.details["reads_as"]``,
-    e.g. a Wildberries price/discount pair that rounds), with the asked figures kept."""
-    sent: dict[str, Any] = {"price": _text(price), "old_price": _text(old_price)}
+    """The money a price push asked for, or what the connector says the marketplace will
+    show instead (``WriteResult.details["reads_as"]``, e.g. a Wildberries price/discount
+    pair that rounds), with the asked figures kept. A cleared old price (0) or none is
+    recorded as None: not compared, a marketplace may show the undiscounted price there."""
+    sent: dict[str, Any] = {"price": _text(price), "old_price": _text(old_price or None)}
     if min_price is not None:
         sent["min_price"] = _text(min_price)
     shown = {k: _text(Decimal(str(v))) for k, v in (reads_as or {}).items() if k in sent}
@@ -98,7 +105,7 @@ def mark_unlisted(connection: Connection, account_id: str, kind: str, read_at: d
     result = connection.execute(
         update(PUSHES)
         .where(PUSHES.c.account_id == account_id, PUSHES.c.kind == kind,
-               PUSHES.c.state == "pending", PUSHES.c.sent_at <= read_at)
+               PUSHES.c.state.in_(("pending", "failed")), PUSHES.c.sent_at <= read_at)
         .values(state="differs", read={}, checked_at=now)
     )  # fmt: skip
     return int(result.rowcount or 0)
@@ -141,8 +148,8 @@ def push_column(push: Mapping[str, Any] | None) -> str:
     if not push:
         return ""
     state = push["state"]
-    if state == "refused":
-        return f"refused: {push.get('answer') or 'no message'}"
+    if state in ("refused", "failed"):
+        return f"{state}: {push.get('answer') or 'no message'}"
     if state == "differs" and not push.get("read"):
         sent = push.get("sent") or {}
         figure = next((sent[k] for k in FIGURES if sent.get(k) is not None), "")

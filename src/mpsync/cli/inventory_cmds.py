@@ -176,10 +176,9 @@ def prices_push(
 
     if old_price is not None and clear_old_price:
         fail("give --old-price or --clear-old-price, not both")
-    update = PriceUpdate(
-        sku, _amount(price, "--price"), _optional_amount(old_price, "--old-price"),
-        _optional_amount(min_price, "--min-price"), _currency(currency),
-    )  # fmt: skip
+    old = Decimal(0) if clear_old_price else _optional_amount(old_price, "--old-price")
+    minimum = _optional_amount(min_price, "--min-price")
+    update = PriceUpdate(sku, _amount(price, "--price"), old, minimum, _currency(currency))
     keep = old_price is None and not clear_old_price
     _push(config, account, lambda e, c, now: push_price(e, c, update, keep_old_price=keep,
                                                         now=now),
@@ -215,6 +214,7 @@ def _push(config: Path | None, account_id: str, send: Send, what: str,
           stream: str) -> None:  # fmt: skip
     """Send one push through the account's connector and report the marketplace's answer."""
     from mpsync.catalog import UnboundSkuError
+    from mpsync.catalog.pushes import UNANSWERED
     from mpsync.inventory import PushRefused
     from mpsync.sync.service import SyncService
 
@@ -241,6 +241,9 @@ def _push(config: Path | None, account_id: str, send: Send, what: str,
         fail(f"{what}: {type(exc).__name__}: {exc}")
     finally:
         engine.dispose()
+    if not result.ok and result.details.get(UNANSWERED):
+        fail(f"{what}: no answer from the marketplace ({result.message}); it may or may not "
+             f"have taken it: the next {stream} read tells")  # fmt: skip
     if not result.ok:
         fail(f"{what}: the marketplace refused it: {result.message}")
     answer = f" ({result.message})" if result.message else ""

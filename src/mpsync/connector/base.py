@@ -91,7 +91,10 @@ class StockUpdate:
 class PriceUpdate:
     """A price to publish for *sku*; money in ``currency`` (ISO alpha).
 
-    ``ids``: the bound marketplace ids, as in ``StockUpdate``.
+    ``old_price`` (crossed out): None leaves the marketplace's as it is, 0 removes it, an
+    amount sets it (``prices push`` sends the stored one unless told otherwise).
+    ``min_price``: None leaves it out. ``ids``: the bound marketplace ids, as in
+    ``StockUpdate``.
     """
 
     sku: str
