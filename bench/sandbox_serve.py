@@ -34,6 +34,7 @@ import httpx
 from mpsync.sandbox import SandboxConfig, SandboxServer
 
 START = datetime(2025, 6, 1, tzinfo=UTC)
+DAY, MSK = 86400, 3 * 3600
 WINDOW_FROM = START - timedelta(days=30)
 WB = {"Authorization": "bench"}
 OZON = {"Client-Id": "1", "Api-Key": "bench"}
@@ -159,9 +160,15 @@ async def page_ozon(client: Client, base: str, low: int, high: int) -> list[Key]
         body = {**body, "cursor": page["cursor"]}
 
 
+def msk_date(epoch: int) -> str:
+    """The Moscow calendar day of a moment (YM's creation filter takes days)."""
+    return datetime.fromtimestamp(epoch + MSK, UTC).date().isoformat()
+
+
 async def page_ym(client: Client, base: str, low: int, high: int) -> list[Key]:
+    """OrderDatesFilterDTO: creation days, From included, To excluded (slices are days)."""
     keys: list[Key] = []
-    body = {"dates": {"creationDateFrom": iso(low), "creationDateTo": iso(high)}}
+    body = {"dates": {"creationDateFrom": msk_date(low), "creationDateTo": msk_date(high + 1)}}
     query: dict[str, Any] = {"limit": 50}
     while True:
         page = json.loads(
@@ -178,10 +185,12 @@ PAGERS: dict[str, Pager] = {"wildberries": page_wb, "ozon": page_ozon, "yandex_m
 
 
 def slices(clients: int) -> list[tuple[int, int]]:
-    """`clients` disjoint [low, high] creation windows (seconds, inclusive) covering 30 days."""
-    low, high = int(WINDOW_FROM.timestamp()), int(START.timestamp())
-    cuts = [low + (high - low) * k // clients for k in range(clients + 1)]
-    return [(cuts[k], cuts[k + 1] - 1 if k + 1 < clients else high) for k in range(clients)]
+    """`clients` disjoint [low, high] creation windows (seconds, inclusive) covering 30 days,
+    cut at Moscow midnights: Yandex Market filters creation by whole days."""
+    first = (int(WINDOW_FROM.timestamp()) + MSK) // DAY
+    last = (int(START.timestamp()) + MSK) // DAY
+    cuts = [first + (last + 1 - first) * k // clients for k in range(clients + 1)]
+    return [(cuts[k] * DAY - MSK, cuts[k + 1] * DAY - MSK - 1) for k in range(clients)]
 
 
 async def page_slice(kind: str, base_url: str, name: str, window: tuple[int, int]) -> list[Key]:

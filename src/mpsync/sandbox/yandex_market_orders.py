@@ -57,7 +57,7 @@ def line_money(order_id: int, k: int, line: Line) -> tuple[int, int, int]:
     return total - cashback, cashback, subsidy
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=16384)
 def _offer_members(sku: str, name: str, count: int, money3: tuple[int, int, int]) -> str:
     """An item's members after its id; cached, as pages repeat a few offers and prices."""
     payment, cashback, subsidy = money3
@@ -90,18 +90,17 @@ def order_renderer(ctx: Ctx) -> Callable[[int], str]:
     def render(row: int) -> str:
         state, updated = observed(row)
         created, order_id = table.created[row], ids.ym_order_id(row)
-        parts, sums = [], [0, 0, 0]
+        parts, paid, plus, subsidies = [], 0, 0, 0
         for k, line in enumerate(lines(MP, row)):
             split = line_money(order_id, k, line)
-            sums = [a + b for a, b in zip(sums, split, strict=True)]
+            paid, plus, subsidies = paid + split[0], plus + split[1], subsidies + split[2]
             members = _offer_members(line.product.sku, line.product.name, line.quantity, split)
             parts.append(f'{{"id":{order_id * 10 + k},{members}}}')
-        cashback = f',"cashback":{money(sums[1])}' if sums[1] else ""
-        prices = f'"payment":{money(sums[0])},"subsidy":{money(sums[2])}{cashback}'
-        dates = (
-            f'"fromDate":"{msk_date(created + 3 * DAY)}","toDate":"{msk_date(created + 4 * DAY)}"'
-        )
-        shipment = f'"id":{100_000 + row},"shipmentDate":"{msk_date(ship_day(created))}"'
+        cashback = f',"cashback":{money(plus)}' if plus else ""
+        prices = f'"payment":{money(paid)},"subsidy":{money(subsidies)}{cashback}'
+        local = created + MSK  # Moscow days: delivery 3-4 days on, ship-by the next day
+        dates = f'"fromDate":"{date_text(local + 3 * DAY)}","toDate":"{date_text(local + 4 * DAY)}"'
+        shipment = f'"id":{100_000 + row},"shipmentDate":"{date_text(local + DAY)}"'
         return (
             f'{{"orderId":{order_id},"campaignId":{campaign},"programType":"FBS",{statuses[state]},'
             f'"creationDate":"{iso_msk(created)}","updateDate":"{iso_msk(updated)}",'
