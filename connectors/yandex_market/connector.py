@@ -1,6 +1,6 @@
 """Yandex Market Partner API connector: business orders, status write-back, stock and
-price reads and write-backs, and API notifications. HTTP 420 is rate limiting; limits are
-parallel-request caps, plus the item quotas of the stock and price methods.
+price write-backs, and API notifications (the offer reads are in ``offers``). HTTP 420 is
+rate limiting; limits are parallel-request caps, plus the item quotas of the offer methods.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
-from mpsync_connectors.snapshot import PageCall, Records, as_dicts, json_object, phased_pages
 from mpsync_connectors.yandex_market import push
 from mpsync_connectors.yandex_market.dates import creation_slices, parse_cursor, slice_cursor
+from mpsync_connectors.yandex_market.offers import OfferReads
 from mpsync_connectors.yandex_market.prices import price_offer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -56,20 +56,7 @@ class YandexMarketCredentials(BaseModel):
         return self
 
 
-def _result(body: Any) -> dict[str, Any]:
-    """The ``result`` of an ``ApiResponse`` envelope (the body itself if it has none)."""
-    body = json_object(body, "yandex_market")
-    result = body.get("result")
-    return result if isinstance(result, dict) else body
-
-
-def _next_token(data: Mapping[str, Any]) -> str | None:
-    paging = data.get("paging")
-    token = paging.get("nextPageToken") if isinstance(paging, dict) else None
-    return str(token) if token else None
-
-
-class YandexMarketConnector(RestConnector):
+class YandexMarketConnector(OfferReads, RestConnector):
     """Yandex Market Partner API (``api.partner.market.yandex.ru``)."""
 
     name = "yandex_market"
@@ -219,97 +206,6 @@ class YandexMarketConnector(RestConnector):
         body = body or {}
         token = (body.get("paging") or {}).get("nextPageToken")
         return [dict(order) for order in body.get("orders") or []], (str(token) if token else None)
-
-    async def _offers_page(
-        self, path: str, group: str, quota: str, cursor: str | None, limit: int | None = None
-    ) -> dict[str, Any]:
-        """One page of an offers listing (``page_token`` paging); the ``result`` object."""
-        params: dict[str, Any] = {"limit": limit or self.offers_page_size}
-        if cursor:
-            params["page_token"] = cursor  # the offers methods' name (orders: pageToken)
-        async with self._quotas.get(quota).slot() as waited:
-            if waited > 0 and self._metrics is not None:
-                self._metrics.rate_limited(self.name, quota, waited)
-            body = await self.call("POST", "api", path, group=group, json_body={}, params=params)
-        return _result(body)
-
-    async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """Every offer's stock at every warehouse of every store, store after store."""
-        phases = [(f"campaign:{c}", self._stock_fetch(c)) for c in self.credentials.campaign_ids]
-        what = "yandex_market POST /v2/campaigns/{campaignId}/offers/stocks"
-        pages = phased_pages(phases, window.resume, what=what)
-        async for rows, following in pages:
-            yield Page("stock", rows, following)
-
-    def _stock_fetch(self, campaign: int) -> PageCall:
-        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
-            data = await self._offers_page(
-                f"/v2/campaigns/{campaign}/offers/stocks",
-                f"campaign:{campaign}",
-                f"stocks:{campaign}",
-                cursor,
-            )
-            return self._stock_rows(campaign, data), _next_token(data)
-
-        return fetch
-
-    def _stock_rows(self, campaign: int, data: Mapping[str, Any]) -> Records:
-        """``warehouses[].offers[]`` flattened: each offer with its ``warehouseId`` and
-        ``campaignId``. A warehouse without an ``offers`` list is passed on as it is (the
-        mapping dead-letters it)."""
-        rows: Records = []
-        for warehouse in as_dicts(data.get("warehouses")):
-            wid = warehouse.get("warehouseId")
-            if wid is not None:
-                self._warehouse_campaigns[str(wid)] = campaign
-            offers = warehouse.get("offers")
-            if not isinstance(offers, list):
-                rows.append(warehouse)
-                continue
-            rows += [
-                {**offer, "warehouseId": wid, "campaignId": campaign} for offer in as_dicts(offers)
-            ]
-        return rows
-
-    async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """The prices set for all stores (``getDefaultPrices``), one row per offer."""
-        business = self.credentials.business_id
-
-        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
-            data = await self._offers_page(
-                f"/v2/businesses/{business}/offer-prices",
-                f"business:{business}",
-                f"prices:{business}",
-                cursor,
-            )
-            return as_dicts(data.get("offers")), _next_token(data)
-
-        pages = phased_pages(
-            [("prices", fetch)],
-            window.resume,
-            what="yandex_market POST /v2/businesses/{businessId}/offer-prices",
-        )
-        async for offers, following in pages:
-            yield Page("price", offers, following)
-
-    async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """The catalogue (``getOfferMappings``): each offer with its Market card
-        (``mapping.marketSku``), name and barcodes, for the product binding."""
-        business = self.credentials.business_id
-
-        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
-            data = await self._offers_page(
-                f"/v2/businesses/{business}/offer-mappings",
-                f"business:{business}",
-                "mappings",
-                cursor,
-                self.mappings_page_size,
-            )
-            return as_dicts(data.get("offerMappings")), _next_token(data)
-
-        what = "yandex_market POST /v2/businesses/{businessId}/offer-mappings"
-        async for rows, following in phased_pages([("products", fetch)], window.resume, what=what):
-            yield Page("product", rows, following)
 
     async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The named orders, looked for creation slice by slice (newest first) back over

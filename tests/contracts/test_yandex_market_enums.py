@@ -33,23 +33,10 @@ from tests.contracts.yandex_market_push import (
     ReturnShipmentStatusType,
     ReturnType,
 )
+from tests.contracts.yandex_market_samples import business_order
 
 SCHEMA = YandexMarketConnector.load_mapping(account("yandex_market"))
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
-
-
-def _order(**changes: Any) -> dict[str, Any]:
-    """A BusinessOrderDTO with its required fields; *changes* replace some."""
-    order = {
-        "orderId": 1, "campaignId": 2, "status": "PROCESSING", "substatus": "STARTED",
-        "creationDate": "2026-11-19T09:00:00+03:00", "paymentType": "PREPAID",
-        "paymentMethod": "YANDEX", "fake": False,
-        "items": [{"id": 1, "offerId": "A", "offerName": "A", "count": 1,
-                   "prices": {"payment": {"value": 100, "currencyId": "RUR"}}}],
-        "delivery": {"type": "PICKUP", "serviceName": "x", "deliveryServiceId": 1,
-                     "deliveryPartnerType": "YANDEX_MARKET", "dates": {"fromDate": "2026-11-22"}},
-    }  # fmt: skip
-    return {**order, **changes}
 
 
 def _mapped(orders: list[dict[str, Any]]) -> tuple[list[OrderRecord], list[str]]:
@@ -78,7 +65,7 @@ PROCESSING = {
 
 def test_every_order_status_is_mapped() -> None:
     statuses = get_args(OrderStatusType)
-    records, unknown = _mapped([_order(status=s, substatus="UNKNOWN") for s in statuses])
+    records, unknown = _mapped([business_order(status=s, substatus="UNKNOWN") for s in statuses])
     assert unknown == []
     for status, record in zip(statuses, records, strict=True):
         assert record.status is not None or status in KEPT_RAW_STATUSES, status
@@ -89,7 +76,7 @@ def test_every_substatus_is_mapped_under_every_status() -> None:
     any other status the status decides and the substatus (a cancellation's reason, say)
     is kept raw as ``marketplace_substatus``."""
     pairs = [(st, sub) for st in get_args(OrderStatusType) for sub in get_args(OrderSubstatusType)]
-    records, unknown = _mapped([_order(status=st, substatus=sub) for st, sub in pairs])
+    records, unknown = _mapped([business_order(status=st, substatus=sub) for st, sub in pairs])
     assert unknown == []
     for (status, substatus), record in zip(pairs, records, strict=True):
         assert record.marketplace_substatus == substatus
@@ -120,7 +107,7 @@ def test_every_currency_type_code_becomes_iso_or_is_refused() -> None:
 def test_an_order_in_a_non_currency_is_a_dead_letter_naming_why() -> None:
     items = [{"id": 1, "offerId": "A", "offerName": "A", "count": 1,
               "prices": {"payment": {"value": 100, "currencyId": "UE"}}}]  # fmt: skip
-    mapped = SCHEMA.map_page("order", [_order(items=items)], "ym", observed_at=NOW)
+    mapped = SCHEMA.map_page("order", [business_order(items=items)], "ym", observed_at=NOW)
     (failure,) = mapped.failures
     assert "not a currency" in failure.reason and failure.field == "currency"
 
@@ -147,7 +134,7 @@ KEPT_RAW_IN_PUSHES = {
 }
 
 
-def test_return_and_update_values_only_trigger_a_read_of_the_order() -> None:
+def test_return_and_update_values_only_trigger_a_read_of_thebusiness_order() -> None:
     for kind in ("ORDER_UPDATED", "ORDER_RETURN_CREATED", "ORDER_RETURN_STATUS_UPDATED"):
         event_kind, _markers = ORDER_EVENTS[kind]
         assert event_kind == "order_changed"
@@ -181,9 +168,9 @@ def test_every_warehouse_stock_type_is_read_or_listed() -> None:
 def test_payment_methods_and_delivery_types_are_kept_raw() -> None:
     """``payment_method`` and ``delivery_method`` hold the marketplace's own word."""
     methods, types = get_args(OrderPaymentMethodType), get_args(OrderDeliveryType)
-    records, _ = _mapped([_order(paymentMethod=m) for m in methods])
+    records, _ = _mapped([business_order(paymentMethod=m) for m in methods])
     assert [r.payment_method for r in records] == list(methods)
-    orders = [_order() for _ in types]
+    orders = [business_order() for _ in types]
     for order, kind in zip(orders, types, strict=True):
         order["delivery"] = {**order["delivery"], "type": kind}
     records, _ = _mapped(orders)

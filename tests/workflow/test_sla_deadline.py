@@ -17,6 +17,7 @@ from mpsync.domain.models import OrderRecord
 from mpsync.domain.status import OrderStatus
 from mpsync.mapping import load_mapping
 from mpsync.notify.render import Renderer
+from tests.contracts.yandex_market_samples import business_order
 from tests.workflow.conftest import NOW, Clock, add_order, make_runner, rows, run, workflow_settings
 
 
@@ -49,16 +50,10 @@ def test_the_message_says_whether_the_deadline_has_passed(
 
 def _ym_ship_by(shipment_date: str) -> datetime:
     """The ship-by the built-in Yandex Market mapping reads from a shipment day."""
-    order = {
-        "orderId": 1, "campaignId": 2, "status": "PROCESSING", "substatus": "STARTED",
-        "creationDate": "2026-11-19T09:00:00+03:00", "paymentType": "PREPAID",
-        "paymentMethod": "YANDEX", "fake": False,
-        "items": [{"id": 1, "offerId": "A", "offerName": "A", "count": 1,
-                   "prices": {"payment": {"value": 100, "currencyId": "RUR"}}}],
-        "delivery": {"type": "PICKUP", "serviceName": "x", "deliveryServiceId": 1,
-                     "deliveryPartnerType": "YANDEX_MARKET", "dates": {"fromDate": "2026-11-22"},
-                     "shipment": {"shipmentDate": shipment_date}},
-    }  # fmt: skip
+    delivery = {"type": "PICKUP", "serviceName": "x", "deliveryServiceId": 1,
+                "deliveryPartnerType": "YANDEX_MARKET", "dates": {"fromDate": "2026-11-22"},
+                "shipment": {"shipmentDate": shipment_date}}  # fmt: skip
+    order = business_order(delivery=delivery)
     record = load_mapping("yandex_market").map_one("order", order, "ym")
     assert isinstance(record, OrderRecord) and record.ship_by is not None
     return record.ship_by
