@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -29,12 +31,17 @@ from mpsync.connector.base import (
     StockUpdate,
     WriteResult,
 )
+from mpsync.connector.errors import ApiError
 from mpsync.connector.limits import Limiters, LimitSpec, Parallel, TokenBucket
 from mpsync.connector.paging import Resume, iso_z, utc, windowed_pages
 from mpsync.connector.rest import Now, RestConnector, StreamFetch, utc_now
 
 if TYPE_CHECKING:
     from mpsync.config.model import AccountConfig
+
+
+def _money(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 class YandexMarketCredentials(BaseModel):
@@ -320,17 +327,39 @@ class YandexMarketConnector(OfferReads, RestConnector):
     async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
         """``POST /v2/businesses/{businessId}/offer-prices/updates`` (all stores).
 
-        Every offer is checked first (``prices.price_offer``); if one cannot be sent as
-        asked, nothing is sent and the result names it.
+        Leaving ``discountBase`` or ``minimumForBestseller`` out of an update erases them at
+        Market, so an update that leaves them as they are (``None``) sends the ones Market
+        has now (read first). Every offer is then checked (``prices.price_offer``); if one
+        cannot be sent as asked, nothing is sent and the result names it.
         """
         unbound = self._unbound(items)
         if unbound:
             return unbound
+        try:
+            items = await self._kept(items)
+        except ApiError as exc:
+            return WriteResult(False, f"reading the current prices failed: {exc}", {})
         checked = [price_offer(item) for item in items]
         problems = [problem for _, problem in checked if problem]
         if problems:
             return WriteResult(False, "; ".join(problems), {"refused": problems})
         return await self.write(self._push_prices([offer for offer, _ in checked if offer]))
+
+    async def _kept(self, items: Sequence[PriceUpdate]) -> list[PriceUpdate]:
+        """*items* with the crossed-out and bestseller prices Market has now where an update
+        leaves them (None), from ``getDefaultPrices`` by offerId."""
+        leave = [i.ids["offerId"] for i in items if i.old_price is None or i.min_price is None]
+        now = await self.current_prices(leave) if leave else {}
+
+        def kept(item: PriceUpdate) -> PriceUpdate:
+            price = now.get(item.ids["offerId"], {})
+            old = item.old_price if item.old_price is not None else price.get("discountBase")
+            low = (
+                item.min_price if item.min_price is not None else price.get("minimumForBestseller")
+            )
+            return replace(item, old_price=_money(old), min_price=_money(low))
+
+        return [kept(item) for item in items]
 
     async def _push_prices(self, offers: list[dict[str, Any]]) -> WriteResult:
         business = self.credentials.business_id

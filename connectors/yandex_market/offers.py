@@ -7,7 +7,7 @@ methods' item quotas. A mixin of ``YandexMarketConnector``, which holds the quot
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from mpsync_connectors.snapshot import PageCall, Records, as_dicts, json_object, phased_pages
@@ -32,7 +32,13 @@ class OfferReads:
     """``stock``, ``prices`` and ``products`` streams of the Yandex Market connector."""
 
     async def _offers_page(
-        self, path: str, group: str, quota: str, cursor: str | None, limit: int | None = None
+        self,
+        path: str,
+        group: str,
+        quota: str,
+        cursor: str | None,
+        limit: int | None = None,
+        body: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """One page of an offers listing (``page_token`` paging); the ``result`` object."""
         params: dict[str, Any] = {"limit": limit or self.offers_page_size}
@@ -41,8 +47,10 @@ class OfferReads:
         async with self._quotas.get(quota).slot() as waited:
             if waited > 0 and self._metrics is not None:
                 self._metrics.rate_limited(self.name, quota, waited)
-            body = await self.call("POST", "api", path, group=group, json_body={}, params=params)
-        return _result(body)
+            answer = await self.call(
+                "POST", "api", path, group=group, json_body=body or {}, params=params
+            )
+        return _result(answer)
 
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Every offer's stock at every warehouse of every store, store after store."""
@@ -102,6 +110,26 @@ class OfferReads:
         )
         async for offers, following in pages:
             yield Page("price", offers, following)
+
+    async def current_prices(self, offer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``price`` of each named offer as Market has it now (``getDefaultPrices``,
+        ``offerIds`` 200 a request)."""
+        business = self.credentials.business_id
+        found: dict[str, dict[str, Any]] = {}
+        wanted = list(dict.fromkeys(offer_ids))
+        for start in range(0, len(wanted), self.offers_page_size):
+            chunk = wanted[start : start + self.offers_page_size]
+            data = await self._offers_page(
+                f"/v2/businesses/{business}/offer-prices",
+                f"business:{business}",
+                f"prices:{business}",
+                None,
+                body={"offerIds": chunk},
+            )
+            for offer in as_dicts(data.get("offers")):
+                if isinstance(offer.get("price"), dict):
+                    found[str(offer.get("offerId"))] = offer["price"]
+        return found
 
     async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
         """The catalogue (``getOfferMappings``): each offer with its Market card

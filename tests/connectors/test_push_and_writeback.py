@@ -230,6 +230,9 @@ async def test_yandex_market_status_stock_price_write_backs(sleep: RecordingSlee
     prices = respx.post(f"{BASE}/v2/businesses/1000001/offer-prices/updates").respond(
         json={"status": "OK"}
     )
+    respx.post(f"{BASE}/v2/businesses/1000001/offer-prices").respond(
+        json={"status": "OK", "result": {"offers": []}}  # no bestseller minimum set
+    )
     ym = _ym(sleep)
     assert (await ym.ship(OrderRef("51234567890"))).ok
     assert json.loads(status.calls[0].request.content) == {

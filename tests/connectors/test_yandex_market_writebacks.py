@@ -22,6 +22,8 @@ from mpsync_connectors.yandex_market import YandexMarketConnector
 from mpsync.connector.base import FetchWindow, PriceUpdate, StockUpdate
 
 UPDATES = f"{BASE}/v2/businesses/1000001/offer-prices/updates"
+PRICES = f"{BASE}/v2/businesses/1000001/offer-prices"
+NONE_SET = {"status": "OK", "result": {"offers": []}}  # Market has no discount nor minimum
 STOCKS = f"{BASE}/v2/campaigns/21000000/offers/stocks"
 
 
@@ -49,6 +51,7 @@ async def test_a_price_the_spec_refuses_is_not_sent(
     sleep: RecordingSleep, update: PriceUpdate, reason: str
 ) -> None:
     with respx.mock(assert_all_called=False) as router:
+        router.post(PRICES).respond(json=NONE_SET)
         route = router.post(UPDATES).respond(json={"status": "OK"})
         result = await _ym(sleep).push_prices([_price("B", Decimal(100)), update])
     assert not result.ok and result.message.startswith("A: ") and reason in result.message
@@ -61,6 +64,7 @@ async def test_prices_send_an_integer_discount_base_and_keep_the_minimum(
 ) -> None:
     """discountBase must be whole; leaving minimumForBestseller out erases it at Market."""
     route = respx.post(UPDATES).respond(json={"status": "OK"})
+    respx.post(PRICES).respond(json=NONE_SET)
     items = [
         _price("A", Decimal("590.50"), Decimal("790.00"), Decimal(550)),
         _price("B", Decimal(1000), currency="BYN"),
@@ -100,7 +104,7 @@ async def test_price_reads_are_paced_at_the_lowest_tier(sleep: RecordingSleep) -
 async def test_price_pushes_are_paced_by_their_quota(sleep: RecordingSleep) -> None:
     """10,000 offers a minute, 500 a request: 20 requests at once, the 21st waits 3 s."""
     route = respx.post(UPDATES).respond(json={"status": "OK"})
-    items = [_price(f"S{n}", Decimal(100)) for n in range(21 * 500)]
+    items = [_price(f"S{n}", Decimal(100), Decimal(0), Decimal(90)) for n in range(21 * 500)]
     assert (await _ym(sleep).push_prices(items)).ok
     assert route.call_count == 21
     (wait,) = sleep.waits
@@ -137,6 +141,7 @@ async def test_write_backs_send_the_bound_offer_id_and_refuse_an_unbound_sku(
     update without one is refused naming the SKU and the command that binds it."""
     stocks = respx.put(STOCKS).respond(json={"status": "OK"})
     prices = respx.post(UPDATES).respond(json={"status": "OK"})
+    respx.post(PRICES).respond(json=NONE_SET)
     ym = _ym(sleep)
     bound = {"offerId": "OFFER-9", "marketSku": "100000000011"}
     assert (await ym.push_stock([StockUpdate("sku-9", "21000000", 4, ids=bound)])).ok
@@ -150,3 +155,24 @@ async def test_write_backs_send_the_bound_offer_id_and_refuse_an_unbound_sku(
         assert not result.ok and result.message.startswith("sku-1: not bound")
         assert "mpsync sync --account acc-1 --stream products" in result.message
     assert (stocks.call_count, prices.call_count) == (1, 1)
+
+
+@respx.mock
+async def test_a_price_update_that_leaves_the_discount_sends_the_current_one(
+    sleep: RecordingSleep,
+) -> None:
+    """Omitting discountBase or minimumForBestseller erases them at Market; an update that
+    leaves them (None) reads what Market has and sends it back. 0 removes the discount."""
+    current = {"offerId": "A", "price": {"value": 600, "currencyId": "RUR", "discountBase": 800,
+                                         "minimumForBestseller": 550}}  # fmt: skip
+    read = respx.post(PRICES).respond(json={"status": "OK", "result": {"offers": [current]}})
+    route = respx.post(UPDATES).respond(json={"status": "OK"})
+    ym = _ym(sleep)
+    assert (await ym.push_prices([_price("A", Decimal(590))])).ok
+    assert json.loads(read.calls[0].request.content) == {"offerIds": ["A"]}
+    sent = json.loads(route.calls[0].request.content)["offers"][0]["price"]
+    assert (sent["discountBase"], sent["minimumForBestseller"]) == (800, 550)
+    assert (await ym.push_prices([_price("A", Decimal(590), Decimal(0), Decimal(500))])).ok
+    assert read.call_count == 1  # nothing left as it is: no read
+    sent = json.loads(route.calls[1].request.content)["offers"][0]["price"]
+    assert sent == {"value": 590, "currencyId": "RUR", "minimumForBestseller": 500}
