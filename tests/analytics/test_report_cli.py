@@ -9,19 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from mpsync.cli import app
+from mpsync.store.engine import create_store_engine
+from mpsync.store.migrate import upgrade
 from tests.analytics import dataset
-
-# The figures are checked on both backends in test_figures.py; here the commands around them.
-pytestmark = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def config(store: Engine, store_url: str, tmp_path: Path) -> Path:
+def config(tmp_path: Path) -> Path:
+    # The figures are checked on both backends in test_figures.py; here, on SQLite, the
+    # commands around them.
+    store_url = f"sqlite:///{tmp_path / 'mpsync.db'}"
+    store = create_store_engine(store_url, create=True)
+    upgrade(store)
     dataset.load(store)
+    store.dispose()
     path = tmp_path / "mpsync.toml"
     path.write_text(f"""
 [store]
@@ -140,3 +144,12 @@ def test_a_missing_extra_says_how_to_install_it(
     chart = _run(config, "report", "kpi", "--period", "2026-03", "--chart", "kpi.png")
     assert chart.exit_code == 1 and "charts needs matplotlib" in chart.output
     assert _run(config, "report", "kpi", "--period", "2026-03", "--json").exit_code == 0
+
+
+def test_reports_never_create_a_store(tmp_path: Path) -> None:
+    config = tmp_path / "none.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path / "absent" / "x.db"}"\n')
+    for args in (["report", "kpi"], ["customers", "list"]):
+        result = _run(config, *args)
+        assert result.exit_code == 2 and "no store at" in result.output
+    assert not (tmp_path / "absent").exists()

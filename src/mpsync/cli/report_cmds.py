@@ -18,10 +18,16 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from mpsync.analytics.period import PERIOD_HELP, PeriodError
-from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    fail,
+    load_settings,
+    open_store,
+    print_json,
+)
 from mpsync.config import Settings
-from mpsync.store.engine import create_store_engine
-from mpsync.store.migrate import upgrade
 
 report_app = typer.Typer(
     help="Analytics over the store: KPIs, the status funnel, SKUs, customers, forecasts. "
@@ -50,12 +56,6 @@ ChartOption = Annotated[
 SkuOption = Annotated[str | None, typer.Option("--sku", help="forecast: the SKU to chart.")]
 
 
-def _engine(settings: Settings) -> Engine:
-    engine = create_store_engine(settings.store.url)
-    upgrade(engine)
-    return engine
-
-
 def run_report(kind: str, *, config: Path | None, period: str | None, account: str | None,
                marketplace: str | None, as_json: bool, as_csv: bool, chart: Path | None,
                sku: str | None = None, now: datetime | None = None) -> None:  # fmt: skip
@@ -70,7 +70,7 @@ def run_report(kind: str, *, config: Path | None, period: str | None, account: s
         fail(f"--chart {chart}: use a file name ending in .png or .svg")
     settings = load_settings(config)
     _known_account(settings, account)
-    engine = _engine(settings)
+    engine = open_store(settings)
     try:
         ctx = ReportContext.build(engine, settings, period=period, now=now or datetime.now(UTC),
                                   account=account, marketplace=marketplace)  # fmt: skip
@@ -201,7 +201,7 @@ def customers_show(
 
 
 def _with_engine(settings: Settings, read: Callable[[Engine], Any]) -> Any:
-    engine = _engine(settings)
+    engine = open_store(settings)
     try:
         return read(engine)
     except ValueError as error:
