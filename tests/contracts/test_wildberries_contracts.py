@@ -9,10 +9,11 @@ or kept raw for a stated reason.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import httpx
 import pytest
@@ -249,6 +250,55 @@ def test_every_documented_status_is_mapped_or_kept_raw_for_a_reason() -> None:
     assert _status("new", "declined_by_client")[0] == "cancelled"
     # what ``mpsync check`` verifies the mapping against is the spec's own list
     assert set(SUPPLIER_STATUSES) == WildberriesConnector.documented_statuses
+
+
+# Every other enum of an answer mpsync reads, and why the mapping keeps it raw (or leaves
+# it out). Keys: "Model.field" of tests/contracts/wildberries.py.
+OTHER_ENUMS = {
+    "TaskFields.deliveryType": "'fbs' only; stored as it is in orders.delivery_method",
+    "TaskFields.cargoType": "МГТ/СГТ/КГТ+ is no canonical field; the connector keys "
+    "a day's supply by it (a supply takes one cargo type)",
+    "Warehouse.cargoType": "the warehouse's cargo type decides nothing mpsync does",
+    "Warehouse.deliveryType": "FBS/DBS/DBW/C&C/EDBS: every seller warehouse's stock is read "
+    "and stored under its id, whatever it delivers",
+    "TaskStatus.supplierStatus": "mapped: [order.status.map]",
+    "TaskStatus.wbStatus": "mapped or kept raw: KEPT_RAW above",
+}
+
+
+def _enum_fields() -> set[str]:
+    """ "Model.field" of every Literal field of the response models, nested ones included."""
+    found: set[str] = set()
+    seen: set[type] = set()
+
+    def walk(model: type) -> None:
+        if model in seen or not hasattr(model, "model_fields"):
+            return
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            for arg in _flat(info.annotation):
+                if get_origin(arg) is Literal:
+                    owner = next(c for c in model.__mro__ if name in inspect.get_annotations(c))
+                    found.add(f"{owner.__name__}.{name}")
+                else:
+                    walk(arg)
+
+    for endpoint in ENDPOINTS:
+        for model in endpoint.responses.values():
+            if model is not None:
+                walk(model)
+    return found
+
+
+def _flat(annotation: Any) -> list[Any]:
+    args = get_args(annotation)
+    if get_origin(annotation) is Literal or not args:
+        return [annotation]
+    return [leaf for arg in args for leaf in _flat(arg)]
+
+
+def test_every_enum_of_an_answer_is_mapped_or_kept_raw_for_a_reason() -> None:
+    assert _enum_fields() == set(OTHER_ENUMS)
 
 
 # -- rate limits ---------------------------------------------------------------------
