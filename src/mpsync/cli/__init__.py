@@ -5,6 +5,7 @@ Each command module registers its commands on ``app``; ``main`` is the entry poi
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -41,6 +42,7 @@ def _root(
 
 def _register() -> None:
     from mpsync.cli import (
+        config_cmd,
         daemon_cmds,
         inventory_cmds,
         products_cmd,
@@ -51,6 +53,7 @@ def _register() -> None:
     )
 
     setup_cmds.register(app)
+    config_cmd.register(app)
     daemon_cmds.register(app)
     sync_cmds.register(app)
     inventory_cmds.register(app)
@@ -68,4 +71,17 @@ _register()
 
 
 def main() -> None:
-    app()
+    """The console script: Ctrl-C anywhere exits 130 with one line, not "Aborted!"."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        # Usage errors (typer's own click, or click): print them as click would.
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if not callable(show) or not isinstance(exit_code, int):
+            raise
+        show()
+        sys.exit(exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

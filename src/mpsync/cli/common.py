@@ -18,19 +18,25 @@ from rich.markup import escape
 from sqlalchemy import Engine
 
 from mpsync.config import ConfigError, Settings, load_config, unresolved_secrets
+from mpsync.config.sources import Trace
 from mpsync.logging import configure_logging, secrets_of
 from mpsync.store.engine import StoreMissingError, create_store_engine
 from mpsync.store.migrate import upgrade
 
-EXIT_CONFIG = 2
+# Exit codes (README "Exit codes"): 0 ok, 1 a check failed, 2 usage or config,
+# 3 the work failed at run time, 130 interrupted (Ctrl-C).
 EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+EXIT_RUNTIME = 3
+EXIT_INTERRUPTED = 130
 
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
         "--config",
         "-c",
-        help="Config file (default: $MPSYNC_CONFIG or ./mpsync.toml).",
+        help="Config file (default: $MPSYNC_CONFIG, else the first of ./mpsync.toml, "
+        "$XDG_CONFIG_HOME/mpsync/mpsync.toml, /etc/mpsync/mpsync.toml).",
         show_default=False,
     ),
 ]
@@ -45,10 +51,10 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_settings(path: Path | None) -> Settings:
+def load_settings(path: Path | None, *, trace: Trace | None = None) -> Settings:
     """Load the config or exit 2 printing each problem on its own line."""
     try:
-        settings = load_config(path)
+        settings = load_config(path, trace=trace)
     except ConfigError as exc:
         for problem in exc.problems:
             err_console.print(

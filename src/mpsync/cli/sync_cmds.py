@@ -6,9 +6,11 @@ Thin wrappers over ``SyncService``, ``mpsync.browse`` and ``mpsync.sync.deadlett
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -18,18 +20,21 @@ from rich.table import Table
 
 from mpsync.browse import get_order, list_orders
 from mpsync.cli.common import (
+    EXIT_INTERRUPTED,
     ConfigOption,
     JsonOption,
     console,
+    err_console,
     fail,
     load_settings,
     print_json,
     require_secrets,
     store,
 )
-from mpsync.config import Settings
+from mpsync.cli.hints import resume_hint
+from mpsync.config import AccountConfig, Settings
 from mpsync.sync.deadletters import drop_dead_letter, list_dead_letters, retry_dead_letters
-from mpsync.sync.service import RunResult, SyncService
+from mpsync.sync.service import ResyncPlan, RunResult, SyncService
 
 T = TypeVar("T")
 orders_app = typer.Typer(help="Browse orders in the store.", no_args_is_help=True)
@@ -99,16 +104,26 @@ def resync(
     since: Annotated[
         str | None, typer.Option(help="Start date (YYYY-MM-DD or ISO time, UTC).")
     ] = None,
-    until: Annotated[str | None, typer.Option(help="End date (default: now).")] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="End date (default: now, or the saved end of the window resumed)."),
+    ] = None,
     stream: Annotated[str, typer.Option(help="Stream: orders|stock|prices|products.")] = "orders",
     order: Annotated[
         list[str] | None,
         typer.Option("--order", help="Instead of a window: re-read this order (repeatable)."),
     ] = None,
+    restart: Annotated[
+        bool,
+        typer.Option("--restart", help="Start the window over instead of resuming it."),
+    ] = False,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Backfill a date window, or re-read named orders; resumable, safe to repeat."""
+    """Backfill a date window, or re-read named orders; resumable, safe to repeat.
+
+    Interrupted (Ctrl-C, a crash), the same command resumes where it stopped: the
+    window, "until" included, is saved when it starts. --restart starts it over."""
     settings = load_settings(config)
     _check_selection(settings, account, stream)
     require_secrets(settings, [account])
@@ -130,21 +145,73 @@ def resync(
     assert start is not None
     if end is not None and end <= start:
         fail("--until must be after --since")
-    with _service(settings) as service, Progress(
-        TextColumn(f"resync {account}/{stream}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[orders]} records"), TimeElapsedColumn(),
+    with _service(settings) as service:
+        acc = settings.account(account)
+        plan = _run(service, lambda: service.plan_resync(acc, stream, start, end,
+                                                          restart=restart))  # fmt: skip
+        _announce(plan, as_json)
+        result = _resync(service, acc, stream, plan, as_json, resume_hint(sys.argv))
+    _report([result], as_json)
+    if result.outcome != "ok":
+        raise typer.Exit(1)
+
+
+def _announce(plan: ResyncPlan, as_json: bool) -> None:
+    out = err_console if as_json else console
+    window = f"{_day(plan.since)} → {_day(plan.until)}"
+    if plan.resumed:
+        out.print(f"resuming {window} from day {plan.day}/{plan.total}", highlight=False)
+        return
+    if plan.replaced:
+        old = " → ".join(_day(_parsed(v)) for v in plan.replaced)
+        out.print(f"starting {window} ({plan.total} days); the unfinished resync {old} is "
+                  "dropped", highlight=False)  # fmt: skip
+
+
+def _resync(service: SyncService, account: AccountConfig, stream: str, plan: ResyncPlan,
+            as_json: bool, hint: str) -> RunResult:  # fmt: skip
+    """Run the window with a progress bar; Ctrl-C stops after the current page, says
+    where, and exits 130 (a second Ctrl-C stops at once)."""
+    with Progress(
+        TextColumn(f"resync {account.id}/{stream}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("days · {task.fields[orders]} records"), TimeElapsedColumn(),
         console=console, disable=as_json,
     ) as progress:  # fmt: skip
-        task = progress.add_task("resync", total=None, orders=0)
+        task = progress.add_task("resync", total=plan.total, completed=plan.day - 1, orders=0)
 
         def advance(done: int, total: int, counts: Any) -> None:
             progress.update(task, completed=done, total=total, orders=counts.fetched)
 
-        acc = settings.account(account)
-        result = _run(service, lambda: service.resync(acc, stream, start, end, progress=advance))
-    _report([result], as_json)
-    if result.outcome != "ok":
-        raise typer.Exit(1)
+        async def work() -> RunResult:
+            stop, loop = asyncio.Event(), asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGINT, stop.set)
+            try:
+                return await service.resync(account, stream, plan.since, plan.until, plan=plan,
+                                            progress=advance, stop=stop)  # fmt: skip
+            finally:
+                loop.remove_signal_handler(signal.SIGINT)
+
+        result = _run(service, work)
+    if result.outcome == "interrupted":
+        at = _run(service, lambda: service.plan_resync(account, stream, plan.since, None))
+        err_console.print(
+            f"interrupted at day {at.day}/{at.total} ({_day(at.start or at.since)}) of "
+            f"{_day(plan.since)} → {_day(plan.until)}; what was read is stored. Run the same "
+            f"command to resume:\n  {hint}", highlight=False, markup=False, soft_wrap=True,
+        )  # fmt: skip
+        raise typer.Exit(EXIT_INTERRUPTED)
+    return result
+
+
+def _day(moment: datetime) -> str:
+    """A window bound as typed: the date at midnight UTC, else the ISO time."""
+    if moment.time() == time(0) and moment.utcoffset() == timedelta(0):
+        return moment.date().isoformat()
+    return moment.isoformat(timespec="minutes")
+
+
+def _parsed(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 def _report(results: list[RunResult], as_json: bool) -> None:

@@ -16,9 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from mpsync.config.discovery import ConfigNotFound, candidates, find_config
 from mpsync.config.model import AccountConfig, ChannelConfig, Settings, Unresolved
+from mpsync.config.sources import Trace, apply_env
 
-ENV_PREFIX = "MPSYNC_"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SECRET_WORDS = ("token", "key", "password", "secret")
 
@@ -32,107 +33,97 @@ class ConfigError(Exception):
 
 
 def default_config_path() -> Path:
-    return Path(os.environ.get("MPSYNC_CONFIG", "mpsync.toml"))
+    """The file a command without ``--config`` reads (the first that exists)."""
+    try:
+        return find_config().path
+    except ConfigNotFound:
+        return candidates()[0].path
 
 
 def load_config(
-    path: Path | str | None = None, *, env: Mapping[str, str] | None = None
+    path: Path | str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    trace: Trace | None = None,
 ) -> Settings:
-    """Read, merge and validate the config file at *path* (``None``: the default)."""
-    config_path = Path(path) if path is not None else default_config_path()
-    if not config_path.exists():
-        raise ConfigError(
-            [
-                f"config file {str(config_path)!r} not found; create one with "
-                f"'mpsync init {config_path}' or pass --config PATH"
-            ]
-        )
+    """Find (see ``mpsync.config.discovery``), read, merge and validate the config."""
+    try:
+        found = find_config(path, env=env)
+    except ConfigNotFound as exc:
+        raise ConfigError([str(exc)]) from None
+    config_path = found.path
     try:
         data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{config_path}: not valid TOML: {exc}"]) from None
-    return load_config_data(data, env=env, source=str(config_path))
+    trace = Trace() if trace is None else trace
+    trace.file, trace.found_as = str(config_path.absolute()), found.origin
+    return load_config_data(data, env=env, source=str(config_path), trace=trace)
 
 
 def load_config_data(
-    data: dict[str, Any], *, env: Mapping[str, str] | None = None, source: str = "config"
+    data: dict[str, Any],
+    *,
+    env: Mapping[str, str] | None = None,
+    source: str = "config",
+    trace: Trace | None = None,
 ) -> Settings:
-    """Validate already-parsed config *data* with env overrides and interpolation."""
+    """Validate already-parsed config *data* with env overrides and interpolation.
+
+    *trace*, when given, is filled with where each value came from (``config show``).
+    """
     environ = os.environ if env is None else env
-    merged = _apply_env(data, environ)
+    trace = Trace() if trace is None else trace
+    trace.raw = data
+    merged = apply_env(data, environ, trace)
+    if trace.problems:
+        raise ConfigError(trace.problems)
     problems: list[str] = []
     deferred: dict[str, str] = {}
-    merged = _interpolate(merged, environ, "", problems, deferred)
+    merged = _interpolate(merged, environ, "", problems, deferred, trace.variables)
     if problems:
-        raise ConfigError(f"{source}: {p}" for p in problems)
+        raise ConfigError(trace.origin(p, source) for p in problems)
     try:
         settings = Settings(**merged)
     except ValidationError as exc:
         raise ConfigError(
-            f"{source}: {line}" for line in _describe(exc, Settings, merged)
+            trace.origin(line, source) for line in _describe(exc, Settings, merged)
         ) from None
     problems = []
     for index, account in enumerate(settings.accounts):
         problems.extend(_check_credentials(index, account, merged, deferred))
     if problems:
-        raise ConfigError(f"{source}: {p}" for p in problems)
+        raise ConfigError(trace.origin(p, source) for p in problems)
     _attach_deferred(settings, deferred, source)
     return settings
 
 
-def _apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    """Overlay ``MPSYNC_A__B__C=value``; list items are addressed by index or ``id``."""
-    merged: dict[str, Any] = _deepcopy(data)
-    for name, value in sorted(environ.items()):
-        if not name.startswith(ENV_PREFIX) or name == "MPSYNC_CONFIG" or "__" not in name:
-            continue
-        parts = name.removeprefix(ENV_PREFIX).lower().split("__")
-        node: Any = merged
-        for part in parts[:-1]:
-            node = _child(node, part)
-            if node is None:
-                break
-        if isinstance(node, dict):
-            node[parts[-1]] = _env_value(value)
-    return merged
-
-
-def _child(node: Any, part: str) -> Any:
-    if isinstance(node, dict):
-        return node.setdefault(part, {})
-    if isinstance(node, list):
-        if part.isdigit() and int(part) < len(node):
-            return node[int(part)]
-        for item in node:
-            if isinstance(item, dict) and str(item.get("id", "")).lower() == part:
-                return item
-    return None
-
-
-def _env_value(raw: str) -> Any:
-    """Env values are TOML literals when they parse as one, plain strings otherwise."""
-    try:
-        return tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        return raw
-
-
 def _interpolate(
-    value: Any, environ: Mapping[str, str], key: str, problems: list[str], deferred: dict[str, str]
+    value: Any,
+    environ: Mapping[str, str],
+    key: str,
+    problems: list[str],
+    deferred: dict[str, str] | None = None,
+    used: dict[str, str] | None = None,
 ) -> Any:
+    """Replace ``${VAR}``; *deferred* collects unset ones that may wait, *used* the rest."""
+    deferred = {} if deferred is None else deferred
+    used = {} if used is None else used
     if isinstance(value, dict):
         return {
-            k: _interpolate(v, environ, f"{key}.{k}" if key else k, problems, deferred)
+            k: _interpolate(v, environ, f"{key}.{k}" if key else k, problems, deferred, used)
             for k, v in value.items()
         }
     if isinstance(value, list):
         return [
-            _interpolate(v, environ, f"{key}[{i}]", problems, deferred) for i, v in enumerate(value)
+            _interpolate(v, environ, f"{key}[{i}]", problems, deferred, used)
+            for i, v in enumerate(value)
         ]
     if isinstance(value, str) and "${" in value:
 
         def replace(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
+            used[key] = name
             if name in environ:
                 return environ[name]
             if default is not None:
@@ -155,22 +146,29 @@ def _interpolate(
 def _check_credentials(
     index: int, account: AccountConfig, merged: dict[str, Any], deferred: Mapping[str, str]
 ) -> list[str]:
-    from mpsync.connector.registry import UnknownConnectorError, load_connector
+    from mpsync.connector.registry import UnknownConnectorError, known_connectors, load_connector
 
     key = f"accounts[{index}]"
     try:
         connector_cls = load_connector(account.marketplace)
     except UnknownConnectorError as exc:
-        return [f"{key}.marketplace = {account.marketplace!r}: {exc}"]
+        found = f"{key}.marketplace = {account.marketplace!r}"
+        close = difflib.get_close_matches(account.marketplace, known_connectors(), n=1)
+        if close:
+            known = ", ".join(known_connectors())
+            return [f"{found}: unknown marketplace; did you mean {close[0]!r}? (known: {known})"]
+        return [f"{found}: {exc}"]
     model = connector_cls.credentials_model
     try:
         account.credentials = model.model_validate(account.credentials)
     except ValidationError as exc:
         raw = merged.get("accounts", [])[index] if merged.get("accounts") else {}
         # A value still waiting for its variable is checked when the connector is built.
+        # A typo may mean an account key as well as a credential (api_base_ulr).
+        account_keys = [name for name in AccountConfig.model_fields if name != "credentials"]
         return [
             f"{key}.{line}"
-            for line in _describe(exc, model, raw)
+            for line in _describe(exc, model, raw, account_keys)
             if f"{key}.{line.split(':')[0].split(' ')[0]}" not in deferred
         ]
     return []
@@ -179,7 +177,7 @@ def _check_credentials(
 # Keys whose ${VAR} may stay unset until used: an account's credentials and webhook,
 # a channel's options; never what reads need (ids, marketplace, store, display).
 _DEFERRABLE = re.compile(
-    r"^(accounts\[\d+\]\.(?!(id|marketplace|enabled|mapping|poll)(\.|$))"
+    r"^(accounts\[\d+\]\.(?!(id|marketplace|enabled|mapping|poll|timeout)(\.|$))"
     r"|notifications\.channels\[\d+\]\.(?!(name|type|language)$))"
 )
 _INDEXED = re.compile(r"^(accounts|notifications\.channels)\[(\d+)\]\.(.+)$")
@@ -221,15 +219,19 @@ def unresolved_secrets(
     return [u for owner in owners for u in owner.unresolved.values()]
 
 
-def _describe(exc: ValidationError, model: type[BaseModel], data: Any) -> list[str]:
+def _describe(
+    exc: ValidationError, model: type[BaseModel], data: Any, also: Iterable[str] = ()
+) -> list[str]:
+    """One line per error, starting with its key path; *also*: more names a typo may mean."""
     lines = []
     for error in exc.errors():
         loc = error["loc"]
         path = _format_loc(loc)
         found = _lookup(data, loc)
         if error["type"] == "extra_forbidden":
-            fix = _suggest(model, loc)
-            lines.append(f"{path}: unknown key{fix}")
+            fix = _suggest(model, loc, also)
+            what = "section" if model is Settings and len(loc) == 1 else "key"
+            lines.append(f"{path}: unknown {what}{fix}")
             continue
         if error["type"] == "missing":
             lines.append(f"{path}: required key is missing; add it")
@@ -266,7 +268,7 @@ def _safe_repr(path: str, value: Any) -> str:
     return repr(value)
 
 
-def _suggest(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+def _suggest(model: type[BaseModel], loc: tuple[int | str, ...], also: Iterable[str] = ()) -> str:
     target: Any = model
     for part in loc[:-1]:
         if isinstance(part, int):
@@ -277,7 +279,7 @@ def _suggest(model: type[BaseModel], loc: tuple[int | str, ...]) -> str:
         target = _model_of(field.annotation)
         if target is None:
             return "; remove it or check the spelling"
-    names = list(_fields(target))
+    names = [*_fields(target), *(name for name in also if name not in _fields(target))]
     close = difflib.get_close_matches(str(loc[-1]), names, n=1)
     if close:
         return f"; did you mean {close[0]!r}?"
@@ -298,11 +300,3 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
-
-
-def _deepcopy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _deepcopy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deepcopy(v) for v in value]
-    return value

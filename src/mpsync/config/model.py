@@ -88,6 +88,13 @@ class PollConfig(_Section):
     history: Duration = timedelta(days=1)
 
 
+class TimeoutConfig(_Section):
+    """How long an account's API calls wait: to connect, and for each read."""
+
+    connect: Duration = timedelta(seconds=5)
+    read: Duration = timedelta(seconds=30)
+
+
 class WebhookConfig(_Section):
     token: SecretStr | None = None
     allowed_ips: list[str] = Field(default_factory=list)
@@ -105,6 +112,7 @@ class AccountConfig(BaseModel):
     mapping: str | None = None
     poll: PollConfig = Field(default_factory=PollConfig)
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+    timeout: TimeoutConfig = Field(default_factory=TimeoutConfig)
     credentials: Any = Field(default_factory=dict, repr=False, exclude=True)
     _unresolved: dict[str, Unresolved] = PrivateAttr(default_factory=dict)
 

@@ -9,6 +9,7 @@ Everything a connector or a mapping raises on purpose is a ``ConnectorError``::
     │   ├── PaginationLoopError the API handed back a page token it gave before
     │   ├── PushError           a malformed push; carries the 4xx answer to send back
     │   ├── NotSupportedError   the connector does not offer this stream or action
+    │   ├── NetworkError        unknown host, refused connection, untrusted certificate
     │   └── RetriesExhausted    a retriable failure that outlived the bounded attempts
     ├── RetriableError          429/420/5xx/timeouts: wait (``retry_after``) and try again
     └── SkippableRecord         one record cannot be used; the engine dead-letters it
@@ -51,6 +52,11 @@ class PaginationLoopError(FatalError):
 
 class NotSupportedError(FatalError):
     """The connector does not offer that stream, action or push parsing."""
+
+
+class NetworkError(FatalError):
+    """The host cannot be reached in a way waiting will not fix; the message says what
+    to check (see ``mpsync.connector.network``)."""
 
 
 class PushError(FatalError):

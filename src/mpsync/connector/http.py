@@ -1,7 +1,8 @@
 """The shared HTTP layer: one httpx client per connector, rate limits, bounded retries.
 
 429/420/5xx/timeouts are retried with jittered exponential waits that honour the server's
-``Retry-After`` / ``X-Ratelimit-Retry``; 401/403 raise ``AuthError``; other 4xx ``ApiError``.
+``Retry-After`` / ``X-Ratelimit-Retry``; 401/403 raise ``AuthError``; other 4xx ``ApiError``;
+an unknown host, a refused connection or an untrusted certificate ``NetworkError``.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from mpsync.connector.base import HttpObserver, Sleep
 from mpsync.connector.errors import (
     ApiError,
     AuthError,
+    NetworkError,
     RetriableError,
     RetriesExhausted,
 )
 from mpsync.connector.limits import Clock, Limiters, LimitSpec
+from mpsync.connector.network import describe as describe_network_error
 
 log = structlog.get_logger("mpsync.connector.http")
 RETRIABLE_STATUSES = frozenset({420, 429, 500, 502, 503, 504})
@@ -44,8 +47,13 @@ class RetryPolicy:
     jitter: float = 1.0
 
 
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+
+
 def default_timeout() -> httpx.Timeout:
-    return httpx.Timeout(30.0, connect=10.0)
+    """5 s to connect (an unreachable host says so quickly), 30 s for each read."""
+    return httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
 
 
 class HttpClient:
@@ -63,12 +71,14 @@ class HttpClient:
         retry: RetryPolicy | None = None,
         clock: Clock = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timeout: httpx.Timeout | None = None,
     ) -> None:
         self.marketplace = marketplace
+        self._timeout = timeout or default_timeout()
         self._client = httpx.AsyncClient(
             headers=dict(headers),
             transport=transport,
-            timeout=default_timeout(),
+            timeout=self._timeout,
             limits=httpx.Limits(max_connections=10, max_keepalive_connections=5),
         )
         self._limiters = Limiters(limits, sleep=sleep, clock=clock)
@@ -121,6 +131,11 @@ class HttpClient:
             wait = float(backoff(state))
         if self._metrics is not None and isinstance(exc, RetriableError) and exc.status:
             self._metrics.rate_limited(self.marketplace, "retry", wait)
+        if isinstance(exc, RetriableError):
+            # Never silent: a network failure is a warning each time, a 429 a note.
+            report = log.info if exc.status else log.warning
+            report("http.retry", marketplace=self.marketplace, attempt=state.attempt_number,
+                   of=self._retry.attempts, wait=round(wait, 1), error=str(exc))  # fmt: skip
         return wait
 
     async def _once(
@@ -136,10 +151,10 @@ class HttpClient:
                 response = await self._client.request(
                     method, url, content=content, params=params, headers=_JSON if content else None
                 )
-            except httpx.TimeoutException as exc:
-                raise RetriableError(f"{method} {path}: timed out ({type(exc).__name__})") from exc
             except httpx.TransportError as exc:
-                raise RetriableError(f"{method} {path}: {type(exc).__name__}") from exc
+                failure = describe_network_error(exc, url, self._timeout)
+                error = RetriableError if failure.retriable else NetworkError
+                raise error(f"{method} {path}: {failure.message}") from exc
         seconds = self._clock() - started
         if self._metrics is not None:
             self._metrics.request_done(self.marketplace, group, response.status_code, seconds)

@@ -58,6 +58,10 @@ class RestConnector(Connector):
             metrics=metrics,
             retry=self.retry_policy,
             wall_clock=now,
+            timeout=httpx.Timeout(
+                account.timeout.read.total_seconds(),
+                connect=account.timeout.connect.total_seconds(),
+            ),
         )
 
     def auth_headers(self) -> dict[str, str]:

@@ -8,6 +8,7 @@ passes the run's start, and an interrupted window resumes where it stopped.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,38 @@ class Schedule:
 
     interval: timedelta
     jitter: timedelta = timedelta(0)
+
+
+class _Stopped(Exception):
+    """The caller's stop event was set: end the run after the page just committed."""
+
+
+@dataclass(frozen=True)
+class ResyncPlan:
+    """A resync window and where in it to start (day ``day`` of ``total``)."""
+
+    since: datetime
+    until: datetime
+    chunk: timedelta
+    asked: str | None = None  # the --until given, if any (a resume must match it)
+    start: datetime | None = None
+    resume: str | None = None
+    resumed: bool = False
+    replaced: tuple[str, str] | None = None  # an unfinished window this one replaces
+
+    @property
+    def total(self) -> int:
+        return max(1, math.ceil((self.until - self.since) / self.chunk))
+
+    @property
+    def day(self) -> int:
+        """The 1-based chunk the run starts with."""
+        start = self.start or self.since
+        return min(self.total, int((start - self.since) / self.chunk) + 1)
+
+    def meta(self) -> dict[str, Any]:
+        return {"since": self.since.isoformat(), "until": self.until.isoformat(),
+                "asked": self.asked}  # fmt: skip
 
 
 class SyncService:
@@ -165,6 +198,32 @@ class SyncService:
         return await self._run(account, stream, "sync", [window], target, stream, None,
                                lease=lease)  # fmt: skip
 
+    async def plan_resync(
+        self,
+        account: AccountConfig,
+        stream: str,
+        since: datetime,
+        until: datetime | None = None,
+        *,
+        restart: bool = False,
+        chunk: timedelta = timedelta(days=1),
+    ) -> ResyncPlan:
+        """Where a resync of [since, until) starts: the unfinished window of the same
+        command (same *since*, and *until* if given), else a new window ending now."""
+        saved = await asyncio.to_thread(state.read_cursor, self.engine, account.id,
+                                        f"resync:{stream}")  # fmt: skip
+        window = saved.window or {}
+        asked = until.isoformat() if until else None
+        same = window.get("since") == since.isoformat() and asked in (None, window.get("asked"))
+        if window.get("until") and same and not restart:
+            return ResyncPlan(since, _parse(window["until"]) or since, chunk, asked=asked,
+                              start=_parse(window.get("chunk_since")) or since,
+                              resume=window.get("resume"), resumed=True)  # fmt: skip
+        now = self.clock()
+        replaced = (window["since"], window["until"]) if window.get("until") else None
+        return ResyncPlan(since, min(until or now, now), chunk, asked=asked, start=since,
+                          replaced=replaced)  # fmt: skip
+
     async def resync(
         self,
         account: AccountConfig,
@@ -174,39 +233,51 @@ class SyncService:
         *,
         chunk: timedelta = timedelta(days=1),
         progress: Progress | None = None,
+        plan: ResyncPlan | None = None,
+        stop: asyncio.Event | None = None,
     ) -> RunResult:
         """Backfill [since, until) in chunks; resumable, idempotent, sends no notifications.
 
-        Two resyncs of one (account, stream) never run at once: the second is skipped,
-        naming the holder. A sync of the same stream (the daemon's) runs beside it.
+        The window is saved before the first read, so the same command resumes it even
+        though "until" defaults to the moment it first ran. Setting *stop* ends the run
+        after the current page with outcome ``interrupted``. Two resyncs of one (account,
+        stream) never run at once: the second is skipped, naming the holder. A sync of the
+        same stream (the daemon's) runs beside it.
         """
         async with self.coordinator.hold(f"resync:{account.id}:{stream}") as lease:
             if isinstance(lease, Held):
                 return _skipped(account, stream, lease)
-            return await self._resync(account, stream, since, until, chunk=chunk,
-                                      progress=progress, lease=lease)  # fmt: skip
+            plan = plan or await self.plan_resync(account, stream, since, until, chunk=chunk)
+            return await self._resync(account, stream, plan, progress=progress, stop=stop,
+                                      lease=lease)  # fmt: skip
 
-    async def _resync(self, account: AccountConfig, stream: str, since: datetime,
-                      until: datetime | None, *, chunk: timedelta, progress: Progress | None,
+    async def _resync(self, account: AccountConfig, stream: str, plan: ResyncPlan, *,
+                      progress: Progress | None, stop: asyncio.Event | None,
                       lease: Lease) -> RunResult:  # fmt: skip
-        end = min(until or self.clock(), self.clock())
         key = f"resync:{stream}"
-        saved = await asyncio.to_thread(state.read_cursor, self.engine, account.id, key)
-        start, resume = since, None
-        if saved.window and saved.window.get("since") == since.isoformat() \
-                and saved.window.get("until") == end.isoformat():  # fmt: skip
-            start = _parse(saved.window["chunk_since"]) or since
-            resume = saved.window.get("resume")
-        windows = []
-        while start < end:
-            stop = min(start + chunk, end)
-            windows.append(FetchWindow(start, stop, resume, backfill=True))
-            start, resume = stop, None
+        meta = plan.meta()
+        await asyncio.to_thread(self._save_window, account.id, key,
+                                {**meta, "chunk_since": (plan.start or plan.since).isoformat(),
+                                 "resume": plan.resume})  # fmt: skip
+        windows, start, resume = [], plan.start or plan.since, plan.resume
+        while start < plan.until:
+            end = min(start + plan.chunk, plan.until)
+            windows.append(FetchWindow(start, end, resume, backfill=True))
+            start, resume = end, None
         target = PageTarget(account.id, account.marketplace, stream, RECORD_TYPES[stream],
                             notify=False)  # fmt: skip
-        meta = {"since": since.isoformat(), "until": end.isoformat()}
-        return await self._run(account, stream, "resync", windows, target, key, meta, progress,
-                               lease=lease)  # fmt: skip
+        offset = plan.day - 1
+
+        def report(done: int, _total: int, counts: PageCounts) -> None:
+            if progress is not None:
+                progress(offset + done, plan.total, counts)
+
+        return await self._run(account, stream, "resync", windows, target, key, meta, report,
+                               stop, lease=lease)  # fmt: skip
+
+    def _save_window(self, account_id: str, key: str, window: dict[str, Any]) -> None:
+        with self.engine.begin() as connection:
+            state.save_cursor(connection, account_id, key, now=self.clock(), window=window)
 
     async def reread_orders(self, account: AccountConfig, external_ids: list[str]) -> RunResult:
         """Read the named orders again and store what the marketplace says now.
@@ -243,8 +314,9 @@ class SyncService:
 
     async def _run(self, account: AccountConfig, stream: str, kind: str,
                    windows: list[FetchWindow], target: PageTarget, cursor_key: str,
-                   resync_meta: dict[str, str] | None,
-                   progress: Progress | None = None, *, lease: Lease) -> RunResult:  # fmt: skip
+                   resync_meta: dict[str, Any] | None,
+                   progress: Progress | None = None, stop: asyncio.Event | None = None, *,
+                   lease: Lease) -> RunResult:  # fmt: skip
         started, now = time.monotonic(), self.clock()
         result = RunResult(account.id, stream)
         run_id = await asyncio.to_thread(state.start_run, self.engine, account.id, stream, kind,
@@ -253,7 +325,7 @@ class SyncService:
         try:
             for index, window in enumerate(windows):
                 await self._fetch_window(account, stream, window, target, cursor_key,
-                                         resync_meta, result.counts, lease)  # fmt: skip
+                                         resync_meta, result.counts, lease, stop)  # fmt: skip
                 if progress:
                     progress(index + 1, len(windows), result.counts)
             await asyncio.to_thread(self._close, account, cursor_key, windows, resync_meta,
@@ -265,6 +337,9 @@ class SyncService:
             # The cursor holds what was committed; whoever runs it next resumes there.
             result.outcome, result.error = "interrupted", str(exc)
             bound.warning("sync interrupted", error=result.error)
+        except _Stopped:
+            # Asked to stop (Ctrl-C): at a page boundary, the cursor saved with the page.
+            result.outcome, result.error = "interrupted", "stopped at a page boundary"
         result.seconds = time.monotonic() - started
         record_run = getattr(self._metrics, "record_run", None)
         if record_run is not None:
@@ -283,8 +358,8 @@ class SyncService:
 
     async def _fetch_window(self, account: AccountConfig, stream: str, window: FetchWindow,
                             target: PageTarget, cursor_key: str,
-                            resync_meta: dict[str, str] | None,
-                            counts: PageCounts, lease: Lease) -> None:  # fmt: skip
+                            resync_meta: dict[str, Any] | None, counts: PageCounts,
+                            lease: Lease, stop: asyncio.Event | None = None) -> None:  # fmt: skip
         connector, mapping = self.connector(account), self.mapping(account)
         async for page in connector.fetch(stream, window):
             if self.stopping:
@@ -303,6 +378,8 @@ class SyncService:
                 self.commit_page, page_target, mapped, cursor_key, position, lease)  # fmt: skip
             page_counts.stale = _stale(mapped, window.since)
             counts.add(page_counts)
+            if stop is not None and stop.is_set():
+                raise _Stopped
 
     def commit_page(self, target: PageTarget, mapped: MappedPage, cursor_key: str | None,
                     position: dict[str, Any] | None,
@@ -323,7 +400,7 @@ class SyncService:
         return counts
 
     def _close(self, account: AccountConfig, key: str, windows: list[FetchWindow],
-               resync_meta: dict[str, str] | None, stale: int,
+               resync_meta: dict[str, Any] | None, stale: int,
                fetched: int = 0, lease: Lease | None = None) -> None:  # fmt: skip
         """Finish the window: the cursor moves to its end, unless the marketplace lagged.
 
