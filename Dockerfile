@@ -9,9 +9,9 @@ COPY mappings ./mappings
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim
-# DejaVu fonts render Cyrillic in invoice PDFs; curl serves the health check.
+# DejaVu fonts render Cyrillic in invoice PDFs.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-dejavu-core curl \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home /data mpsync \
     && mkdir -p /config /data && chown mpsync /data
@@ -24,6 +24,7 @@ ENV MPSYNC_CONFIG=/config/mpsync.toml \
     PYTHONUNBUFFERED=1
 VOLUME ["/config", "/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
-    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+# `mpsync healthcheck` asks /healthz on the port the config (or MPSYNC_SERVER__PORT) sets.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s \
+    CMD ["mpsync", "healthcheck", "--timeout", "5"]
 CMD ["mpsync", "run"]

@@ -102,7 +102,8 @@ class Daemon:
         inbox = InboxProcessor(self.service)
         ctx = WebhookContext(self.engine, self.settings, self.service.connector, self.clock,
                              ready=self.is_ready,
-                             metrics=getattr(self.metrics, "exposition", None))  # fmt: skip
+                             metrics=getattr(self.metrics, "exposition", None),
+                             observer=self.metrics)  # fmt: skip
         scheduler = self._scheduler()
         tasks = [spawn("inbox", lambda: self._inbox(inbox, ctx.wake), self.stop)]
         tasks += self._notification_tasks()

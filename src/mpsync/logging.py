@@ -1,7 +1,8 @@
 """structlog setup: console on a TTY, JSON lines otherwise, secrets and PII redacted.
 
 Every event passes ``redact`` last before rendering, so neither a token set in
-the config nor a customer's phone or e-mail reaches a log line.
+the config nor a customer's phone or e-mail reaches a log line. Standard-library
+records (uvicorn, APScheduler, ``warnings``) join the same stream, rendered alike.
 """
 
 from __future__ import annotations
@@ -84,8 +85,10 @@ def configure_logging(
     secrets: Iterable[str] = (),
     stream: TextIO | None = None,
 ) -> Redactor:
-    """Configure structlog for the process; return the redactor to register more secrets.
+    """Configure structlog *and* the standard library for the process; return the redactor.
 
+    One stream of events: records of other libraries (uvicorn, APScheduler, ``warnings``)
+    pass the same redaction and renderer as mpsync's own, JSON lines in JSON mode.
     Without *stream*, records go to whatever ``sys.stderr`` is when each one is written,
     not to the stream that was current at configuration (which a caller, a test runner
     say, may have closed since).
@@ -98,23 +101,55 @@ def configure_logging(
         if use_json
         else structlog.dev.ConsoleRenderer(colors=out.isatty())
     )
+    shared: list[structlog.types.Processor] = [
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redactor,
+        _scrub_exception(redactor),
+    ]
+    numeric = logging.getLevelNamesMapping()[level.upper()]
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            redactor,
-            _scrub_exception(redactor),
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[level.upper()]
-        ),
+        processors=[structlog.contextvars.merge_contextvars, *shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
+    _route_stdlib(out, numeric, shared, renderer)
     return redactor
+
+
+# Libraries whose info records are per-request chatter; their warnings still show.
+_QUIET = ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler", "asyncio")
+
+
+def _route_stdlib(out: TextIO, level: int, shared: list[structlog.types.Processor],
+                  renderer: structlog.types.Processor) -> None:  # fmt: skip
+    """Send every standard-library record (and ``warnings``) through structlog's chain."""
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    handler.set_name(_HANDLER)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    logging.captureWarnings(True)
+
+
+_HANDLER = "mpsync"
+
+
+def renders_json() -> bool:
+    """True when log events are JSON lines (then nothing else may write to the stream)."""
+    processors = structlog.get_config().get("processors") or [None]
+    return isinstance(processors[-1], structlog.processors.JSONRenderer)
 
 
 class _CurrentStderr(io.TextIOBase):

@@ -1,7 +1,8 @@
 """Prometheus metrics for ``GET /metrics``: counters fed by the engine, gauges read from the store.
 
 Counters live in a registry per ``Metrics`` object (no module-level state);
-backlogs, deliveries and last-success times are queried at scrape time.
+backlogs, deliveries, write-backs and last-success times are queried at scrape time.
+``PushMetrics`` counts marketplace pushes by the answer the webhook app gave.
 """
 
 from __future__ import annotations
@@ -10,7 +11,18 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -21,6 +33,14 @@ from mpsync import __version__
 from mpsync.config import Settings
 from mpsync.store.tables import SyncRun
 
+# A sync run lasts from well under a second (nothing new) to many minutes (a resync).
+_RUN_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600)
+_REJECTIONS = {400: "malformed", 401: "forbidden", 403: "forbidden", 404: "not_found",
+               413: "too_large", 422: "malformed", 503: "store_unavailable"}  # fmt: skip
+_WRITE_BACKS = (
+    "SELECT o.account_id, w.action, w.state, COUNT(*) FROM write_backs w"
+    " JOIN orders o ON o.id = w.order_id GROUP BY o.account_id, w.action, w.state"
+)
 _BACKLOG = {
     "inbox": "SELECT COUNT(*) FROM inbox WHERE state IN ('pending', 'processing')",
     "outbox": "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')",
@@ -87,6 +107,11 @@ class _StoreCollector(Collector):
             if finished is not None:
                 last.add_metric([account, stream], finished.timestamp())
         yield last
+        writes = GaugeMetricFamily("mpsync_write_backs", "Status write-backs by outcome",
+                                   labels=["account", "action", "state"])  # fmt: skip
+        for account, action, state, count in connection.execute(text(_WRITE_BACKS)):
+            writes.add_metric([account, action, state], float(count))
+        yield writes
 
 
 class Metrics:
@@ -100,6 +125,8 @@ class Metrics:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         """*settings* adds the per-stream health gauge; *clock* is its "now" (tests)."""
+        # No `*_created` twin per counter (prometheus_client's switch is process-wide).
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         labels = ["account", "stream"]
         self.fetched = Counter("mpsync_records_fetched", "Records read from marketplaces",
@@ -120,8 +147,20 @@ class Metrics:
         self.wait_seconds = Counter("mpsync_rate_limit_wait_seconds", "Seconds spent waiting",
                                     ["marketplace", "group"], registry=self.registry)  # fmt: skip
         self._coordination_metrics()
+        self.sync_seconds = Histogram(
+            "mpsync_sync_duration_seconds", "Duration of sync and resync runs",
+            ["account", "stream", "outcome"], buckets=_RUN_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+        self.pushes = Counter("mpsync_pushes_received", "Marketplace pushes received",
+                              ["account"], registry=self.registry)  # fmt: skip
+        self.rejected = Counter("mpsync_pushes_rejected", "Pushes answered with an error",
+                                ["account", "reason"], registry=self.registry)  # fmt: skip
         Info("mpsync_build", "mpsync build information",
              registry=self.registry).info({"version": __version__})  # fmt: skip
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
+        self._accounts = {a.id for a in settings.accounts} if settings is not None else None
         if engine is not None:
             self.registry.register(_StoreCollector(engine, settings, clock))
 
@@ -163,11 +202,46 @@ class Metrics:
         self.waits.labels(marketplace, group).inc()
         self.wait_seconds.labels(marketplace, group).inc(max(wait, 0.0))
 
-    def record_run(self, account: str, stream: str, counts: Any) -> None:
+    def record_run(self, account: str, stream: str, counts: Any, *,
+                   seconds: float | None = None, outcome: str = "ok") -> None:  # fmt: skip
+        if seconds is not None:
+            self.sync_seconds.labels(account, stream, outcome).observe(seconds)
         self.fetched.labels(account, stream).inc(counts.fetched)
         self.inserted.labels(account, stream).inc(counts.inserted)
         self.updated.labels(account, stream).inc(counts.updated)
         self.dead.labels(account, stream).inc(counts.dead_lettered)
 
+    def push_answered(self, account: str, status: int) -> None:
+        """Count a push by the answer it got; unknown account ids share one label."""
+        if self._accounts is not None and account not in self._accounts:
+            account = "unknown"
+        self.pushes.labels(account).inc()
+        if status >= 300:
+            self.rejected.labels(account, _REJECTIONS.get(status, f"http_{status}")).inc()
+
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class PushMetrics:
+    """ASGI middleware: each ``/webhooks/{account}/...`` request counted by its answer."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = str(scope.get("path", "")) if scope.get("type") == "http" else ""
+        if not path.startswith("/webhooks/"):
+            await self.app(scope, receive, send)
+            return
+        status = [500]
+
+        async def capture(message: Any) -> None:
+            if message.get("type") == "http.response.start":
+                status[0] = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            self.metrics.push_answered(path.split("/")[2], status[0])

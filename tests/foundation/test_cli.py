@@ -37,7 +37,7 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     before = path.read_text()
     path.write_text("# mine\n")
     result = runner.invoke(app, ["init", str(path)])
-    assert result.exit_code == 1 and "--force" in result.output
+    assert result.exit_code == 2 and "--force" in result.output
     assert path.read_text() == "# mine\n"
     assert runner.invoke(app, ["init", str(path), "--force"]).exit_code == 0
     assert "[store]" in path.read_text() and before

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
 from mpsync.config import ChannelConfig
+from mpsync.logging import configure_logging
 from mpsync.notify import EVENT_KINDS, OutgoingMessage, Renderer, build_channel, format_money
 from mpsync.notify.render import format_when, plural_ru
 
@@ -118,9 +122,28 @@ def test_digest_and_test_messages() -> None:
     assert test.subject == "Тестовое сообщение mpsync" and "02.01.2025 03:04 UTC" in test.body
 
 
-async def test_console_channel_prints(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_console_channel_prints_boxes_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure_logging("console", stream=io.StringIO())
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     channel = build_channel(ChannelConfig(name="console", type="console"))
     message = OutgoingMessage("k", "order.created", "Новый заказ [42]", "Итого: 1 ₽")
     assert (await channel.send(message)).ok
     out = capsys.readouterr().out
-    assert "Новый заказ [42]" in out and "Итого: 1 ₽" in out
+    assert "Новый заказ [42]" in out and "Итого: 1 ₽" in out and "╭" in out
+
+
+async def test_console_channel_logs_one_event_off_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    logs = io.StringIO()
+    configure_logging("json", stream=logs)
+    channel = build_channel(ChannelConfig(name="console", type="console"))
+    message = OutgoingMessage("k", "order.created", "Новый заказ [42]", "Итого: 1 ₽")
+    result = await channel.send(message)
+    assert result.ok and result.detail == "logged"
+    assert capsys.readouterr().out == ""
+    event = json.loads(logs.getvalue())
+    assert event["event"] == "notification" and event["subject"] == "Новый заказ [42]"
+    assert event["body"] == "Итого: 1 ₽" and event["channel"] == "console"

@@ -84,7 +84,8 @@ def test_bad_pushes_are_refused_with_a_clear_error(
     config: Path, args: list[str], message: str
 ) -> None:
     result = _run(config, *args)
-    assert result.exit_code == 1
+    # Exit codes: 2 a usage error; 3 the push could not be made (unbound SKU).
+    assert result.exit_code == (3 if "is not bound" in message else 2)
     assert message in result.stderr
 
 
@@ -110,13 +111,13 @@ def test_resync_order_rereads_named_orders(config: Path, store_url: str) -> None
     engine.dispose()
     assert fixed == raw
     unknown = _run(config, "resync", "--account", "oz", "--order", "0000-0000-9")
-    assert unknown.exit_code == 1 and "0000-0000-9" in unknown.stderr
+    assert unknown.exit_code == 3 and "0000-0000-9" in unknown.stderr
     both = _run(config, "resync", "--account", "oz", "--order", number, "--since", "2026-01-01")
-    assert both.exit_code == 1 and "leave out --since" in both.stderr
+    assert both.exit_code == 2 and "leave out --since" in both.stderr
     stock = _run(config, "resync", "--account", "oz", "--order", number, "--stream", "stock")
-    assert stock.exit_code == 1 and "--stream" in stock.stderr
+    assert stock.exit_code == 2 and "--stream" in stock.stderr
     neither = _run(config, "resync", "--account", "oz")
-    assert neither.exit_code == 1 and "give --since" in neither.stderr
+    assert neither.exit_code == 2 and "give --since" in neither.stderr
 
 
 def test_check_online_reaches_every_account(config: Path) -> None:
@@ -173,7 +174,7 @@ def test_products_list_shows_bound_and_unbound_skus(
     assert table.exit_code == 0 and f"Unbound products ({len(unbound)})" in table.stdout
     assert "oz: bind its SKUs with `mpsync sync --account oz" in table.stdout
     wrong = _run(config, "products", "list", "--account", "nope")
-    assert wrong.exit_code == 1 and "--account 'nope' is not in the config" in wrong.stderr
+    assert wrong.exit_code == 2 and "--account 'nope' is not in the config" in wrong.stderr
 
 
 def test_an_unbound_sku_is_refused_in_one_line_before_any_request(
@@ -185,7 +186,7 @@ def test_an_unbound_sku_is_refused_in_one_line_before_any_request(
     for args in (["stock", "push", "--warehouse", "1020005003107121", "--quantity", "3"],
                  ["prices", "push", "--price", "990"]):  # fmt: skip
         result = _run(config, args[0], args[1], "--account", "oz", "--sku", "SKU-0002", *args[2:])
-        assert result.exit_code == 1
+        assert result.exit_code == 3
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "SKU 'SKU-0002'" in lines[0], result.stderr
         assert "mpsync sync --account oz" in lines[0] and "Traceback" not in result.output

@@ -27,6 +27,7 @@ from mpsync.store.migrate import upgrade
 # 3 the work failed at run time, 130 interrupted (Ctrl-C).
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
+EXIT_USAGE = 2
 EXIT_RUNTIME = 3
 EXIT_INTERRUPTED = 130
 
@@ -46,7 +47,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """End the command with a one-line error; by default a usage error (exit 2)."""
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 

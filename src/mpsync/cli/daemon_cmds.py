@@ -9,10 +9,15 @@ import asyncio
 from pathlib import Path
 from typing import Annotated
 
+import structlog
 import typer
 from rich.table import Table
 
+from mpsync import __version__
 from mpsync.cli.common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_RUNTIME,
     ConfigOption,
     JsonOption,
     console,
@@ -23,6 +28,8 @@ from mpsync.cli.common import (
     require_secrets,
     store,
 )
+from mpsync.config.sources import Trace
+from mpsync.store.engine import describe_store
 
 notify_app = typer.Typer(help="Notification channels.", no_args_is_help=True)
 invoices_app = typer.Typer(help="Invoices issued for orders.", no_args_is_help=True)
@@ -32,18 +39,34 @@ def run(config: ConfigOption = None) -> None:
     """Run the daemon: scheduled syncs, pushes, workflow rules, notifications, HTTP server.
 
     Several may share one PostgreSQL store (they split the work); a SQLite store takes one.
+    Under systemd (Type=notify) it reports READY=1 once it serves and feeds the watchdog
+    (WatchdogSec=) while it runs.
     """
     from mpsync.daemon import Daemon, StoreHeld
     from mpsync.metrics import Metrics
+    from mpsync.systemd import notify_systemd
 
-    settings = load_settings(config)
+    trace = Trace()
+    settings = load_settings(config, trace=trace)
     require_secrets(settings, channels=True)
     engine = open_store(settings, create=True, migrate=False)
+    server = settings.server
+    structlog.get_logger("mpsync.run").info(
+        "mpsync starting", version=__version__, listen=f"http://{server.host}:{server.port}",
+        store=describe_store(settings.store.url), config=trace.file,
+        accounts=[a.id for a in settings.accounts if a.enabled],
+    )  # fmt: skip
 
     async def main() -> None:
         daemon = Daemon(engine, settings, metrics=Metrics(engine, settings))
         daemon.install_signal_handlers()
-        await daemon.run()
+        ready = getattr(daemon, "is_ready", None) or (lambda: bool(daemon.ready))
+        status = f"serving on {server.host}:{server.port}"
+        watchdog = asyncio.create_task(notify_systemd(ready, daemon.stop, status=status))
+        try:
+            await daemon.run()
+        finally:
+            watchdog.cancel()
 
     try:
         asyncio.run(main())
@@ -51,6 +74,29 @@ def run(config: ConfigOption = None) -> None:
         fail(str(exc), code=2)
     finally:
         engine.dispose()
+
+
+def healthcheck(
+    config: ConfigOption = None,
+    ready: Annotated[
+        bool, typer.Option("--ready", help="Ask /readyz (migrated, store reachable) instead.")
+    ] = False,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait.")] = 5.0,
+) -> None:
+    """Exit 0 when the running daemon answers /healthz (or /readyz) on the configured
+    [server] host and port; 1 otherwise. For Docker HEALTHCHECK and probes."""
+    import httpx
+
+    server = load_settings(config).server
+    host = "127.0.0.1" if server.host in ("0.0.0.0", "::", "") else server.host
+    url = f"http://{host}:{server.port}/{'readyz' if ready else 'healthz'}"
+    try:
+        answer = httpx.get(url, timeout=timeout)
+    except httpx.HTTPError as exc:
+        fail(f"no answer from {url}: {type(exc).__name__}", EXIT_FAILURE)
+    if answer.status_code != 200:
+        fail(f"{url} answered HTTP {answer.status_code}", EXIT_FAILURE)
+    console.print(f"{url}: ok", markup=False, highlight=False)
 
 
 @notify_app.command("test")
@@ -78,7 +124,7 @@ def notify_test(
     console.print(f"{channel}: {'sent' if ok else 'FAILED'} — {getattr(result, 'detail', '')}",
                   markup=False)  # fmt: skip
     if not ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILURE)
 
 
 @invoices_app.command("list")
@@ -134,7 +180,7 @@ def invoices_render(
         except InvoiceNotFound:
             fail(f"no invoice {invoice!r}")
         except FontNotFoundError as exc:
-            fail(str(exc))
+            fail(str(exc), EXIT_RUNTIME)
     console.print(f"wrote {path}")
 
 
@@ -152,12 +198,13 @@ def demo(
     try:
         result = asyncio.run(run_demo(options, console))
     except KeyboardInterrupt:
-        fail("demo interrupted before it could finish")
+        fail("demo interrupted before it could finish", EXIT_INTERRUPTED)
     print_summary(console, result)
 
 
 def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.command()(run)
+    app.command()(healthcheck)
     app.add_typer(notify_app, name="notify")
     app.add_typer(invoices_app, name="invoices")

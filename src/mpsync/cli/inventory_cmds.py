@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from mpsync.cli.common import (
+    EXIT_RUNTIME,
     ConfigOption,
     JsonOption,
     console,
@@ -236,16 +237,16 @@ def _push(config: Path | None, account_id: str, send: Send, what: str,
     try:
         result = asyncio.run(main())
     except (PushRefused, UnboundSkuError) as exc:
-        fail(str(exc))
+        fail(str(exc), EXIT_RUNTIME)
     except ConnectorError as exc:
-        fail(f"{what}: {type(exc).__name__}: {exc}")
+        fail(f"{what}: {type(exc).__name__}: {exc}", EXIT_RUNTIME)
     finally:
         engine.dispose()
     if not result.ok and result.details.get(UNANSWERED):
         fail(f"{what}: no answer from the marketplace ({result.message}); it may or may not "
              f"have taken it: the next {stream} read tells")  # fmt: skip
     if not result.ok:
-        fail(f"{what}: the marketplace refused it: {result.message}")
+        fail(f"{what}: the marketplace refused it: {result.message}", EXIT_RUNTIME)
     answer = f" ({result.message})" if result.message else ""
     console.print(f"{what}: accepted{answer}. The next {stream} read shows whether it was taken "
                   f"(`mpsync sync --account {account_id} --stream {stream}` reads now; "

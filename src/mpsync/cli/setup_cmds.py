@@ -16,6 +16,7 @@ from rich.table import Table
 
 from mpsync.checks import run_checks
 from mpsync.cli.common import (
+    EXIT_FAILURE,
     ConfigOption,
     JsonOption,
     console,
@@ -65,7 +66,7 @@ def check(
             table.add_row(escape(result.name), mark, escape(result.detail))
         console.print(table)
     if not all(r.ok for r in results):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILURE)
 
 
 @db_app.command("upgrade")
@@ -106,9 +107,9 @@ def db_prune(
     try:
         keep = parse_duration(older_than) if older_than else settings.store.retention
     except ValueError as exc:
-        fail(f"--older-than: {exc}", code=2)
+        fail(f"--older-than: {exc}")
     if not keep:
-        fail("nothing to do: the retention is 0 (keep forever); pass --older-than", code=2)
+        fail("nothing to do: the retention is 0 (keep forever); pass --older-than")
     with store(settings) as engine:
         deleted = asyncio.run(prune_exclusive(engine, now=datetime.now(UTC), keep=keep,
                                               lease=settings.coordination.lease))  # fmt: skip

@@ -12,6 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from mpsync.cli.common import (
+    EXIT_FAILURE,
+    EXIT_RUNTIME,
     ConfigOption,
     JsonOption,
     console,
@@ -42,13 +44,13 @@ def status(
         try:
             report = collect_status(engine, settings)
         except RuntimeError as exc:
-            fail(str(exc))
+            fail(str(exc), EXIT_RUNTIME)
     if as_json:
         print_json(report.as_dict())
     else:
         _render(report)
     if check and report.unhealthy:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILURE)
 
 
 _HEALTH = {"ok": "[green]ok[/]", "failing": "[red]failing[/]", "overdue": "[yellow]overdue[/]",

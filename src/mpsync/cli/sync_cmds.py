@@ -21,6 +21,7 @@ from rich.table import Table
 from mpsync.browse import get_order, list_orders
 from mpsync.cli.common import (
     EXIT_INTERRUPTED,
+    EXIT_RUNTIME,
     ConfigOption,
     JsonOption,
     console,
@@ -96,7 +97,7 @@ def sync(
         results = _run(service, lambda: service.sync(account, stream, wait=wait))
     _report(results, as_json)
     if any(r.outcome != "ok" for r in results):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_RUNTIME)
 
 
 def resync(
@@ -136,8 +137,8 @@ def resync(
         _report([result], as_json)
         if result.outcome != "ok":
             if not as_json:
-                fail(result.error or "re-read failed")
-            raise typer.Exit(1)
+                fail(result.error or "re-read failed", EXIT_RUNTIME)
+            raise typer.Exit(EXIT_RUNTIME)
         return
     if since is None:
         fail("give --since DATE (a window to backfill) or --order ID (orders to re-read)")
@@ -153,7 +154,7 @@ def resync(
         result = _resync(service, acc, stream, plan, as_json, resume_hint(sys.argv))
     _report([result], as_json)
     if result.outcome != "ok":
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_RUNTIME)
 
 
 def _announce(plan: ResyncPlan, as_json: bool) -> None:
@@ -335,7 +336,7 @@ def dead_retry(
         result = _run(service, lambda: retry_dead_letters(service, ids))
     console.print(f"resolved: {result['resolved']}, still failing: {result['still_failing']}")
     if result["still_failing"]:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_RUNTIME)
 
 
 @dead_app.command("drop")

@@ -29,6 +29,14 @@ def sqlite_path(url: str | URL) -> Path | None:
     return Path(parsed.database).expanduser()
 
 
+def describe_store(url: str | URL) -> str:
+    """The store's URL for a log line: the password masked, a SQLite path made absolute."""
+    path = sqlite_path(url)
+    if path is not None:
+        return f"sqlite:///{path.absolute()}"
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def create_store_engine(
     url: str | URL, *, echo: bool = False, pool_size: int = 5, create: bool = True
 ) -> Engine:

@@ -343,7 +343,8 @@ class SyncService:
         result.seconds = time.monotonic() - started
         record_run = getattr(self._metrics, "record_run", None)
         if record_run is not None:
-            record_run(account.id, stream, result.counts)
+            record_run(account.id, stream, result.counts, seconds=result.seconds,
+                       outcome=result.outcome)  # fmt: skip
         await asyncio.to_thread(
             state.finish_run, self.engine, run_id, outcome=result.outcome,
             counts=result.counts, now=self.clock(), error=result.error,

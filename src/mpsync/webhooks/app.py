@@ -13,6 +13,7 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import Engine, text
@@ -21,10 +22,12 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector
 from mpsync.connector.errors import PushError
+from mpsync.metrics import PushMetrics
 from mpsync.sync.inbox import store_events
 
 log = structlog.get_logger("mpsync.webhooks")
@@ -39,6 +42,7 @@ class WebhookContext:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     ready: Callable[[], bool] = lambda: True
     metrics: Callable[[], tuple[bytes, str]] | None = None
+    observer: Any = None  # a ``mpsync.metrics.Metrics``: pushes counted by their answer
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -83,7 +87,7 @@ def _find_account(settings: Settings, account_id: str) -> AccountConfig | None:
     return next((a for a in settings.accounts if a.id == account_id), None)
 
 
-def create_app(ctx: WebhookContext) -> Starlette:
+def create_app(ctx: WebhookContext) -> ASGIApp:
     async def webhook(request: Request) -> Response:
         account = _find_account(ctx.settings, request.path_params["account"])
         if account is None or account.webhook.token is None:
@@ -121,7 +125,8 @@ def create_app(ctx: WebhookContext) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    return app if ctx.observer is None else PushMetrics(app, ctx.observer)
 
 
 async def _accept(ctx: WebhookContext, account: AccountConfig, headers: dict[str, str],
