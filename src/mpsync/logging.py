@@ -120,7 +120,8 @@ def configure_logging(
 
 
 # Libraries whose info records are per-request chatter; their warnings still show.
-_QUIET = ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler", "asyncio")
+_QUIET = ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler", "asyncio",
+          "alembic")  # fmt: skip
 
 
 def _route_stdlib(out: TextIO, level: int, shared: list[structlog.types.Processor],
@@ -140,6 +141,8 @@ def _route_stdlib(out: TextIO, level: int, shared: list[structlog.types.Processo
     root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    # Re-install: whoever configured before (a test runner) may have swapped showwarning.
+    logging.captureWarnings(False)
     logging.captureWarnings(True)
 
 

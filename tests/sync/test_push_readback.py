@@ -85,7 +85,7 @@ def test_pushes_are_read_back(
     world.stock[marketplace][index] = 3
     result = run_cli(config, refused[0], refused[1], "--account", account, *refused[2:],
                      *(("--warehouse", warehouse) if refused[0] == "stock" else ()))  # fmt: skip
-    assert result.exit_code == 1 and "refused" in result.stderr
+    assert result.exit_code == 3 and "refused" in result.stderr
     for stream in ("stock", "prices"):
         _ok(config, "sync", "--account", account, "--stream", stream)
     assert _row(config, "stock", account, "SKU-0003", warehouse)["push"] == "taken"
