@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from mpsync.store.tables import Account, Order, OrderLine, StatusChange, WriteBack
 
@@ -20,6 +20,10 @@ CHANGES = StatusChange.__table__  # type: ignore[attr-defined]
 WRITE_BACKS = WriteBack.__table__  # type: ignore[attr-defined]
 
 
+# Orders that still have to leave the seller: what a ship-by deadline applies to.
+TO_SHIP = ("new", "confirmed", "ready_to_ship")
+
+
 def list_orders(
     engine: Engine,
     *,
@@ -27,25 +31,55 @@ def list_orders(
     status: str | None = None,
     since: datetime | None = None,
     limit: int = 50,
+    sort: str = "created",
+    due_before: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Newest first; ``limit=0`` returns all. Lines are loaded with one extra query."""
-    query = (
-        select(ORDERS, ACCOUNTS.c.marketplace)
-        .join(ACCOUNTS, ACCOUNTS.c.id == ORDERS.c.account_id)
-        .order_by(ORDERS.c.created_at.desc(), ORDERS.c.id.desc())
+    """Newest first, or by ship-by (soonest first) with ``sort="ship-by"``; ``due_before``
+    keeps the orders still to ship whose ship-by is before it. ``limit=0`` returns all."""
+    query = select(ORDERS, ACCOUNTS.c.marketplace).join(
+        ACCOUNTS, ACCOUNTS.c.id == ORDERS.c.account_id
     )
-    if account:
-        query = query.where(ORDERS.c.account_id == account)
-    if status:
-        query = query.where(ORDERS.c.status == status)
-    if since:
-        query = query.where(ORDERS.c.created_at >= since)
+    newest = (ORDERS.c.created_at.desc(), ORDERS.c.id.desc())
+    if sort == "ship-by" or due_before is not None:
+        query = query.order_by(ORDERS.c.ship_by.is_(None), ORDERS.c.ship_by, *newest)
+    else:
+        query = query.order_by(*newest)
+    query = _filtered(query, account, status, since, due_before)
     if limit:
         query = query.limit(limit)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
         lines = _lines(connection, [row.id for row in rows])
     return [_order(row, lines.get(row.id, [])) for row in rows]
+
+
+def _filtered(query: Any, account: str | None, status: str | None, since: datetime | None,
+              due_before: datetime | None) -> Any:  # fmt: skip
+    if account:
+        query = query.where(ORDERS.c.account_id == account)
+    if status:
+        query = query.where(ORDERS.c.status == status)
+    if since:
+        query = query.where(ORDERS.c.created_at >= since)
+    if due_before is not None:
+        query = query.where(ORDERS.c.status.in_(TO_SHIP), ORDERS.c.ship_by < due_before)
+    return query
+
+
+def due_counts(engine: Engine, due_before: datetime, now: datetime,
+               account: str | None = None) -> dict[str, dict[str, int]]:  # fmt: skip
+    """Per account: orders still to ship with ship-by before *due_before*, and how many
+    of them are overdue (ship-by before *now*)."""
+    query = _filtered(
+        select(ORDERS.c.account_id, (ORDERS.c.ship_by < now).label("late"), func.count()),
+        account, None, None, due_before,
+    ).group_by(ORDERS.c.account_id, "late")  # fmt: skip
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"due": 0, "overdue": 0})
+    with engine.connect() as connection:
+        for account_id, late, count in connection.execute(query):
+            counts[account_id]["due"] += count
+            counts[account_id]["overdue"] += count if late else 0
+    return dict(sorted(counts.items()))
 
 
 def _lines(connection: Any, order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:

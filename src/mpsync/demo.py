@@ -28,6 +28,7 @@ from mpsync.analytics.sql import ORDERS, Scope
 from mpsync.config import Settings, load_config
 from mpsync.daemon import Daemon
 from mpsync.display import to_local
+from mpsync.hints import hint
 from mpsync.logging import configure_logging
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.store.engine import create_store_engine
@@ -253,19 +254,22 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
     console.print(f"Store: {result['db']}\nConfig (copy it as a starting point): {config}\n",
                   markup=False, soft_wrap=True)  # fmt: skip
     console.print("Explore the result:", style="bold")
+    # Runnable as printed in a fresh shell: the venv need not be on PATH (mpsync.hints).
+    cfg = str(config)
     commands = [
-        f"mpsync orders list --config {config}",
-        f"mpsync orders list --config {config} --status shipped --json",
-        f"mpsync status --config {config}",
-        f"mpsync stock list --config {config} --below 20",
-        f"mpsync products list --config {config} --unbound",
-        f"mpsync invoices list --config {config}",
+        hint("orders", "list", "--config", cfg),
+        hint("orders", "list", "--config", cfg, "--due", "today"),
+        hint("orders", "list", "--config", cfg, "--status", "shipped", "--json"),
+        hint("status", "--config", cfg),
+        hint("stock", "list", "--config", cfg, "--below", "20"),
+        hint("products", "list", "--config", cfg, "--unbound"),
+        hint("invoices", "list", "--config", cfg),
     ]
     if kpi:
-        commands += [f"mpsync report kpi --period {kpi['period']} --config {config}",
-                     f"mpsync report skus --period {kpi['period']} --config {config}"]  # fmt: skip
+        commands += [hint("report", "kpi", "--period", kpi["period"], "--config", cfg),
+                     hint("report", "skus", "--period", kpi["period"], "--config", cfg)]  # fmt: skip
     if snapshot["invoices"]:
-        commands.append(f"mpsync invoices render 1 --out invoice.pdf --config {config}")
+        commands.append(hint("invoices", "render", "1", "--out", "invoice.pdf", "--config", cfg))
     for command in commands:
         console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
 

@@ -110,6 +110,26 @@ def format_datetime(
     return f"{text} {local.tzname()}" if with_zone else text
 
 
+_SHORT = MappingProxyType({"ru": "%d.%m %H:%M", "en": "%m-%d %H:%M"})
+
+
+def format_short(moment: Any, locale: str = "ru", zone: tzinfo | str | None = None,
+                 *, now: datetime | None = None) -> str:  # fmt: skip
+    """For tables: ``31.12 21:00`` within the current (local) year, else the full form."""
+    if isinstance(moment, str):
+        text: str = moment
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+    if not isinstance(moment, datetime):
+        return "—" if moment is None else str(moment)
+    local = to_local(moment, zone)
+    if local.year != to_local(now or datetime.now(UTC), zone).year:
+        return format_datetime(moment, locale, zone, with_zone=False)
+    return local.strftime(_SHORT.get(locale, _SHORT["ru"]))
+
+
 def format_date(day: date | datetime | str | None, locale: str = "ru") -> str:
     """A calendar day: ``31.12.2025`` (ru) / ``2025-12-31`` (en)."""
     if day is None:
@@ -142,6 +162,10 @@ class Display:
 
     def when(self, moment: Any, *, with_zone: bool = True) -> str:
         return format_datetime(moment, self.locale, self.zone, with_zone=with_zone)
+
+    def short(self, moment: Any, *, now: datetime | None = None) -> str:
+        """A time for a table cell: no year within the current year, no zone name."""
+        return format_short(moment, self.locale, self.zone, now=now)
 
     def day(self, day: date | datetime | str | None) -> str:
         if isinstance(day, datetime):

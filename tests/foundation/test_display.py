@@ -89,3 +89,26 @@ def test_notifications_show_times_in_the_display_zone() -> None:
 def test_example_config_documents_display() -> None:
     example = (Path(__file__).parents[2] / "config.example.toml").read_text(encoding="utf-8")
     assert "[display]" in example and "timezone" in example and "locale" in example
+
+
+def test_invoice_date_and_year_are_the_sellers_local_day(tmp_path: Path) -> None:
+    from tests.invoicing.helpers import SETTINGS, order_maker
+
+    from mpsync.invoicing.pdf_layout import ru_amount
+    from mpsync.store.engine import create_store_engine
+    from mpsync.store.migrate import upgrade
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 's.db'}")
+    upgrade(engine)
+    order = order_maker(engine)("NY-1")
+    new_year_eve = datetime(2025, 12, 31, 22, 30, tzinfo=UTC)  # 01:30 on 1 January in Moscow
+    with engine.begin() as connection:
+        from mpsync.invoicing import issue_invoice
+
+        invoice = issue_invoice(connection, order, SETTINGS, now=new_year_eve,
+                                zone=resolve_zone("Europe/Moscow"))  # fmt: skip
+    assert invoice is not None and invoice.document is not None
+    assert invoice.document["date"] == "2026-01-01" and invoice.year == 2026
+    assert invoice.number.startswith("INV-2026-")
+    assert ru_amount("2529") == f"2{NB}529,00" == format_money("2529", None, "ru")
+    engine.dispose()

@@ -5,9 +5,10 @@ Errors end the command with a one-line reason and a non-zero exit code.
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -65,6 +66,15 @@ def load_settings(path: Path | None, *, trace: Trace | None = None) -> Settings:
         raise typer.Exit(EXIT_CONFIG) from None
     configure_logging(settings.logging.format, settings.logging.level, secrets=secrets_of(settings))
     return settings
+
+
+def choice(value: str | None, allowed: Sequence[str], option: str) -> str | None:
+    """*value* if it is one of *allowed*; else exit 2 listing them (and the likely one)."""
+    if value is None or value in allowed:
+        return value
+    close = difflib.get_close_matches(value, allowed, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    fail(f"{option} {value!r} is not allowed; {hint}use one of: {', '.join(allowed)}")
 
 
 def require_secrets(

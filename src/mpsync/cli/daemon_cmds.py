@@ -6,12 +6,12 @@ The daemon and the services live elsewhere; this only parses and prints.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 import typer
-from rich.table import Table
 
 from mpsync import __version__
 from mpsync.cli.common import (
@@ -28,7 +28,9 @@ from mpsync.cli.common import (
     require_secrets,
     store,
 )
+from mpsync.cli.tables import Col, WideOption, render
 from mpsync.config.sources import Trace
+from mpsync.display import Display
 from mpsync.store.engine import describe_store
 
 notify_app = typer.Typer(help="Notification channels.", no_args_is_help=True)
@@ -128,40 +130,97 @@ def notify_test(
 
 
 @invoices_app.command("list")
-def invoices_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """List issued invoices, newest first."""
+def invoices_list(
+    config: ConfigOption = None,
+    account: Annotated[str | None, typer.Option(help="Only this account.")] = None,
+    since: Annotated[str | None, typer.Option(help="Issued on or after (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="At most N invoices; 0 = all.")] = 50,
+    as_json: JsonOption = False,
+    wide: WideOption = False,
+) -> None:
+    """List issued invoices, newest first, with the marketplace's order id."""
     from mpsync.invoicing import list_invoices
 
     settings = load_settings(config)
+    display = settings.display.display()
     with store(settings) as engine:
-        rows = list_invoices(engine)
+        rows = list_invoices(engine, account=account, since=_since(since), limit=limit)
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "number", "order", "issued", "total", "state",
-                  title=f"Invoices ({len(rows)})")  # fmt: skip
-    for row in rows:
-        state = f"voided ({row['void_reason']})" if row.get("voided_at") else "issued"
-        table.add_row(str(row.get("id")), str(row.get("number")), str(row.get("order_id")),
-                      str(row.get("issued_at", ""))[:19],
-                      f"{row.get('total')} {row.get('currency', '')}", state)  # fmt: skip
-    console.print(table)
+    render(console, f"Invoices ({len(rows)})", INVOICE_COLUMNS, wide=wide,
+           rows=(_invoice_row(row, display) for row in rows),
+           caption=f"times in {display.zone}")  # fmt: skip
+
+
+INVOICE_COLUMNS = (
+    Col("number", key=True), Col("account", key=True), Col("order", key=True),
+    Col("issued"), Col("total", justify="right"), Col("state"), Col("id", wide=True),
+    Col("buyer", wide=True), Col("VAT", wide=True, justify="right"),
+)  # fmt: skip
+
+
+def _invoice_row(row: dict[str, Any], display: Display) -> list[str]:
+    state = f"voided ({row['void_reason']})" if row.get("voided_at") else "issued"
+    currency = row["currency"]
+    return [str(row["number"]), str(row["account"]), str(row["order_external_id"]),
+            display.when(row["issued_at"], with_zone=False),
+            display.money(row["total"], currency), state, str(row["id"]),
+            str(row.get("buyer") or ""), display.money(row["vat_amount"], currency)]  # fmt: skip
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--since {value!r} is not a date; use YYYY-MM-DD or an ISO time")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @invoices_app.command("show")
 def invoices_show(
     invoice: Annotated[str, typer.Argument(help="Invoice id or number.")],
     config: ConfigOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Show one invoice document (JSON)."""
+    """Show one invoice: its parties, lines and totals (--json: the stored document)."""
     from mpsync.invoicing import InvoiceNotFound, get_invoice
 
     settings = load_settings(config)
     with store(settings) as engine:
         try:
-            print_json(get_invoice(engine, int(invoice) if invoice.isdigit() else invoice))
+            found = get_invoice(engine, int(invoice) if invoice.isdigit() else invoice)
         except InvoiceNotFound:
             fail(f"no invoice {invoice!r}")
+    if as_json:
+        print_json(found)
+        return
+    _print_invoice(found, settings.display.display())
+
+
+def _print_invoice(found: dict[str, Any], display: Display) -> None:
+    document = found.get("document") or {}
+    state = f"VOIDED ({found['void_reason']})" if found.get("voided_at") else "issued"
+    console.print(f"Invoice {found['number']} ({state}), issued "
+                  f"{display.when(found['issued_at'])}", markup=False, highlight=False)  # fmt: skip
+    for role in ("seller", "buyer"):
+        party = document.get(role) or {}
+        console.print(f"{role}: {party.get('name') or '—'}"
+                      + (f", INN {party['inn']}" if party.get("inn") else ""),
+                      markup=False, highlight=False)  # fmt: skip
+    currency = found["currency"]
+    render(console, "Lines", (Col("#", justify="right"), Col("name"),
+                              Col("qty", justify="right"), Col("price", justify="right"),
+                              Col("amount", justify="right")), wide=False,
+           rows=([str(i), str(line.get("name") or ""), str(line.get("quantity")),
+                  display.money(line.get("price"), currency),
+                  display.money(line.get("amount"), currency)]
+                 for i, line in enumerate(document.get("lines") or [], 1)))  # fmt: skip
+    console.print(f"Total {display.money(found['total'], currency)}, VAT "
+                  f"{display.money(found['vat_amount'], currency)}",
+                  markup=False, highlight=False)  # fmt: skip
 
 
 @invoices_app.command("render")

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from sqlalchemy import Engine
 
 from mpsync.cli.common import (
@@ -25,9 +24,11 @@ from mpsync.cli.common import (
     require_secrets,
     store,
 )
+from mpsync.cli.tables import Col, WideOption, render
 from mpsync.config import Settings
 from mpsync.connector.base import Connector, PriceUpdate, StockUpdate, WriteResult
 from mpsync.connector.errors import ConnectorError
+from mpsync.display import Display
 
 stock_app = typer.Typer(help="Stock levels: what the marketplaces report, and pushes.",
                         no_args_is_help=True)  # fmt: skip
@@ -48,9 +49,10 @@ def _engine(settings: Settings, *, create: bool = False) -> Engine:
 
 def _read(
     config: Path | None, read: Callable[[Engine], list[dict[str, Any]]]
-) -> list[dict[str, Any]]:
-    """Rows from the store for a ``list`` command."""
-    return store_rows(load_settings(config), read)
+) -> tuple[list[dict[str, Any]], Display]:
+    """Rows from the store for a ``list`` command, and how to show times and money."""
+    settings = load_settings(config)
+    return store_rows(settings, read), settings.display.display()
 
 
 def store_rows(
@@ -71,6 +73,7 @@ def stock_list(
     ] = None,
     limit: LimitOption = 100,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Stock per account, SKU and warehouse, as the last stock read saw it.
 
@@ -80,18 +83,18 @@ def stock_list(
     """
     from mpsync.inventory import list_stock
 
-    rows = _read(config, lambda e: list_stock(e, account=account, sku=sku, below=below,
-                                               limit=limit))  # fmt: skip
+    rows, display = _read(config, lambda e: list_stock(e, account=account, sku=sku, below=below,
+                                                        limit=limit))  # fmt: skip
     if as_json:
         print_json(rows)
         return
-    table = Table("account", "sku", "warehouse", "on hand", "reserved", "available", "read at",
-                  "push", title=f"Stock ({len(rows)})")  # fmt: skip
-    for r in rows:
-        table.add_row(r["account"], r["sku"], r["warehouse"], str(r["on_hand"]),
-                      str(r["reserved"]), str(r["available"]),
-                      _read_at(r), r["push"])  # fmt: skip
-    console.print(table)
+    columns = (Col("account", key=True), Col("sku", key=True), Col("warehouse"),
+               Col("on hand", wide=True, justify="right"),
+               Col("reserved", wide=True, justify="right"),
+               Col("available", justify="right"), Col("read at"), Col("push"))  # fmt: skip
+    render(console, f"Stock ({len(rows)})", columns, wide=wide, caption=f"times in {display.zone}",
+           rows=([r["account"], r["sku"], r["warehouse"], str(r["on_hand"]), str(r["reserved"]),
+                  str(r["available"]), _read_at(r, display), r["push"]] for r in rows))  # fmt: skip
 
 
 @stock_app.command("push")
@@ -124,6 +127,7 @@ def prices_list(
     sku: SkuFilter = None,
     limit: LimitOption = 100,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Prices per account and SKU, as the last price read saw them.
 
@@ -133,17 +137,20 @@ def prices_list(
     """
     from mpsync.inventory import list_prices
 
-    rows = _read(config, lambda e: list_prices(e, account=account, sku=sku, limit=limit))
+    rows, display = _read(config, lambda e: list_prices(e, account=account, sku=sku,
+                                                         limit=limit))  # fmt: skip
     if as_json:
         print_json(rows)
         return
-    table = Table("account", "sku", "price", "old price", "min price", "currency", "read at",
-                  "push", title=f"Prices ({len(rows)})")  # fmt: skip
-    for r in rows:
-        table.add_row(r["account"], r["sku"], r["price"], r["old_price"] or "",
-                      r["min_price"] or "", r["currency"],
-                      _read_at(r), r["push"])  # fmt: skip
-    console.print(table)
+    columns = (Col("account", key=True), Col("sku", key=True), Col("price", justify="right"),
+               Col("old price", justify="right"), Col("min price", wide=True, justify="right"),
+               Col("read at", wide=True), Col("push"))  # fmt: skip
+    money = display.money
+    render(console, f"Prices ({len(rows)})", columns, wide=wide, caption=f"times in {display.zone}",
+           rows=([r["account"], r["sku"], money(r["price"], r["currency"]),
+                  money(r["old_price"], r["currency"]) if r["old_price"] else "",
+                  money(r["min_price"], r["currency"]) if r["min_price"] else "",
+                  _read_at(r, display), r["push"]] for r in rows))  # fmt: skip
 
 
 @prices_app.command("push")
@@ -186,8 +193,8 @@ def prices_push(
           f"price {sku} = {price}", "prices")  # fmt: skip
 
 
-def _read_at(row: dict[str, Any]) -> str:
-    return str(row["source_updated_at"] or row["updated_at"] or "")[:16]
+def _read_at(row: dict[str, Any], display: Display) -> str:
+    return display.when(row["source_updated_at"] or row["updated_at"], with_zone=False)
 
 
 def _optional_amount(value: str | None, option: str) -> Decimal | None:

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from mpsync.cli.common import ConfigOption, JsonOption, console, fail, load_settings, print_json
+from mpsync.cli.tables import Col, WideOption, render
 
 products_app = typer.Typer(
     help="The product catalogue: each seller SKU and the marketplace ids it is bound to "
@@ -31,6 +31,7 @@ def products_list(
     ] = False,
     limit: Annotated[int, typer.Option(min=0, help="At most N rows; 0 = all.")] = 100,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Every SKU an account knows, with its name, marketplace ids and barcodes.
 
@@ -46,12 +47,12 @@ def products_list(
         print_json(rows)
         return
     title = f"{'Unbound products' if unbound else 'Products'} ({len(rows)})"
-    table = Table("account", "sku", "name", "ids", "barcodes", "bound", title=title)
-    for r in rows:
-        ids = " ".join(f"{name}={value}" for name, value in r["ids"].items())
-        table.add_row(r["account"], r["sku"], r["name"] or "", ids, " ".join(r["barcodes"]),
-                      "yes" if r["bound"] else "no")  # fmt: skip
-    console.print(table)
+    columns = (Col("account", key=True), Col("sku", key=True), Col("name"),
+               Col("ids", wide=True), Col("barcodes", wide=True), Col("bound"))  # fmt: skip
+    render(console, title, columns, wide=wide, rows=(
+        [r["account"], r["sku"], r["name"] or "",
+         " ".join(f"{name}={value}" for name, value in r["ids"].items()),
+         " ".join(r["barcodes"]), "yes" if r["bound"] else "no"] for r in rows))  # fmt: skip
     for account_id in sorted({r["account"] for r in rows if not r["bound"]}):
         if account_id in hints:
             console.print(f"{account_id}: bind its SKUs with `{hints[account_id]}`",

@@ -22,6 +22,8 @@ from mpsync.cli.common import (
     print_json,
     store,
 )
+from mpsync.cli.tables import Col, WideOption, render
+from mpsync.display import Display
 from mpsync.status import StatusReport, collect_status
 
 
@@ -36,6 +38,7 @@ def status(
             "or never synced: for cron and monitoring.",
         ),
     ] = False,
+    wide: WideOption = False,
 ) -> None:
     """Show sync state and health per account and stream, and the inbox/outbox/dead-letter
     backlogs."""
@@ -48,7 +51,7 @@ def status(
     if as_json:
         print_json(report.as_dict())
     else:
-        _render(report)
+        _render(report, settings.display.display(), wide)
     if check and report.unhealthy:
         raise typer.Exit(EXIT_FAILURE)
 
@@ -57,7 +60,16 @@ _HEALTH = {"ok": "[green]ok[/]", "failing": "[red]failing[/]", "overdue": "[yell
            "never": "[yellow]never[/]"}  # fmt: skip
 
 
-def _render(report: StatusReport) -> None:
+STATUS_COLUMNS = (
+    Col("account", key=True), Col("stream", key=True), Col("health", key=True),
+    Col("last run"), Col("outcome", wide=True), Col("fetched", justify="right"),
+    Col("new", justify="right"), Col("updated", justify="right"),
+    Col("dead", wide=True, justify="right"), Col("synced until", wide=True),
+    Col("last success", wide=True), Col("error"),
+)  # fmt: skip
+
+
+def _render(report: StatusReport, display: Display, wide: bool) -> None:
     if not report.streams:
         console.print(
             "No account has synced yet. Add [[accounts]] to the config, then run "
@@ -65,41 +77,24 @@ def _render(report: StatusReport) -> None:
             markup=False,
         )
     else:
-        table = Table(
-            "account",
-            "stream",
-            "health",
-            "last run",
-            "outcome",
-            "fetched",
-            "inserted",
-            "updated",
-            "dead",
-            "synced until",
-            "error",
-            title="Sync",
-        )
-        for row in report.streams:
-            table.add_row(
-                row.account,
-                row.stream,
-                _HEALTH.get(row.health, row.health),
-                (row.last_run or "never")[:19],
-                row.outcome or "-",
-                str(row.fetched),
-                str(row.inserted),
-                str(row.updated),
-                str(row.dead_lettered),
-                (row.synced_until or "-")[:19],
-                (row.error or "")[:60],
-            )
-        console.print(table)
+        rows = (
+            [row.account, row.stream, _HEALTH.get(row.health, row.health),
+             display.short(row.last_run) if row.last_run else "never",
+             row.outcome or "-", str(row.fetched), str(row.inserted), str(row.updated),
+             str(row.dead_lettered), display.short(row.synced_until),
+             display.short(row.last_success),
+             escape(row.error or "") if wide else escape((row.error or "")[:120])]
+            for row in report.streams
+        )  # fmt: skip
+        render(console, "Sync", STATUS_COLUMNS, rows, wide=wide,
+               caption=f"times in {display.zone}")  # fmt: skip
     _render_processes(report)
     backlog = report.backlog
     console.print(
         f"Inbox pending: {backlog['inbox_pending']}  failed: {backlog['inbox_failed']}   "
-        f"Outbox pending: {backlog['outbox_pending']}  failed: {backlog['outbox_failed']}   "
-        f"Dead letters open: {backlog['dead_letters_open']}"
+        f"Outbox pending: {backlog['outbox_pending']}  failed: {backlog['outbox_failed']}\n"
+        f"Dead letters open: {backlog['dead_letters_open']}",
+        soft_wrap=True,
     )
 
 

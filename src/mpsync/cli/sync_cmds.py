@@ -18,12 +18,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mpsync.browse import get_order, list_orders
+from mpsync.browse import TO_SHIP, get_order, list_orders
 from mpsync.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_RUNTIME,
     ConfigOption,
     JsonOption,
+    choice,
     console,
     err_console,
     fail,
@@ -32,8 +33,11 @@ from mpsync.cli.common import (
     require_secrets,
     store,
 )
-from mpsync.cli.hints import resume_hint
+from mpsync.cli.tables import Col, WideOption, render
 from mpsync.config import AccountConfig, Settings
+from mpsync.display import Display
+from mpsync.domain.status import OrderStatus
+from mpsync.hints import resume_hint
 from mpsync.sync.deadletters import drop_dead_letter, list_dead_letters, retry_dead_letters
 from mpsync.sync.service import ResyncPlan, RunResult, SyncService
 
@@ -41,6 +45,7 @@ T = TypeVar("T")
 orders_app = typer.Typer(help="Browse orders in the store.", no_args_is_help=True)
 dead_app = typer.Typer(help="Records that failed mapping or processing.", no_args_is_help=True)
 STREAMS = ("orders", "stock", "prices", "products")
+STATUSES = tuple(status.value for status in OrderStatus)
 
 
 def _date(value: str | None, option: str) -> datetime | None:
@@ -246,26 +251,75 @@ def _report(results: list[RunResult], as_json: bool) -> None:
 def orders_list(
     config: ConfigOption = None,
     account: Annotated[str | None, typer.Option(help="Only this account.")] = None,
-    status: Annotated[str | None, typer.Option(help="Only this canonical status.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help=f"Only this status: {', '.join(STATUSES)}.")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Created on or after (YYYY-MM-DD).")] = None,
+    due: Annotated[
+        str | None,
+        typer.Option(
+            help="What must ship: 'today' (ship-by before the end of the local day, "
+            "overdue included) or 'overdue'; sorted by ship-by, counts per account."
+        ),
+    ] = None,
+    sort: Annotated[str, typer.Option(help="created (newest first) | ship-by (soonest).")] = (
+        "created"
+    ),
     limit: Annotated[int, typer.Option(min=0, help="At most N orders; 0 = all.")] = 50,
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
-    """List orders, newest first."""
+    """List orders, newest first (or by ship-by); --due shows what must ship."""
+    from mpsync.browse import due_counts
+
+    choice(status, STATUSES, "--status")
+    choice(due, ("today", "overdue"), "--due")
+    choice(sort, ("created", "ship-by"), "--sort")
     settings = load_settings(config)
+    display, now = settings.display.display(), datetime.now(UTC)
+    before = _due_before(due, display, now)
     with store(settings) as engine:
-        rows = list_orders(engine, account=account, status=status,
-                           since=_date(since, "--since"), limit=limit)  # fmt: skip
+        rows = list_orders(engine, account=account, status=status, since=_date(since, "--since"),
+                           limit=limit, sort=sort, due_before=before)  # fmt: skip
+        counts = due_counts(engine, before, now, account) if before else {}
     if as_json:
-        print_json(rows)
+        print_json(rows if before is None else {"due": due, "before": before.isoformat(),
+                                                "counts": counts, "orders": rows})  # fmt: skip
         return
-    table = Table("id", "account", "external id", "status", "marketplace status", "total",
-                  "created", "lines", title=f"Orders ({len(rows)})")  # fmt: skip
-    for o in rows:
-        table.add_row(str(o["id"]), o["account"], o["external_id"], o["status"] or "?",
-                      o["marketplace_status"], f"{o['total']} {o['currency']}",
-                      (o["created_at"] or "")[:16], str(len(o["lines"])))  # fmt: skip
-    console.print(table)
+    title = f"Orders ({len(rows)})" if due is None else f"Due {due} ({len(rows)})"
+    render(console, title, ORDER_COLUMNS, (_order_row(o, display, now) for o in rows),
+           wide=wide, caption=f"times in {display.zone}")  # fmt: skip
+    for account_id, count in counts.items():
+        console.print(f"{account_id}: {count['due']} to ship, {count['overdue']} overdue",
+                      highlight=False, markup=False)  # fmt: skip
+
+
+ORDER_COLUMNS = (
+    Col("id", wide=True, justify="right"), Col("account", key=True),
+    Col("external id", key=True), Col("status"), Col("total", key=True, justify="right"),
+    Col("ship by", key=True), Col("marketplace status", wide=True), Col("created", wide=True),
+    Col("lines", wide=True, justify="right"),
+)  # fmt: skip
+
+
+def _order_row(order: dict[str, Any], display: Display, now: datetime) -> list[str]:
+    ship_by = order["ship_by"]
+    late = ship_by and order["status"] in TO_SHIP and datetime.fromisoformat(ship_by) < now
+    return [str(order["id"]), order["account"], order["external_id"], order["status"] or "?",
+            display.money(order["total"], order["currency"]),
+            display.short(ship_by, now=now) + (" overdue" if late else ""),
+            order["marketplace_status"] or "", display.short(order["created_at"], now=now),
+            str(len(order["lines"]))]  # fmt: skip
+
+
+def _due_before(due: str | None, display: Display, now: datetime) -> datetime | None:
+    """The ship-by bound of --due: now (overdue) or the next local midnight (today)."""
+    if due is None:
+        return None
+    if due == "overdue":
+        return now
+    tomorrow = display.today(now) + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=display.zone).astimezone(UTC)
 
 
 @orders_app.command("show")
@@ -305,20 +359,22 @@ def dead_list(
     config: ConfigOption = None,
     state: Annotated[str, typer.Option(help="open | resolved | all")] = "open",
     as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """List dead letters with their reasons."""
+    choice(state, ("open", "resolved", "all"), "--state")
     settings = load_settings(config)
     with store(settings) as engine:
         rows = list_dead_letters(engine, state=state, limit=0)
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "account", "stream", "type", "field", "reason", "attempts", "state",
-                  title=f"Dead letters ({len(rows)})")  # fmt: skip
-    for r in rows:
-        table.add_row(str(r["id"]), r["account"], r["stream"], r["record_type"], r["field"] or "",
-                      escape(r["reason"]), str(r["attempts"]), r["state"])  # fmt: skip
-    console.print(table)
+    columns = (Col("id", key=True, justify="right"), Col("account", key=True),
+               Col("stream", key=True), Col("type", wide=True), Col("field"), Col("reason"),
+               Col("attempts", wide=True, justify="right"), Col("state", wide=True))  # fmt: skip
+    render(console, f"Dead letters ({len(rows)})", columns, wide=wide, rows=(
+        [str(r["id"]), r["account"], r["stream"], r["record_type"], r["field"] or "",
+         escape(r["reason"]), str(r["attempts"]), r["state"]] for r in rows))  # fmt: skip
 
 
 @dead_app.command("retry")

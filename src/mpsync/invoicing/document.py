@@ -7,7 +7,7 @@ kept as decimal strings so the JSON column never rounds it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -111,8 +111,10 @@ def build_document(
     lines: Sequence[Mapping[str, Any]],
     customer: Mapping[str, Any] | None,
     settings: InvoicingConfig,
+    zone: tzinfo = UTC,
 ) -> dict[str, Any]:
-    """The full snapshot stored in ``Invoice.document`` and printed by ``render_pdf``."""
+    """The full snapshot stored in ``Invoice.document`` and printed by ``render_pdf``;
+    its date is the seller's calendar day in *zone* (``[display] timezone``)."""
     rate = settings.vat_rate
     items = document_lines(order, lines, rate)
     total = sum((Decimal(item["amount"]) for item in items), Decimal("0.00"))
@@ -120,7 +122,7 @@ def build_document(
     return {
         "number": number,
         "issued_at": issued_at.isoformat(),
-        "date": issued_at.date().isoformat(),
+        "date": issued_at.astimezone(zone).date().isoformat(),
         "currency": currency,
         "seller": seller_of(settings),
         "buyer": buyer_of(order, customer),

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+
+from mpsync.display import format_money
 
 MONTHS_GENITIVE = (
     "января",
@@ -39,9 +40,8 @@ def ru_date(value: str) -> str:
 
 
 def ru_amount(value: Any) -> str:
-    """``1234.5`` → ``1 234,50`` (non-breaking space between thousands)."""
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    return f"{amount:,.2f}".replace(",", "\u00a0").replace(".", ",")
+    """``1234.5`` → ``1 234,50``: the ru money format of ``mpsync.display``, no symbol."""
+    return format_money(value, None, "ru")
 
 
 def _party(party: Mapping[str, Any]) -> str:

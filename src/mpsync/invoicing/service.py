@@ -6,7 +6,7 @@ calls ``list_invoices``, ``get_invoice`` and ``render_invoice``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -51,7 +51,12 @@ def invoice_due(order: Any, settings: InvoicingConfig) -> bool:
 
 
 def issue_invoice(
-    connection: Connection, order_id: int, settings: InvoicingConfig, *, now: datetime
+    connection: Connection,
+    order_id: int,
+    settings: InvoicingConfig,
+    *,
+    now: datetime,
+    zone: tzinfo = UTC,
 ) -> Invoice | None:
     """Issue the invoice of *order_id*; ``None`` if it already has one (nothing is created).
 
@@ -65,7 +70,7 @@ def issue_invoice(
     if connection.execute(existing).first() is not None:
         return None
     issued_at = now.astimezone(UTC)
-    year = issued_at.year
+    year = issued_at.astimezone(zone).year  # the seller's calendar year, as on the document
     seq = next_seq(connection, settings.sequence, year)
     number = format_number(settings.number_format, year=year, seq=seq, sequence=settings.sequence)
     document = build_document(
@@ -75,6 +80,7 @@ def issue_invoice(
         lines=_lines(connection, order_id),
         customer=_customer(connection, order.get("customer_id")),
         settings=settings,
+        zone=zone,
     )
     values = {
         "order_id": order_id,
@@ -144,13 +150,32 @@ def _summary(row: Any) -> dict[str, Any]:
     }
 
 
-def list_invoices(engine: Engine, *, limit: int | None = None) -> list[dict[str, Any]]:
-    """Invoices, newest first, as plain dicts (``mpsync invoices list [--json]``)."""
-    query = select(INVOICES).order_by(INVOICES.c.issued_at.desc(), INVOICES.c.id.desc())
-    if limit is not None:
+def list_invoices(
+    engine: Engine,
+    *,
+    limit: int | None = None,
+    account: str | None = None,
+    since: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Invoices, newest first, as plain dicts (``mpsync invoices list [--json]``), with
+    the account and the marketplace's order id; *since* bounds ``issued_at``."""
+    query = (
+        select(INVOICES, ORDERS.c.account_id, ORDERS.c.external_id.label("order_external_id"))
+        .join(ORDERS, ORDERS.c.id == INVOICES.c.order_id)
+        .order_by(INVOICES.c.issued_at.desc(), INVOICES.c.id.desc())
+    )
+    if account:
+        query = query.where(ORDERS.c.account_id == account)
+    if since is not None:
+        query = query.where(INVOICES.c.issued_at >= since)
+    if limit:
         query = query.limit(limit)
     with engine.connect() as connection:
-        return [_summary(row) for row in connection.execute(query)]
+        return [
+            {**_summary(row), "account": row.account_id,
+             "order_external_id": row.order_external_id}
+            for row in connection.execute(query)
+        ]  # fmt: skip
 
 
 def get_invoice(engine: Engine, id_or_number: int | str) -> dict[str, Any]:

@@ -101,7 +101,8 @@ def _issue_batch(
         row = rows.get(order_id)
         if row is None or not invoice_due(row, settings.invoicing):
             continue  # moved on since it was listed: the next run decides again
-        invoice = issue_invoice(connection, order_id, settings.invoicing, now=now)
+        invoice = issue_invoice(connection, order_id, settings.invoicing, now=now,
+                                zone=settings.display.display().zone)  # fmt: skip
         if invoice is None:
             continue  # another worker invoiced it first
         payload = order_row_payload(row, lines.get(order_id, []), INVOICE_KIND)
