@@ -97,17 +97,24 @@ def format_datetime(
     Accepts an aware datetime, a naive one (taken as UTC) or an ISO string; ``None``
     reads ``—``, and text that is not a date is returned as it is.
     """
-    if isinstance(moment, str):
-        text: str = moment
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return text
-    if not isinstance(moment, datetime):
-        return "—" if moment is None else str(moment)
-    local = to_local(moment, zone)
+    found = _moment(moment)
+    if isinstance(found, str):
+        return found
+    local = to_local(found, zone)
     text = local.strftime(f"{_DATE.get(locale, _DATE['ru'])} %H:%M")
     return f"{text} {local.tzname()}" if with_zone else text
+
+
+def _moment(value: Any) -> datetime | str:
+    """A datetime from a datetime or an ISO string; else the text to show instead."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return "—" if value is None else str(value)
 
 
 _SHORT = MappingProxyType({"ru": "%d.%m %H:%M", "en": "%m-%d %H:%M"})
@@ -116,17 +123,12 @@ _SHORT = MappingProxyType({"ru": "%d.%m %H:%M", "en": "%m-%d %H:%M"})
 def format_short(moment: Any, locale: str = "ru", zone: tzinfo | str | None = None,
                  *, now: datetime | None = None) -> str:  # fmt: skip
     """For tables: ``31.12 21:00`` within the current (local) year, else the full form."""
-    if isinstance(moment, str):
-        text: str = moment
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return text
-    if not isinstance(moment, datetime):
-        return "—" if moment is None else str(moment)
-    local = to_local(moment, zone)
+    found = _moment(moment)
+    if isinstance(found, str):
+        return found
+    local = to_local(found, zone)
     if local.year != to_local(now or datetime.now(UTC), zone).year:
-        return format_datetime(moment, locale, zone, with_zone=False)
+        return format_datetime(found, locale, zone, with_zone=False)
     return local.strftime(_SHORT.get(locale, _SHORT["ru"]))
 
 

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -66,6 +67,17 @@ def load_settings(path: Path | None, *, trace: Trace | None = None) -> Settings:
         raise typer.Exit(EXIT_CONFIG) from None
     configure_logging(settings.logging.format, settings.logging.level, secrets=secrets_of(settings))
     return settings
+
+
+def parse_date(value: str | None, option: str) -> datetime | None:
+    """``YYYY-MM-DD`` or an ISO time (UTC unless it says otherwise); exit 2 otherwise."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} {value!r} is not a date; use YYYY-MM-DD or an ISO time")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def choice(value: str | None, allowed: Sequence[str], option: str) -> str | None:

@@ -6,7 +6,6 @@ The daemon and the services live elsewhere; this only parses and prints.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +23,7 @@ from mpsync.cli.common import (
     fail,
     load_settings,
     open_store,
+    parse_date,
     print_json,
     require_secrets,
     store,
@@ -144,7 +144,9 @@ def invoices_list(
     settings = load_settings(config)
     display = settings.display.display()
     with store(settings) as engine:
-        rows = list_invoices(engine, account=account, since=_since(since), limit=limit)
+        rows = list_invoices(
+            engine, account=account, since=parse_date(since, "--since"), limit=limit
+        )
     if as_json:
         print_json(rows)
         return
@@ -167,16 +169,6 @@ def _invoice_row(row: dict[str, Any], display: Display) -> list[str]:
             display.when(row["issued_at"], with_zone=False),
             display.money(row["total"], currency), state, str(row["id"]),
             str(row.get("buyer") or ""), display.money(row["vat_amount"], currency)]  # fmt: skip
-
-
-def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"--since {value!r} is not a date; use YYYY-MM-DD or an ISO time")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @invoices_app.command("show")

@@ -29,6 +29,7 @@ from mpsync.cli.common import (
     err_console,
     fail,
     load_settings,
+    parse_date,
     print_json,
     require_secrets,
     store,
@@ -46,16 +47,6 @@ orders_app = typer.Typer(help="Browse orders in the store.", no_args_is_help=Tru
 dead_app = typer.Typer(help="Records that failed mapping or processing.", no_args_is_help=True)
 STREAMS = ("orders", "stock", "prices", "products")
 STATUSES = tuple(status.value for status in OrderStatus)
-
-
-def _date(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} {value!r} is not a date; use YYYY-MM-DD or an ISO time")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @contextmanager
@@ -147,7 +138,7 @@ def resync(
         return
     if since is None:
         fail("give --since DATE (a window to backfill) or --order ID (orders to re-read)")
-    start, end = _date(since, "--since"), _date(until, "--until")
+    start, end = parse_date(since, "--since"), parse_date(until, "--until")
     assert start is not None
     if end is not None and end <= start:
         fail("--until must be after --since")
@@ -279,8 +270,9 @@ def orders_list(
     display, now = settings.display.display(), datetime.now(UTC)
     before = _due_before(due, display, now)
     with store(settings) as engine:
-        rows = list_orders(engine, account=account, status=status, since=_date(since, "--since"),
-                           limit=limit, sort=sort, due_before=before)  # fmt: skip
+        rows = list_orders(engine, account=account, status=status,
+                           since=parse_date(since, "--since"), limit=limit, sort=sort,
+                           due_before=before)  # fmt: skip
         counts = due_counts(engine, before, now, account) if before else {}
     if as_json:
         print_json(rows if before is None else {"due": due, "before": before.isoformat(),
