@@ -127,3 +127,26 @@ channels = ["console"]
     assert "process_resident_memory_bytes" in metrics
     stopped = cli("healthcheck", "--config", str(config))
     assert stopped.returncode == 1 and "no answer from" in stopped.stderr
+
+
+def test_exit_codes_are_the_documented_ones(cli: Cli, tmp_path: Path) -> None:
+    port = _free_port()  # nothing listens there: the sync run fails at run time
+    config = write_config(
+        tmp_path,
+        f"""
+[[accounts]]
+id = "wb"
+marketplace = "wildberries"
+token = "t0ken"
+api_base_url = "http://127.0.0.1:{port}"
+""",
+    )
+    assert cli("--version").returncode == 0
+    assert cli("db", "upgrade", "--config", str(config)).returncode == 0
+    assert cli("status", "--check", "--config", str(config)).returncode == 1  # never synced
+    assert cli("orders", "list", "--sort", "price", "--config", str(config)).returncode == 2
+    assert cli("orders", "list", "--config", str(tmp_path / "nope.toml")).returncode == 2
+    failed = cli("sync", "--account", "wb", "--stream", "orders", "--config", str(config))
+    assert failed.returncode == 3, failed.stderr
+    assert f"127.0.0.1:{port}: connection refused" in failed.stdout
+    # 130 (Ctrl-C) is checked by tests/operator/test_resync_resumes.py.

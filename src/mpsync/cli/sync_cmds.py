@@ -225,17 +225,22 @@ def _report(results: list[RunResult], as_json: bool) -> None:
     if not results:
         console.print("Nothing to sync: no enabled account matches.")
         return
-    table = Table("account", "stream", "outcome", "fetched", "inserted", "updated", "unchanged",
-                  "dead-lettered", "duration", title="Sync")  # fmt: skip
+    render(console, "Sync", RUN_COLUMNS, wide=False, rows=(
+        [r.account, r.stream, "[green]ok[/]" if r.outcome == "ok" else f"[red]{r.outcome}[/]",
+         str(r.counts.fetched), str(r.counts.inserted), str(r.counts.updated),
+         str(r.counts.unchanged), str(r.counts.dead_lettered), f"{r.seconds:.2f}s"]
+        for r in results))  # fmt: skip
     for r in results:
-        outcome = "[green]ok[/]" if r.outcome == "ok" else f"[red]{r.outcome}[/]"
-        table.add_row(r.account, r.stream, outcome, str(r.counts.fetched), str(r.counts.inserted),
-                      str(r.counts.updated), str(r.counts.unchanged), str(r.counts.dead_lettered),
-                      f"{r.seconds:.2f}s")  # fmt: skip
-    console.print(table)
-    for r in results:
-        if r.error:
-            console.print(f"[red]{r.account}/{r.stream}:[/] {escape(r.error)}")
+        if r.error:  # one line, however long: the terminal wraps it, not rich
+            console.print(f"[red]{r.account}/{r.stream}:[/] {escape(r.error)}", soft_wrap=True)
+
+
+RUN_COLUMNS = (
+    Col("account", key=True), Col("stream", key=True), Col("outcome", key=True),
+    Col("fetched", justify="right"), Col("new", justify="right"),
+    Col("updated", justify="right"), Col("unchanged", justify="right"),
+    Col("dead", justify="right"), Col("time", justify="right"),
+)  # fmt: skip
 
 
 @orders_app.command("list")
