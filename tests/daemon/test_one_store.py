@@ -8,6 +8,7 @@ used to relabel the daemon's live run "interrupted").
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -97,7 +98,11 @@ def test_a_second_daemon_on_one_sqlite_store_exits_2_naming_the_first(tmp_path: 
             took = time.monotonic() - started
             assert _ready(port), "the first daemon must be unaffected"
     assert second.returncode == 2, second.stderr
-    lines = [line for line in second.stderr.splitlines() if line.strip()]
+    # Besides JSON log events (the "mpsync starting" line), exactly one error line.
+    events = [json.loads(line) for line in second.stderr.splitlines() if line.startswith("{")]
+    assert [e["event"] for e in events] == ["mpsync starting"], second.stderr
+    lines = [line for line in second.stderr.splitlines()
+             if line.strip() and not line.startswith("{")]  # fmt: skip
     assert len(lines) == 1, second.stderr
     host = Identity.of_this_process().host
     assert f"error: another mpsync run ({host}:{first.pid}, since 20" in lines[0]
