@@ -266,8 +266,9 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
         hint("invoices", "list", "--config", cfg),
     ]
     if kpi:
-        commands += [hint("report", "kpi", "--period", kpi["period"], "--config", cfg),
-                     hint("report", "skus", "--period", kpi["period"], "--config", cfg)]  # fmt: skip
+        period = str(kpi["period"])
+        commands += [hint("report", kind, "--period", period, "--config", cfg)
+                     for kind in ("kpi", "skus")]  # fmt: skip
     if snapshot["invoices"]:
         commands.append(hint("invoices", "render", "1", "--out", "invoice.pdf", "--config", cfg))
     for command in commands:
