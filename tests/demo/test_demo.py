@@ -36,10 +36,12 @@ def test_demo_runs_headless_and_summarises(tmp_path: Path) -> None:
     assert explore.returncode == 0 and explore.stdout.count('"external_id"') >= 100
     # The closing summary shows the KPIs of what it stored; the command it suggests agrees.
     assert "KPIs " in out
+    # Hints are runnable as printed: "mpsync …", the script's path or "python -m mpsync …".
     command = next(line.strip() for line in out.splitlines()
-                   if line.strip().startswith("mpsync report kpi --period"))  # fmt: skip
+                   if "mpsync report kpi --period" in line)  # fmt: skip
+    args = command.split("mpsync ", 1)[1].split()
     kpi = subprocess.run(
-        [sys.executable, "-m", *command.split()[:5], "--json", *command.split()[5:]],
+        [sys.executable, "-m", "mpsync", *args[:4], "--json", *args[4:]],
         cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert kpi.returncode == 0, kpi.stderr[-2000:]
