@@ -78,8 +78,8 @@ def stock_list(
     """Stock per account, SKU and warehouse, as the last stock read saw it.
 
     The push column tells what became of the last `stock push` of a row: pending (no
-    stock read since), taken, differs (sent X, reads Y) or refused: the marketplace's
-    message.
+    stock read since), taken, differs (sent X, reads Y), refused: the marketplace's
+    message, or failed: no answer came.
     """
     from mpsync.inventory import list_stock
 
@@ -132,8 +132,8 @@ def prices_list(
     """Prices per account and SKU, as the last price read saw them.
 
     The push column tells what became of the last `prices push` of a SKU: pending (no
-    price read since), taken, differs (sent X, reads Y) or refused: the marketplace's
-    message.
+    price read since), taken, differs (sent X, reads Y), refused: the marketplace's
+    message, or failed: no answer came.
     """
     from mpsync.inventory import list_prices
 
