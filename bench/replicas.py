@@ -15,7 +15,8 @@ Printed per run, and as a ratio 3 : 1:
 * **steady state**: API requests per minute over ``--steady`` seconds afterwards, with
   orders polled every ``--poll`` seconds: replicas share one schedule, so three replicas
   should poll about as often as one;
-* which replica did how much (``mpsync_work_done_total`` by replica).
+* which replica did how much (``mpsync_work_done_total`` by replica), and the CPU time
+  the replicas used until the initial load was done (their start-up included).
 
 Usage: .venv/bin/python bench/replicas.py [--backlog 1000] [--steady 30] [--poll 5]
        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--counts 1,3]
@@ -109,6 +110,7 @@ class Outcome:
     limited: int
     steady_per_minute: float
     work: dict[str, dict[str, float]]
+    cpu_seconds: float
 
     @property
     def orders_per_second(self) -> float:
@@ -153,6 +155,12 @@ def first_passes(engine: Engine) -> tuple[int, float | None]:
     return int(row[0]), float(row[1]) if row[1] is not None else None
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def work_done(port: int) -> dict[str, float]:
     body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
     pattern = r'^mpsync_work_done_total\{kind="(\w+)"\} (\S+)$'
@@ -169,7 +177,7 @@ def run(count: int, args: argparse.Namespace, workdir: Path) -> Outcome:
             config = workdir / f"r{count}-{index}.toml"
             config.write_text(
                 f'[store]\nurl = "{url}"\npool_size = 10\n[server]\nport = {port}\n'
-                '[logging]\nformat = "json"\nlevel = "warning"\n'
+                '[logging]\nformat = "json"\nlevel = "info"\n'
                 + accounts_toml(base, args.poll), encoding="utf-8")  # fmt: skip
             env = {**os.environ, "HOSTNAME": f"replica-{index}"}
             log = (workdir / f"r{count}-{index}.log").open("wb")
@@ -182,6 +190,7 @@ def run(count: int, args: argparse.Namespace, workdir: Path) -> Outcome:
                  args.timeout)  # fmt: skip
         _, load_seconds = first_passes(engine)
         assert load_seconds is not None
+        cpu = sum(cpu_seconds(process.pid) for process, _ in replicas)
         load_requests, limited = requests_made(base)
         with engine.connect() as connection:
             orders = int(connection.execute(text("SELECT COUNT(*) FROM orders")).scalar_one())
@@ -189,7 +198,7 @@ def run(count: int, args: argparse.Namespace, workdir: Path) -> Outcome:
         time.sleep(args.steady)
         steady = (requests_made(base)[0] - before) * 60 / (time.monotonic() - started)
         work = {f"replica-{i}": work_done(port) for i, (_, port) in enumerate(replicas)}
-        return Outcome(count, orders, load_seconds, load_requests, limited, steady, work)
+        return Outcome(count, orders, load_seconds, load_requests, limited, steady, work, cpu)
     finally:
         for process, _ in replicas:
             process.send_signal(signal.SIGTERM)
@@ -212,18 +221,22 @@ def main() -> None:
     parser.add_argument("--poll", type=int, default=5, help="orders poll interval, seconds")
     parser.add_argument("--counts", default="1,3", help="replica counts to compare")
     parser.add_argument("--timeout", type=float, default=1200.0)
+    parser.add_argument("--logs", type=Path, help="keep the replicas' configs and logs here")
     parser.add_argument("--pg", default=os.environ.get(
         "MPSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))  # fmt: skip
     args = parser.parse_args()
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="mpsync-bench-replicas-") as tmp:
+        workdir = args.logs or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         for count in (int(c) for c in args.counts.split(",")):
             print(f"{count} replica(s): starting", file=sys.stderr, flush=True)
-            outcome = run(count, args, Path(tmp))
+            outcome = run(count, args, workdir)
             outcomes.append(outcome)
             print(f"{count} replica(s): {outcome.orders:,} orders in {outcome.load_seconds:.1f}s"
                   f" = {outcome.orders_per_second:,.0f} orders/s; {outcome.load_requests:,} "
-                  f"API requests ({outcome.limited} answered 429/420); steady "
+                  f"API requests ({outcome.limited} answered 429/420); replicas' CPU "
+                  f"{outcome.cpu_seconds:.1f}s (start-up included); steady "
                   f"{outcome.steady_per_minute:,.0f} requests/min; work done "
                   f"{outcome.work}", flush=True)  # fmt: skip
     if len(outcomes) >= 2:

@@ -85,6 +85,7 @@ class Daemon:
         self.server: uvicorn.Server | None = None
         self._running: set[asyncio.Task[Any]] = set()
         self._beat_stop = asyncio.Event()
+        self._slots = asyncio.Semaphore(settings.coordination.max_runs)
 
     def is_ready(self) -> bool:
         """Serving and every supervised task up (``/readyz``)."""
@@ -189,7 +190,10 @@ class Daemon:
                 return
             account = self.settings.account(account_id)
             schedule = Schedule(account.poll_interval(stream), account.poll.jitter)
-            result = await self.service.sync_stream(account, stream, schedule=schedule)
+            async with self._slots:  # a free slot first, then the lease
+                if self.stop.is_set():
+                    return
+                result = await self.service.sync_stream(account, stream, schedule=schedule)
             if result.outcome == "skipped":
                 log.debug("sync skipped", account=account_id, stream=stream, reason=result.error)
                 return

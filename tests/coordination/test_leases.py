@@ -86,19 +86,42 @@ def test_heartbeat_keeps_a_lease_and_notices_one_lost(store: Engine) -> None:
     assert not first.holds("workflow:invoices")
 
 
-def test_a_scheduled_unit_is_not_due_until_just_before_its_next_tick(store: Engine) -> None:
-    clock, interval = Clock(), timedelta(minutes=1)
+def test_a_scheduled_unit_stays_with_its_runner_until_that_one_misses_a_tick(
+    store: Engine,
+) -> None:
+    clock, interval, jitter = Clock(), timedelta(minutes=1), timedelta(seconds=5)
     first, second = coordinator(store, clock), coordinator(store, clock)
 
     async def tick(who: Coordinator) -> bool:
-        async with who.hold("sync:oz:orders", every=interval) as lease:
+        async with who.hold("sync:oz:orders", every=interval, jitter=jitter) as lease:
             return isinstance(lease, Lease)
 
     assert asyncio.run(tick(first))
     clock.now += timedelta(seconds=20)  # another replica's tick in the same interval
     assert not asyncio.run(tick(second))
-    clock.now = next_due(T0, interval)
-    assert clock.now == T0 + timedelta(seconds=57)
+    clock.now = T0 + interval - jitter  # the runner's next tick, as early as jitter allows
+    assert not asyncio.run(tick(second))
+    assert asyncio.run(tick(first))
+    started = clock.now
+    assert next_due(started, interval, jitter) == started + timedelta(seconds=71)
+    clock.now = started + timedelta(seconds=70)  # the runner missed its tick (dead, busy)...
+    assert not asyncio.run(tick(second))
+    clock.now = started + timedelta(seconds=71)  # ...and the others take the unit
+    assert asyncio.run(tick(second))
+
+
+def test_retention_waits_its_interval_whoever_ran_it(store: Engine) -> None:
+    clock, hour = Clock(), timedelta(hours=1)
+    first, second = coordinator(store, clock), coordinator(store, clock)
+
+    async def tick(who: Coordinator) -> bool:
+        async with who.hold("retention", every=hour, sticky=False) as lease:
+            return isinstance(lease, Lease)
+
+    assert asyncio.run(tick(first))
+    clock.now += timedelta(minutes=59)
+    assert not asyncio.run(tick(first)) and not asyncio.run(tick(second))
+    clock.now = T0 + hour
     assert asyncio.run(tick(second))
 
 

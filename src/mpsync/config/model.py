@@ -216,6 +216,10 @@ class CoordinationConfig(_Section):
     # write-back row is held this long past its holder's last heartbeat (every third of
     # it): a killed process's work is taken over by another within one lease.
     lease: Duration = timedelta(seconds=60)
+    # Sync runs one daemon does at once; a stream waits for a free slot before it takes
+    # its lease, so with several replicas each takes its share instead of the first one up
+    # taking everything.
+    max_runs: int = Field(default=8, ge=1)
 
     @field_validator("lease")
     @classmethod

@@ -47,10 +47,11 @@ def unit_kind(unit: str) -> str:
 
 
 def next_due(started: datetime, interval: timedelta, jitter: timedelta = timedelta(0)) -> datetime:
-    """When a unit run on a schedule is due again: a little before its next tick, so one
-    replica's timer finds it due, while the other replicas' ticks in between skip it."""
-    slack = max(interval / 2, interval - jitter - interval / 20)
-    return started + slack
+    """When a scheduled unit is due again for the other replicas: once its runner's next
+    tick (up to *jitter* late) plus a tenth of the interval has passed without it. Its
+    runner keeps its own cadence (the unit sticks to it), so replicas poll no more often
+    than one process would, and a dead or busy runner's units go to the others."""
+    return started + interval + jitter + interval / 10
 
 
 class Coordinator:
@@ -150,12 +151,13 @@ class Coordinator:
         self._beat = asyncio.create_task(self.keep_alive(stop), name="heartbeat")
 
     # -- units ------------------------------------------------------------------------------
-    def try_acquire(self, unit: str, *, respect_due: bool = False) -> Lease | Held:
+    def try_acquire(self, unit: str, *, respect_due: bool = False,
+                    sticky: bool = False) -> Lease | Held:  # fmt: skip
         if self._started_at is None:
             self.register()
         with self.engine.begin() as connection:
             got = leases.acquire(connection, unit, self.owner, now=self.clock(), ttl=self.ttl,
-                                 respect_due=respect_due)  # fmt: skip
+                                 respect_due=respect_due, sticky=sticky)  # fmt: skip
         if isinstance(got, Lease):
             self._held[unit] = got
             if got.taken_over_from is not None:
@@ -167,11 +169,12 @@ class Coordinator:
         return got
 
     async def acquire(self, unit: str, *, wait: timedelta | None = None,
-                      respect_due: bool = False) -> Lease | Held:  # fmt: skip
+                      respect_due: bool = False, sticky: bool = False) -> Lease | Held:  # fmt: skip
         """Take *unit*; if held, retry for up to *wait* (None: answer at once)."""
         deadline = self.clock() + (wait or timedelta(0))
         while True:
-            got = await asyncio.to_thread(self.try_acquire, unit, respect_due=respect_due)
+            got = await asyncio.to_thread(self.try_acquire, unit, respect_due=respect_due,
+                                          sticky=sticky)  # fmt: skip
             if isinstance(got, Lease) or got.not_due or self.clock() >= deadline:
                 break
             await self.sleep(WAIT_STEP)
@@ -188,21 +191,26 @@ class Coordinator:
 
     @contextlib.asynccontextmanager
     async def hold(self, unit: str, *, wait: timedelta | None = None,
-                   every: timedelta | None = None,
-                   jitter: timedelta = timedelta(0)) -> AsyncIterator[Lease | Held]:  # fmt: skip
+                   every: timedelta | None = None, jitter: timedelta = timedelta(0),
+                   sticky: bool = True) -> AsyncIterator[Lease | Held]:  # fmt: skip
         """Hold *unit* for the block (yields ``Held`` when another process has it).
 
-        With *every*, the unit runs on a schedule (ticks *every*, up to *jitter* late): it
-        is skipped while not due, and on release it is due again just before the next tick.
+        With *every*, the unit runs on a schedule (ticks *every*, up to *jitter* late):
+        *sticky*, it stays with the process that ran it while that one keeps its ticks
+        (``next_due``); otherwise nobody runs it again before *every* has passed.
         """
-        got = await self.acquire(unit, wait=wait, respect_due=every is not None)
+        got = await self.acquire(unit, wait=wait, respect_due=every is not None, sticky=sticky)
         if isinstance(got, Held):
             yield got
             return
         try:
             yield got
         finally:
-            due = next_due(got.acquired_at, every, jitter) if every is not None else None
+            due = None
+            if every is not None:
+                due = (
+                    next_due(got.acquired_at, every, jitter) if sticky else got.acquired_at + every
+                )
             await asyncio.to_thread(self.release, got, due_at=due)
 
     def fence(self, connection: Connection, lease: Lease) -> None:

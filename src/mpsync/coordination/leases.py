@@ -91,8 +91,9 @@ def lock_keys(connection: Connection, space: str, names: Iterable[str]) -> None:
 
 
 def acquire(connection: Connection, unit: str, owner: str, *, now: datetime, ttl: timedelta,
-            respect_due: bool = False) -> Lease | Held:  # fmt: skip
-    """Take *unit* for *owner* unless a live lease holds it (or, if asked, it is not due)."""
+            respect_due: bool = False, sticky: bool = False) -> Lease | Held:  # fmt: skip
+    """Take *unit* for *owner* unless a live lease holds it, or (*respect_due*) it is not due
+    yet; a *sticky* unit is due at any time for the process that ran it last."""
     if not try_xact_lock(connection, unit):
         return Held(unit, "another process (acquiring)", now)
     query = select(LEASES).where(LEASES.c.unit == unit)
@@ -109,7 +110,8 @@ def acquire(connection: Connection, unit: str, owner: str, *, now: datetime, ttl
         return Lease(unit, owner, now)
     if row.owner is not None and (row.owner == owner or row.expires_at > now):
         return Held(unit, row.owner, row.acquired_at)
-    if respect_due and row.due_at is not None and row.due_at > now:
+    mine = sticky and row.last_owner == owner
+    if respect_due and not mine and row.due_at is not None and row.due_at > now:
         return Held(unit, None, None, row.due_at)
     connection.execute(
         update(LEASES).where(LEASES.c.unit == unit)
@@ -164,10 +166,10 @@ def renew_all(connection: Connection, owner: str, *, now: datetime, ttl: timedel
 
 
 def release_all(connection: Connection, owner: str, *, now: datetime) -> int:
-    """Give back everything *owner* holds (a clean shutdown); schedules stay as they were."""
+    """Give back everything *owner* holds (a clean shutdown): due at once for whoever is next."""
     result = connection.execute(
         update(LEASES).where(LEASES.c.owner == owner)
-        .values(owner=None, expires_at=None, last_owner=owner, released_at=now)
+        .values(owner=None, expires_at=None, last_owner=owner, released_at=now, due_at=None)
     )  # fmt: skip
     return int(result.rowcount or 0)
 

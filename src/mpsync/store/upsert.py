@@ -58,7 +58,9 @@ def bulk_upsert(
     compare_cols = list(compare) if compare is not None else [c for c in columns if c not in key]
     update_cols = list(update) if update is not None else compare_cols
     existing = _existing_keys(connection, table, key, list(unique))
-    batch = list(unique.values())
+    # Rows go in key order: two transactions upserting the same rows (two replicas, or a
+    # stock and a price read of one account) lock them in one order and never deadlock.
+    batch = [unique[k] for k in sorted(unique, key=_sort_key)]
     touched = _upsert_batch(connection, table, batch, key, compare_cols, update_cols, returning,
                             tuple(keep))  # fmt: skip
     for row_key, row_id in touched.items():
@@ -67,7 +69,16 @@ def bulk_upsert(
     result.unchanged = set(unique) - result.changed
     if returning and result.unchanged:
         result.ids.update({k: v for k, v in existing.items() if k in result.unchanged})
+        # Rows another transaction inserted after our look-up, equal to ours (PostgreSQL
+        # reads committed rows per statement): look again rather than lose their ids.
+        late = sorted(result.unchanged - set(existing), key=_sort_key)
+        if late:
+            result.ids.update(_existing_keys(connection, table, key, late))
     return result
+
+
+def _sort_key(key: Key) -> tuple[tuple[bool, str], ...]:
+    return tuple((value is None, str(value)) for value in key)
 
 
 def _last_per_key(rows: Sequence[dict[str, Any]], key: Sequence[str]) -> dict[Key, dict[str, Any]]:

@@ -53,8 +53,8 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Schedule:
-    """How the daemon runs a unit: every *interval*, up to *jitter* late. Another replica
-    that ran it less than an interval ago makes this tick a no-op."""
+    """How the daemon runs a unit: every *interval*, up to *jitter* late. A unit another
+    replica runs on time is left to it (``mpsync.coordination.next_due``)."""
 
     interval: timedelta
     jitter: timedelta = timedelta(0)

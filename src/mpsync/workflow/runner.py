@@ -97,7 +97,8 @@ class WorkflowRunner:
                         stats: WorkflowStats, schedule: Schedule | None) -> None:  # fmt: skip
         every = PRUNE_EVERY if name == "retention" else schedule.interval if schedule else None
         unit = "retention" if name == "retention" else f"workflow:{name}"
-        async with self.coordinator.hold(unit, every=every) as lease:
+        # Retention runs at most hourly whoever runs it; a rule stays with its last runner.
+        async with self.coordinator.hold(unit, every=every, sticky=unit != "retention") as lease:
             if isinstance(lease, Held):
                 if not lease.not_due:
                     stats.held[name] = str(lease)
