@@ -18,13 +18,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
 from sqlalchemy import Engine, text
 
 from mpsync.coordination import Identity
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.store.engine import create_store_engine
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, ready
 from tests.sync.conftest import T0
 
 ROOT = Path(__file__).parents[2]
@@ -53,7 +52,7 @@ def _daemon(config: Path, port: int, log: Path) -> Iterator[subprocess.Popen[byt
                                    stdout=sink, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         deadline = time.monotonic() + 30
-        while not _ready(port):
+        while not ready(port):
             assert process.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
@@ -64,13 +63,6 @@ def _daemon(config: Path, port: int, log: Path) -> Iterator[subprocess.Popen[byt
         if process.poll() is None:
             process.kill()
             process.wait()
-
-
-def _ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=0.5).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _runs(engine: Engine) -> list[tuple[str, str, str, datetime, datetime | None]]:
@@ -96,7 +88,7 @@ def test_a_second_daemon_on_one_sqlite_store_exits_2_naming_the_first(tmp_path: 
             second = subprocess.run(_mpsync("run", "--config", str(cfg)), cwd=ROOT,
                                     capture_output=True, text=True, timeout=30)  # fmt: skip
             took = time.monotonic() - started
-            assert _ready(port), "the first daemon must be unaffected"
+            assert ready(port), "the first daemon must be unaffected"
     assert second.returncode == 2, second.stderr
     # Besides JSON log events (the "mpsync starting" line), exactly one error line.
     events = [json.loads(line) for line in second.stderr.splitlines() if line.startswith("{")]

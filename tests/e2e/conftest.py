@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -20,6 +21,14 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def ready(port: int, timeout: float = 5.0) -> bool:
+    """Whether ``mpsync run`` on *port* answers ``/readyz`` with 200 (patient: busy CI)."""
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.store.engine import create_store_engine
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, ready
 
 ROOT = Path(__file__).parents[2]
 
@@ -50,13 +49,6 @@ def _count(engine: Engine, sql: str) -> int:
             return int(connection.execute(text(sql)).scalar_one())
     except OperationalError:
         return -1  # not created yet, or busy: proves nothing either way
-
-
-def _ready(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=0.5).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _start(cfg: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -102,7 +94,7 @@ def test_kill_mid_confirm_then_restart_confirms_every_order_once(tmp_path: Path)
                                                "WHERE state = 'pending'"),
             }  # fmt: skip
             daemon = _start(cfg, log)
-            _wait(lambda: _ready(port) and _count(engine, ok) == tasks, 60, daemon, log,
+            _wait(lambda: ready(port) and _count(engine, ok) == tasks, 60, daemon, log,
                   "every task confirmed")  # fmt: skip
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait(timeout=40) == 0, log.read_text()[-3000:]

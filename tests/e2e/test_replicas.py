@@ -33,7 +33,7 @@ from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.store.engine import create_store_engine
 from mpsync.store.migrate import upgrade
 from tests.conftest import _reset_postgres
-from tests.e2e.conftest import SmtpSink, free_port
+from tests.e2e.conftest import SmtpSink, free_port, ready
 from tests.sync.conftest import store_orders, truth_orders
 
 ROOT = Path(__file__).parents[2]
@@ -111,11 +111,7 @@ class Replica:
         return self.process.poll() is None
 
     def ready(self) -> bool:
-        try:
-            url = f"http://127.0.0.1:{self.port}/readyz"
-            return httpx.get(url, timeout=5).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return ready(self.port)
 
     def work_done(self) -> dict[str, float]:
         body = httpx.get(f"http://127.0.0.1:{self.port}/metrics", timeout=5).text
