@@ -10,6 +10,7 @@ injected: the test holds it open, so nothing waits on real time.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,36 @@ async def test_a_crashed_task_is_logged_counted_shown_and_restarted(
         (task, "OverflowError: cannot convert float infinity to integer")
     ]
     assert pauses == [1.0]  # the first back-off step
+
+
+async def test_an_http_port_taken_is_one_restarting_task_not_a_dead_daemon(
+    tmp_path: Path,
+) -> None:
+    """Issue 14: a second replica on a taken port used to die with 21 tracebacks, exit 3."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+        settings = load_config_data({"store": {"url": url}, "server": {"port": port}}, env={})
+        backoff_open = asyncio.Event()
+
+        async def held_sleep(_: float) -> None:
+            await backoff_open.wait()
+
+        engine = create_store_engine(url)
+        daemon = Daemon(engine, settings, sleep=held_sleep)
+        with capture_logs() as logs:
+            running = asyncio.create_task(daemon.run())
+            try:
+                await _until(lambda: "http" in daemon.supervisor.down(), "http to go down")
+                assert not daemon.is_ready() and not running.done()
+                assert daemon.supervisor.down() == ["http"]  # the rest keeps working
+            finally:
+                daemon.request_stop()
+                await asyncio.wait_for(running, timeout=30)
+                engine.dispose()
+    crashed = [entry for entry in logs if entry["event"].startswith("task crashed")]
+    assert [(entry["task"], entry["error"]) for entry in crashed] == [
+        ("http", f"RuntimeError: the HTTP server cannot listen on 127.0.0.1:{port}")
+    ]
