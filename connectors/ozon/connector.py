@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync_connectors.ozon import push
+from mpsync_connectors.ozon import buyers, push
 from mpsync_connectors.snapshot import Records, as_dicts, json_object, phased_pages
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
@@ -143,7 +143,7 @@ def _stock_row(base: dict[str, Any], entry: Any) -> dict[str, Any]:
     return row
 
 
-class OzonConnector(RestConnector):
+class OzonConnector(buyers.OzonBuyers, RestConnector):
     """Ozon Seller API (``api-seller.ozon.ru``)."""
 
     name = "ozon"
@@ -191,6 +191,7 @@ class OzonConnector(RestConnector):
         "product_info": TokenBucket(per_second=10, burst=10),
         # /v1/warehouse/list allowed 1 request/min; its v2 documents no method limit.
         "warehouses": TokenBucket(per_second=1, burst=1),
+        **buyers.LIMITS,
     }
     page_size: ClassVar[int] = 100
     info_page_size: ClassVar[int] = 1000  # /v4/product/info/stocks, /v5/product/info/prices

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from mpsync_connectors.snapshot import PageCall, Records, as_dicts, no_repeats, phased_pages
-from mpsync_connectors.wildberries import catalog, writes
+from mpsync_connectors.wildberries import buyers, catalog, writes
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from mpsync.config import AccountConfig
@@ -67,11 +67,12 @@ LIMITS: Mapping[str, LimitSpec] = MappingProxyType(
         "stocks": TokenBucket.per_minute(300, burst=20),
         "prices": TokenBucket(per_second=10 / 6, burst=5),
         "content": TokenBucket.per_minute(100, burst=5),
+        **buyers.LIMITS,  # questions and reviews: 3 requests/s, bursts of 6
     }
 )
 
 
-class WildberriesConnector(RestConnector):
+class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
     """Wildberries seller API (marketplace, prices and content hosts)."""
 
     name = "wildberries"
@@ -91,6 +92,7 @@ class WildberriesConnector(RestConnector):
         "marketplace": "https://marketplace-api.wildberries.ru",
         "prices": "https://discounts-prices-api.wildberries.ru",
         "content": "https://content-api.wildberries.ru",
+        **buyers.HOSTS,
     }
     limits: ClassVar[Mapping[str, LimitSpec]] = LIMITS
     page_size: ClassVar[int] = 1000  # GET /api/v3/orders: limit 1..1000

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 from mpsync_connectors.yandex_market import push
+from mpsync_connectors.yandex_market.buyers import LIMITS as BUYER_LIMITS
+from mpsync_connectors.yandex_market.buyers import YandexMarketBuyers
 from mpsync_connectors.yandex_market.dates import creation_slices, parse_cursor, slice_cursor
 from mpsync_connectors.yandex_market.offers import OfferReads
 from mpsync_connectors.yandex_market.prices import price_offer
@@ -63,7 +65,7 @@ class YandexMarketCredentials(BaseModel):
         return self
 
 
-class YandexMarketConnector(OfferReads, RestConnector):
+class YandexMarketConnector(YandexMarketBuyers, OfferReads, RestConnector):
     """Yandex Market Partner API (``api.partner.market.yandex.ru``)."""
 
     name = "yandex_market"
@@ -96,7 +98,11 @@ class YandexMarketConnector(OfferReads, RestConnector):
         "push_prices": ("offerId",),
     }
     hosts: ClassVar[Mapping[str, str]] = {"api": "https://api.partner.market.yandex.ru"}
-    limits: ClassVar[Mapping[str, LimitSpec]] = {"business": Parallel(4), "campaign": Parallel(4)}
+    limits: ClassVar[Mapping[str, LimitSpec]] = {
+        "business": Parallel(4),
+        "campaign": Parallel(4),
+        **BUYER_LIMITS,
+    }
     page_size: ClassVar[int] = 50
     offers_page_size: ClassVar[int] = 200  # getStocks, getDefaultPrices pages
     # Item quotas of the lowest tier ("none" in x-resource-limit-config), items per minute:

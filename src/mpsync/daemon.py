@@ -237,10 +237,14 @@ class Daemon:
         self.stats.pushes += await inbox.serve(self.stop, wake)
 
     def _notification_tasks(self) -> list[asyncio.Task[None]]:
+        from mpsync.inbox.answers import CHANNEL
+        from mpsync.inbox.service import answer_channel
         from mpsync.notify import Dispatcher, build_channels
 
         channels = build_channels(self.settings)
         self.stats.extra["channels"] = channels
+        # Answers to buyers are outbox rows too, delivered through the marketplace.
+        channels = {**channels, CHANNEL: answer_channel(self.engine, self.settings, self.service)}
         lease = self.settings.notifications.lease or self.settings.coordination.lease
         dispatcher = Dispatcher(self.engine, self.settings, channels, clock=self.clock,
                                 lease=lease, coordinator=self.coordinator)  # fmt: skip

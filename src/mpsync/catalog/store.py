@@ -145,3 +145,32 @@ def ids_of(connection: Connection, product_ids: list[int]) -> dict[int, dict[str
         for link in connection.execute(query.where(PRODUCT_IDS.c.product_id.in_(chunk))):
             found.setdefault(link.product_id, {})[link.name] = link.value
     return {row: dict(sorted(ids.items())) for row, ids in found.items()}
+
+
+IdKey = tuple[str, str]  # (id name, value)
+
+
+def skus_by_ids(connection: Connection, account_id: str,
+                wanted: Iterable[IdKey]) -> dict[IdKey, tuple[str, str | None]]:  # fmt: skip
+    """The seller's SKU (and name) each marketplace id ``(name, value)`` is bound to: the
+    reverse of ``resolve``, for reads that name a product by the marketplace's id only
+    (an Ozon review's ``sku``, a WB question's ``nmId``). Unbound ids are absent."""
+    by_name: dict[str, set[str]] = {}
+    for name, value in wanted:
+        by_name.setdefault(name, set()).add(value)
+    found: dict[IdKey, tuple[str, str | None]] = {}
+    title = PRODUCTS.c.name.label("title")
+    query = (
+        select(PRODUCT_IDS.c.name, PRODUCT_IDS.c.value, PRODUCTS.c.sku, title)
+        .join(PRODUCTS, PRODUCTS.c.id == PRODUCT_IDS.c.product_id)
+        .where(PRODUCTS.c.account_id == account_id)
+    )
+    for name, values in by_name.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
+            rows = connection.execute(
+                query.where(PRODUCT_IDS.c.name == name, PRODUCT_IDS.c.value.in_(chunk))
+            )
+            found.update({(row.name, row.value): (row.sku, row.title) for row in rows})
+    return found

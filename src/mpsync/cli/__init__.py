@@ -44,6 +44,7 @@ def _register() -> None:
     from mpsync.cli import (
         config_cmd,
         daemon_cmds,
+        inbox_cmds,
         inventory_cmds,
         products_cmd,
         report_cmds,
@@ -60,6 +61,7 @@ def _register() -> None:
     products_cmd.register(app)
     status_cmd.register(app)
     report_cmds.register(app)
+    inbox_cmds.register(app)
     try:
         from mpsync.cli import sandbox_cmd
     except ImportError:  # the sandbox ships with the package; absent only mid-development

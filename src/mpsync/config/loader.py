@@ -32,6 +32,9 @@ class ConfigError(Exception):
         super().__init__("\n".join(self.problems))
 
 
+ANSWERS_DIR = "answers"  # knowledge-base files beside the config file (answers/*.toml)
+
+
 def default_config_path() -> Path:
     """The file a command without ``--config`` reads (the first that exists)."""
     try:
@@ -56,9 +59,33 @@ def load_config(
         data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{config_path}: not valid TOML: {exc}"]) from None
+    data = with_answer_files(data, config_path.parent / ANSWERS_DIR)
     trace = Trace() if trace is None else trace
     trace.file, trace.found_as = str(config_path.absolute()), found.origin
     return load_config_data(data, env=env, source=str(config_path), trace=trace)
+
+
+def with_answer_files(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """*data* with the knowledge base of ``answers/*.toml`` beside the config file added:
+    each file's ``[[rules]]`` after the config's own ``[[answers.rules]]``, its
+    ``[templates]`` beside ``[answers.templates]`` (files in name order)."""
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    if not files:
+        return data
+    answers = dict(data.get("answers") or {})
+    rules, templates = list(answers.get("rules") or []), dict(answers.get("templates") or {})
+    for file in files:
+        try:
+            extra = tomllib.loads(file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError([f"{file}: not valid TOML: {exc}"]) from None
+        unknown = sorted(set(extra) - {"rules", "templates"})
+        if unknown:
+            raise ConfigError([f"{file}: unknown key(s) {unknown}; an answers file holds "
+                               "[[rules]] and [templates] only"])  # fmt: skip
+        rules += list(extra.get("rules") or [])
+        templates.update(extra.get("templates") or {})
+    return {**data, "answers": {**answers, "rules": rules, "templates": templates}}
 
 
 def load_config_data(

@@ -267,6 +267,55 @@ class AnalyticsConfig(_Section):
     digest_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+class AnswerRule(_Section):
+    """``[[answers.rules]]``: which buyers' messages a knowledge-base answer fits.
+
+    A message matches when its kind is in ``kinds``, any phrase of ``match`` occurs in its
+    text by word forms (Russian morphology: «доставка» matches «доставкой»), and the
+    optional rating range, SKUs and accounts admit it. An empty ``match`` matches any
+    text (a rule for stars only). ``mode``: ``draft`` waits for ``mpsync inbox approve``;
+    ``auto`` is sent by the daemon.
+    """
+
+    name: str = Field(min_length=1, max_length=128)
+    kinds: list[Literal["question", "review"]] = Field(min_length=1)
+    match: list[str] = Field(default_factory=list)
+    rating_min: int | None = Field(default=None, ge=1, le=5)
+    rating_max: int | None = Field(default=None, ge=1, le=5)
+    skus: list[str] = Field(default_factory=list)
+    accounts: list[str] = Field(default_factory=list)
+    template: str = Field(min_length=1)
+    mode: Literal["draft", "auto"] = "draft"
+
+    @model_validator(mode="after")
+    def _range(self) -> AnswerRule:
+        if self.rating_min and self.rating_max and self.rating_min > self.rating_max:
+            raise ValueError(f"rating_min {self.rating_min} is above rating_max {self.rating_max}")
+        return self
+
+
+class AnswersConfig(_Section):
+    """Buyers' questions and reviews (``mpsync inbox``): the knowledge base and its alerts."""
+
+    rules: list[AnswerRule] = Field(default_factory=list)
+    # Named answer texts for ``mpsync inbox answer ID --template NAME`` (a rule's name works
+    # too); the same variables as rule templates.
+    templates: dict[str, str] = Field(default_factory=dict)
+    # A review of this many stars or fewer is announced at once (event inbox.review_low).
+    low_rating: int = Field(default=3, ge=0, le=5)
+    # An unanswered message this close to its deadline is announced (event inbox.deadline).
+    warn_before: Duration = timedelta(days=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> AnswersConfig:
+        seen: set[str] = set()
+        for index, rule in enumerate(self.rules):
+            if rule.name in seen:
+                raise ValueError(f"rules[{index}].name: duplicate rule name {rule.name!r}")
+            seen.add(rule.name)
+        return self
+
+
 class Settings(BaseSettings):
     """The whole configuration. Built by ``mpsync.config.load_config``."""
 
@@ -282,6 +331,7 @@ class Settings(BaseSettings):
     notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     coordination: CoordinationConfig = Field(default_factory=CoordinationConfig)
+    answers: AnswersConfig = Field(default_factory=AnswersConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -299,12 +349,24 @@ class Settings(BaseSettings):
                 raise ValueError(f"accounts[{index}].id: duplicate account id {account.id!r}")
             seen.add(account.id)
         names = {channel.name for channel in self.notifications.channels}
+        if "marketplace" in names:
+            raise ValueError(
+                "notifications.channels: the name 'marketplace' is reserved (answers to buyers "
+                "go out through it); rename the channel"
+            )
         for index, rule in enumerate(self.notifications.rules):
             for name in rule.channels:
                 if name not in names:
                     raise ValueError(
                         f"notifications.rules[{index}].channels: unknown channel {name!r}; "
                         f"define it under [[notifications.channels]] (known: {sorted(names)})"
+                    )
+        for index, answer_rule in enumerate(self.answers.rules):
+            for account_id in answer_rule.accounts:
+                if account_id not in seen:
+                    raise ValueError(
+                        f"answers.rules[{index}].accounts: unknown account {account_id!r}; "
+                        f"use one of {sorted(seen)}"
                     )
         return self
 

@@ -9,7 +9,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
@@ -121,6 +121,28 @@ class WriteResult:
 
 
 @dataclass(frozen=True)
+class AnswerPolicy:
+    """How a marketplace takes answers to one kind of buyer message (``question`` or
+    ``review``): the answer lengths it accepts, and how long after the message an answer is
+    still possible (``window``; None: the spec documents no limit)."""
+
+    min_length: int = 1
+    max_length: int | None = None
+    window: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """What an answer needs to find a buyer's message at the marketplace: its kind, id,
+    the product's bound ids (Ozon answers name the product's ``sku``) and the raw read."""
+
+    kind: str
+    external_id: str
+    product_ids: Mapping[str, str] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PushEvent:
     """One event of a push, with a key that is stable across redeliveries."""
 
@@ -163,6 +185,9 @@ class Connector(ABC):
     # action needs (``{"push_stock": ("chrtId",)}``; an action not listed needs any id).
     binding_stream: ClassVar[str | None] = None
     push_ids: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+    # Buyers' messages (``mpsync.inbox``): per kind, the answer lengths and time window
+    # the marketplace documents; a kind not listed cannot be answered through mpsync.
+    answer_policies: ClassVar[Mapping[str, AnswerPolicy]] = MappingProxyType({})
 
     def __init__(
         self,
@@ -220,6 +245,16 @@ class Connector(ABC):
 
     async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
         raise NotSupportedError(f"{self.name}: price push is not supported")
+
+    async def answer(self, message: MessageRef, text: str) -> WriteResult:
+        """Publish *text* as the seller's answer to *message* (one call, no retry of a
+        refusal); ``details["answer_id"]`` carries the marketplace's id of it, if any."""
+        raise NotSupportedError(f"{self.name}: answering buyers is not supported")
+
+    async def read_message(self, message: MessageRef) -> dict[str, Any] | None:
+        """The message as the marketplace shows it now, as a raw record of its stream's
+        mapping section (with the seller's answer, if any); None when it is not found."""
+        raise NotSupportedError(f"{self.name}: reading one buyer message is not supported")
 
     def parse_push(self, headers: Mapping[str, str], body: bytes) -> PushParseResult:
         """Parse a push body; raises ``PushError`` (a 4xx answer) on malformed input."""

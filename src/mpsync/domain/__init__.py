@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mpsync.domain.models import (
+    BuyerMessageRecord,
     CustomerRecord,
     OrderLineRecord,
     OrderRecord,
@@ -23,6 +24,7 @@ from mpsync.domain.status import (
 
 __all__ = [
     "TERMINAL_STATUSES",
+    "BuyerMessageRecord",
     "CustomerRecord",
     "OrderLineRecord",
     "OrderRecord",

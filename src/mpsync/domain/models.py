@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -131,3 +131,39 @@ class ProductRecord(_Record):
     barcodes: tuple[str, ...] = ()
     ids: dict[str, str] = Field(default_factory=dict)
     source_updated_at: UtcDatetime | None = None
+
+
+class BuyerMessageRecord(_Record):
+    """A buyer's question or review of a product, as the marketplace shows it now.
+
+    ``kind`` comes from the mapping section (``[question]`` / ``[review]``). ``sku`` is the
+    seller's SKU when the read names it; otherwise ``product_ids`` (the marketplace's own
+    ids, named as in the catalogue) let the writer resolve it through ``mpsync.catalog``.
+    ``answered`` says the marketplace counts it answered (or processed) even when the
+    read carries no answer text. ``author`` is the buyer's display name: personal data,
+    shown to the seller, never logged.
+    """
+
+    account_id: str
+    kind: Literal["question", "review"]
+    external_id: str = Field(min_length=1)
+    sku: str | None = None
+    product_ids: dict[str, str] = Field(default_factory=dict)
+    product_name: str | None = None
+    order_external_id: str | None = None
+    rating: int | None = Field(default=None, ge=1, le=5)
+    text: str = ""
+    pros: str | None = None
+    cons: str | None = None
+    author: str | None = None
+    created_at: UtcDatetime
+    answer: str | None = None
+    answer_id: str | None = None
+    answered_at: UtcDatetime | None = None
+    answered: bool = False
+    source_updated_at: UtcDatetime | None = None
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    @property
+    def has_answer(self) -> bool:
+        return self.answered or bool(self.answer)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from mpsync.connector.errors import MappingError
 from mpsync.domain.models import (
+    BuyerMessageRecord,
     CustomerRecord,
     OrderLineRecord,
     OrderRecord,
@@ -24,13 +25,17 @@ from mpsync.domain.models import (
 )
 from mpsync.mapping.rules import Context, Section
 
-CanonicalRecord = OrderRecord | OrderStatusUpdate | StockRecord | PriceRecord | ProductRecord
+CanonicalRecord = (
+    OrderRecord | OrderStatusUpdate | StockRecord | PriceRecord | ProductRecord | BuyerMessageRecord
+)
 MODELS: Mapping[str, type[BaseModel]] = {
     "order": OrderRecord,
     "order_status": OrderStatusUpdate,
     "stock": StockRecord,
     "price": PriceRecord,
     "product": ProductRecord,
+    "question": BuyerMessageRecord,
+    "review": BuyerMessageRecord,
 }
 
 
@@ -128,9 +133,7 @@ class MappingSchema:
             raise MappingError(
                 str(first["msg"]), raw=raw, field=where, rule="canonical model validation"
             ) from None
-        assert isinstance(
-            result, OrderRecord | OrderStatusUpdate | StockRecord | PriceRecord | ProductRecord
-        )
+        assert isinstance(result, CanonicalRecord)
         return result
 
 
@@ -192,15 +195,38 @@ def _product(section: Section, raw: Mapping[str, Any], ctx: Context) -> dict[str
     values = _plain(section, raw, ctx)
     if values.get("barcodes") is None:
         values.pop("barcodes", None)
-    if section.ids is not None:
-        read = section.ids.values(raw, ctx)
-        values["ids"] = {name: str(value) for name, value in read.items()
-                         if value is not None and str(value).strip()}  # fmt: skip
+    values["ids"] = _ids(section, raw, ctx)
     return values
+
+
+def _ids(section: Section, raw: Mapping[str, Any], ctx: Context) -> dict[str, str]:
+    if section.ids is None:
+        return {}
+    read = section.ids.values(raw, ctx)
+    return {name: str(value) for name, value in read.items()
+            if value is not None and str(value).strip()}  # fmt: skip
+
+
+def _message(kind: str) -> Callable[[Section, Mapping[str, Any], Context], dict[str, Any]]:
+    """A buyer's question or review: the section names its kind; empty texts are None,
+    a missing main text is "" (a review may be stars only)."""
+
+    def build(section: Section, raw: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+        values = _plain(section, raw, ctx)
+        for name in ("pros", "cons", "answer", "author", "product_name", "sku"):
+            if isinstance(values.get(name), str) and not values[name].strip():
+                values[name] = None
+        values = {key: value for key, value in values.items()
+                  if value is not None or key not in ("text", "answered")}  # fmt: skip
+        return {**values, "kind": kind, "product_ids": _ids(section, raw, ctx), "raw": dict(raw)}
+
+    return build
 
 
 _BUILDERS: Mapping[str, Callable[[Section, Mapping[str, Any], Context], dict[str, Any]]] = {
     "order": _order,
     "order_status": _status,
     "product": _product,
+    "question": _message("question"),
+    "review": _message("review"),
 }

@@ -22,7 +22,14 @@ from mpsync.domain.status import OrderStatus
 from mpsync.mapping.convert import BUILTIN_TRANSFORMS, TYPES, Transform
 from mpsync.mapping.engine import MappingSchema
 from mpsync.mapping.rules import KEEP, FieldRule, Section, StatusRule
-from mpsync.mapping.targets import CONTEXT_VALUES, ID_NAME, SECTION_KEYS, TARGETS, TOP_KEYS
+from mpsync.mapping.targets import (
+    CONTEXT_VALUES,
+    ID_NAME,
+    RECORD_SECTIONS,
+    SECTION_KEYS,
+    TARGETS,
+    TOP_KEYS,
+)
 
 BUILTIN_PACKAGE = "mpsync_mappings"
 FIELD_KEYS = frozenset({"path", "type", "format", "zone", "default", "transform", "from"})
@@ -93,7 +100,7 @@ class _Compiler:
         meta = data.get("meta", {})
         documented = set(documented) | set(meta.get("documented_statuses", []))
         sections: dict[str, Section] = {}
-        for record_type in ("order", "order_status", "stock", "price", "product"):
+        for record_type in RECORD_SECTIONS:
             if isinstance(data.get(record_type), dict):
                 sections[record_type] = self.section(record_type, record_type, data[record_type])
         order_status = data.get("order_status", {})
@@ -128,7 +135,8 @@ class _Compiler:
         return Section(kind, rules, status, lines_path, lines, customer, ids=ids)
 
     def ids(self, key: str, data: Any) -> Section | None:
-        """``[product.ids]``: one field per marketplace id, read as a string."""
+        """``[product.ids]`` (``[question.ids]``, ``[review.ids]``): one field per marketplace
+        id, read as a string."""
         if not isinstance(data, dict) or not data:
             self.problem(key, f"expected a table of id names, got {data!r}",
                          'write `[product.ids]` with lines like `nmID = "nmID"`')  # fmt: skip

@@ -8,6 +8,25 @@ from __future__ import annotations
 from types import MappingProxyType
 
 _S, _D, _T, _I = "str", "decimal", "datetime", "int"
+_MESSAGE = MappingProxyType(
+    {
+        "external_id": (_S, True),
+        "sku": (_S, False),
+        "product_name": (_S, False),
+        "order_external_id": (_S, False),
+        "rating": (_I, False),
+        "text": (_S, False),
+        "pros": (_S, False),
+        "cons": (_S, False),
+        "author": (_S, False),
+        "created_at": (_T, True),
+        "answer": (_S, False),
+        "answer_id": (_S, False),
+        "answered_at": (_T, False),
+        "answered": ("bool", False),
+        "source_updated_at": (_T, False),
+    }
+)
 
 TARGETS = MappingProxyType(
     {
@@ -64,6 +83,11 @@ TARGETS = MappingProxyType(
             "barcodes": ("strings", False),
             "source_updated_at": (_T, False),
         },
+        # Buyers' questions and reviews (mpsync.inbox): one canonical BuyerMessageRecord,
+        # the section naming its kind. [question.ids]/[review.ids]: the product's
+        # marketplace ids, resolved to the seller's SKU through the catalogue.
+        "question": _MESSAGE,
+        "review": _MESSAGE,
     }
 )
 
@@ -77,10 +101,13 @@ SECTION_KEYS = MappingProxyType(
         "price": frozenset({"fields"}),
         # [product.ids]: one field per marketplace id, named as the marketplace names it.
         "product": frozenset({"fields", "ids"}),
+        "question": frozenset({"fields", "ids"}),
+        "review": frozenset({"fields", "ids"}),
     }
 )
 
-TOP_KEYS = frozenset({"meta", "order", "order_status", "stock", "price", "product"})
+RECORD_SECTIONS = ("order", "order_status", "stock", "price", "product", "question", "review")
+TOP_KEYS = frozenset({"meta", *RECORD_SECTIONS})
 # An id name in [product.ids]: the marketplace's own spelling (nmID, product_id, offerId).
 ID_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,62}$"
 CONTEXT_VALUES = frozenset({"observed_at", "line_no"})

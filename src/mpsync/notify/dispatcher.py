@@ -102,14 +102,17 @@ class Dispatcher:
         self._coordinator = coordinator
         self._owner = coordinator.owner if coordinator is not None else None
 
-    async def run_once(self, limit: int = 100, stop: asyncio.Event | None = None) -> DispatchStats:
+    async def run_once(self, limit: int = 100, stop: asyncio.Event | None = None, *,
+                       where: Any = None) -> DispatchStats:  # fmt: skip
         """Claim up to *limit* due rows, deliver them, and record each outcome.
 
         Once *stop* is set no further message starts; the rest are handed back at exit.
+        *where* narrows the rows to deliver (a command sending one answer now); digests
+        are then left to the daemon.
         """
         stats = DispatchStats()
         with self._engine.begin() as connection:
-            batches = self._claim(connection, self._clock(), limit)
+            batches = self._claim(connection, self._clock(), limit, where)
         with self._working_on([row.id for batch in batches for row in batch.rows]):
             for batch in batches:
                 if stop is not None and stop.is_set():
@@ -131,12 +134,13 @@ class Dispatcher:
             if stats.total == 0:
                 await self._sleep(interval)
 
-    def _claim(self, connection: Connection, now: datetime, limit: int) -> list[Batch]:
+    def _claim(self, connection: Connection, now: datetime, limit: int,
+               where: Any = None) -> list[Batch]:  # fmt: skip
         due = outbox.due_condition(now)
-        batches = [
-            Batch(row.channel, [row])
-            for row in self._take(connection, self._plain_condition(due), now, limit)
-        ]
+        plain = self._plain_condition(due) if where is None else and_(due, where)
+        batches = [Batch(row.channel, [row]) for row in self._take(connection, plain, now, limit)]
+        if where is not None:
+            return batches
         for channel, (interval, kinds) in self._digests.items():
             if not try_xact_lock(connection, f"digest:{channel}"):
                 continue  # another replica is gathering this digest

@@ -21,6 +21,11 @@ EVENT_KINDS = (
     "invoice.voided",
     "stock.low",
     "report.digest",  # scheduled by [analytics] digest / digest_at (mpsync.analytics.digest)
+    # Buyers' questions and reviews (mpsync.inbox): a low-rated review, one close to its
+    # deadline, a draft answer to approve.
+    "inbox.review_low",
+    "inbox.deadline",
+    "inbox.draft",
 )
 
 

@@ -44,6 +44,7 @@ LIMITS = {
     "stocks": BucketSpec(300, 60, 20),  # stocks at seller warehouses
     "prices": BucketSpec(10, 6, 5),  # the Prices and discounts category
     "content": BucketSpec(100, 60, 5),  # the Content category
+    "feedbacks": BucketSpec(3, 1, 6),  # the Questions and reviews category
 }
 _WINDOW = 30 * 86400
 _CONFIRM, _COMPLETE, _SELLER_CANCEL = 1, 2, 6

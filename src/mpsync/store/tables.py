@@ -264,6 +264,51 @@ class ProductCost(SQLModel, table=True):
     currency: str = Field(max_length=3)
 
 
+class BuyerMessage(SQLModel, table=True):
+    """A buyer's question or review (``mpsync.inbox``): what the marketplace shows, and the
+    seller's side of it (draft, answer on its way, answer read back).
+
+    ``state``: unanswered | draft | sending | answered | unavailable (``expired`` is shown
+    when an unanswered one passed its ``deadline``). ``sku`` is the seller's SKU (bound
+    through the catalogue); ``author`` the buyer's display name (personal data).
+    """
+
+    __tablename__ = "buyer_messages"
+    __table_args__ = (
+        UniqueConstraint("account_id", "kind", "external_id"),
+        Index("ix_buyer_messages_state", "state", "deadline"),
+        Index("ix_buyer_messages_created", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", max_length=63)
+    kind: str = Field(max_length=16)  # question | review
+    external_id: str = Field(max_length=128)
+    sku: str | None = Field(default=None, max_length=255)
+    product_ids: dict[str, Any] | None = _json()
+    product_name: str | None = None
+    order_external_id: str | None = Field(default=None, max_length=128)
+    order_id: int | None = Field(default=None, foreign_key="orders.id")
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    rating: int | None = None
+    text: str = ""
+    pros: str | None = None
+    cons: str | None = None
+    author: str | None = Field(default=None, max_length=255)
+    created_at: datetime = _time(nullable=False)
+    deadline: datetime | None = _time()
+    state: str = Field(default="unanswered", max_length=16)
+    answer: str | None = None
+    answer_id: str | None = Field(default=None, max_length=128)
+    answered_at: datetime | None = _time()
+    draft: str | None = None  # the text a rule proposed or the seller gave, until sent
+    rule: str | None = Field(default=None, max_length=128)  # the rule that drafted it
+    sent_at: datetime | None = _time()
+    error: str | None = None  # the marketplace's last refusal, or why it cannot be answered
+    raw: dict[str, Any] | None = _json()
+    inserted_at: datetime = _time(nullable=False)
+    updated_at: datetime = _time(nullable=False)
+
+
 class DomainEvent(SQLModel, table=True):
     __tablename__ = "domain_events"
     id: int | None = Field(default=None, primary_key=True)

@@ -18,7 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from mpsync.catalog.pushes import read_back
 from mpsync.catalog.store import write_products
 from mpsync.config import Settings
-from mpsync.domain import OrderRecord, OrderStatusUpdate, PriceRecord, ProductRecord, StockRecord
+from mpsync.domain import (
+    BuyerMessageRecord,
+    OrderRecord,
+    OrderStatusUpdate,
+    PriceRecord,
+    ProductRecord,
+    StockRecord,
+)
 from mpsync.mapping import MappedPage, MappingFailure
 from mpsync.store.tables import DeadLetter, Price, StockLevel
 from mpsync.store.types import canonical_dumps
@@ -93,6 +100,16 @@ def write_page(
         counts.inserted += catalog.inserted
         counts.updated += catalog.updated
         counts.unchanged += catalog.unchanged
+    messages = [r for r in page.records if isinstance(r, BuyerMessageRecord)]
+    if messages:
+        from mpsync.inbox.intake import take_in
+
+        taken = take_in(connection, settings, target.account_id, target.marketplace, messages,
+                        now=now, notify=target.notify)  # fmt: skip
+        counts.inserted += taken.inserted
+        counts.updated += taken.updated
+        counts.unchanged += taken.unchanged
+        counts.events += taken.events
     stock = [r for r in page.records if isinstance(r, StockRecord)]
     prices = [r for r in page.records if isinstance(r, PriceRecord)]
     for rows, table, key, compare in (

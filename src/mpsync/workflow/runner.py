@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy import Connection
@@ -45,6 +46,9 @@ class WorkflowStats:
     low_stock: int = 0
     invoices: int = 0
     invoices_voided: int = 0
+    answers_queued: int = 0  # auto rules' answers to buyers, sent by the outbox
+    answers_drafted: int = 0
+    answer_deadlines: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -52,7 +56,8 @@ class WorkflowStats:
     def changes(self) -> int:
         """Everything this pass changed; 0 when a repeat pass found nothing new."""
         return (self.confirmed + self.confirm_failed + self.sla_warnings + self.completed
-                + self.low_stock + self.invoices + self.invoices_voided)  # fmt: skip
+                + self.low_stock + self.invoices + self.invoices_voided + self.answers_queued
+                + self.answers_drafted + self.answer_deadlines)  # fmt: skip
 
 
 class WorkflowRunner:
@@ -79,6 +84,8 @@ class WorkflowRunner:
             "low_stock": self._low_stock,
             "invoices": self._invoices,
             "void_invoices": self._void_invoices,
+            "inbox_answers": self._inbox_answers,
+            "inbox_deadlines": self._inbox_deadlines,
             "retention": self._retention,
         }
         for name, rule in rules.items():
@@ -140,6 +147,26 @@ class WorkflowRunner:
 
     async def _void_invoices(self, stats: WorkflowStats) -> None:
         stats.invoices_voided = await asyncio.to_thread(self._transaction, void_invoices)
+
+    async def _inbox_answers(self, stats: WorkflowStats) -> None:
+        """The knowledge base over open buyers' messages: auto answers queued in the outbox,
+        drafts announced (``mpsync.inbox.answers``)."""
+        from mpsync.inbox.answers import apply_rules
+
+        if not self.settings.answers.rules:
+            return
+
+        def apply() -> Any:
+            with self.engine.begin() as connection:
+                return apply_rules(connection, self.settings, now=self.service.clock())
+
+        done = await asyncio.to_thread(apply)
+        stats.answers_queued, stats.answers_drafted = len(done.sent), len(done.drafted)
+
+    async def _inbox_deadlines(self, stats: WorkflowStats) -> None:
+        from mpsync.inbox.answers import warn_deadlines
+
+        stats.answer_deadlines = await asyncio.to_thread(self._transaction, warn_deadlines)
 
     async def _auto_confirm(self, stats: WorkflowStats) -> None:
         account_ids = [account.id for account in self._confirm_accounts()]

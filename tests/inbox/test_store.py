@@ -1,0 +1,137 @@
+"""Buyers' messages into the store (SQLite and PostgreSQL): once per message, the seller's
+state kept across reads, the product bound through the catalogue, low ratings announced,
+and the knowledge base deciding once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from mpsync.catalog import write_products
+from mpsync.config import load_config_data
+from mpsync.domain import BuyerMessageRecord, ProductRecord
+from mpsync.inbox.answers import apply_rules, approve
+from mpsync.mapping import MappedPage
+from mpsync.store.tables import Account
+from mpsync.store.upsert import bulk_upsert
+from mpsync.sync.writer import PageTarget, write_page
+
+NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+RULES = [
+    {"name": "delivery", "kinds": ["question"], "match": ["доставка"], "mode": "auto",
+     "template": "Здравствуйте! {{ product }} доставим за 1–3 дня."},
+    {"name": "thanks", "kinds": ["review"], "rating_min": 5, "mode": "draft",
+     "template": "Спасибо за отзыв, {{ buyer }}!"},
+]  # fmt: skip
+
+
+def _settings() -> Any:
+    return load_config_data({
+        "accounts": [{"id": "oz", "marketplace": "ozon", "client_id": "1", "api_key": "k"}],
+        "answers": {"rules": RULES},
+        "notifications": {"channels": [{"name": "seller", "type": "console"}],
+                          "rules": [{"events": ["inbox.review_low", "inbox.draft"],
+                                     "channels": ["seller"]}]},
+    }, env={})  # fmt: skip
+
+
+def _message(external_id: str, kind: str = "review", **values: Any) -> BuyerMessageRecord:
+    return BuyerMessageRecord.model_validate({
+        "account_id": "oz", "kind": kind, "external_id": external_id, "text": "Хорошо",
+        "created_at": NOW - timedelta(hours=1), "product_ids": {"sku": "555"}, **values})  # fmt: skip
+
+
+def _write(store: Engine, records: list[BuyerMessageRecord], notify: bool = True) -> Any:
+    target = PageTarget("oz", "ozon", "reviews", "review", notify=notify)
+    with store.begin() as connection:
+        return write_page(connection, _settings(), target, MappedPage(records=list(records)),
+                          now=NOW)  # fmt: skip
+
+
+def _prepare(store: Engine) -> None:
+    with store.begin() as connection:
+        bulk_upsert(connection, Account.__table__, [{"id": "oz", "marketplace": "ozon",  # type: ignore[attr-defined]
+                    "created_at": NOW}], ["id"], update=[], returning=None)  # fmt: skip
+        write_products(connection, "oz", [ProductRecord(
+            account_id="oz", sku="MUG-1", name="Кружка", ids={"sku": "555", "product_id": "9"})],
+            NOW)  # fmt: skip
+
+
+def _rows(store: Engine) -> dict[str, Any]:
+    with store.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT external_id, sku, product_name, state, answer, draft, rule FROM buyer_messages"
+        )).mappings().all()  # fmt: skip
+    return {row["external_id"]: dict(row) for row in rows}
+
+
+def _outbox(store: Engine) -> list[tuple[str, str]]:
+    with store.connect() as connection:
+        return [tuple(r) for r in connection.execute(text(
+            "SELECT channel, event_kind FROM outbox ORDER BY id")).all()]  # fmt: skip
+
+
+def test_each_message_lands_once_with_its_bound_sku(store: Engine) -> None:
+    _prepare(store)
+    page = [_message("r1", rating=2, text="Плохо"), _message("r2", rating=5),
+            _message("q1", kind="question", text="Когда доставка?", product_ids={})]  # fmt: skip
+    first = _write(store, page)
+    again = _write(store, page)
+    assert (first.inserted, again.inserted, again.updated, again.unchanged) == (3, 0, 0, 3)
+    rows = _rows(store)
+    assert rows["r1"]["sku"] == "MUG-1" and rows["r1"]["product_name"] == "Кружка"
+    assert rows["q1"]["sku"] is None  # no id, no guess
+    assert {r["state"] for r in rows.values()} == {"unanswered"}
+    # The 2-star review is announced once, the 5-star one not at all.
+    assert _outbox(store) == [("seller", "inbox.review_low")]
+
+
+def test_an_accounts_first_read_announces_nothing(store: Engine) -> None:
+    _prepare(store)
+    _write(store, [_message("r1", rating=1)], notify=False)
+    assert _outbox(store) == []
+
+
+def test_a_read_showing_an_answer_settles_it_and_keeps_drafts_otherwise(store: Engine) -> None:
+    _prepare(store)
+    _write(store, [_message("r1", rating=5, author="Анна")])
+    with store.begin() as connection:
+        stats = apply_rules(connection, _settings(), now=NOW)
+    assert stats.drafted and not stats.sent
+    assert _rows(store)["r1"]["state"] == "draft"
+    assert _rows(store)["r1"]["draft"] == "Спасибо за отзыв, Анна!"
+    _write(store, [_message("r1", rating=5, author="Анна", text="Хорошо!")])  # edited
+    assert _rows(store)["r1"]["state"] == "draft"  # the seller's side stays
+    _write(store, [_message("r1", rating=5, answer="Спасибо вам")])
+    assert (_rows(store)["r1"]["state"], _rows(store)["r1"]["answer"]) == (
+        "answered",
+        "Спасибо вам",
+    )
+
+
+def test_rules_decide_once_auto_queues_one_answer_draft_waits(store: Engine) -> None:
+    _prepare(store)
+    _write(store, [_message("q1", kind="question", text="Сколько дней доставки?"),
+                   _message("q2", kind="question", text="Какой размер?"),
+                   _message("r5", rating=5)])  # fmt: skip
+    with store.begin() as connection:
+        first = apply_rules(connection, _settings(), now=NOW)
+    with store.begin() as connection:
+        second = apply_rules(connection, _settings(), now=NOW)
+    assert (len(first.sent), len(first.drafted)) == (1, 1)
+    assert (second.sent, second.drafted) == ([], [])
+    rows = _rows(store)
+    assert rows["q1"]["state"] == "sending" and rows["q1"]["rule"] == "delivery"
+    assert rows["q1"]["draft"] == "Здравствуйте! Кружка доставим за 1–3 дня."
+    assert rows["q2"]["state"] == "unanswered"
+    answers = [row for row in _outbox(store) if row[0] == "marketplace"]
+    assert answers == [("marketplace", "inbox.answer")]  # the draft sends nothing
+    assert ("seller", "inbox.draft") in _outbox(store)
+    with store.begin() as connection:
+        draft_id = connection.execute(text(
+            "SELECT id FROM buyer_messages WHERE external_id = 'r5'")).scalar_one()  # fmt: skip
+        approve(connection, draft_id, now=NOW)
+    assert _rows(store)["r5"]["state"] == "sending"
+    assert len([row for row in _outbox(store) if row[0] == "marketplace"]) == 2
