@@ -141,12 +141,19 @@ def _route_stdlib(out: TextIO, level: int, shared: list[structlog.types.Processo
     root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in _OWN_HANDLERS:  # a library's dictConfig (uvicorn's) cut them off the stream
+        library = logging.getLogger(name)
+        for own in list(library.handlers):
+            library.removeHandler(own)
+        library.propagate = True
     # Re-install: whoever configured before (a test runner) may have swapped showwarning.
     logging.captureWarnings(False)
     logging.captureWarnings(True)
 
 
 _HANDLER = "mpsync"
+# Loggers a library may configure with handlers of its own and ``propagate = False``.
+_OWN_HANDLERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def renders_json() -> bool:

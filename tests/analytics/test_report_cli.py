@@ -94,18 +94,18 @@ def test_report_funnel_and_customers_print(config: Path) -> None:
     assert [c["id"] for c in listed] == [1, 2] and "name" not in listed[0]
     shown = _run(config, "customers", "show", "1")
     assert shown.exit_code == 0 and "+7999•••0001" in shown.stdout and "wb1:O6" in shown.stdout
-    assert _run(config, "customers", "show", "42").exit_code == 1
+    assert _run(config, "customers", "show", "42").exit_code == 2
 
 
 def test_bad_options_get_one_line_errors(config: Path) -> None:
     bad = _run(config, "report", "kpi", "--period", "March")
-    assert bad.exit_code == 1 and "--period 'March'" in bad.output and "YYYY-MM" in bad.output
+    assert bad.exit_code == 2 and "--period 'March'" in bad.output and "YYYY-MM" in bad.output
     both = _run(config, "report", "kpi", "--json", "--csv")
-    assert both.exit_code == 1 and "exclude each other" in both.output
+    assert both.exit_code == 2 and "exclude each other" in both.output
     account = _run(config, "report", "skus", "--account", "nope")
-    assert account.exit_code == 1 and "known: wb1, oz1" in account.output
+    assert account.exit_code == 2 and "known: wb1, oz1" in account.output
     chart = _run(config, "report", "kpi", "--chart", "x.pdf")
-    assert chart.exit_code == 1 and ".png or .svg" in chart.output
+    assert chart.exit_code == 2 and ".png or .svg" in chart.output
 
 
 @pytest.mark.parametrize("kind", ["kpi", "skus", "funnel", "customers", "forecast"])
@@ -138,11 +138,11 @@ def test_a_missing_extra_says_how_to_install_it(
 
     monkeypatch.setattr("mpsync.analytics.extra.importlib.import_module", without_the_extra)
     result = _run(config, "report", "forecast", "--period", "2026-03", "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error: the extra is not installed (README, exit codes)
     assert "forecasting needs numpy" in result.output
     assert "pip install 'mpsync[analytics]'" in result.output
     chart = _run(config, "report", "kpi", "--period", "2026-03", "--chart", "kpi.png")
-    assert chart.exit_code == 1 and "charts needs matplotlib" in chart.output
+    assert chart.exit_code == 2 and "charts needs matplotlib" in chart.output
     assert _run(config, "report", "kpi", "--period", "2026-03", "--json").exit_code == 0
 
 

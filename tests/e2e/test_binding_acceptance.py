@@ -114,7 +114,7 @@ def test_wildberries_pushes_from_a_fresh_demo_store(tmp_path: Path, sandbox_url:
     for args in (["prices", "push", "--price", "100"],
                  ["stock", "push", "--warehouse", warehouse, "--quantity", "1"]):  # fmt: skip
         refused = run(*args[:2], "--account", "wb-demo", "--sku", "NOT-BOUND-1", *args[2:])
-        assert refused.returncode == 1
+        assert refused.returncode == 3  # refused work (README, exit codes): non-zero, one line
         lines = refused.stderr.strip().splitlines()
         assert len(lines) == 1 and "NOT-BOUND-1" in lines[0], refused.stderr
         assert "Traceback" not in refused.stderr + refused.stdout

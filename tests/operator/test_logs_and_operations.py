@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import logging
+import logging.config
 import socket
 import subprocess
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import structlog
+import uvicorn.config
 
 from mpsync import __version__
 from mpsync.logging import configure_logging
@@ -27,6 +29,9 @@ from tests.operator.conftest import SCRIPT, Cli, write_config
 
 
 def test_library_records_and_warnings_are_json_events_through_the_redactor() -> None:
+    # uvicorn's own logging config (applied by any uvicorn.Config made with the default,
+    # a sandbox in the same process say) gives its loggers handlers and propagate=False.
+    logging.config.dictConfig(uvicorn.config.LOGGING_CONFIG)
     out = io.StringIO()
     configure_logging("json", "info", secrets=["s3cret-token"], stream=out)
     logging.getLogger("uvicorn.error").error("Uvicorn cannot bind with s3cret-token")
