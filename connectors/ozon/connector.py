@@ -181,6 +181,10 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
     push_ids: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         {"push_stock": ("product_id",)}
     )
+    # Swagger /v2/products/stocks: "Обновлять остатки у одной пары товар-склад можно только
+    # 1 раз в 30 секунд"; /v1/product/import/prices: "не больше 10 раз в час" per product.
+    stock_pair_interval: ClassVar[timedelta | None] = timedelta(seconds=30)
+    price_changes_limit: ClassVar[tuple[int, timedelta] | None] = (10, timedelta(hours=1))
     hosts: ClassVar[Mapping[str, str]] = {"api": "https://api-seller.ozon.ru"}
     limits: ClassVar[Mapping[str, LimitSpec]] = {
         "postings": TokenBucket(per_second=20, burst=20),

@@ -261,5 +261,7 @@ def _push(config: Path | None, account_id: str, send: Send, what: str,
 
 
 def register(app: typer.Typer) -> None:
+    from mpsync.cli import stock_sync_cmds  # noqa: F401 - adds stock set/adjust/plan/links/sync
+
     app.add_typer(stock_app, name="stock")
     app.add_typer(prices_app, name="prices")

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mpsync.config.stock import AccountPriceConfig, AccountStockConfig, StockConfig
 from mpsync.config.types import Duration
 from mpsync.display import Display, resolve_zone
 
@@ -113,6 +114,9 @@ class AccountConfig(BaseModel):
     poll: PollConfig = Field(default_factory=PollConfig)
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)
     timeout: TimeoutConfig = Field(default_factory=TimeoutConfig)
+    # Stock sync and price rules of this channel (mpsync.stocksync; config/stock.py).
+    stock: AccountStockConfig = Field(default_factory=AccountStockConfig)
+    prices: AccountPriceConfig | None = None
     credentials: Any = Field(default_factory=dict, repr=False, exclude=True)
     _unresolved: dict[str, Unresolved] = PrivateAttr(default_factory=dict)
 
@@ -332,6 +336,7 @@ class Settings(BaseSettings):
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     coordination: CoordinationConfig = Field(default_factory=CoordinationConfig)
     answers: AnswersConfig = Field(default_factory=AnswersConfig)
+    stock: StockConfig | None = None  # [stock]: one stock across every channel
 
     @classmethod
     def settings_customise_sources(

@@ -188,6 +188,10 @@ class Connector(ABC):
     # Buyers' messages (``mpsync.inbox``): per kind, the answer lengths and time window
     # the marketplace documents; a kind not listed cannot be answered through mpsync.
     answer_policies: ClassVar[Mapping[str, AnswerPolicy]] = MappingProxyType({})
+    # Stock sync (``mpsync.stocksync``): how often one (product, warehouse) stock figure may
+    # be set, and how many price changes one item takes per period (None: no such limit).
+    stock_pair_interval: ClassVar[timedelta | None] = None
+    price_changes_limit: ClassVar[tuple[int, timedelta] | None] = None
 
     def __init__(
         self,

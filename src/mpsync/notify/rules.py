@@ -26,6 +26,11 @@ EVENT_KINDS = (
     "inbox.review_low",
     "inbox.deadline",
     "inbox.draft",
+    # Stock sync (mpsync.stocksync): an item at 0 on every channel, a propagation the guard
+    # refused, a stock push the marketplace refused.
+    "stock.out_everywhere",
+    "stock.guard_refused",
+    "stock.push_refused",
 )
 
 

@@ -208,6 +208,70 @@ class InventoryPush(SQLModel, table=True):
     checked_at: datetime | None = _time()
 
 
+class StockItem(SQLModel, table=True):
+    """One stock item of the seller's own ledger (``mpsync.stocksync``): what is on hand
+    (None until set) and the base price price rules start from."""
+
+    __tablename__ = "stock_items"
+    item: str = Field(primary_key=True, max_length=255)
+    on_hand: int | None = None
+    base_price: Decimal | None = _money(nullable=True)
+    updated_at: datetime = _time(nullable=False)
+
+
+class StockLedgerEntry(SQLModel, table=True):
+    """Every change of an item's on-hand figure, with its reason and where it came from
+    (set, adjust, import, feed, handover)."""
+
+    __tablename__ = "stock_ledger"
+    __table_args__ = (Index("ix_stock_ledger_item", "item", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item: str = Field(max_length=255)
+    delta: int
+    on_hand: int
+    reason: str
+    source: str = Field(max_length=32)
+    at: datetime = _time(nullable=False)
+
+
+class StockReservation(SQLModel, table=True):
+    """Units an order line holds until handover (consumed) or cancellation (released)."""
+
+    __tablename__ = "stock_reservations"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        Index("ix_stock_reservations_state", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(max_length=63)
+    order_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False)
+    )
+    line_no: int
+    sku: str = Field(max_length=255)
+    quantity: int
+    state: str = Field(max_length=16)  # reserved | consumed | released
+    reserved_at: datetime = _time(nullable=False)
+    closed_at: datetime | None = _time()
+
+
+class StockPushLog(SQLModel, table=True):
+    """Every stock or price figure a propagation sent, with the marketplace's answer."""
+
+    __tablename__ = "stock_push_log"
+    __table_args__ = (Index("ix_stock_push_log_key", "account_id", "kind", "sku", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(max_length=63)
+    kind: str = Field(max_length=16)  # stock | price
+    sku: str = Field(max_length=255)
+    warehouse: str = Field(max_length=128)
+    sent: dict[str, Any] | None = _json()
+    reason: str | None = None
+    ok: bool
+    answer: str | None = None
+    at: datetime = _time(nullable=False)
+
+
 class StockHistory(SQLModel, table=True):
     """One row per SKU, warehouse and display-zone day: the last stock read of that day.
 
