@@ -59,7 +59,10 @@ def test_set_adjust_links_and_plan_json(tmp_path: Path) -> None:
     assert done.returncode == 2 and "would go below 0" in done.stderr
     links = json.loads(_run(config, "stock", "links", "--json").stdout)
     assert {(r["account"], r["sku"], r["item"], r["linked_by"]) for r in links} == {
-        ("wb", "A", "A", "barcode"), ("oz", "A-OZ", "A", "barcode"), ("oz", "LONE", "LONE", "")}
+        ("wb", "A", "A", "barcode"),
+        ("oz", "A-OZ", "A", "barcode"),
+        ("oz", "LONE", "LONE", ""),
+    }
     unlinked = json.loads(_run(config, "stock", "links", "--unlinked", "--json").stdout)
     assert [r["sku"] for r in unlinked] == ["LONE"]
     plan = json.loads(_run(config, "stock", "plan", "--json").stdout)

@@ -31,7 +31,6 @@ from mpsync.store.tables import InventoryPush, StockLevel
 
 STOCK = StockLevel.__table__  # type: ignore[attr-defined]
 PUSHES = InventoryPush.__table__  # type: ignore[attr-defined]
-WAITING = ("pending", "failed")  # a push whose figure a read has not judged yet
 JSON_KEYS = ("account", "sku", "warehouse", "current", "target", "reason")
 
 
@@ -66,6 +65,7 @@ class StockPlan:
 @dataclass(frozen=True)
 class _Seen:
     current: dict[tuple[str, str, str], int]  # (account, sku, warehouse) → available read
+    read_at: dict[tuple[str, str, str], datetime | None]
     warehouses: dict[Listing, list[str]]
     default_warehouse: dict[str, str]
     last_push: dict[tuple[str, str, str], Any]
@@ -139,13 +139,21 @@ def _on_hand(connection: Connection, source: Any, links: Links) -> dict[str, int
 
 def _seen(connection: Connection, accounts: Sequence[str]) -> _Seen:
     current: dict[tuple[str, str, str], int] = {}
+    read_at: dict[tuple[str, str, str], datetime | None] = {}
     warehouses: dict[Listing, list[str]] = {}
     per_account: dict[str, Counter[str]] = {}
     query = select(
-        STOCK.c.account_id, STOCK.c.sku, STOCK.c.warehouse, STOCK.c.on_hand, STOCK.c.reserved
+        STOCK.c.account_id,
+        STOCK.c.sku,
+        STOCK.c.warehouse,
+        STOCK.c.on_hand,
+        STOCK.c.reserved,
+        STOCK.c.seen_at,
+        STOCK.c.updated_at,
     ).where(STOCK.c.account_id.in_(accounts))
     for r in connection.execute(query):
         current[(r.account_id, r.sku, r.warehouse)] = r.on_hand - r.reserved
+        read_at[(r.account_id, r.sku, r.warehouse)] = r.seen_at or r.updated_at
         warehouses.setdefault((r.account_id, r.sku), []).append(r.warehouse)
         per_account.setdefault(r.account_id, Counter())[r.warehouse] += 1
     pushes = select(
@@ -158,7 +166,7 @@ def _seen(connection: Connection, accounts: Sequence[str]) -> _Seen:
     ).where(PUSHES.c.kind == "stock", PUSHES.c.account_id.in_(accounts))
     last = {(p.account_id, p.sku, p.warehouse): p for p in connection.execute(pushes)}
     default = {account: min(c, key=lambda w: (-c[w], w)) for account, c in per_account.items()}
-    return _Seen(current, {k: sorted(v) for k, v in warehouses.items()}, default, last)
+    return _Seen(current, read_at, {k: sorted(v) for k, v in warehouses.items()}, default, last)
 
 
 def _account_rows(
@@ -177,18 +185,31 @@ def _account_rows(
         if warehouse is None:
             continue
         target, reason = offered(stock[item], held.get(item, 0), account, config, item)
-        current = seen.current.get((account.id, listing[1], warehouse))
+        key = (account.id, listing[1], warehouse)
+        current, last = _current(seen, key), seen.last_push.get(key)
         if current == target:
             continue
-        last = seen.last_push.get((account.id, listing[1], warehouse))
-        if (
-            last is not None
-            and last.state in (*WAITING, "refused")
-            and (last.sent or {}).get("available") == target
-        ):
-            continue  # sent already: waiting for its read-back, or refused (notified)
+        if last is not None and last.state == "refused" and _sent(last) == target:
+            continue  # refused already (the seller was told): not sent again as it is
         rows.append(PlanRow(account.id, listing[1], warehouse, current, target, reason, item))
     return sorted(rows, key=lambda r: (r.sku, r.warehouse))
+
+
+def _current(seen: _Seen, key: tuple[str, str, str]) -> int | None:
+    """What the channel offers now: its last read, or a push it took after that read."""
+    read = seen.current.get(key)
+    last = seen.last_push.get(key)
+    if last is None or last.state != "pending":
+        return read
+    read_at = seen.read_at.get(key)
+    if read_at is None or last.sent_at >= read_at:
+        figure = (last.sent or {}).get("available")
+        return figure if isinstance(figure, int) else read
+    return read
+
+
+def _sent(push: Any) -> Any:
+    return (push.sent or {}).get("available")
 
 
 def _warehouse(account: AccountConfig, listing: Listing, seen: _Seen) -> str | None:
