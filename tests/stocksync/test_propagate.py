@@ -26,7 +26,9 @@ from tests.stocksync.fixture import T0, add_accounts, add_listings, settings
 class FakeConnector:
     """Takes stock pushes and answers as told; remembers every call."""
 
-    def __init__(self, account: str, interval: timedelta | None, refuse: set[str] = set()):
+    def __init__(
+        self, account: str, interval: timedelta | None, refuse: frozenset[str] = frozenset()
+    ):
         self.account = SimpleNamespace(id=account)
         self.capabilities = SimpleNamespace(actions=frozenset({"push_stock"}))
         self.push_ids: dict[str, tuple[str, ...]] = {}
@@ -50,7 +52,7 @@ def test_propagation_pushes_once_per_account_and_waits_for_the_ozon_pair(store: 
     add_accounts(store, ["wb", "oz"])
     add_listings(store, [(a, s, (), 0) for s in ("A", "B", "C") for a in ("wb", "oz")])
     set_stock(store, config, {"A": 2, "B": 1, "C": 0}, reason="count", source="set", now=T0)
-    wb, oz = FakeConnector("wb", None), FakeConnector("oz", timedelta(seconds=30), {"B"})
+    wb, oz = FakeConnector("wb", None), FakeConnector("oz", timedelta(seconds=30), frozenset({"B"}))
     connectors: dict[str, Any] = {"wb": wb, "oz": oz}
     done = asyncio.run(propagate(store, config, connectors, now=T0))
     assert [[(u.sku, u.quantity) for u in call] for call in wb.calls] == [[("A", 2), ("B", 1)]]
