@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 from mpsync_connectors.ozon import buyers, push
-from mpsync_connectors.snapshot import Records, as_dicts, json_object, phased_pages
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from mpsync.connector.base import (
@@ -27,7 +27,9 @@ from mpsync.connector.base import (
 )
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
-from mpsync.connector.paging import Resume, iso_z, utc, windowed_pages
+from mpsync.connector.paginate import CursorPaginator, PhasedPaginator, WindowedPaginator
+from mpsync.connector.paging import iso_z, utc
+from mpsync.connector.records import Records, as_dicts, json_object
 from mpsync.connector.rest import RestConnector, StreamFetch
 
 LIST_WITH = {"analytics_data": True, "financial_data": True, "barcodes": False}
@@ -219,36 +221,45 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = utc(window.until)
         since = utc(window.since) if window.since else until - timedelta(days=364)
-        pages = windowed_pages(
-            phase="list",
-            start=since,
-            end=until,
-            span=self.window_span,
-            fetch=self._list_page,
-            resume=Resume.decode(window.resume),
-            what="ozon POST /v4/posting/fbs/list",
-        )
-        async for postings, following in pages:
-            yield Page("order", postings, following.encode() if following else None)
 
-    async def _list_page(
-        self, low: datetime, high: datetime, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        request = {
-            "sort_dir": "ASC",
-            "limit": self.page_size,
-            "cursor": cursor or "",
-            "with": LIST_WITH,
-            "filter": {
+        def changed(low: datetime, high: datetime) -> dict[str, Any]:
+            return {
                 "since": iso_z(high - timedelta(days=364)),
                 "to": iso_z(high),
                 "last_changed_status_date": {"from": iso_z(low), "to": iso_z(high)},
-            },
-        }
-        body = await self.call(
-            "POST", "api", "/v4/posting/fbs/list", group="postings", json_body=request
-        )
-        return self._postings_page(body)
+            }
+
+        pages = self._postings("orders", "/v4/posting/fbs/list", since, until, self.window_span,
+                               changed, phase="list")  # fmt: skip
+        async for postings, following in pages.pages(window.resume):
+            yield Page("order", postings, following)
+
+    def _postings(
+        self,
+        stream: str,
+        path: str,
+        start: datetime,
+        end: datetime,
+        span: timedelta,
+        filters: Callable[[datetime, datetime], dict[str, Any]],
+        *,
+        phase: str,
+    ) -> WindowedPaginator:
+        """A postings listing (list or unfulfilled queue) window by window, by cursor."""
+
+        async def page(
+            low: datetime, high: datetime, cursor: str | None
+        ) -> tuple[Records, str | None]:
+            request = {"sort_dir": "ASC", "limit": self.page_size, "cursor": cursor or "",
+                       "with": LIST_WITH, "filter": filters(low, high)}  # fmt: skip
+            body = await self.call("POST", "api", path, group="postings", json_body=request)
+            return self._postings_page(body)
+
+        what = f"ozon POST {path}"
+        return WindowedPaginator(
+            lambda low, high: CursorPaginator(partial(page, low, high), stream=stream, what=what),
+            start=start, end=end, span=span, phase=phase, stream=stream, what=what,
+        )  # fmt: skip
 
     @staticmethod
     def _postings_page(body: Any) -> tuple[list[dict[str, Any]], str | None]:
@@ -285,21 +296,20 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
         bind the SKUs) with the same resume token: a run stopped between the two has
         written the answer and lost only bindings, which every read brings again."""
 
-        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
-            return await self._info_page(path, cursor)
-
-        pages = phased_pages([(kind, fetch)], window.resume, what=f"ozon POST {path}")
-        async for items, following in pages:
+        stream = "stock" if kind == "stock" else "prices"
+        what = f"ozon POST {path}"
+        listing = CursorPaginator(partial(self._info_page, path), stream=stream, what=what)
+        pages = PhasedPaginator([(kind, listing)], stream=stream, what=what)
+        async for items, following in pages.pages(window.resume):
             yield Page(kind, rows(items), following)
             yield Page("product", [_product_row(item) for item in items], following)
 
     async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
         """The seller's products and their Ozon ids (``/v3/product/list``, by ``last_id``)."""
-        pages = phased_pages(
-            [("products", self._product_list_page)], window.resume,
-            what="ozon POST /v3/product/list",
-        )  # fmt: skip
-        async for items, following in pages:
+        what = "ozon POST /v3/product/list"
+        listing = CursorPaginator(self._product_list_page, stream="products", what=what)
+        pages = PhasedPaginator([("products", listing)], stream="products", what=what)
+        async for items, following in pages.pages(window.resume):
             yield Page("product", items, following)
 
     async def _product_list_page(self, cursor: str | None) -> tuple[Records, str | None]:
@@ -315,17 +325,12 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
     async def fetch_stock(self, product_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Stock rows (the read's shape) of the products a ``TYPE_STOCKS_CHANGED`` names."""
         ids = [int(value) for value in product_ids if str(value).isdigit()]
-        rows: Records = []
+        path, rows = "/v4/product/info/stocks", []
         for start in range(0, len(ids), self.info_page_size):
-            cursor: str | None = None
-            while True:
-                items, cursor = await self._info_page(
-                    "/v4/product/info/stocks", cursor,
-                    products=ids[start : start + self.info_page_size],
-                )  # fmt: skip
-                rows.extend(row for item in items for row in stock_rows(item))
-                if cursor is None:
-                    break
+            chunk = ids[start : start + self.info_page_size]
+            fetch = partial(self._info_page, path, products=chunk)
+            listing = CursorPaginator(fetch, stream="stock", what=f"ozon POST {path}")
+            rows += _stocked_rows(await listing.records())
         return rows
 
     async def _info_page(
@@ -349,32 +354,15 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
 
     async def work_queue(self, cutoff_from: datetime, cutoff_to: datetime) -> AsyncIterator[Page]:
         """Postings awaiting action (``/v4/posting/fbs/unfulfilled/list``) by cutoff window."""
-        pages = windowed_pages(
-            phase="queue",
-            start=utc(cutoff_from),
-            end=utc(cutoff_to),
-            span=timedelta(days=364),
-            fetch=self._queue_page,
-            resume=None,
-            what="ozon POST /v4/posting/fbs/unfulfilled/list",
-        )
-        async for postings, following in pages:
-            yield Page("order", postings, following.encode() if following else None)
 
-    async def _queue_page(
-        self, low: datetime, high: datetime, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        request = {
-            "sort_dir": "ASC",
-            "limit": self.page_size,
-            "cursor": cursor or "",
-            "with": LIST_WITH,
-            "filter": {"cutoff_from": iso_z(low), "cutoff_to": iso_z(high)},
-        }
-        body = await self.call(
-            "POST", "api", "/v4/posting/fbs/unfulfilled/list", group="postings", json_body=request
-        )
-        return self._postings_page(body)
+        def cutoff(low: datetime, high: datetime) -> dict[str, Any]:
+            return {"cutoff_from": iso_z(low), "cutoff_to": iso_z(high)}
+
+        path, span = "/v4/posting/fbs/unfulfilled/list", timedelta(days=364)
+        pages = self._postings("orders", path, utc(cutoff_from), utc(cutoff_to), span, cutoff,
+                               phase="queue")  # fmt: skip
+        async for postings, following in pages.pages():
+            yield Page("order", postings, following)
 
     async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
         return [await self._get(number) for number in external_ids]

@@ -20,9 +20,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mpsync_connectors.snapshot import Records, as_dicts, json_object
-
 from mpsync.connector.errors import FatalError
+from mpsync.connector.records import Records, as_dicts, json_object
 
 Call = Callable[..., Awaitable[Any]]
 GOODS = "wildberries GET /api/v2/list/goods/filter"
@@ -46,9 +45,8 @@ def size_rows(card: dict[str, Any]) -> Records:
     ]
 
 
-async def goods_page(call: Call, limit: int, cursor: str | None) -> tuple[Records, str | None]:
-    """One page of the goods list at offset *cursor*; the next offset, None after an empty page."""
-    offset = int(cursor or 0)
+async def goods_page(call: Call, limit: int, offset: int) -> Records:
+    """The page of the goods list at *offset* (``OffsetPaginator`` pages it)."""
     body = await call(
         "GET",
         "prices",
@@ -60,8 +58,7 @@ async def goods_page(call: Call, limit: int, cursor: str | None) -> tuple[Record
     if body.get("error"):
         raise FatalError(f"{GOODS}: {body.get('errorText') or 'error without a text'}")
     data = body.get("data")
-    goods = as_dicts(data.get("listGoods") if isinstance(data, dict) else None)
-    return goods, (str(offset + len(goods)) if goods else None)
+    return as_dicts(data.get("listGoods") if isinstance(data, dict) else None)
 
 
 async def cards_page(call: Call, limit: int, cursor: str | None) -> tuple[Records, str | None]:

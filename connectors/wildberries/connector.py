@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync_connectors.snapshot import PageCall, Records, as_dicts, no_repeats, phased_pages
 from mpsync_connectors.wildberries import buyers, catalog, writes
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -35,7 +35,14 @@ from mpsync.connector.base import (
 )
 from mpsync.connector.errors import ApiError, AuthError, FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
-from mpsync.connector.paging import Resume, utc, windowed_pages
+from mpsync.connector.paginate import (
+    CursorPaginator,
+    OffsetPaginator,
+    PhasedPaginator,
+    WindowedPaginator,
+)
+from mpsync.connector.paging import Resume, utc
+from mpsync.connector.records import Records, as_dicts
 from mpsync.connector.rest import RestConnector, StreamFetch
 
 
@@ -171,17 +178,16 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
     async def _history(self, window: FetchWindow, resume: Resume | None) -> AsyncIterator[Page]:
         until = utc(window.until)
         since = utc(window.since) if window.since else until - self.window_span
-        pages = windowed_pages(
-            phase="history",
-            start=since,
-            end=until,
-            span=self.window_span,
-            fetch=self._history_page,
-            resume=resume,
-            what="wildberries GET /api/v3/orders",
-        )
-        async for tasks, following in pages:
-            yield Page("order", tasks, following.encode() if following else None)
+        what = "wildberries GET /api/v3/orders"
+
+        def listing(low: datetime, high: datetime) -> CursorPaginator:
+            return CursorPaginator(partial(self._history_page, low, high), stream="orders",
+                                   what=what)  # fmt: skip
+
+        pages = WindowedPaginator(listing, start=since, end=until, span=self.window_span,
+                                  phase="history", stream="orders", what=what)  # fmt: skip
+        async for tasks, following in pages.pages(resume.encode() if resume else None):
+            yield Page("order", tasks, following)
 
     async def _history_page(
         self, low: datetime, high: datetime, cursor: str | None
@@ -208,13 +214,14 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
         return tasks, (None if following in (None, 0) else str(following))
 
     # -- goods: prices, stock, products ---------------------------------------------------
-    def _goods_pages(self) -> PageCall:
-        """Goods-list pages for one run, refusing a page that repeats the one before it."""
-
-        async def page(cursor: str | None) -> tuple[Records, str | None]:
-            return await catalog.goods_page(self.call, self.goods_page_size, cursor)
-
-        return no_repeats(page, what=catalog.GOODS)
+    def _goods(self, window: FetchWindow, stream: str) -> AsyncIterator[tuple[Records, str | None]]:
+        """The goods list (offset paging until an empty page), resumable."""
+        listing = OffsetPaginator(
+            partial(catalog.goods_page, self.call, self.goods_page_size),
+            limit=self.goods_page_size, until_empty=True, stream=stream, what=catalog.GOODS,
+        )  # fmt: skip
+        pages = PhasedPaginator([("goods", listing)], stream=stream, what=catalog.GOODS)
+        return pages.pages(window.resume)
 
     async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Every size's price (whole units of the card currency), and the ids it binds.
@@ -222,14 +229,9 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
         Each goods page yields its ``product`` rows first, resuming at the same page, then
         its ``price`` rows, resuming after it: a stop between the two re-reads the page.
         """
-        goods = self._goods_pages()
-
-        async def page(cursor: str | None) -> tuple[Records, str | None]:
-            cards, following = await goods(cursor)
-            return [row for card in cards for row in catalog.size_rows(card)], following
-
         before = window.resume
-        async for rows, following in phased_pages([("goods", page)], before, what=catalog.GOODS):
+        async for cards, following in self._goods(window, "prices"):
+            rows = [row for card in cards for row in catalog.size_rows(card)]
             if rows:
                 yield Page("product", rows, before)
             yield Page("price", rows, following)
@@ -237,34 +239,27 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
 
     async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
         """The content cards, one ``product`` row per size: names, barcodes and ids."""
-
-        async def page(cursor: str | None) -> tuple[Records, str | None]:
-            cards, following = await catalog.cards_page(self.call, self.cards_page_size, cursor)
-            return [row for card in cards for row in catalog.size_rows(card)], following
-
-        pages = phased_pages([("cards", page)], window.resume, what=catalog.CARDS)
-        async for rows, following in pages:
-            yield Page("product", rows, following)
+        listing = CursorPaginator(
+            partial(catalog.cards_page, self.call, self.cards_page_size), stream="products",
+            what=catalog.CARDS,
+        )  # fmt: skip
+        pages = PhasedPaginator([("cards", listing)], stream="products", what=catalog.CARDS)
+        async for cards, following in pages.pages(window.resume):
+            yield Page("product", [row for card in cards for row in catalog.size_rows(card)],
+                       following)  # fmt: skip
 
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Stock of every size at every seller warehouse, one goods page at a time.
 
-        The connector cannot read the store: each page of the goods list supplies the
-        ``chrtId``s to ask about. The warehouse list is read once per run.
+        Bespoke: the connector cannot read the store, so each page of the goods list
+        supplies the ``chrtId``s to ask ``/api/v3/stocks/{warehouseId}`` about (a fan-out
+        per warehouse no listing declaration expresses). The warehouse list is read once.
         """
         warehouses: list[dict[str, Any]] | None = None
-        goods = self._goods_pages()
-
-        async def page(cursor: str | None) -> tuple[Records, str | None]:
-            nonlocal warehouses
-            cards, following = await goods(cursor)
+        async for cards, following in self._goods(window, "stock"):
             if cards and warehouses is None:
                 warehouses = await self._warehouses()
             rows = await catalog.stock_rows(self.call, cards, warehouses or [], self.stock_batch)
-            return rows, following
-
-        pages = phased_pages([("goods", page)], window.resume, what=f"{catalog.GOODS} (for stocks)")
-        async for rows, following in pages:
             yield Page("stock", rows, following)
 
     async def _warehouses(self) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import httpx
 from mpsync_connectors.yandex_market import push
 from mpsync_connectors.yandex_market.buyers import LIMITS as BUYER_LIMITS
 from mpsync_connectors.yandex_market.buyers import YandexMarketBuyers
-from mpsync_connectors.yandex_market.dates import creation_slices, parse_cursor, slice_cursor
+from mpsync_connectors.yandex_market.dates import SliceCodec, creation_slices
 from mpsync_connectors.yandex_market.offers import OfferReads
 from mpsync_connectors.yandex_market.prices import price_offer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -35,7 +35,9 @@ from mpsync.connector.base import (
 )
 from mpsync.connector.errors import ApiError
 from mpsync.connector.limits import Limiters, LimitSpec, Parallel, TokenBucket
-from mpsync.connector.paging import Resume, iso_z, utc, windowed_pages
+from mpsync.connector.paginate import PageTokenPaginator, PhasedPaginator, WindowedPaginator
+from mpsync.connector.paging import iso_z, utc
+from mpsync.connector.records import Records
 from mpsync.connector.rest import Now, RestConnector, StreamFetch, utc_now
 
 if TYPE_CHECKING:
@@ -63,6 +65,9 @@ class YandexMarketCredentials(BaseModel):
         if not self.campaign_ids:
             raise ValueError("campaign_ids is empty; list the store ids, e.g. [21000000]")
         return self
+
+
+ORDERS = "yandex_market POST /v1/businesses/{businessId}/orders"
 
 
 class YandexMarketConnector(YandexMarketBuyers, OfferReads, RestConnector):
@@ -169,56 +174,41 @@ class YandexMarketConnector(YandexMarketBuyers, OfferReads, RestConnector):
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = utc(window.until)
         since = utc(window.since) if window.since else until - self.window_span
-        pages = windowed_pages(
-            phase="orders",
-            start=since,
-            end=until,
-            span=self.window_span,
-            fetch=self._orders_page,
-            resume=Resume.decode(window.resume),
-            what="yandex_market POST /v1/businesses/{businessId}/orders",
-        )
-        async for orders, following in pages:
-            yield Page("order", orders, following.encode() if following else None)
+        pages = WindowedPaginator(
+            self._updated, start=since, end=until, span=self.window_span, phase="orders",
+            stream="orders", what=ORDERS,
+        )  # fmt: skip
+        async for orders, following in pages.pages(window.resume):
+            yield Page("order", orders, following)
 
-    async def _orders_page(
-        self, low: datetime, high: datetime, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of orders updated in ``[low, high]``, creation slice after slice."""
-        slices = creation_slices(low, high, self.late_update_horizon)
-        index, token = parse_cursor(cursor)
-        begin, end = slices[min(index, len(slices) - 1)]
-        request = {
-            "campaignIds": self.credentials.campaign_ids,
-            "dates": {
-                "creationDateFrom": begin.isoformat(),
-                "creationDateTo": end.isoformat(),
-                "updateDateFrom": iso_z(low),
-                "updateDateTo": iso_z(high),
-            },
-        }
-        orders, token = await self._list(request, token)
-        if token:
-            return orders, slice_cursor(index, token)
-        return orders, (slice_cursor(index + 1, None) if index + 1 < len(slices) else None)
+    def _updated(self, low: datetime, high: datetime) -> PhasedPaginator:
+        """Orders updated in ``[low, high]``, creation slice after slice (``dates``)."""
+        phases = []
+        for index, (begin, end) in enumerate(creation_slices(low, high, self.late_update_horizon)):
+            dates = {"creationDateFrom": begin.isoformat(), "creationDateTo": end.isoformat(),
+                     "updateDateFrom": iso_z(low), "updateDateTo": iso_z(high)}  # fmt: skip
+            request = {"campaignIds": self.credentials.campaign_ids, "dates": dates}
+            phases.append((str(index), self._orders_listing(request)))
+        return PhasedPaginator(phases, stream="orders", what=ORDERS, codec=SliceCodec())
 
-    async def _list(
-        self, request: dict[str, Any], cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        params: dict[str, Any] = {"limit": self.page_size}
-        if cursor:
-            params["pageToken"] = cursor
-        body = await self.call(
-            "POST",
-            "api",
-            f"{self._business}/orders",
-            group=f"business:{self.credentials.business_id}",
-            json_body=request,
-            params=params,
-        )
-        body = body or {}
-        token = (body.get("paging") or {}).get("nextPageToken")
-        return [dict(order) for order in body.get("orders") or []], (str(token) if token else None)
+    def _orders_listing(self, request: dict[str, Any]) -> PageTokenPaginator:
+        """``getBusinessOrders`` for one request body, by ``pageToken``."""
+
+        async def page(cursor: str | None) -> tuple[Records, str | None]:
+            params: dict[str, Any] = {"limit": self.page_size}
+            if cursor:
+                params["pageToken"] = cursor
+            body = await self.call(
+                "POST", "api", f"{self._business}/orders",
+                group=f"business:{self.credentials.business_id}", json_body=request, params=params,
+            )  # fmt: skip
+            body = body or {}
+            token = (body.get("paging") or {}).get("nextPageToken")
+            return [dict(order) for order in body.get("orders") or []], (
+                str(token) if token else None
+            )
+
+        return PageTokenPaginator(page, stream="orders", what=ORDERS)
 
     async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The named orders, looked for creation slice by slice (newest first) back over
@@ -240,12 +230,7 @@ class YandexMarketConnector(YandexMarketBuyers, OfferReads, RestConnector):
             dates = {"creationDateFrom": begin.isoformat(), "creationDateTo": end.isoformat()}
             request = {"orderIds": missing, "campaignIds": self.credentials.campaign_ids,
                        "dates": dates}  # fmt: skip
-            cursor: str | None = None
-            while True:
-                orders, cursor = await self._list(request, cursor)
-                found += orders
-                if cursor is None:
-                    break
+            found += await self._orders_listing(request).records()
         return found
 
     def _campaign(self, order: OrderRef) -> int:

@@ -47,3 +47,17 @@ def parse_cursor(cursor: str | None) -> tuple[int, str | None]:
     if not sep or not index.isdigit():
         return 0, cursor
     return int(index), token or None
+
+
+class SliceCodec:
+    """The resume point of a window's creation slices (a ``PhasedPaginator`` codec): the
+    slice index and the page token inside it, as ``slice_cursor`` writes them."""
+
+    def encode(self, phase: str, cursor: str | None) -> str:
+        return slice_cursor(int(phase), cursor)
+
+    def decode(self, token: str | None) -> tuple[str, str | None] | None:
+        if token is None:
+            return None
+        index, cursor = parse_cursor(token)
+        return str(index), cursor

@@ -1,7 +1,7 @@
 """Yandex Market offer reads: stock per store, prices and the catalogue per business.
 
-Snapshot streams (``mpsync_connectors.snapshot``), paged by ``page_token`` and paced by the
-methods' item quotas. A mixin of ``YandexMarketConnector``, which holds the quotas
+Snapshot streams (a ``PhasedPaginator`` of ``PageTokenPaginator``s, by ``page_token``),
+paced by the methods' item quotas. A mixin of ``YandexMarketConnector``, which holds the quotas
 (``_quotas``), the page sizes and the HTTP client.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from mpsync_connectors.snapshot import PageCall, Records, as_dicts, json_object, phased_pages
-
 from mpsync.connector.base import FetchWindow, Page
+from mpsync.connector.paginate import PageTokenPaginator, PhasedPaginator
+from mpsync.connector.records import Records, as_dicts, json_object
 
 
 def _result(body: Any) -> dict[str, Any]:
@@ -52,33 +52,39 @@ class OfferReads:
             )
         return _result(answer)
 
+    def _listing(
+        self, stream: str, path: str, what: str, key: str, *, group: str, quota: str,
+        limit: int | None = None, tag: Mapping[str, Any] | None = None,
+    ) -> PageTokenPaginator:  # fmt: skip
+        """An offers listing: the ``key`` list of each page's ``result`` (each item with
+        *tag*'s fields first), by ``page_token``."""
+
+        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
+            data = await self._offers_page(path, group, quota, cursor, limit)
+            return [{**(tag or {}), **item} for item in as_dicts(data.get(key))], _next_token(data)
+
+        return PageTokenPaginator(fetch, stream=stream, what=f"yandex_market POST {what}")
+
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Every offer's stock at every warehouse of every store, store after store."""
-        phases = [(f"campaign:{c}", self._stock_fetch(c)) for c in self.credentials.campaign_ids]
-        what = "yandex_market POST /v2/campaigns/{campaignId}/offers/stocks"
-        pages = phased_pages(phases, window.resume, what=what)
-        async for rows, following in pages:
-            yield Page("stock", rows, following)
+        what = "/v2/campaigns/{campaignId}/offers/stocks"
+        phases = [
+            (f"campaign:{c}", self._listing(
+                "stock", f"/v2/campaigns/{c}/offers/stocks", what, "warehouses",
+                group=f"campaign:{c}", quota=f"stocks:{c}", tag={"campaignId": c}))
+            for c in self.credentials.campaign_ids
+        ]  # fmt: skip
+        pages = PhasedPaginator(phases, stream="stock", what=f"yandex_market POST {what}")
+        async for warehouses, following in pages.pages(window.resume):
+            yield Page("stock", self._stock_rows(warehouses), following)
 
-    def _stock_fetch(self, campaign: int) -> PageCall:
-        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
-            data = await self._offers_page(
-                f"/v2/campaigns/{campaign}/offers/stocks",
-                f"campaign:{campaign}",
-                f"stocks:{campaign}",
-                cursor,
-            )
-            return self._stock_rows(campaign, data), _next_token(data)
-
-        return fetch
-
-    def _stock_rows(self, campaign: int, data: Mapping[str, Any]) -> Records:
+    def _stock_rows(self, warehouses: Records) -> Records:
         """``warehouses[].offers[]`` flattened: each offer with its ``warehouseId`` and
         ``campaignId``. A warehouse without an ``offers`` list is passed on as it is (the
         mapping dead-letters it)."""
         rows: Records = []
-        for warehouse in as_dicts(data.get("warehouses")):
-            wid = warehouse.get("warehouseId")
+        for warehouse in warehouses:
+            wid, campaign = warehouse.get("warehouseId"), warehouse["campaignId"]
             if wid is not None:
                 self._warehouse_campaigns[str(wid)] = campaign
             offers = warehouse.get("offers")
@@ -93,22 +99,13 @@ class OfferReads:
     async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
         """The prices set for all stores (``getDefaultPrices``), one row per offer."""
         business = self.credentials.business_id
-
-        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
-            data = await self._offers_page(
-                f"/v2/businesses/{business}/offer-prices",
-                f"business:{business}",
-                f"prices:{business}",
-                cursor,
-            )
-            return as_dicts(data.get("offers")), _next_token(data)
-
-        pages = phased_pages(
-            [("prices", fetch)],
-            window.resume,
-            what="yandex_market POST /v2/businesses/{businessId}/offer-prices",
-        )
-        async for offers, following in pages:
+        what = "/v2/businesses/{businessId}/offer-prices"
+        listing = self._listing(
+            "prices", f"/v2/businesses/{business}/offer-prices", what, "offers",
+            group=f"business:{business}", quota=f"prices:{business}",
+        )  # fmt: skip
+        pages = PhasedPaginator([("prices", listing)], stream="prices", what=listing.what)
+        async for offers, following in pages.pages(window.resume):
             yield Page("price", offers, following)
 
     async def current_prices(self, offer_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -135,17 +132,11 @@ class OfferReads:
         """The catalogue (``getOfferMappings``): each offer with its Market card
         (``mapping.marketSku``), name and barcodes, for the product binding."""
         business = self.credentials.business_id
-
-        async def fetch(cursor: str | None) -> tuple[Records, str | None]:
-            data = await self._offers_page(
-                f"/v2/businesses/{business}/offer-mappings",
-                f"business:{business}",
-                "mappings",
-                cursor,
-                self.mappings_page_size,
-            )
-            return as_dicts(data.get("offerMappings")), _next_token(data)
-
-        what = "yandex_market POST /v2/businesses/{businessId}/offer-mappings"
-        async for rows, following in phased_pages([("products", fetch)], window.resume, what=what):
+        what = "/v2/businesses/{businessId}/offer-mappings"
+        listing = self._listing(
+            "products", f"/v2/businesses/{business}/offer-mappings", what, "offerMappings",
+            group=f"business:{business}", quota="mappings", limit=self.mappings_page_size,
+        )  # fmt: skip
+        pages = PhasedPaginator([("products", listing)], stream="products", what=listing.what)
+        async for rows, following in pages.pages(window.resume):
             yield Page("product", rows, following)

@@ -6,7 +6,7 @@ Everything a connector or a mapping raises on purpose is a ``ConnectorError``::
     ├── FatalError              stop this run; a human must act
     │   ├── AuthError           401/403: bad or missing credentials
     │   ├── ApiError            any other 4xx, with the marketplace's own message
-    │   ├── PaginationLoopError the API handed back a page token it gave before
+    │   ├── PaginationLoopError a repeated page token, or an empty page claiming more
     │   ├── PushError           a malformed push; carries the 4xx answer to send back
     │   ├── NotSupportedError   the connector does not offer this stream or action
     │   ├── NetworkError        unknown host, refused connection, untrusted certificate
@@ -47,7 +47,16 @@ class ApiError(FatalError):
 
 
 class PaginationLoopError(FatalError):
-    """The API returned a page token it had returned before: paging would never end."""
+    """Paging would never end: the API returned a page token it had returned before, an
+    empty page that claims more, or the page before it again. ``stream`` and ``token`` name
+    where (the message names them too)."""
+
+    def __init__(
+        self, message: str, *, stream: str | None = None, token: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.stream = stream
+        self.token = token
 
 
 class NotSupportedError(FatalError):

@@ -1,4 +1,4 @@
-"""Paginators that refuse to loop, time windows, and resumable window cursors.
+"""Resume tokens, time windows and the loop guard the paginators (``paginate``) share.
 
 A resume token is opaque to the engine: compact JSON naming the phase, where the rest of the
 window starts and the page cursor within it.
@@ -7,21 +7,19 @@ window starts and the page cursor within it.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from mpsync.connector.errors import FatalError, PaginationLoopError
-
-PageFetch = Callable[[datetime, datetime, str | None], Awaitable[tuple[list[Any], str | None]]]
 
 
 class LoopGuard:
     """Remembers every page token of one listing; a repeat means the API is looping."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, *, stream: str | None = None) -> None:
         self._what = what
+        self._stream = stream
         self._seen: set[str] = set()
 
     def check(self, token: str | None) -> None:
@@ -30,7 +28,9 @@ class LoopGuard:
         if token in self._seen:
             raise PaginationLoopError(
                 f"{self._what}: the API returned page token {token[:40]!r} twice; "
-                "stopping instead of looping forever"
+                "stopping instead of looping forever",
+                stream=self._stream,
+                token=token,
             )
         self._seen.add(token)
 
@@ -69,36 +69,6 @@ def windows(start: datetime, end: datetime, span: timedelta) -> Iterator[tuple[d
         upper = min(current + span, end)
         yield current, upper
         current = upper
-
-
-async def windowed_pages(
-    *,
-    phase: str,
-    start: datetime,
-    end: datetime,
-    span: timedelta,
-    fetch: PageFetch,
-    resume: Resume | None,
-    what: str,
-) -> AsyncIterator[tuple[list[Any], Resume | None]]:
-    """Page through ``[start, end]`` window by window; each page comes with its resume point.
-
-    The resume point after the last page is ``None``: the caller decides what follows.
-    """
-    cursor: str | None = None
-    if resume is not None and resume.phase == phase and resume.start is not None:
-        start, cursor = resume.start, resume.cursor
-    for low, high in windows(start, end, span):
-        guard = LoopGuard(what)
-        guard.check(cursor)
-        while True:
-            records, cursor = await fetch(low, high, cursor)
-            guard.check(cursor)
-            if cursor is not None:
-                yield records, Resume(phase, low, cursor)
-                continue
-            yield records, (Resume(phase, high) if high < end else None)
-            break
 
 
 def utc(moment: datetime) -> datetime:
