@@ -27,7 +27,7 @@ from mpsync.analytics.period import Period
 from mpsync.analytics.sql import ORDERS, Scope
 from mpsync.config import Settings, load_config
 from mpsync.daemon import Daemon
-from mpsync.display import to_local
+from mpsync.display import format_money, to_local
 from mpsync.hints import hint
 from mpsync.logging import configure_logging
 from mpsync.sandbox import SandboxConfig, SandboxServer
@@ -276,14 +276,28 @@ def print_summary(console: Console, result: dict[str, Any]) -> None:
 
 
 def _kpi_table(kpi: dict[str, Any]) -> Table:
-    """What the demo stored, as ``mpsync report kpi`` sums it up."""
+    """What the demo stored, as ``mpsync report kpi`` sums it up: one figure per row, so
+    no value is cut at 80 columns."""
     hours = kpi["processing_hours"]
-    table = Table("orders", "units", "revenue", "avg order", "cancelled", "h to confirm (p50)",
-                  "h to ship (p50)", "on time", title=f"KPIs {kpi['period']}")  # fmt: skip
-    values = (kpi["orders"], kpi["units"], kpi["revenue"], kpi["aov"], kpi["cancellation_rate"],
-              hours["to_confirmed"]["p50"], hours["to_shipped"]["p50"],
-              kpi["ship_by_compliance"])  # fmt: skip
-    table.add_row(*(str("—" if v is None else v) for v in values))
+
+    def share(rate: Any) -> str:
+        return "—" if rate is None else f"{float(rate) * 100:.1f} %"
+
+    def median(value: Any) -> str:
+        return "—" if value is None else f"{float(value):.1f} h"
+
+    table = Table("figure", "value", title=f"KPIs {kpi['period']}")
+    for name, value in (
+        ("orders", str(kpi["orders"])),
+        ("units", str(kpi["units"])),
+        ("revenue", format_money(kpi["revenue"])),
+        ("average order", format_money(kpi["aov"])),
+        ("cancelled", share(kpi["cancellation_rate"])),
+        ("to confirm (median)", median(hours["to_confirmed"]["p50"])),
+        ("to ship (median)", median(hours["to_shipped"]["p50"])),
+        ("shipped on time", share(kpi["ship_by_compliance"])),
+    ):
+        table.add_row(name, value)
     return table
 
 
