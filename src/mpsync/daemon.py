@@ -82,6 +82,7 @@ class Daemon:
         self.coordinator.managed = True
         self.coordinator.tasks = self.supervisor.snapshot
         self.service: SyncService | None = None
+        self.stock: Any = None  # mpsync.stocksync.job.StockJob when [stock] is configured
         self.server: uvicorn.Server | None = None
         self._running: set[asyncio.Task[Any]] = set()
         self._beat_stop = asyncio.Event()
@@ -110,6 +111,12 @@ class Daemon:
         tasks += self._notification_tasks()
         if self.serve_http:
             tasks.append(spawn("http", lambda: self._serve(ctx), self.stop))
+        if self.settings.stock is not None:  # [stock]: one stock across every channel
+            from mpsync.stocksync.job import StockJob
+
+            self.stock = StockJob(self.engine, self.settings, self.service.connector, self.clock)
+            inbox.applied = self.stock.wake
+            tasks.append(spawn("stock", lambda: self.stock.serve(self.stop), self.stop))
         scheduler.start()
         self.ready = True
         log.info("mpsync running", accounts=len(self.settings.accounts),

@@ -90,6 +90,7 @@ class InboxProcessor:
         self.lease = lease or service.settings.coordination.lease
         self.concurrency, self.per_account = concurrency, per_account
         self._busy: Counter[str] = Counter()
+        self.applied: asyncio.Event | None = None  # set after each applied push
 
     def _claim(self, limit: int, skip_accounts: Sequence[str] = ()) -> list[Any]:
         """Take up to *limit* due rows (pending, or processing under an expired lease)."""
@@ -159,6 +160,8 @@ class InboxProcessor:
                 if error is None:
                     await asyncio.to_thread(self._done, row.id)
                     stats.processed += 1
+                    if self.applied is not None:
+                        self.applied.set()  # stock sync propagates at once
                     return
                 failed = await asyncio.to_thread(self._failed, row, error)
         finally:

@@ -1,0 +1,44 @@
+"""The daemon's stock task: the feed read on its schedule, a propagation per interval and
+at once when poked (a marketplace push applied). Time is injected, never slept."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from mpsync.stocksync.job import StockJob
+from tests.stocksync.fixture import T0, add_accounts, add_listings, settings
+from tests.stocksync.test_propagate import FakeConnector
+
+
+def test_the_job_reads_the_feed_and_propagates_when_poked(store: Engine, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.csv"
+    feed.write_text("A,4\nB,2\n", encoding="utf-8")
+    config = settings({"wb": {}, "oz": {}}, source={"url": str(feed), "every": "10m"},
+                      propagation="1h")  # fmt: skip
+    add_accounts(store, ["wb", "oz"])
+    add_listings(store, [(a, s, (), 0) for s in ("A", "B") for a in ("wb", "oz")])
+    fakes: dict[str, Any] = {"wb": FakeConnector("wb", None), "oz": FakeConnector("oz", None)}
+    clock = [T0]
+    job = StockJob(store, config, lambda account: fakes[account.id], lambda: clock[0])
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(job.serve(stop))
+        while job.runs < 1:
+            await asyncio.sleep(0.01)
+        assert [(u.sku, u.quantity) for u in fakes["wb"].calls[0]] == [("A", 4), ("B", 2)]
+        feed.write_text("A,1\nB,2\n", encoding="utf-8")  # not re-read before 10 minutes
+        clock[0] = T0 + timedelta(minutes=11)
+        job.poke()  # an interval of 1 h, yet a poke propagates at once
+        while job.runs < 2:
+            await asyncio.sleep(0.01)
+        stop.set()
+        await task
+
+    asyncio.run(scenario())
+    assert [(u.sku, u.quantity) for u in fakes["oz"].calls[-1]] == [("A", 1)]
