@@ -29,14 +29,13 @@ def test_the_job_reads_the_feed_and_propagates_when_poked(store: Engine, tmp_pat
     async def scenario() -> None:
         stop = asyncio.Event()
         task = asyncio.create_task(job.serve(stop))
-        while job.runs < 1:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(job.ran.wait(), 30)
+        job.ran.clear()
         assert [(u.sku, u.quantity) for u in fakes["wb"].calls[0]] == [("A", 4), ("B", 2)]
         feed.write_text("A,1\nB,2\n", encoding="utf-8")  # not re-read before 10 minutes
         clock[0] = T0 + timedelta(minutes=11)
         job.poke()  # an interval of 1 h, yet a poke propagates at once
-        while job.runs < 2:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(job.ran.wait(), 30)
         stop.set()
         await task
 

@@ -34,6 +34,7 @@ class StockJob:
         self.engine, self.settings, self.connector, self.clock = engine, settings, connector, clock
         self.config = stock_config(settings)
         self.wake = asyncio.Event()
+        self.ran = asyncio.Event()  # set after each propagation (tests and status wait on it)
         self.runs = 0
         self.last: Propagation | None = None
         self._feed_due: datetime | None = None
@@ -63,6 +64,7 @@ class StockJob:
         result = await propagate(self.engine, self.settings, connectors, now=now)
         self.runs += 1
         self.last = result
+        self.ran.set()
         if result.sent or result.failed or result.plan.refused:
             log.info("stock propagated", **result.summary())
         return result
