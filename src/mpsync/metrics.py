@@ -146,6 +146,10 @@ class Metrics:
                              ["marketplace", "group"], registry=self.registry)  # fmt: skip
         self.wait_seconds = Counter("mpsync_rate_limit_wait_seconds", "Seconds spent waiting",
                                     ["marketplace", "group"], registry=self.registry)  # fmt: skip
+        self.rate_limited_runs = Counter(
+            "mpsync_rate_limited_runs", "Runs ended early: the marketplace asked to wait "
+            "beyond timeout.max_server_wait", labels, registry=self.registry,
+        )  # fmt: skip
         self._coordination_metrics()
         self.sync_seconds = Histogram(
             "mpsync_sync_duration_seconds", "Duration of sync and resync runs",
@@ -206,6 +210,8 @@ class Metrics:
                    seconds: float | None = None, outcome: str = "ok") -> None:  # fmt: skip
         if seconds is not None:
             self.sync_seconds.labels(account, stream, outcome).observe(seconds)
+        if outcome == "rate_limited":
+            self.rate_limited_runs.labels(account, stream).inc()
         self.fetched.labels(account, stream).inc(counts.fetched)
         self.inserted.labels(account, stream).inc(counts.inserted)
         self.updated.labels(account, stream).inc(counts.updated)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, func, inspect, select
 
 from mpsync.config import Settings
+from mpsync.connector.http import parse_until
 from mpsync.coordination import holders, processes
 from mpsync.store.tables import DeadLetter, InboxEvent, OutboxMessage, SyncCursor, SyncRun
 
@@ -31,8 +32,10 @@ class StreamStatus:
     error: str | None = None
     last_success: str | None = None
     # ok | failing (the last run failed) | overdue (no success for 3 poll intervals)
-    # | never (configured, never synced)
+    # | never (configured, never synced) | rate_limited (the marketplace asked to wait
+    # beyond timeout.max_server_wait: the stream runs again after rate_limited_until)
     health: str = "ok"
+    rate_limited_until: str | None = None
 
 
 OVERDUE_INTERVALS = 3
@@ -51,8 +54,9 @@ class StatusReport:
 
     @property
     def unhealthy(self) -> list[StreamStatus]:
-        """Streams an operator should look at: failing, overdue or never synced."""
-        return [s for s in self.streams if s.health != "ok"]
+        """Streams an operator should look at: failing, overdue or never synced (a stream
+        rate-limited until a moment the marketplace named is waiting, not failing)."""
+        return [s for s in self.streams if s.health not in ("ok", "rate_limited")]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,6 +105,13 @@ def collect_status(
             status.unchanged, status.dead_lettered = run.unchanged, run.dead_lettered
             status.error = run.error
         status.health = _health(run, success, intervals.get((account, stream)), now)
+        until = (
+            parse_until(run.error) if run is not None and run.outcome == "rate_limited" else None
+        )
+        if until is not None:
+            status.rate_limited_until = until.isoformat()
+            if until > now:  # waiting as the marketplace asked, until then
+                status.health = "rate_limited"
         streams.append(status)
     return StatusReport(streams=streams, backlog=backlog, processes=live, leases=held)
 

@@ -57,7 +57,7 @@ def status(
 
 
 _HEALTH = {"ok": "[green]ok[/]", "failing": "[red]failing[/]", "overdue": "[yellow]overdue[/]",
-           "never": "[yellow]never[/]"}  # fmt: skip
+           "never": "[yellow]never[/]", "rate_limited": "[yellow]rate-limited[/]"}  # fmt: skip
 
 
 STATUS_COLUMNS = (

@@ -90,10 +90,13 @@ class PollConfig(_Section):
 
 
 class TimeoutConfig(_Section):
-    """How long an account's API calls wait: to connect, and for each read."""
+    """How long an account's API calls wait: to connect, for each read, and at most for a
+    wait the server directs (``Retry-After``); a longer one ends the stream's tick with
+    "rate-limited until T" and the stream runs again after T."""
 
     connect: Duration = timedelta(seconds=5)
     read: Duration = timedelta(seconds=30)
+    max_server_wait: Duration = timedelta(minutes=5)
 
 
 class WebhookConfig(_Section):

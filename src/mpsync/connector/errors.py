@@ -12,6 +12,7 @@ Everything a connector or a mapping raises on purpose is a ``ConnectorError``::
     │   ├── NetworkError        unknown host, refused connection, untrusted certificate
     │   └── RetriesExhausted    a retriable failure that outlived the bounded attempts
     ├── RetriableError          429/420/5xx/timeouts: wait (``retry_after``) and try again
+    ├── RateLimitedUntil        the server asks to wait beyond the cap: end this tick
     └── SkippableRecord         one record cannot be used; the engine dead-letters it
         └── MappingError        a record failed its mapping (field, rule, reason)
 
@@ -22,6 +23,7 @@ the path and the marketplace's error body only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 
@@ -86,6 +88,17 @@ class RetriableError(ConnectorError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+class RateLimitedUntil(ConnectorError):
+    """The server directed a wait longer than the cap (``timeout.max_server_wait``): the
+    stream's tick ends here, with "rate-limited until T", and the scheduler runs the stream
+    again after ``until`` (aware UTC). What was committed before it stays."""
+
+    def __init__(self, message: str, *, until: datetime, wait: float) -> None:
+        super().__init__(message)
+        self.until = until
+        self.wait = wait
 
 
 class RetriesExhausted(FatalError):

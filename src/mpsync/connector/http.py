@@ -1,8 +1,11 @@
 """The shared HTTP layer: one httpx client per connector, rate limits, bounded retries.
 
 429/420/5xx/timeouts are retried with jittered exponential waits that honour the server's
-``Retry-After`` / ``X-Ratelimit-Retry``; 401/403 raise ``AuthError``; other 4xx ``ApiError``;
-an unknown host, a refused connection or an untrusted certificate ``NetworkError``.
+``Retry-After`` / ``X-Ratelimit-Retry`` / ``X-RateLimit-Resource-Until`` up to a cap
+(``MAX_SERVER_WAIT``, 5 minutes by default): a longer wait raises ``RateLimitedUntil``,
+which ends the stream's tick instead of pinning it. 401/403 raise ``AuthError``; other 4xx
+``ApiError``; an unknown host, a refused connection or an untrusted certificate
+``NetworkError``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -27,6 +30,7 @@ from mpsync.connector.errors import (
     ApiError,
     AuthError,
     NetworkError,
+    RateLimitedUntil,
     RetriableError,
     RetriesExhausted,
 )
@@ -48,6 +52,7 @@ class RetryPolicy:
 
 
 CONNECT_TIMEOUT = 5.0
+MAX_SERVER_WAIT = 300.0
 READ_TIMEOUT = 30.0
 
 
@@ -72,8 +77,10 @@ class HttpClient:
         clock: Clock = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         timeout: httpx.Timeout | None = None,
+        max_server_wait: float = MAX_SERVER_WAIT,
     ) -> None:
         self.marketplace = marketplace
+        self.max_server_wait = max_server_wait
         self._timeout = timeout or default_timeout()
         self._client = httpx.AsyncClient(
             headers=dict(headers),
@@ -174,7 +181,16 @@ class HttpClient:
         where = f"{method} {path} -> HTTP {status}"
         if status in RETRIABLE_STATUSES or status >= 500:
             message = error_message(body, response.text)
-            wait = retry_after(response.headers, self._wall_clock())
+            now = self._wall_clock()
+            wait = retry_after(response.headers, now)
+            if wait is not None and wait > self.max_server_wait:
+                until = now + timedelta(seconds=wait)
+                raise RateLimitedUntil(
+                    f"rate-limited until {until_text(until)} ({where}: the server asks to wait "
+                    f"{wait:.0f} s, over the {self.max_server_wait:.0f} s cap)",
+                    until=until,
+                    wait=wait,
+                )
             raise RetriableError(f"{where}: {message}", status=status, retry_after=wait)
         if status in (401, 403):
             raise AuthError(f"{where}: credentials rejected: {error_message(body, response.text)}")
@@ -205,6 +221,23 @@ def _number(value: object) -> int | float:
 def encode_json(body: Any) -> bytes:
     """JSON for a request; Decimal becomes an exact JSON number (never a lossy float)."""
     return json.dumps(body, default=_number, ensure_ascii=False).encode()
+
+
+def until_text(moment: datetime) -> str:
+    """``2026-12-03T06:00:00Z``: how "rate-limited until T" writes T (``parse_until`` reads it)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_until(text: str | None) -> datetime | None:
+    """T of a "rate-limited until T" message (a run's error), else None."""
+    marker = "rate-limited until "
+    if not text or marker not in text:
+        return None
+    stamp = text.split(marker, 1)[1][:20]
+    try:
+        return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _parse_json(content: bytes) -> Any:

@@ -62,6 +62,7 @@ class RestConnector(Connector):
                 account.timeout.read.total_seconds(),
                 connect=account.timeout.connect.total_seconds(),
             ),
+            max_server_wait=account.timeout.max_server_wait.total_seconds(),
         )
 
     def auth_headers(self) -> dict[str, str]:

@@ -22,7 +22,8 @@ from sqlalchemy import Engine
 from mpsync.catalog.pushes import mark_unlisted
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, FetchWindow, HttpObserver, Sleep
-from mpsync.connector.errors import ConnectorError, NotSupportedError
+from mpsync.connector.errors import ConnectorError, NotSupportedError, RateLimitedUntil
+from mpsync.connector.http import until_text
 from mpsync.connector.registry import load_connector
 from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
 from mpsync.domain import OrderRecord, OrderStatusUpdate
@@ -167,8 +168,15 @@ class SyncService:
         """One incremental run of (account, stream) under its lease.
 
         Held by another process, the run is skipped (outcome ``skipped``, the holder in
-        ``error``) after waiting up to *wait*; with a *schedule*, also when not yet due.
+        ``error``) after waiting up to *wait*; with a *schedule*, also when not yet due, and
+        while the marketplace's "rate-limited until T" of the last run holds.
         """
+        if schedule is not None:
+            until = await asyncio.to_thread(state.rate_limited_until, self.engine, account.id,
+                                            stream)  # fmt: skip
+            if until is not None and until > self.clock():
+                return RunResult(account.id, stream, outcome="skipped",
+                                 error=f"rate-limited until {until_text(until)}")  # fmt: skip
         unit = f"sync:{account.id}:{stream}"
         every, jitter = (schedule.interval, schedule.jitter) if schedule else (None, timedelta(0))
         async with self.coordinator.hold(unit, wait=wait, every=every, jitter=jitter) as lease:
@@ -330,6 +338,11 @@ class SyncService:
                     progress(index + 1, len(windows), result.counts)
             await asyncio.to_thread(self._close, account, cursor_key, windows, resync_meta,
                                     result.counts.stale, result.counts.fetched, lease)  # fmt: skip
+        except RateLimitedUntil as exc:
+            # The server asked for a wait beyond the cap: this tick ends, committed pages
+            # stay, and the scheduler runs the stream again after the moment it named.
+            result.outcome, result.error = "rate_limited", str(exc)
+            bound.warning("sync rate-limited", error=result.error)
         except (ConnectorError, OSError) as exc:
             result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
             bound.warning("sync failed", error=result.error)

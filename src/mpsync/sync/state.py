@@ -143,3 +143,19 @@ def zero_unlisted(connection: Connection, account_id: str, listed_since: datetim
         .values(on_hand=0, reserved=0, updated_at=now)
     )  # fmt: skip
     return int(result.rowcount or 0)
+
+
+def rate_limited_until(engine: Engine, account_id: str, stream: str) -> datetime | None:
+    """T when the latest sync run of (account, stream) ended "rate-limited until T"."""
+    from mpsync.connector.http import parse_until
+
+    query = (
+        select(RUNS.c.outcome, RUNS.c.error)
+        .where(RUNS.c.account_id == account_id, RUNS.c.stream == stream, RUNS.c.kind == "sync",
+               RUNS.c.outcome != "running")
+        .order_by(RUNS.c.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    return parse_until(row.error) if row is not None and row.outcome == "rate_limited" else None
