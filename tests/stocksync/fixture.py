@@ -17,11 +17,19 @@ MARKETPLACES = {"wb": "wildberries", "oz": "ozon", "ym": "yandex_market"}
 IDS = {"wb": "chrtId", "oz": "product_id", "ym": "offerId"}
 
 
-def settings(accounts: dict[str, dict[str, Any]], **stock: Any) -> Settings:
+def settings(
+    accounts: dict[str, dict[str, Any]],
+    *,
+    prices: dict[str, dict[str, Any]] | None = None,
+    **stock: Any,
+) -> Settings:
+    """Accounts by id with their ``stock`` tables (and ``prices`` rules), and ``[stock]``."""
+    rules = prices or {}
     return Settings.model_validate(
         {
             "accounts": [
                 {"id": a, "marketplace": MARKETPLACES[a], "stock": cfg}
+                | ({"prices": rules[a]} if a in rules else {})
                 for a, cfg in accounts.items()
             ],
             "stock": stock,

@@ -20,7 +20,7 @@ from mpsync.cli.common import (
     require_secrets,
     store,
 )
-from mpsync.cli.inventory_cmds import stock_app
+from mpsync.cli.inventory_cmds import prices_app, stock_app
 from mpsync.cli.tables import Col, WideOption, render
 
 SkuArg = Annotated[str, typer.Argument(help="Seller SKU of any listing of the item, or the item.")]
@@ -253,4 +253,77 @@ def stock_sync(
         for account, message in result.plan.refused.items():
             console.print(f"{account}: {message}", highlight=False, markup=False)
     if failed or result.plan.refused:
+        raise typer.Exit(EXIT_RUNTIME)
+
+
+@prices_app.command("base")
+def prices_base(
+    sku: SkuArg,
+    price: Annotated[str, typer.Argument(help="The base price price rules start from.")],
+    config: ConfigOption = None,
+) -> None:
+    """Set an item's base price in mpsync's ledger (the start of every channel's rule)."""
+    from decimal import Decimal, InvalidOperation
+
+    from mpsync.stocksync.service import set_base_price
+
+    try:
+        amount = Decimal(price.replace(",", "."))
+    except InvalidOperation:
+        fail(f"{price!r} is not an amount; write it like 1990 or 1990.50")
+    if not amount.is_finite() or amount <= 0:
+        fail(f"{price!r} must be a positive amount")
+    settings = load_settings(config)
+    with store(settings, create=True) as engine:
+        item = set_base_price(engine, settings, sku, amount, now=_now())
+    console.print(f"{item}: base price {amount}", highlight=False, markup=False)
+
+
+@prices_app.command("plan")
+def prices_plan(as_json: JsonOption = False, wide: WideOption = False,
+                config: ConfigOption = None) -> None:  # fmt: skip
+    """The prices each channel's rule asks for where they differ from the last price read,
+    and why (nothing is sent)."""
+    from mpsync.stocksync.service import price_plan
+
+    settings = load_settings(config)
+    with store(settings, create=True) as engine:
+        rows = [row.as_json() for row in price_plan(engine, settings, now=_now())]
+    if as_json:
+        print_json(rows)
+        return
+    _render_prices(rows, wide, "Price plan")
+
+
+def _render_prices(rows: list[dict], wide: bool, title: str) -> None:  # type: ignore[type-arg]
+    columns = (Col("account", key=True), Col("sku", key=True), Col("current", justify="right"),
+               Col("target", justify="right"), Col("old price", justify="right"),
+               Col("reason"))  # fmt: skip
+    render(console, f"{title} ({len(rows)})", columns, wide=wide,
+           rows=([r["account"], r["sku"], r["current"] or "", r["target"], r["old_price"] or "",
+                  r["reason"]] for r in rows))  # fmt: skip
+
+
+@prices_app.command("apply")
+def prices_apply(as_json: JsonOption = False, wide: WideOption = False,
+                 config: ConfigOption = None) -> None:  # fmt: skip
+    """Push the planned prices (only changes, within each marketplace's per-item limits)
+    and print what was sent; the next price read shows whether it was taken."""
+    from mpsync.stocksync.service import apply_now
+
+    settings = load_settings(config)
+    require_secrets(settings, [a.id for a in settings.accounts if a.enabled and a.prices])
+    with store(settings, create=True) as engine:
+        result = asyncio.run(apply_now(engine, settings, now=_now()))
+    sent = [row.as_json() for row in result.sent]
+    failed = [{"account": a, "sku": s, "answer": m} for (a, s), m in result.failed.items()]
+    if as_json:
+        print_json({"pushed": sent, "failed": failed,
+                    "held": [r.as_json() for r in result.rows if not r.push]})  # fmt: skip
+    else:
+        _render_prices(sent, wide, "Prices pushed")
+        for row in failed:
+            console.print(f"{row['account']} {row['sku']}: refused: {row['answer']}",
+                          highlight=False, markup=False)  # fmt: skip
+    if failed:
         raise typer.Exit(EXIT_RUNTIME)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,22 @@ from sqlalchemy import Engine
 
 from mpsync.config import Settings
 from mpsync.config.stock import StockFeedConfig
-from mpsync.stocksync.ledger import Change, adjust, parse_quantities, set_figures
+from mpsync.stocksync.ledger import (
+    Change,
+    adjust,
+    parse_quantities,
+    set_base_prices,
+    set_figures,
+)
 from mpsync.stocksync.links import Links, load_links
 from mpsync.stocksync.plan import StockPlan, build_plan, stock_config, sync_accounts
+from mpsync.stocksync.prices import (
+    PriceApply,
+    PricePlanRow,
+    apply_prices,
+    limits_of,
+    plan_prices,
+)
 from mpsync.stocksync.propagate import Propagation, propagate
 
 
@@ -122,3 +136,30 @@ async def poll_feed(
     return set_stock(
         engine, settings, figures, reason=f"feed {feed.url.split('?')[0]}", source="feed", now=now
     )
+
+
+def price_plan(engine: Engine, settings: Settings, *, now: datetime) -> list[PricePlanRow]:
+    return plan_prices(engine, settings, links_of(engine, settings), now=now,
+                       limits=limits_of(settings))  # fmt: skip
+
+
+def set_base_price(engine: Engine, settings: Settings, sku: str, price: Decimal, *,
+                   now: datetime) -> str:  # fmt: skip
+    item = item_of(links_of(engine, settings), sku)
+    with engine.begin() as connection:
+        set_base_prices(connection, {item: price}, now)
+    return item
+
+
+async def apply_now(engine: Engine, settings: Settings, *, now: datetime,
+                    transport: httpx.AsyncBaseTransport | None = None) -> PriceApply:  # fmt: skip
+    """Plan the prices and push what may go, through fresh connectors."""
+    from mpsync.sync.service import SyncService
+
+    rows = await asyncio.to_thread(price_plan, engine, settings, now=now)
+    service = SyncService(engine, settings, transport=transport)
+    try:
+        connectors = {a.id: service.connector(a) for a in sync_accounts(settings)}
+        return await apply_prices(engine, rows, connectors, now=now)
+    finally:
+        await service.aclose()
