@@ -7,17 +7,26 @@ read back with ``/v1/question/info`` + ``/v1/question/answer/list`` and ``/v1/re
 ``/v1/review/comment/list``. Every one of them is "Доступно для продавцов с подпиской
 Premium Plus"; no method limit is documented (the general 50 rps per Client-Id applies),
 nor a length limit for review comments, nor a deadline for either.
+
+The streams ``questions`` and ``reviews`` read ``/v1/question/list`` and ``/v1/review/list``,
+paged by ``last_id``: first every unprocessed message (``status: UNPROCESSED``), then the
+rest — questions published inside the window (``filter.date_from``/``date_to``), reviews
+newest first (``sort_dir: DESC``; the method has no date filter) until one is older than
+the window. An account without the subscription gets a 403 there: the stream reports
+"not available for this account" (``UnavailableError``) instead of failing every tick.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync.connector.base import AnswerPolicy, MessageRef, WriteResult
-from mpsync.connector.errors import FatalError
+from mpsync.connector.base import AnswerPolicy, FetchWindow, MessageRef, Page, WriteResult
+from mpsync.connector.errors import AuthError, FatalError, UnavailableError
 from mpsync.connector.limits import LimitSpec, TokenBucket
+from mpsync.connector.paging import LoopGuard, Resume
 
 GROUP = "buyers"
 LIMITS: Mapping[str, LimitSpec] = MappingProxyType({GROUP: TokenBucket(per_second=5, burst=5)})
@@ -25,6 +34,9 @@ POLICIES: Mapping[str, AnswerPolicy] = MappingProxyType({
     "question": AnswerPolicy(min_length=2, max_length=3000),
     "review": AnswerPolicy(min_length=1),
 })  # fmt: skip
+STREAMS = frozenset({"questions", "reviews"})
+REVIEWS_PAGE = 100  # /v1/review/list: limit 20..100
+PREMIUM = "Premium Plus"
 
 
 class OzonBuyers:
@@ -37,6 +49,69 @@ class OzonBuyers:
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = await self.call("POST", "api", path, group=GROUP, json_body=body)
         return answer if isinstance(answer, dict) else {}
+
+    def buyer_streams(self) -> dict[str, Any]:
+        return {"questions": self._questions, "reviews": self._reviews}
+
+    async def _list(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self._post(path, body)
+        except AuthError as exc:
+            raise UnavailableError(f"ozon {path} needs the {PREMIUM} subscription and a key "
+                                   f"allowed to call it ({exc})") from exc  # fmt: skip
+
+    async def _questions(self, window: FetchWindow) -> AsyncIterator[Page]:
+        resume = Resume.decode(window.resume)
+        phases = ("open", "window")
+        first = phases.index(resume.phase) if resume and resume.phase in phases else 0
+        for phase in phases[first:]:
+            wanted: dict[str, Any] = {"status": "UNPROCESSED"}
+            if phase == "window":
+                wanted = {
+                    "status": "ALL",
+                    "date_to": window.until.isoformat(),
+                    **({"date_from": window.since.isoformat()} if window.since else {}),
+                }
+            last = resume.cursor if resume and resume.phase == phase else ""
+            guard = LoopGuard("ozon /v1/question/list")
+            while True:
+                body = await self._list(
+                    "/v1/question/list", {"filter": wanted, "last_id": last or ""}
+                )
+                rows = _dicts(body.get("questions"))
+                last = str(body.get("last_id") or "")
+                more = bool(rows) and bool(last)
+                if more:
+                    guard.check(last)
+                yield Page("question", rows, _next(phase, last, more, "window", phases))
+                if not more:
+                    break
+
+    async def _reviews(self, window: FetchWindow) -> AsyncIterator[Page]:
+        resume = Resume.decode(window.resume)
+        phases = ("open", "recent")
+        first = phases.index(resume.phase) if resume and resume.phase in phases else 0
+        for phase in phases[first:]:
+            wanted = {
+                "status": "UNPROCESSED" if phase == "open" else "PROCESSED",
+                "sort_dir": "ASC" if phase == "open" else "DESC",
+                "limit": REVIEWS_PAGE,
+            }
+            last = resume.cursor if resume and resume.phase == phase else ""
+            guard = LoopGuard("ozon /v1/review/list")
+            while True:
+                body = await self._list("/v1/review/list", {**wanted, "last_id": last or ""})
+                rows = _dicts(body.get("reviews"))
+                last = str(body.get("last_id") or "")
+                more = bool(body.get("has_next")) and bool(rows) and bool(last)
+                if phase == "recent" and window.since is not None:
+                    older = [r for r in rows if _before(r.get("published_at"), window.since)]
+                    more = more and not older
+                if more:
+                    guard.check(last)
+                yield Page("review", rows, _next(phase, last, more, "recent", phases))
+                if not more:
+                    break
 
     async def answer(self, message: MessageRef, text: str) -> WriteResult:
         if message.kind == "question":
@@ -66,6 +141,24 @@ class OzonBuyers:
         listed = await self._post("/v1/review/comment/list", wanted)
         own = [c for c in listed.get("comments") or [] if _own(c)]
         return {**info, "answer": own[0]} if own else info
+
+
+def _next(phase: str, last: str, more: bool, then: str, phases: tuple[str, ...]) -> str | None:
+    if more:
+        return Resume(phase, cursor=last).encode()
+    return Resume(then).encode() if phase == phases[0] else None
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in value or [] if isinstance(row, dict)]
+
+
+def _before(value: Any, moment: datetime) -> bool:
+    try:
+        published = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return published.tzinfo is not None and published < moment
 
 
 async def _answered(request: Any, key: str) -> WriteResult:

@@ -152,7 +152,7 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
     default_mapping = "ozon"
     credentials_model = OzonCredentials
     capabilities = Capabilities(
-        streams=frozenset({"orders", "stock", "prices", "products"}),
+        streams=frozenset({"orders", "stock", "prices", "products", *buyers.STREAMS}),
         push=True,
         actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
     )
@@ -216,6 +216,7 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
             "stock": self._stock,
             "prices": self._prices,
             "products": self._products,
+            **self.buyer_streams(),
         }
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:

@@ -8,17 +8,32 @@ validate a review id ("ID отзыва не валидируется"), so every
 ``GET /api/v1/question`` / ``GET /api/v1/feedback``. A review is archived once answered or
 after 30 days without an answer: its answer deadline. An answer may be edited once within
 60 days (not used: mpsync answers a message once).
+
+The streams ``questions`` and ``reviews`` read ``GET /api/v1/questions`` and
+``GET /api/v1/feedbacks`` in two phases: every unanswered message (``isAnswered=false``, no
+dates: the list an answer is owed from is short and must be whole), then the answered ones
+created inside the window (``isAnswered=true``, ``dateFrom``/``dateTo``), paged by
+``take``/``skip`` (questions: take + skip ≤ 10,000; reviews: take ≤ 5,000, skip ≤ 199,990).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync.connector.base import AnswerPolicy, MessageRef, WriteResult
+from mpsync.connector.base import (
+    AnswerPolicy,
+    FetchWindow,
+    MessageRef,
+    Page,
+    RecordType,
+    WriteResult,
+)
+from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
+from mpsync.connector.paging import Resume
 
 HOST = "feedbacks"
 HOSTS: Mapping[str, str] = MappingProxyType({HOST: "https://feedbacks-api.wildberries.ru"})
@@ -29,6 +44,12 @@ POLICIES: Mapping[str, AnswerPolicy] = MappingProxyType({
     "review": AnswerPolicy(min_length=2, max_length=5000, window=timedelta(days=30)),
 })  # fmt: skip
 READS = {"question": "/api/v1/question", "review": "/api/v1/feedback"}
+STREAMS = frozenset({"questions", "reviews"})
+# stream → (list path, the list's key in data, record type, page size, the most skip + take)
+LISTS: Mapping[str, tuple[str, str, RecordType, int, int]] = MappingProxyType({
+    "questions": ("/api/v1/questions", "questions", "question", 1000, 10_000),
+    "reviews": ("/api/v1/feedbacks", "feedbacks", "review", 1000, 199_990 + 5000),
+})  # fmt: skip
 
 
 class WildberriesBuyers:
@@ -37,6 +58,36 @@ class WildberriesBuyers:
     answer_policies: ClassVar[Mapping[str, AnswerPolicy]] = POLICIES
     call: Any
     write: Any
+
+    def buyer_streams(self) -> dict[str, Any]:
+        return {name: _reader(self, name) for name in sorted(STREAMS)}
+
+    async def _messages(self, stream: str, window: FetchWindow) -> AsyncIterator[Page]:
+        path, key, record_type, size, most = LISTS[stream]
+        resume = Resume.decode(window.resume)
+        phases = ("open", "answered")
+        start = phases.index(resume.phase) if resume and resume.phase in phases else 0
+        for phase in phases[start:]:
+            params: dict[str, Any] = {"isAnswered": str(phase == "answered").lower(),
+                                      "take": size, "order": "dateAsc"}  # fmt: skip
+            if phase == "answered":
+                params |= {"dateFrom": _epoch(window.since, window.until), "dateTo":
+                           int(window.until.timestamp())}  # fmt: skip
+            skip = int(resume.cursor or 0) if resume and resume.phase == phase else 0
+            while True:
+                if skip + size > most:
+                    raise FatalError(f"wildberries GET {path}: more than {most} {stream} in one "
+                                     "window; resync a shorter one")  # fmt: skip
+                body = await self.call("GET", HOST, path, group=HOST,
+                                       params={**params, "skip": skip})  # fmt: skip
+                rows = _rows(body, key)
+                skip += len(rows)
+                more = len(rows) == size
+                following = Resume(phase, cursor=str(skip)) if more else (
+                    Resume("answered") if phase == "open" else None)  # fmt: skip
+                yield Page(record_type, rows, following.encode() if following else None)
+                if not more:
+                    break
 
     async def answer(self, message: MessageRef, text: str) -> WriteResult:
         if message.kind == "question":
@@ -54,6 +105,23 @@ class WildberriesBuyers:
                                params={"id": message.external_id})  # fmt: skip
         data = body.get("data") if isinstance(body, dict) else None
         return dict(data) if isinstance(data, dict) and data.get("id") else None
+
+
+def _reader(connector: WildberriesBuyers, stream: str) -> Any:
+    def read(window: FetchWindow) -> AsyncIterator[Page]:
+        return connector._messages(stream, window)
+
+    return read
+
+
+def _epoch(since: datetime | None, until: datetime) -> int:
+    return int((since or until - timedelta(days=365)).timestamp())
+
+
+def _rows(body: Any, key: str) -> list[dict[str, Any]]:
+    data = body.get("data") if isinstance(body, dict) else None
+    found = data.get(key) if isinstance(data, dict) else None
+    return [dict(row) for row in found or [] if isinstance(row, dict)]
 
 
 async def _checked(request: Any) -> WriteResult:

@@ -86,7 +86,7 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
     default_mapping = "wildberries"
     credentials_model = WildberriesCredentials
     capabilities = Capabilities(
-        streams=frozenset({"orders", "stock", "prices", "products"}),
+        streams=frozenset({"orders", "stock", "prices", "products", *buyers.STREAMS}),
         push=False,
         actions=frozenset({"confirm", "ship", "cancel", "push_stock", "push_prices"}),
     )
@@ -125,6 +125,7 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
             "stock": self._stock,
             "prices": self._prices,
             "products": self._products,
+            **self.buyer_streams(),
         }
 
     # -- orders -----------------------------------------------------------------------

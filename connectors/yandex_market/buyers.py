@@ -9,17 +9,28 @@ Source: yandex-market/yandex-market-partner-api openapi/ (paths ``goods-feedback
 (author type BUSINESS). Hourly limits of the lowest tier (x-resource-limit-config
 "none"): feedback reads and comment reads 5,000/h, question reads and answer reads 1,000/h,
 comment writes 1,000/h, question writes 500/h. No deadline is documented.
+
+The streams ``questions`` and ``reviews`` read ``getGoodsQuestions`` (``dateFrom``/``dateTo``
+dates, at most one month) and ``getGoodsFeedbacks`` (``dateTimeFrom``/``dateTimeTo``, at most
+six months), 50 a page, paged by ``pageToken`` (``paging.nextPageToken``), window by window.
+A review's answer is looked up (``getGoodsFeedbackComments``) only when it has comments; a
+question's list shows no answer, so each page asks which of its questions still wait for
+one (``needAnswer: true`` with the page's ``questionIds``): the others count as answered.
+Pushes for new reviews and questions (``GOODS_FEEDBACK_CREATED``, ``QUESTION_CREATED``)
+are not read yet: the polls find them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync.connector.base import AnswerPolicy, MessageRef, WriteResult
+from mpsync.connector.base import AnswerPolicy, FetchWindow, MessageRef, Page, WriteResult
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
+from mpsync.connector.paging import LoopGuard, Resume, windows
 
 
 def _hourly(count: int) -> TokenBucket:
@@ -37,6 +48,12 @@ POLICIES: Mapping[str, AnswerPolicy] = MappingProxyType({
     "review": AnswerPolicy(min_length=1, max_length=4096),
 })  # fmt: skip
 BUSINESS = "BUSINESS"
+STREAMS = frozenset({"questions", "reviews"})
+Rows = list[dict[str, Any]]
+PAGE = 50  # PageLimit50
+QUESTIONS_SPAN = timedelta(days=28)  # dateFrom..dateTo: at most one month
+REVIEWS_SPAN = timedelta(days=180)  # dateTimeFrom..dateTimeTo: at most six months
+FIRST_READ = timedelta(days=28)  # an account's first read without a start
 
 
 class YandexMarketBuyers:
@@ -53,6 +70,82 @@ class YandexMarketBuyers:
                                  json_body=body)  # fmt: skip
         result = answer.get("result") if isinstance(answer, dict) else None
         return result if isinstance(result, dict) else {}
+
+    def buyer_streams(self) -> dict[str, Any]:
+        return {"questions": self._questions, "reviews": self._reviews}
+
+    async def _page(self, path: str, group: str, token: str | None,
+                    body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+        business = self.credentials.business_id
+        params = {"limit": PAGE, **({"pageToken": token} if token else {})}
+        answer = await self.call("POST", "api", path.format(business=business), group=group,
+                                 json_body=body, params=params)  # fmt: skip
+        result = answer.get("result") if isinstance(answer, dict) else None
+        return result if isinstance(result, dict) else {}
+
+    async def _windowed(self, window: FetchWindow, span: timedelta, path: str, group: str,
+                        key: str, body: Any) -> AsyncIterator[tuple[Rows, str | None]]:  # fmt: skip
+        """Pages of *path* over the window, slice by slice, with their resume tokens."""
+        until = window.until
+        start = window.since or until - FIRST_READ
+        resume = Resume.decode(window.resume)
+        token = None
+        if resume is not None and resume.start is not None:
+            start, token = resume.start, resume.cursor
+        for low, high in windows(start, until, span):
+            guard = LoopGuard(f"yandex_market {path}")
+            while True:
+                result = await self._page(path, group, token, body(low, high))
+                rows = [r for r in result.get("questions" if key == "q" else "feedbacks") or []
+                        if isinstance(r, dict)]  # fmt: skip
+                token = (result.get("paging") or {}).get("nextPageToken") or None
+                if token:
+                    guard.check(token)
+                    yield rows, Resume("list", low, token).encode()
+                    continue
+                yield rows, (Resume("list", high).encode() if high < until else None)
+                break
+
+    async def _questions(self, window: FetchWindow) -> AsyncIterator[Page]:
+        def body(low: datetime, high: datetime) -> dict[str, Any]:
+            return {"dateFrom": low.date().isoformat(), "dateTo": high.date().isoformat(),
+                    "sort": "CREATED_AT_ASC"}  # fmt: skip
+
+        path = "/v1/businesses/{business}/goods-questions"
+        async for rows, following in self._windowed(window, QUESTIONS_SPAN, path,
+                                                    "question_reads", "q", body):  # fmt: skip
+            yield Page("question", await self._waiting(rows), following)
+
+    async def _waiting(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """*rows* with ``needAnswer``: whether the question still waits for an answer."""
+        ids = [(r.get("questionIdentifiers") or {}).get("id") for r in rows]
+        ids = [i for i in ids if i is not None]
+        if not ids:
+            return rows
+        found = await self._page("/v1/businesses/{business}/goods-questions",
+                                 "question_reads", None,
+                                 {"questionIds": ids, "needAnswer": True})  # fmt: skip
+        waiting = {(q.get("questionIdentifiers") or {}).get("id")
+                   for q in found.get("questions") or [] if isinstance(q, dict)}  # fmt: skip
+        return [{**r, "needAnswer": (r.get("questionIdentifiers") or {}).get("id") in waiting}
+                for r in rows]  # fmt: skip
+
+    async def _reviews(self, window: FetchWindow) -> AsyncIterator[Page]:
+        def body(low: datetime, high: datetime) -> dict[str, Any]:
+            return {"dateTimeFrom": low.isoformat(), "dateTimeTo": high.isoformat()}
+
+        path = "/v2/businesses/{business}/goods-feedback"
+        async for rows, following in self._windowed(window, REVIEWS_SPAN, path,
+                                                    "feedback_reads", "f", body):  # fmt: skip
+            yield Page("review", [await self._with_comment(r) for r in rows], following)
+
+    async def _with_comment(self, row: dict[str, Any]) -> dict[str, Any]:
+        if not (row.get("statistics") or {}).get("commentsCount"):
+            return row
+        wanted = {"feedbackId": row.get("feedbackId")}
+        comments = await self._post("/v2/businesses/{business}/goods-feedback/comments",
+                                    "feedback_reads", wanted)  # fmt: skip
+        return with_answer(row, comments.get("comments"))
 
     async def answer(self, message: MessageRef, text: str) -> WriteResult:
         if message.kind == "question":

@@ -77,7 +77,7 @@ class YandexMarketConnector(YandexMarketBuyers, OfferReads, RestConnector):
     default_mapping = "yandex_market"
     credentials_model = YandexMarketCredentials
     capabilities = Capabilities(
-        streams=frozenset({"orders", "stock", "prices", "products"}),
+        streams=frozenset({"orders", "stock", "prices", "products", "questions", "reviews"}),
         push=True,
         actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
     )
@@ -169,6 +169,7 @@ class YandexMarketConnector(YandexMarketBuyers, OfferReads, RestConnector):
             "stock": self._stock,
             "prices": self._prices,
             "products": self._products,
+            **self.buyer_streams(),
         }
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:

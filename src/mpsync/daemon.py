@@ -205,7 +205,7 @@ class Daemon:
                 log.debug("sync skipped", account=account_id, stream=stream, reason=result.error)
                 return
             self.stats.syncs += 1
-            self.stats.failures += result.outcome not in ("ok", "rate_limited")
+            self.stats.failures += result.outcome not in ("ok", "rate_limited", "unavailable")
 
         return job
 

@@ -34,6 +34,7 @@ class StreamStatus:
     # ok | failing (the last run failed) | overdue (no success for 3 poll intervals)
     # | never (configured, never synced) | rate_limited (the marketplace asked to wait
     # beyond timeout.max_server_wait: the stream runs again after rate_limited_until)
+    # | unavailable (the account's plan or key does not offer the stream)
     health: str = "ok"
     rate_limited_until: str | None = None
 
@@ -55,8 +56,9 @@ class StatusReport:
     @property
     def unhealthy(self) -> list[StreamStatus]:
         """Streams an operator should look at: failing, overdue or never synced (a stream
-        rate-limited until a moment the marketplace named is waiting, not failing)."""
-        return [s for s in self.streams if s.health not in ("ok", "rate_limited")]
+        rate-limited until a moment the marketplace named is waiting, not failing; one the
+        account's plan does not offer is "unavailable", not a problem)."""
+        return [s for s in self.streams if s.health not in ("ok", "rate_limited", "unavailable")]
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -139,6 +141,8 @@ def _health(run: Any, success: datetime | None, interval: timedelta | None,
         return "never" if interval is not None else "ok"
     if run.outcome == "failed":
         return "failing"
+    if run.outcome == "unavailable":  # e.g. Ozon reviews without the subscription
+        return "unavailable"
     if interval is None or run.outcome == "running":
         return "ok"
     late = success is None or now - success > OVERDUE_INTERVALS * interval + OVERDUE_GRACE

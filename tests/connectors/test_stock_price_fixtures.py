@@ -483,6 +483,8 @@ async def test_a_malformed_stock_item_is_dead_lettered_by_the_sync(
                 "stock",
                 "prices",
                 "products",
+                "questions",
+                "reviews",
             ]
             (result,) = await service.sync("oz", stream="stock")
         finally:

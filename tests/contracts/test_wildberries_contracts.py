@@ -64,7 +64,9 @@ async def read_everything(connector: Connector, sandbox: SandboxServer) -> int:
     open_ids = [state.external_id(MP, row) for row in range(len(state.world.tables[MP]))]
     window = FetchWindow(since=until - timedelta(days=40), until=until, open_ids=open_ids)
     read = 0
-    for stream in sorted(connector.capabilities.streams):
+    # Buyers' questions and reviews have no contracts here yet: their streams replay the
+    # specs' payloads in tests/connectors/test_buyer_streams.py.
+    for stream in sorted(connector.capabilities.streams - {"questions", "reviews"}):
         async for page in connector.fetch(stream, window):
             read += len(page.records)
     await connector.check_credentials()  # type: ignore[attr-defined]

@@ -35,7 +35,9 @@ async def _exercise(connector: Connector, sandbox: SandboxServer) -> list[dict[s
     until = sandbox.state.world.now_dt
     window = FetchWindow(since=until - timedelta(days=29), until=until)
     pages: dict[str, list[dict[str, Any]]] = {}
-    for stream in sorted(connector.capabilities.streams):
+    # Buyers' questions and reviews have no contracts here yet: their streams replay the
+    # specs' payloads in tests/connectors/test_buyer_streams.py.
+    for stream in sorted(connector.capabilities.streams - {"questions", "reviews"}):
         async for page in connector.fetch(stream, window):
             pages.setdefault(page.record_type, []).extend(page.records)
     orders = pages["order"]

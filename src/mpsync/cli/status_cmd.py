@@ -57,7 +57,8 @@ def status(
 
 
 _HEALTH = {"ok": "[green]ok[/]", "failing": "[red]failing[/]", "overdue": "[yellow]overdue[/]",
-           "never": "[yellow]never[/]", "rate_limited": "[yellow]rate-limited[/]"}  # fmt: skip
+           "never": "[yellow]never[/]", "rate_limited": "[yellow]rate-limited[/]",
+           "unavailable": "[dim]unavailable[/]"}  # fmt: skip
 
 
 STATUS_COLUMNS = (

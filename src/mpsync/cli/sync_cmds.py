@@ -45,7 +45,7 @@ from mpsync.sync.service import ResyncPlan, RunResult, SyncService
 T = TypeVar("T")
 orders_app = typer.Typer(help="Browse orders in the store.", no_args_is_help=True)
 dead_app = typer.Typer(help="Records that failed mapping or processing.", no_args_is_help=True)
-STREAMS = ("orders", "stock", "prices", "products")
+STREAMS = ("orders", "stock", "prices", "products", "questions", "reviews")
 STATUSES = tuple(status.value for status in OrderStatus)
 
 
@@ -77,7 +77,8 @@ def sync(
     config: ConfigOption = None,
     account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
     stream: Annotated[
-        str | None, typer.Option(help="Only this stream: orders|stock|prices|products.")
+        str | None,
+        typer.Option(help="Only this stream: orders|stock|prices|products|questions|reviews."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -92,7 +93,7 @@ def sync(
     with _service(settings) as service:
         results = _run(service, lambda: service.sync(account, stream, wait=wait))
     _report(results, as_json)
-    if any(r.outcome != "ok" for r in results):
+    if any(r.outcome not in ("ok", "unavailable") for r in results):
         raise typer.Exit(EXIT_RUNTIME)
 
 
@@ -105,7 +106,9 @@ def resync(
         str | None,
         typer.Option(help="End date (default: now, or the saved end of the window resumed)."),
     ] = None,
-    stream: Annotated[str, typer.Option(help="Stream: orders|stock|prices|products.")] = "orders",
+    stream: Annotated[
+        str, typer.Option(help="Stream: orders|stock|prices|products|questions|reviews.")
+    ] = "orders",
     order: Annotated[
         list[str] | None,
         typer.Option("--order", help="Instead of a window: re-read this order (repeatable)."),

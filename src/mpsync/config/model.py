@@ -28,7 +28,7 @@ from mpsync.config.types import Duration
 from mpsync.display import Display, resolve_zone
 
 _ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-STREAMS = ("orders", "stock", "prices", "products")
+STREAMS = ("orders", "stock", "prices", "products", "questions", "reviews")
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ class PollConfig(_Section):
     prices: Duration = timedelta(minutes=30)
     # The catalogue read of marketplaces that need one (mpsync.catalog): names, ids, barcodes.
     products: Duration = timedelta(hours=6)
+    # Buyers' questions and reviews (mpsync inbox).
+    questions: Duration = timedelta(minutes=10)
+    reviews: Duration = timedelta(minutes=10)
     lookback: Duration = timedelta(minutes=10)
     jitter: Duration = timedelta(seconds=5)
     history: Duration = timedelta(days=1)

@@ -10,6 +10,7 @@ Everything a connector or a mapping raises on purpose is a ``ConnectorError``::
     │   ├── PushError           a malformed push; carries the 4xx answer to send back
     │   ├── NotSupportedError   the connector does not offer this stream or action
     │   ├── NetworkError        unknown host, refused connection, untrusted certificate
+    │   ├── UnavailableError    the account's plan or key does not offer this stream
     │   └── RetriesExhausted    a retriable failure that outlived the bounded attempts
     ├── RetriableError          429/420/5xx/timeouts: wait (``retry_after``) and try again
     ├── RateLimitedUntil        the server asks to wait beyond the cap: end this tick
@@ -68,6 +69,11 @@ class NotSupportedError(FatalError):
 class NetworkError(FatalError):
     """The host cannot be reached in a way waiting will not fix; the message says what
     to check (see ``mpsync.connector.network``)."""
+
+
+class UnavailableError(FatalError):
+    """The marketplace does not offer this stream to this account (a subscription, a key's
+    role): the run ends as ``unavailable``, shown as such in ``status``, not as a failure."""
 
 
 class PushError(FatalError):

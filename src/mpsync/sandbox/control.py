@@ -40,6 +40,12 @@ def routes(state: SandboxState) -> list[Route]:
             return _error(400, "offset and limit must be integers")
         return JSONResponse(state.truth(marketplace, offset, limit))
 
+    async def buyers(request: Request) -> Response:
+        from mpsync.sandbox.buyers import book
+
+        with state.world.lock:
+            return JSONResponse(book(state.world).truth(request.query_params.get("marketplace")))
+
     async def stats(request: Request) -> Response:
         return JSONResponse(state.stats())
 
@@ -83,6 +89,7 @@ def routes(state: SandboxState) -> list[Route]:
 
     return [
         Route("/truth", truth, methods=["GET"]),
+        Route("/buyers", buyers, methods=["GET"]),  # questions, reviews and their answers
         Route("/stats", stats, methods=["GET"]),
         Route("/faults", faults, methods=["GET", "POST"]),
         Route("/reset", reset, methods=["POST"]),

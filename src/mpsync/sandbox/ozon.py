@@ -438,10 +438,12 @@ def routes(state: SandboxState) -> list[Route]:
         ("/v3/product/list", product_list),
     ]
     groups = {"/v2/products/stocks": "stock_writes"}
+    from mpsync.sandbox.buyers_api import ozon_routes
+
     return [
         route(state, API, "POST", path, handler, groups.get(path, "global"))
         for path, handler in table
-    ]
+    ] + ozon_routes(state)
 
 
 def not_found(request: Request) -> Response:

@@ -376,11 +376,13 @@ def routes(state: SandboxState) -> list[Route]:
         (prices.API, prices.ROUTES),
         (content.API, content.ROUTES),
     ]
+    from mpsync.sandbox.buyers_api import wildberries_routes
+
     return [
         route(state, api, method, path, handler, group)
         for api, entries in hosts
         for method, path, handler, group in entries
-    ]
+    ] + wildberries_routes(state)
 
 
 def not_found(request: Request) -> Response:

@@ -56,8 +56,14 @@ RESOURCES = {
     "stock_updates": BucketSpec(100_000, 60, 100_000),  # updateStocks: req.skus
     "prices": BucketSpec(5_000, 60, 5_000),  # getDefaultPrices: offers answered
     "price_updates": BucketSpec(10_000, 60, 10_000),  # updateBusinessPrices: req.offers
+    # Buyers' questions and reviews (mpsync.sandbox.buyers_api), requests per hour.
+    "feedback_reads": BucketSpec(5_000, 3600, 5_000),  # getGoodsFeedbacks, ...Comments
+    "feedback_writes": BucketSpec(1_000, 3600, 1_000),  # updateGoodsFeedbackComment
+    "question_reads": BucketSpec(1_000, 3600, 1_000),  # getGoodsQuestions, ...Answers
+    "question_writes": BucketSpec(500, 3600, 500),  # updateGoodsQuestionTextEntity
 }
-REQUESTS = frozenset({"orders", "status", "campaigns", "mappings"})
+REQUESTS = frozenset({"orders", "status", "campaigns", "mappings", "feedback_reads",
+                      "feedback_writes", "question_reads", "question_writes"})  # fmt: skip
 _CODES = {
     400: "BAD_REQUEST",
     401: "UNAUTHORIZED",
@@ -258,9 +264,11 @@ def routes(state: SandboxState) -> list[Route]:
         ("POST", "/v2/businesses/{businessId}/offer-mappings", get_mappings, "mappings"),
         ("GET", "/v2/campaigns/{campaignId}", campaign, "campaigns"),
     ]
+    from mpsync.sandbox.buyers_api import yandex_market_routes
+
     return [
         route(state, API, method, path, handler, group) for method, path, handler, group in table
-    ]
+    ] + yandex_market_routes(state)
 
 
 def not_found(request: Request) -> Response:

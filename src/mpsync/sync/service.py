@@ -22,7 +22,12 @@ from sqlalchemy import Engine
 from mpsync.catalog.pushes import mark_unlisted
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, FetchWindow, HttpObserver, Sleep
-from mpsync.connector.errors import ConnectorError, NotSupportedError, RateLimitedUntil
+from mpsync.connector.errors import (
+    ConnectorError,
+    NotSupportedError,
+    RateLimitedUntil,
+    UnavailableError,
+)
 from mpsync.connector.http import until_text
 from mpsync.connector.registry import load_connector
 from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
@@ -34,7 +39,8 @@ from mpsync.sync.writer import PageCounts, PageTarget, write_page
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int, PageCounts], None]
 PUSHED = {"stock": "stock", "prices": "price"}  # streams that judge pushes (catalog.pushes)
-RECORD_TYPES = {"orders": "order", "stock": "stock", "prices": "price", "products": "product"}
+RECORD_TYPES = {"orders": "order", "stock": "stock", "prices": "price", "products": "product",
+                "questions": "question", "reviews": "review"}  # fmt: skip
 log = structlog.get_logger("mpsync.sync")
 
 
@@ -343,6 +349,8 @@ class SyncService:
             # stay, and the scheduler runs the stream again after the moment it named.
             result.outcome, result.error = "rate_limited", str(exc)
             bound.warning("sync rate-limited", error=result.error)
+        except UnavailableError as exc:  # the account's plan lacks it: not a failure
+            result.outcome, result.error = "unavailable", f"not available for this account: {exc}"
         except (ConnectorError, OSError) as exc:
             result.outcome, result.error = "failed", f"{type(exc).__name__}: {exc}"
             bound.warning("sync failed", error=result.error)
