@@ -325,7 +325,7 @@ SNAPSHOT_STREAMS = [
     # Buyers' questions and reviews: tests/connectors/test_buyer_streams.py.
     for stream in sorted(
         load_connector(name).capabilities.streams - {"orders", "questions", "reviews"}
-    )  # fmt: skip
+    )
 ]
 
 

@@ -32,11 +32,15 @@ def test_health_per_stream(store: Engine, store_url: str) -> None:
     _run(store, "stock", NOW - timedelta(hours=2))  # 12 intervals ago: overdue
     _run(store, "prices", NOW - timedelta(hours=3))
     _run(store, "prices", NOW - timedelta(minutes=5), outcome="failed")
+    # Ozon reviews without the Premium Plus subscription: shown, not a failure.
+    _run(store, "reviews", NOW - timedelta(minutes=5), outcome="unavailable")
     report = collect_status(store, settings, now=NOW)
     health = {s.stream: (s.health, s.last_success is not None) for s in report.streams}
     assert health == {"orders": ("ok", True), "stock": ("overdue", True),
-                      "prices": ("failing", True), "products": ("never", False)}  # fmt: skip
-    assert {s.stream for s in report.unhealthy} == {"stock", "prices", "products"}
+                      "prices": ("failing", True), "products": ("never", False),
+                      "questions": ("never", False),
+                      "reviews": ("unavailable", False)}  # fmt: skip
+    assert {s.stream for s in report.unhealthy} == {"stock", "prices", "products", "questions"}
 
 
 def test_a_configured_stream_that_never_ran_is_listed(store: Engine, store_url: str) -> None:
@@ -45,7 +49,8 @@ def test_a_configured_stream_that_never_ran_is_listed(store: Engine, store_url: 
     _run(store, "orders", NOW)
     report = collect_status(store, settings, now=NOW)
     assert {(s.stream, s.health) for s in report.streams} == {
-        ("orders", "ok"), ("stock", "never"), ("prices", "never"), ("products", "never")}  # fmt: skip
+        ("orders", "ok"), ("stock", "never"), ("prices", "never"), ("products", "never"),
+        ("questions", "never"), ("reviews", "never")}  # fmt: skip
 
 
 def test_status_check_exit_code(store: Engine, store_url: str, tmp_path: Path) -> None:
