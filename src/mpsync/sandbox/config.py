@@ -94,6 +94,12 @@ class SandboxConfig:
     speed: float = 0.0
     products: int = 40
     credentials: Credentials = field(default_factory=Credentials)
+    # One physical stock behind the three marketplaces (sandbox/shared.py): each product
+    # has (low, high) units; buyers order only what a marketplace offers; the truth lists
+    # every oversell. None: each marketplace's stock on its own, as before.
+    shared_stock: tuple[int, int] | None = None
+    # Bursts of orders: (first minute, minutes, orders per minute) replacing the rate.
+    bursts: tuple[tuple[int, int, float], ...] = ()
 
     def __post_init__(self) -> None:
         if self.start_time is not None and self.start_time.utcoffset() is None:

@@ -46,6 +46,12 @@ def routes(state: SandboxState) -> list[Route]:
         with state.world.lock:
             return JSONResponse(book(state.world).truth(request.query_params.get("marketplace")))
 
+    async def shared(request: Request) -> Response:
+        truth = state.shared_truth()
+        if truth is None:
+            return _error(404, "the sandbox runs without shared_stock")
+        return JSONResponse(truth)
+
     async def stats(request: Request) -> Response:
         return JSONResponse(state.stats())
 
@@ -90,6 +96,7 @@ def routes(state: SandboxState) -> list[Route]:
     return [
         Route("/truth", truth, methods=["GET"]),
         Route("/buyers", buyers, methods=["GET"]),  # questions, reviews and their answers
+        Route("/truth/shared-stock", shared, methods=["GET"]),
         Route("/stats", stats, methods=["GET"]),
         Route("/faults", faults, methods=["GET", "POST"]),
         Route("/reset", reset, methods=["POST"]),

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from mpsync.sandbox.catalog import Product, Rng, Warehouses, build_catalog, mix, mix_more
 from mpsync.sandbox.config import MARKETPLACES, SandboxConfig, default_start_time
+from mpsync.sandbox.shared import SharedStock
 from mpsync.sandbox.statuses import FLOWS, Flow
 from mpsync.sandbox.store import OrderTable
 
@@ -90,6 +91,12 @@ class World:
             self.stock[mp] = [
                 Rng(config.seed, 13, MP_CODE[mp], p.index).between(0, 200) for p in self.catalog
             ]
+        self.shared: SharedStock | None = None
+        if config.shared_stock is not None:
+            low, high = config.shared_stock
+            self.shared = SharedStock.build(config.seed, len(self.catalog), low, high, self.start)
+            for mp in MARKETPLACES:
+                self.stock[mp] = list(self.shared.shelf)
         self._load_backlog()
 
     # -- clock --------------------------------------------------------------------------
@@ -120,10 +127,27 @@ class World:
 
     # -- generation ---------------------------------------------------------------------
     def _schedule_minute(self, minute: int) -> None:
+        if self.config.bursts:
+            self._schedule_bursty(minute)
+            return
         rate = self.config.orders_per_minute
         count = int((minute + 1) * rate) - int(minute * rate)
         for code in range(len(MARKETPLACES)):
             for j in range(count):
+                second = Rng(self.config.seed, 4, code, minute, j).below(60)
+                at = self.start + minute * 60 + second
+                heapq.heappush(self._heap, (at, 0, code, minute, j))
+
+    def _schedule_bursty(self, minute: int) -> None:
+        """Whole orders a minute per marketplace: the burst's rate in its minutes, the base
+        rate (as a chance of one order) elsewhere."""
+        rate = self.config.orders_per_minute
+        for first, length, burst in self.config.bursts:
+            if first <= minute < first + length:
+                rate = burst
+        for code in range(len(MARKETPLACES)):
+            extra = Rng(self.config.seed, 22, code, minute).chance(rate % 1)
+            for j in range(int(rate) + extra):
                 second = Rng(self.config.seed, 4, code, minute, j).below(60)
                 at = self.start + minute * 60 + second
                 heapq.heappush(self._heap, (at, 0, code, minute, j))
@@ -142,11 +166,19 @@ class World:
         table = self.tables[marketplace]
         first = len(table)
         for _ in range(min(cap, self._group_size(marketplace, rng))):
+            if self.shared is not None:
+                key = self.shared.next_key(marketplace)  # each attempt wants other goods
+                lines = self.lines(marketplace, len(table), created=at, key=key)
+                if not quiet and not self.shared.offers(self.stock[marketplace], lines):
+                    continue  # the marketplace does not offer it: no order
+                self.shared.keys[marketplace].append(key)
             row = table.append(at, first)
             if quiet:
                 self._fast_forward(marketplace, row)
                 continue
-            for line in self.lines(marketplace, row):
+            if self.shared is not None:
+                self.shared.sell(marketplace, row, self.stock[marketplace], lines, at)
+            for line in self.lines(marketplace, row) if self.shared is None else ():
                 stock = self.stock[marketplace]
                 stock[line.product.index] = max(0, stock[line.product.index] - line.quantity)
             self.changes.append(Change("created", marketplace, row, 0, at))
@@ -211,13 +243,19 @@ class World:
             return False
         table.set_state(row, target, at, _NEW_STATES[marketplace])
         kind = "cancelled" if flow.states[target].canonical == "cancelled" else "changed"
+        if kind == "cancelled" and self.shared is not None:
+            self.shared.cancelled(self.stock[marketplace], self.lines(marketplace, row), at)
         self.changes.append(Change(kind, marketplace, row, old, at))
         return True
 
     # -- lines, prices, stock -----------------------------------------------------------
-    def lines(self, marketplace: str, row: int) -> list[Line]:
-        """The order's lines, regenerated from the seed (WB: one unit per task)."""
-        h = mix_more(self._chains[MP_CODE[marketplace]], row, 11)
+    def lines(self, marketplace: str, row: int, created: int | None = None,
+              key: int | None = None) -> list[Line]:  # fmt: skip
+        """The order's lines, regenerated from the seed (WB: one unit per task); *created*
+        and *key*: the time and goods of an order about to be made (no row yet)."""
+        if key is None:
+            key = row if self.shared is None else self.shared.keys[marketplace][row]
+        h = mix_more(self._chains[MP_CODE[marketplace]], key, 11)
         catalog, history = self.catalog, self._prices[marketplace]
         size = len(catalog)
         first = h % size
@@ -230,9 +268,8 @@ class World:
             if len(prices) == 1:
                 unit = prices[0][1]
             else:
-                unit = self.price_at(
-                    marketplace, product.index, self.tables[marketplace].created[row]
-                )
+                when = self.tables[marketplace].created[row] if created is None else created
+                unit = self.price_at(marketplace, product.index, when)
             quantity = 1 if one_unit else 1 + ((h >> (28 + 4 * k)) % 10 > 7)
             lines.append(Line(product, quantity, unit.price_kop))
         return lines

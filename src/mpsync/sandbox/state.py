@@ -228,6 +228,11 @@ class SandboxState:
                 "prices": [self._price_row(mp, i) for mp in chosen for i in range(products)],
             }
 
+    def shared_truth(self) -> dict[str, Any] | None:
+        """The shelf behind the marketplaces and every oversell (``shared_stock`` only)."""
+        with self.world.lock:
+            return self.world.shared.truth() if self.world.shared is not None else None
+
     def _stock_row(self, marketplace: str, product: int) -> dict[str, Any]:
         w = self.world.warehouses
         warehouse = {"wildberries": w.wb_id, "ozon": w.ozon_id, "yandex_market": w.ym_id}[
