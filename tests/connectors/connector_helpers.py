@@ -20,6 +20,7 @@ CREDENTIALS: dict[str, dict[str, Any]] = {
         "business_id": 1000001,
         "campaign_ids": [21000000],
     },
+    "shop": {"api_key": "shop-secret-key"},  # docs/examples/shop.toml, a config-only connector
 }
 BASE = "http://mp.test/base"
 

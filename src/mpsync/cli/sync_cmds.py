@@ -38,6 +38,7 @@ from mpsync.cli.tables import Col, WideOption, render
 from mpsync.config import AccountConfig, Settings
 from mpsync.display import Display
 from mpsync.domain.status import OrderStatus
+from mpsync.domain.streams import STREAM_NAMES
 from mpsync.hints import resume_hint
 from mpsync.sync.deadletters import drop_dead_letter, list_dead_letters, retry_dead_letters
 from mpsync.sync.service import ResyncPlan, RunResult, SyncService
@@ -45,7 +46,7 @@ from mpsync.sync.service import ResyncPlan, RunResult, SyncService
 T = TypeVar("T")
 orders_app = typer.Typer(help="Browse orders in the store.", no_args_is_help=True)
 dead_app = typer.Typer(help="Records that failed mapping or processing.", no_args_is_help=True)
-STREAMS = ("orders", "stock", "prices", "products", "questions", "reviews")
+STREAMS = STREAM_NAMES
 STATUSES = tuple(status.value for status in OrderStatus)
 
 

@@ -26,9 +26,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mpsync.config.stock import AccountPriceConfig, AccountStockConfig, StockConfig
 from mpsync.config.types import Duration
 from mpsync.display import Display, resolve_zone
+from mpsync.domain.streams import STREAM_NAMES
+from mpsync.domain.streams import STREAMS as STREAM_INFO
 
 _ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-STREAMS = ("orders", "stock", "prices", "products", "questions", "reviews")
+STREAMS = STREAM_NAMES  # the domain registry (mpsync.domain.streams)
 
 
 @dataclass(frozen=True)
@@ -79,14 +81,14 @@ class ServerConfig(_Section):
 
 
 class PollConfig(_Section):
-    orders: Duration = timedelta(minutes=1)
-    stock: Duration = timedelta(minutes=10)
-    prices: Duration = timedelta(minutes=30)
+    orders: Duration = STREAM_INFO["orders"].poll
+    stock: Duration = STREAM_INFO["stock"].poll
+    prices: Duration = STREAM_INFO["prices"].poll
     # The catalogue read of marketplaces that need one (mpsync.catalog): names, ids, barcodes.
-    products: Duration = timedelta(hours=6)
+    products: Duration = STREAM_INFO["products"].poll
     # Buyers' questions and reviews (mpsync inbox).
-    questions: Duration = timedelta(minutes=10)
-    reviews: Duration = timedelta(minutes=10)
+    questions: Duration = STREAM_INFO["questions"].poll
+    reviews: Duration = STREAM_INFO["reviews"].poll
     lookback: Duration = timedelta(minutes=10)
     jitter: Duration = timedelta(seconds=5)
     history: Duration = timedelta(days=1)
@@ -343,6 +345,9 @@ class Settings(BaseSettings):
     coordination: CoordinationConfig = Field(default_factory=CoordinationConfig)
     answers: AnswersConfig = Field(default_factory=AnswersConfig)
     stock: StockConfig | None = None  # [stock]: one stock across every channel
+    # Connectors written in TOML alone (docs/connectors.md, "Writing a connector"): each
+    # file's [connector] name becomes a marketplace accounts can name.
+    connectors: list[str] = Field(default_factory=list)
 
     @classmethod
     def settings_customise_sources(
@@ -351,6 +356,17 @@ class Settings(BaseSettings):
         # The loader merges TOML, env overrides and ${VAR} itself so that every
         # error can name its key; the model sees one already-merged dict.
         return (init_settings,)
+
+    @model_validator(mode="after")
+    def _declare_connectors(self) -> Settings:
+        from mpsync.connector.registry import declare
+
+        for index, path in enumerate(self.connectors):
+            try:
+                declare(path)
+            except ValueError as exc:
+                raise ValueError(f"connectors[{index}]: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:

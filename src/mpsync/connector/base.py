@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from mpsync.config.model import AccountConfig
     from mpsync.mapping import MappingSchema
 
-Stream = Literal["orders", "stock", "prices", "products", "questions", "reviews"]
 RecordType = Literal["order", "order_status", "stock", "price", "product", "question", "review"]
 Sleep = Callable[[float], Awaitable[None]]
 ACTIONS = frozenset({"confirm", "ship", "cancel", "push_stock", "push_prices"})

@@ -69,6 +69,10 @@ class RestConnector(Connector):
         """Headers carrying the credentials (never logged)."""
         raise NotImplementedError
 
+    def auth_params(self) -> dict[str, str]:
+        """Query parameters carrying the credentials (never logged); most APIs use headers."""
+        return {}
+
     def url(self, host: str, path: str) -> str:
         """The full URL: ``api_base_url`` (when set) replaces every host; the path is kept."""
         return f"{self.base_url or self.hosts[host]}{path}"
@@ -84,6 +88,9 @@ class RestConnector(Connector):
         params: Mapping[str, Any] | None = None,
     ) -> Any:
         url = self.url(host, path)
+        auth = self.auth_params()
+        if auth:
+            params = {**(params or {}), **auth}
         return await self.http.request(method, url, group=group, json_body=json_body, params=params)
 
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:

@@ -32,6 +32,7 @@ from mpsync.mapping.targets import (
 )
 
 BUILTIN_PACKAGE = "mpsync_mappings"
+DECLARATION_KEYS = frozenset({"connector", "streams"})  # mpsync.connector.config_connector
 FIELD_KEYS = frozenset({"path", "type", "format", "zone", "default", "transform", "from"})
 
 
@@ -95,7 +96,8 @@ class _Compiler:
 
     def schema(self, data: dict[str, Any], documented: Collection[str]) -> MappingSchema:
         for key in data:
-            if key not in TOP_KEYS:
+            # A config-only connector's file holds its declaration beside the mapping.
+            if key not in TOP_KEYS and key not in DECLARATION_KEYS:
                 self.problem(key, "unknown section", f"use one of {sorted(TOP_KEYS)}")
         meta = data.get("meta", {})
         documented = set(documented) | set(meta.get("documented_statuses", []))

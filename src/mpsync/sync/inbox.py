@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.connector.base import PushEvent
 from mpsync.connector.errors import ConnectorError
+from mpsync.domain.streams import record_stream
 from mpsync.mapping import MappingFailure
 from mpsync.store.tables import InboxEvent
 from mpsync.sync.service import SyncService
@@ -199,9 +200,7 @@ class InboxProcessor:
         mapping = self.service.mapping(account)
         mapped = mapping.map_page(record_type, records, account.id,
                                   observed_at=row.received_at)  # fmt: skip
-        stream = {"stock": "stock", "price": "prices", "product": "products"}.get(
-            record_type, "orders"
-        )
+        stream = record_stream(record_type)
         target = PageTarget(account.id, account.marketplace, stream, record_type, "webhook",
                             read_at=row.received_at)  # fmt: skip
         await asyncio.to_thread(self.service.commit_page, target, mapped, None, None)

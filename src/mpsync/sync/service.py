@@ -32,6 +32,7 @@ from mpsync.connector.http import until_text
 from mpsync.connector.registry import load_connector
 from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
 from mpsync.domain import OrderRecord, OrderStatusUpdate
+from mpsync.domain.streams import RECORD_TYPES
 from mpsync.mapping import MappedPage, MappingSchema
 from mpsync.sync import state, stock_history
 from mpsync.sync.writer import PageCounts, PageTarget, write_page
@@ -39,8 +40,6 @@ from mpsync.sync.writer import PageCounts, PageTarget, write_page
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int, PageCounts], None]
 PUSHED = {"stock": "stock", "prices": "price"}  # streams that judge pushes (catalog.pushes)
-RECORD_TYPES = {"orders": "order", "stock": "stock", "prices": "price", "products": "product",
-                "questions": "question", "reviews": "review"}  # fmt: skip
 log = structlog.get_logger("mpsync.sync")
 
 
