@@ -15,11 +15,11 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, and_, or_, select
 
 from mpsync.config import Settings
 from mpsync.config.model import AccountConfig
@@ -102,7 +102,8 @@ def build_plan(
         reconcile(connection, ids, links.item_of, ledger=not _master(source), now=now)
         held = reserved(connection, links.item_of)
         stock = _on_hand(connection, source, links)
-        seen = _seen(connection, ids)
+        longest = max((i for i in (intervals or {}).values() if i), default=timedelta(0))
+        seen = _seen(connection, ids, now - longest)
     figures = {item: stock[item] - held.get(item, 0) for item in stock}
     plan = StockPlan(links=links, figures=figures)
     master = _master(source)
@@ -137,34 +138,32 @@ def _on_hand(connection: Connection, source: Any, links: Links) -> dict[str, int
     return dict(figures)
 
 
-def _seen(connection: Connection, accounts: Sequence[str]) -> _Seen:
+def _seen(connection: Connection, accounts: Sequence[str], recent: datetime) -> _Seen:
+    """The channels' last reads, and the pushes a plan must know: those waiting for a
+    read-back or refused, and those sent after *recent* (the marketplace's pair interval)."""
     current: dict[tuple[str, str, str], int] = {}
-    read_at: dict[tuple[str, str, str], datetime | None] = {}
     warehouses: dict[Listing, list[str]] = {}
     per_account: dict[str, Counter[str]] = {}
     query = select(
-        STOCK.c.account_id,
-        STOCK.c.sku,
-        STOCK.c.warehouse,
-        STOCK.c.on_hand,
-        STOCK.c.reserved,
-        STOCK.c.seen_at,
-        STOCK.c.updated_at,
+        STOCK.c.account_id, STOCK.c.sku, STOCK.c.warehouse, STOCK.c.on_hand, STOCK.c.reserved
     ).where(STOCK.c.account_id.in_(accounts))
     for r in connection.execute(query):
         current[(r.account_id, r.sku, r.warehouse)] = r.on_hand - r.reserved
-        read_at[(r.account_id, r.sku, r.warehouse)] = r.seen_at or r.updated_at
         warehouses.setdefault((r.account_id, r.sku), []).append(r.warehouse)
         per_account.setdefault(r.account_id, Counter())[r.warehouse] += 1
-    pushes = select(
-        PUSHES.c.account_id,
-        PUSHES.c.sku,
-        PUSHES.c.warehouse,
-        PUSHES.c.sent,
-        PUSHES.c.state,
-        PUSHES.c.sent_at,
-    ).where(PUSHES.c.kind == "stock", PUSHES.c.account_id.in_(accounts))
-    last = {(p.account_id, p.sku, p.warehouse): p for p in connection.execute(pushes)}
+    read = and_(STOCK.c.account_id == PUSHES.c.account_id, STOCK.c.sku == PUSHES.c.sku,
+                STOCK.c.warehouse == PUSHES.c.warehouse)  # fmt: skip
+    pushes = (
+        select(PUSHES.c.account_id, PUSHES.c.sku, PUSHES.c.warehouse, PUSHES.c.sent,
+               PUSHES.c.state, PUSHES.c.sent_at, STOCK.c.seen_at, STOCK.c.updated_at)
+        .outerjoin(STOCK, read)
+        .where(PUSHES.c.kind == "stock", PUSHES.c.account_id.in_(accounts),
+               or_(PUSHES.c.state.in_(("pending", "refused")), PUSHES.c.sent_at > recent))
+    )  # fmt: skip
+    last, read_at = {}, {}
+    for p in connection.execute(pushes):
+        last[(p.account_id, p.sku, p.warehouse)] = p
+        read_at[(p.account_id, p.sku, p.warehouse)] = p.seen_at or p.updated_at
     default = {account: min(c, key=lambda w: (-c[w], w)) for account, c in per_account.items()}
     return _Seen(current, read_at, {k: sorted(v) for k, v in warehouses.items()}, default, last)
 
