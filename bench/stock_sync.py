@@ -27,9 +27,9 @@ from pathlib import Path
 import httpx
 
 from mpsync.config import load_config_data
+from mpsync.stocksync.ledger import adjust
 from mpsync.stocksync.plan import build_plan
 from mpsync.stocksync.propagate import propagate
-from mpsync.stocksync.ledger import adjust
 from mpsync.store.engine import create_store_engine
 from mpsync.store.migrate import upgrade
 from mpsync.store.tables import Account, Product, ProductId, StockItem, StockLevel
@@ -69,8 +69,10 @@ def fill(engine: object, items: int) -> None:
             {"account_id": a, "sku": f"SKU-{i:05d}", "warehouse": WAREHOUSE[a], "on_hand": 5,
              "reserved": 0, "updated_at": NOW, "seen_at": NOW}
             for a in BATCH for i in range(items)])  # fmt: skip
-        c.execute(StockItem.__table__.insert(), [
-            {"item": f"SKU-{i:05d}", "on_hand": 5, "updated_at": NOW} for i in range(items)])
+        c.execute(
+            StockItem.__table__.insert(),
+            [{"item": f"SKU-{i:05d}", "on_hand": 5, "updated_at": NOW} for i in range(items)],
+        )
 
 
 def transport(counts: Counter[str]) -> httpx.MockTransport:
@@ -130,8 +132,10 @@ def main() -> None:
     done = asyncio.run(push(engine, config, counts, NOW))
     total = time.perf_counter() - started
     minimum = {a: math.ceil(args.changed / size) for a, size in BATCH.items()}
-    print(f"propagation (plan + push + record): {len(done.sent):,} figures sent, "  # type: ignore[attr-defined]
-          f"{len(done.failed)} failed, {total:.2f} s")  # type: ignore[attr-defined]
+    print(
+        f"propagation (plan + push + record): {len(done.sent):,} figures sent, "  # type: ignore[attr-defined]
+        f"{len(done.failed)} failed, {total:.2f} s"
+    )  # type: ignore[attr-defined]
     print("API requests made vs the minimum the batch sizes allow:")
     for account, size in BATCH.items():
         print(f"  {account}: {counts[account]:>3} made, minimum {minimum[account]:>3} "
