@@ -8,10 +8,10 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from mpsync.connector import pushbody
 from mpsync.connector.base import PushEvent, PushParseResult
 from mpsync.connector.errors import PushError
 from mpsync.connector.paging import iso_z
@@ -53,9 +53,9 @@ def _error(code: str, message: str) -> PushError:
 
 def _load(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _error("ERROR_UNKNOWN", "the body is not valid JSON") from exc
+        data = pushbody.load(body)  # shallow, storable text and numbers: checked first
+    except pushbody.UnstorableBody as exc:
+        raise _error("ERROR_UNKNOWN", str(exc)) from exc
     if not isinstance(data, dict) or not isinstance(data.get("message_type"), str):
         raise _error("ERROR_PARAMETER_VALUE_MISSED", "message_type is missing")
     return data

@@ -11,11 +11,10 @@ Reviews, chats, questions and order-line services are not orders: answered, not 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
+from mpsync.connector import pushbody
 from mpsync.connector.base import PushEvent, PushParseResult
 from mpsync.connector.errors import PushError
 from mpsync.connector.paging import iso_z
@@ -56,9 +55,9 @@ def _error(kind: str, message: str) -> PushError:
 
 def _load(body: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(body, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _error("WRONG_EVENT_FORMAT", "the body is not valid JSON") from exc
+        data = pushbody.load(body)  # shallow, storable text and numbers: checked first
+    except pushbody.UnstorableBody as exc:
+        raise _error("WRONG_EVENT_FORMAT", str(exc)) from exc
     if not isinstance(data, dict) or not isinstance(data.get("notificationType"), str):
         raise _error("WRONG_EVENT_FORMAT", "notificationType is missing")
     return data
