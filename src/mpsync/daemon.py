@@ -114,7 +114,13 @@ class Daemon:
         if self.settings.stock is not None:  # [stock]: one stock across every channel
             from mpsync.stocksync.job import StockJob
 
-            self.stock = StockJob(self.engine, self.settings, self.service.connector, self.clock)
+            self.stock = StockJob(
+                self.engine,
+                self.settings,
+                self.service.connector,
+                self.clock,
+                coordinator=self.coordinator,
+            )
             inbox.applied = self.stock.wake
             tasks.append(spawn("stock", lambda: self.stock.serve(self.stop), self.stop))
         scheduler.start()

@@ -41,3 +41,30 @@ def test_the_job_reads_the_feed_and_propagates_when_poked(store: Engine, tmp_pat
 
     asyncio.run(scenario())
     assert [(u.sku, u.quantity) for u in fakes["oz"].calls[-1]] == [("A", 1)]
+
+
+def test_replicas_take_turns_under_the_stock_sync_lease(store: Engine) -> None:
+    from mpsync.coordination import Coordinator
+
+    config = settings({"wb": {}, "oz": {}})
+    add_accounts(store, ["wb", "oz"])
+    add_listings(store, [(a, "A", (), 0) for a in ("wb", "oz")])
+    from mpsync.stocksync.service import set_stock
+
+    set_stock(store, config, {"A": 3}, reason="count", source="set", now=T0)
+    fakes: dict[str, Any] = {"wb": FakeConnector("wb", None), "oz": FakeConnector("oz", None)}
+    one, two = Coordinator(store, role="run"), Coordinator(store, role="run")
+    first = StockJob(store, config, lambda a: fakes[a.id], lambda: T0, coordinator=one)
+    second = StockJob(store, config, lambda a: fakes[a.id], lambda: T0, coordinator=two)
+
+    async def scenario() -> tuple[object, object]:
+        lease = one.try_acquire("stock-sync")  # the first replica is propagating
+        held = await second.run_once()
+        one.release(lease)  # type: ignore[arg-type]
+        return held, await first.run_once()
+
+    held, done = asyncio.run(scenario())
+    assert held is None and done is not None
+    assert [len(calls) for calls in (fakes["wb"].calls, fakes["oz"].calls)] == [1, 1]
+    one.shutdown()
+    two.shutdown()

@@ -1,6 +1,7 @@
 """The daemon's stock task: a propagation every ``[stock] propagation`` and at once after
 a marketplace push was applied (a new order reserves before the next poll), and the feed
-polled every ``every`` when the source is one.
+polled every ``every`` when the source is one. Replicas sharing a store take turns under
+the ``stock-sync`` lease, so a figure is never pushed twice at once.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import structlog
@@ -22,6 +24,7 @@ from mpsync.stocksync.propagate import Propagation, propagate
 from mpsync.stocksync.service import poll_feed
 
 log = structlog.get_logger("mpsync.stocksync")
+UNIT = "stock-sync"
 SETTLE = 0.5  # seconds to gather a burst of pushes into one propagation
 
 
@@ -30,7 +33,7 @@ class StockJob:
 
     def __init__(self, engine: Engine, settings: Settings,
                  connector: Callable[[AccountConfig], Connector],
-                 clock: Callable[[], datetime]) -> None:  # fmt: skip
+                 clock: Callable[[], datetime], coordinator: Any = None) -> None:  # fmt: skip
         self.engine, self.settings, self.connector, self.clock = engine, settings, connector, clock
         self.config = stock_config(settings)
         self.wake = asyncio.Event()
@@ -38,6 +41,7 @@ class StockJob:
         self.runs = 0
         self.last: Propagation | None = None
         self._feed_due: datetime | None = None
+        self.coordinator = coordinator  # replicas: one propagation at a time (lease)
 
     def poke(self) -> None:
         """Propagate now (a push from a marketplace was applied)."""
@@ -57,7 +61,18 @@ class StockJob:
             if self.wake.is_set() and not stop.is_set():
                 await asyncio.sleep(SETTLE)
 
-    async def run_once(self) -> Propagation:
+    async def run_once(self) -> Propagation | None:
+        """One propagation (None: another process sharing the store holds it now)."""
+        if self.coordinator is None:
+            return await self._propagate()
+        from mpsync.coordination import Held
+
+        async with self.coordinator.hold(UNIT) as lease:
+            if isinstance(lease, Held):
+                return None
+            return await self._propagate()
+
+    async def _propagate(self) -> Propagation:
         now = self.clock()
         await self._feed(now)
         connectors = {a.id: self.connector(a) for a in sync_accounts(self.settings)}
