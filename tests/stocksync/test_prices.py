@@ -118,3 +118,16 @@ def test_prices_apply_sends_only_what_may_go_and_keeps_every_answer(store: Engin
     with store.connect() as connection:
         log = connection.execute(select(StockPushLog.__table__)).all()  # type: ignore[attr-defined]
     assert len(log) == 4 and all(r.ok for r in log)
+
+
+def test_a_feed_with_a_price_column_sets_the_base_prices(store: Engine, tmp_path: Any) -> None:
+    from mpsync.stocksync.service import poll_feed
+
+    feed = tmp_path / "feed.csv"
+    feed.write_text("sku,quantity,price\nA,3,1000\nB,1,\n", encoding="utf-8")
+    config = settings({"wb": {}, "oz": {}}, prices=RULES, source={"url": str(feed)})
+    add_accounts(store, ["wb", "oz"])
+    add_listings(store, [(a, s, (), None) for s in ("A", "B") for a in ("wb", "oz")])
+    asyncio.run(poll_feed(store, config, config.stock.source, now=T0))  # type: ignore[union-attr,arg-type]
+    rows = {(r.account, r.sku): r.target for r in price_plan(store, config, now=T0)}
+    assert rows == {("oz", "A"): Decimal(1150), ("wb", "A"): Decimal(1209)}

@@ -163,3 +163,40 @@ def test_the_guard_refuses_a_feed_that_zeroes_half_of_the_listings(
     # The seller checked the feed: --force lets it through.
     forced = build_plan(store, config, now=T0, force=True)  # type: ignore[arg-type]
     assert len(forced.pushes) == 10
+
+
+def test_a_refused_propagation_is_told_and_a_switched_off_account_gets_nothing(
+    store: Engine, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from sqlalchemy import select
+
+    from mpsync.stocksync.propagate import propagate
+    from mpsync.store.tables import DomainEvent, OutboxMessage
+    from tests.stocksync.test_propagate import FakeConnector
+
+    config = settings({"wb": {"push": False}, "oz": {}}, guard="30%", guard_min=2)
+    config = config.model_copy(
+        update={
+            "notifications": config.notifications.model_validate(
+                {
+                    "channels": [{"name": "log", "type": "console"}],
+                    "rules": [{"events": ["stock.guard_refused"], "channels": ["log"]}],
+                }
+            )
+        }
+    )
+    add_accounts(store, ["wb", "oz"])
+    add_listings(store, [(a, s, (), 2) for s in ("A", "B", "C") for a in ("wb", "oz")])
+    set_stock(store, config, {"A": 0, "B": 0, "C": 2}, reason="count", source="set", now=T0)
+    fakes = {"wb": FakeConnector("wb", None), "oz": FakeConnector("oz", None)}
+    done = asyncio.run(propagate(store, config, fakes, now=T0))  # type: ignore[arg-type]
+    assert fakes["wb"].calls == [] and fakes["oz"].calls == [] and done.sent == []
+    held = {(r.account, r.sku): r.reason for r in done.plan.rows}
+    assert held[("wb", "A")].endswith("held: stock.push = false")
+    assert "refused by the guard: 2 of the 3 listings" in held[("oz", "A")]
+    with store.connect() as connection:
+        kinds = connection.execute(select(DomainEvent.__table__.c.kind)).scalars().all()  # type: ignore[attr-defined]
+        outbox = connection.execute(select(OutboxMessage.__table__.c.event_kind)).scalars().all()  # type: ignore[attr-defined]
+    assert kinds == ["stock.guard_refused"] and outbox == ["stock.guard_refused"]

@@ -166,7 +166,13 @@ def history(engine: Engine, item: str, limit: int = 50) -> list[dict[str, Any]]:
 
 def parse_quantities(text: str, origin: str) -> dict[str, int]:
     """``sku,quantity`` lines (a header row and ``#`` comments are skipped)."""
+    return parse_feed(text, origin)[0]
+
+
+def parse_feed(text: str, origin: str) -> tuple[dict[str, int], dict[str, Decimal]]:
+    """``sku,quantity[,price]`` lines: the quantities, and the base prices given."""
     figures: dict[str, int] = {}
+    prices: dict[str, Decimal] = {}
     for number, row in enumerate(csv.reader(io.StringIO(text)), 1):
         cells = [cell.strip() for cell in row]
         if not any(cells) or cells[0].startswith("#"):
@@ -182,4 +188,16 @@ def parse_quantities(text: str, origin: str) -> dict[str, int]:
             raise LedgerError(message) from None
         if figures[cells[0]] < 0:
             raise LedgerError(f"{origin}:{number}: quantity {cells[1]} is below 0")
-    return figures
+        if len(cells) > 2 and cells[2]:
+            prices[cells[0]] = _price(cells[2], f"{origin}:{number}")
+    return figures, prices
+
+
+def _price(text: str, where: str) -> Decimal:
+    try:
+        price = Decimal(text.replace(",", "."))
+    except ArithmeticError:
+        raise LedgerError(f"{where}: price {text!r} is not an amount") from None
+    if not price.is_finite() or price <= 0:
+        raise LedgerError(f"{where}: price {text!r} must be above 0")
+    return price

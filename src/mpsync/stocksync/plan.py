@@ -112,7 +112,7 @@ def build_plan(
             continue
         rows = _account_rows(account, config, links, stock, held, seen)
         _hold(rows, account, seen, (intervals or {}).get(account.id), now)
-        if not force:
+        if not force and account.stock.push:  # nothing goes out anyway when off
             _guard(plan, rows, account.id, config, seen)
         plan.rows.extend(rows)
     plan.rows.sort(key=lambda r: (r.account, r.sku, r.warehouse))

@@ -18,7 +18,7 @@ from mpsync.config.stock import StockFeedConfig
 from mpsync.stocksync.ledger import (
     Change,
     adjust,
-    parse_quantities,
+    parse_feed,
     set_base_prices,
     set_figures,
 )
@@ -124,7 +124,8 @@ async def sync_now(
 async def poll_feed(
     engine: Engine, settings: Settings, feed: StockFeedConfig, *, now: datetime
 ) -> list[Change]:
-    """Read the feed (CSV sku,quantity) and set what changed, each with reason ``feed``."""
+    """Read the feed (CSV sku,quantity[,base price]) and set what changed, each with reason
+    ``feed ...``; a price column sets the items' base prices for the price rules."""
     if feed.url.startswith(("http://", "https://")):
         async with httpx.AsyncClient(timeout=30) as client:
             answer = await client.get(feed.url)
@@ -132,10 +133,13 @@ async def poll_feed(
             text = answer.text
     else:
         text = await asyncio.to_thread(Path(feed.url).read_text, encoding="utf-8-sig")
-    figures = parse_quantities(text, feed.url.split("?")[0])
-    return set_stock(
-        engine, settings, figures, reason=f"feed {feed.url.split('?')[0]}", source="feed", now=now
-    )
+    origin = feed.url.split("?")[0]
+    figures, prices = parse_feed(text, origin)
+    if prices:
+        links = links_of(engine, settings)
+        with engine.begin() as connection:
+            set_base_prices(connection, {item_of(links, s): p for s, p in prices.items()}, now)
+    return set_stock(engine, settings, figures, reason=f"feed {origin}", source="feed", now=now)
 
 
 def price_plan(engine: Engine, settings: Settings, *, now: datetime) -> list[PricePlanRow]:
