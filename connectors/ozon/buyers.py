@@ -26,7 +26,8 @@ from typing import Any, ClassVar
 from mpsync.connector.base import AnswerPolicy, FetchWindow, MessageRef, Page, WriteResult
 from mpsync.connector.errors import AuthError, FatalError, UnavailableError
 from mpsync.connector.limits import LimitSpec, TokenBucket
-from mpsync.connector.paging import LoopGuard, Resume
+from mpsync.connector.paginate import CursorPaginator, PhasedPaginator
+from mpsync.connector.records import Records
 
 GROUP = "buyers"
 LIMITS: Mapping[str, LimitSpec] = MappingProxyType({GROUP: TokenBucket(per_second=5, burst=5)})
@@ -37,6 +38,7 @@ POLICIES: Mapping[str, AnswerPolicy] = MappingProxyType({
 STREAMS = frozenset({"questions", "reviews"})
 REVIEWS_PAGE = 100  # /v1/review/list: limit 20..100
 PREMIUM = "Premium Plus"
+Phase = tuple[str, dict[str, Any], datetime | None]  # name, filter, older bound of the phase
 
 
 class OzonBuyers:
@@ -60,58 +62,46 @@ class OzonBuyers:
             raise UnavailableError(f"ozon {path} needs the {PREMIUM} subscription and a key "
                                    f"allowed to call it ({exc})") from exc  # fmt: skip
 
+    def _messages(self, stream: str, path: str, key: str, phases: list[Phase]) -> PhasedPaginator:
+        """Phase after phase (a filter each) of a ``last_id``-paged message list. Reviews
+        page on while ``has_next``; in a phase with an *older* bound, a page holding a review
+        published before it is the last (they come newest first)."""
+
+        def listing(wanted: dict[str, Any], older: datetime | None) -> CursorPaginator:
+            async def page(last: str | None) -> tuple[Records, str | None]:
+                body = await self._list(path, {**wanted, "last_id": last or ""})
+                rows = _dicts(body.get(key))
+                token = str(body.get("last_id") or "")
+                more = bool(rows) and bool(token)
+                if stream == "reviews":
+                    more = more and bool(body.get("has_next"))
+                if older is not None and any(_before(r.get("published_at"), older) for r in rows):
+                    more = False
+                return rows, (token if more else None)
+
+            return CursorPaginator(page, stream=stream, what=f"ozon POST {path}")
+
+        return PhasedPaginator([(name, listing(wanted, older)) for name, wanted, older in phases],
+                               stream=stream, what=f"ozon POST {path}")  # fmt: skip
+
     async def _questions(self, window: FetchWindow) -> AsyncIterator[Page]:
-        resume = Resume.decode(window.resume)
-        phases = ("open", "window")
-        first = phases.index(resume.phase) if resume and resume.phase in phases else 0
-        for phase in phases[first:]:
-            wanted: dict[str, Any] = {"status": "UNPROCESSED"}
-            if phase == "window":
-                wanted = {
-                    "status": "ALL",
-                    "date_to": window.until.isoformat(),
-                    **({"date_from": window.since.isoformat()} if window.since else {}),
-                }
-            last = resume.cursor if resume and resume.phase == phase else ""
-            guard = LoopGuard("ozon /v1/question/list")
-            while True:
-                body = await self._list(
-                    "/v1/question/list", {"filter": wanted, "last_id": last or ""}
-                )
-                rows = _dicts(body.get("questions"))
-                last = str(body.get("last_id") or "")
-                more = bool(rows) and bool(last)
-                if more:
-                    guard.check(last)
-                yield Page("question", rows, _next(phase, last, more, "window", phases))
-                if not more:
-                    break
+        dated = {"status": "ALL", "date_to": window.until.isoformat(),
+                 **({"date_from": window.since.isoformat()} if window.since else {})}  # fmt: skip
+        phases = [("open", {"filter": {"status": "UNPROCESSED"}}, None),
+                  ("window", {"filter": dated}, None)]  # fmt: skip
+        pages = self._messages("questions", "/v1/question/list", "questions", phases)
+        async for rows, following in pages.pages(window.resume):
+            yield Page("question", rows, following)
 
     async def _reviews(self, window: FetchWindow) -> AsyncIterator[Page]:
-        resume = Resume.decode(window.resume)
-        phases = ("open", "recent")
-        first = phases.index(resume.phase) if resume and resume.phase in phases else 0
-        for phase in phases[first:]:
-            wanted = {
-                "status": "UNPROCESSED" if phase == "open" else "PROCESSED",
-                "sort_dir": "ASC" if phase == "open" else "DESC",
-                "limit": REVIEWS_PAGE,
-            }
-            last = resume.cursor if resume and resume.phase == phase else ""
-            guard = LoopGuard("ozon /v1/review/list")
-            while True:
-                body = await self._list("/v1/review/list", {**wanted, "last_id": last or ""})
-                rows = _dicts(body.get("reviews"))
-                last = str(body.get("last_id") or "")
-                more = bool(body.get("has_next")) and bool(rows) and bool(last)
-                if phase == "recent" and window.since is not None:
-                    older = [r for r in rows if _before(r.get("published_at"), window.since)]
-                    more = more and not older
-                if more:
-                    guard.check(last)
-                yield Page("review", rows, _next(phase, last, more, "recent", phases))
-                if not more:
-                    break
+        phases = [
+            ("open", {"status": "UNPROCESSED", "sort_dir": "ASC", "limit": REVIEWS_PAGE}, None),
+            ("recent", {"status": "PROCESSED", "sort_dir": "DESC", "limit": REVIEWS_PAGE},
+             window.since),
+        ]  # fmt: skip
+        pages = self._messages("reviews", "/v1/review/list", "reviews", phases)
+        async for rows, following in pages.pages(window.resume):
+            yield Page("review", rows, following)
 
     async def answer(self, message: MessageRef, text: str) -> WriteResult:
         if message.kind == "question":
@@ -141,12 +131,6 @@ class OzonBuyers:
         listed = await self._post("/v1/review/comment/list", wanted)
         own = [c for c in listed.get("comments") or [] if _own(c)]
         return {**info, "answer": own[0]} if own else info
-
-
-def _next(phase: str, last: str, more: bool, then: str, phases: tuple[str, ...]) -> str | None:
-    if more:
-        return Resume(phase, cursor=last).encode()
-    return Resume(then).encode() if phase == phases[0] else None
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

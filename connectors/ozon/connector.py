@@ -30,7 +30,8 @@ from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paginate import CursorPaginator, PhasedPaginator, WindowedPaginator
 from mpsync.connector.paging import iso_z, utc
 from mpsync.connector.records import Records, as_dicts, json_object
-from mpsync.connector.rest import RestConnector, StreamFetch
+from mpsync.connector.rest import RestConnector
+from mpsync.domain.streams import STREAM_NAMES
 
 LIST_WITH = {"analytics_data": True, "financial_data": True, "barcodes": False}
 
@@ -149,12 +150,9 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
     """Ozon Seller API (``api-seller.ozon.ru``)."""
 
     name = "ozon"
-    default_mapping = "ozon"
     credentials_model = OzonCredentials
-    capabilities = Capabilities(
-        streams=frozenset({"orders", "stock", "prices", "products", *buyers.STREAMS}),
-        push=True,
-        actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
+    capabilities = Capabilities.of(
+        STREAM_NAMES, push=True, actions="ship cancel push_stock push_prices"
     )
     # Every posting status the swagger lists (v4 list/get status, the list filter's
     # statuses); the mapping must map each (tests/contracts/ozon.py PostingStatus).
@@ -208,15 +206,6 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
         return {
             "Client-Id": self.credentials.client_id,
             "Api-Key": self.credentials.api_key.get_secret_value(),
-        }
-
-    def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        return {
-            "orders": self._orders,
-            "stock": self._stock,
-            "prices": self._prices,
-            "products": self._products,
-            **self.buyer_streams(),
         }
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:

@@ -8,13 +8,14 @@ import hashlib
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
-from mpsync.connector import pushbody
 from mpsync.connector.base import PushEvent, PushParseResult
 from mpsync.connector.errors import PushError
 from mpsync.connector.paging import iso_z
+from mpsync.connector.pushes import load_event
 
 # Push ``new_state`` → Seller API ``status`` (the documented correspondence table).
 PUSH_STATES: Mapping[str, str] = MappingProxyType(
@@ -52,13 +53,9 @@ def _error(code: str, message: str) -> PushError:
 
 
 def _load(body: bytes) -> dict[str, Any]:
-    try:
-        data = pushbody.load(body)  # shallow, storable text and numbers: checked first
-    except pushbody.UnstorableBody as exc:
-        raise _error("ERROR_UNKNOWN", str(exc)) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("message_type"), str):
-        raise _error("ERROR_PARAMETER_VALUE_MISSED", "message_type is missing")
-    return data
+    missing = _error("ERROR_PARAMETER_VALUE_MISSED", "message_type is missing")
+    return load_event(body, "message_type", invalid=partial(_error, "ERROR_UNKNOWN"),
+                      missing=missing)  # fmt: skip
 
 
 def _digest(data: Mapping[str, Any]) -> str:

@@ -33,7 +33,8 @@ from mpsync.connector.base import (
 )
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
-from mpsync.connector.paging import Resume
+from mpsync.connector.paginate import OffsetPaginator, PhasedPaginator
+from mpsync.connector.records import Records
 
 HOST = "feedbacks"
 HOSTS: Mapping[str, str] = MappingProxyType({HOST: "https://feedbacks-api.wildberries.ru"})
@@ -64,30 +65,28 @@ class WildberriesBuyers:
 
     async def _messages(self, stream: str, window: FetchWindow) -> AsyncIterator[Page]:
         path, key, record_type, size, most = LISTS[stream]
-        resume = Resume.decode(window.resume)
-        phases = ("open", "answered")
-        start = phases.index(resume.phase) if resume and resume.phase in phases else 0
-        for phase in phases[start:]:
+        answered = {"dateFrom": _epoch(window.since, window.until),
+                    "dateTo": int(window.until.timestamp())}  # fmt: skip
+
+        def listing(phase: str) -> OffsetPaginator:
             params: dict[str, Any] = {"isAnswered": str(phase == "answered").lower(),
-                                      "take": size, "order": "dateAsc"}  # fmt: skip
-            if phase == "answered":
-                params |= {"dateFrom": _epoch(window.since, window.until), "dateTo":
-                           int(window.until.timestamp())}  # fmt: skip
-            skip = int(resume.cursor or 0) if resume and resume.phase == phase else 0
-            while True:
+                                      "take": size, "order": "dateAsc",
+                                      **(answered if phase == "answered" else {})}  # fmt: skip
+
+            async def page(skip: int) -> Records:
                 if skip + size > most:
                     raise FatalError(f"wildberries GET {path}: more than {most} {stream} in one "
                                      "window; resync a shorter one")  # fmt: skip
                 body = await self.call("GET", HOST, path, group=HOST,
                                        params={**params, "skip": skip})  # fmt: skip
-                rows = _rows(body, key)
-                skip += len(rows)
-                more = len(rows) == size
-                following = Resume(phase, cursor=str(skip)) if more else (
-                    Resume("answered") if phase == "open" else None)  # fmt: skip
-                yield Page(record_type, rows, following.encode() if following else None)
-                if not more:
-                    break
+                return _rows(body, key)
+
+            return OffsetPaginator(page, limit=size, stream=stream, what=f"wildberries GET {path}")
+
+        phases = [(phase, listing(phase)) for phase in ("open", "answered")]
+        pages = PhasedPaginator(phases, stream=stream, what=f"wildberries GET {path}")
+        async for rows, following in pages.pages(window.resume):
+            yield Page(record_type, rows, following)
 
     async def answer(self, message: MessageRef, text: str) -> WriteResult:
         if message.kind == "question":

@@ -43,7 +43,8 @@ from mpsync.connector.paginate import (
 )
 from mpsync.connector.paging import Resume, utc
 from mpsync.connector.records import Records, as_dicts
-from mpsync.connector.rest import RestConnector, StreamFetch
+from mpsync.connector.rest import RestConnector
+from mpsync.domain.streams import STREAM_NAMES
 
 
 class WildberriesCredentials(BaseModel):
@@ -83,12 +84,9 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
     """Wildberries seller API (marketplace, prices and content hosts)."""
 
     name = "wildberries"
-    default_mapping = "wildberries"
     credentials_model = WildberriesCredentials
-    capabilities = Capabilities(
-        streams=frozenset({"orders", "stock", "prices", "products", *buyers.STREAMS}),
-        push=False,
-        actions=frozenset({"confirm", "ship", "cancel", "push_stock", "push_prices"}),
+    capabilities = Capabilities.of(
+        STREAM_NAMES, push=False, actions="confirm ship cancel push_stock push_prices"
     )
     documented_statuses = frozenset({"new", "confirm", "complete", "cancel"})
     binding_stream: ClassVar[str | None] = "products"
@@ -118,15 +116,6 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": self.credentials.token.get_secret_value()}
-
-    def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        return {
-            "orders": self._orders,
-            "stock": self._stock,
-            "prices": self._prices,
-            "products": self._products,
-            **self.buyer_streams(),
-        }
 
     # -- orders -----------------------------------------------------------------------
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 from mpsync.connector.base import AnswerPolicy, FetchWindow, MessageRef, Page, WriteResult
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
-from mpsync.connector.paging import LoopGuard, Resume, windows
+from mpsync.connector.paginate import PageTokenPaginator, WindowedPaginator
 
 
 def _hourly(count: int) -> TokenBucket:
@@ -86,25 +86,23 @@ class YandexMarketBuyers:
     async def _windowed(self, window: FetchWindow, span: timedelta, path: str, group: str,
                         key: str, body: Any) -> AsyncIterator[tuple[Rows, str | None]]:  # fmt: skip
         """Pages of *path* over the window, slice by slice, with their resume tokens."""
-        until = window.until
-        start = window.since or until - FIRST_READ
-        resume = Resume.decode(window.resume)
-        token = None
-        if resume is not None and resume.start is not None:
-            start, token = resume.start, resume.cursor
-        for low, high in windows(start, until, span):
-            guard = LoopGuard(f"yandex_market {path}")
-            while True:
+        stream = "questions" if key == "q" else "reviews"
+        what = f"yandex_market POST {path}"
+
+        def listing(low: datetime, high: datetime) -> PageTokenPaginator:
+            async def page(token: str | None) -> tuple[Rows, str | None]:
                 result = await self._page(path, group, token, body(low, high))
                 rows = [r for r in result.get("questions" if key == "q" else "feedbacks") or []
                         if isinstance(r, dict)]  # fmt: skip
-                token = (result.get("paging") or {}).get("nextPageToken") or None
-                if token:
-                    guard.check(token)
-                    yield rows, Resume("list", low, token).encode()
-                    continue
-                yield rows, (Resume("list", high).encode() if high < until else None)
-                break
+                return rows, (result.get("paging") or {}).get("nextPageToken") or None
+
+            return PageTokenPaginator(page, stream=stream, what=what)
+
+        pages = WindowedPaginator(listing, start=window.since or window.until - FIRST_READ,
+                                  end=window.until, span=span, phase="list", stream=stream,
+                                  what=what)  # fmt: skip
+        async for rows, following in pages.pages(window.resume):
+            yield rows, following
 
     async def _questions(self, window: FetchWindow) -> AsyncIterator[Page]:
         def body(low: datetime, high: datetime) -> dict[str, Any]:

@@ -38,7 +38,8 @@ from mpsync.connector.limits import Limiters, LimitSpec, Parallel, TokenBucket
 from mpsync.connector.paginate import PageTokenPaginator, PhasedPaginator, WindowedPaginator
 from mpsync.connector.paging import iso_z, utc
 from mpsync.connector.records import Records
-from mpsync.connector.rest import Now, RestConnector, StreamFetch, utc_now
+from mpsync.connector.rest import Now, RestConnector, utc_now
+from mpsync.domain.streams import STREAM_NAMES
 
 if TYPE_CHECKING:
     from mpsync.config.model import AccountConfig
@@ -74,29 +75,15 @@ class YandexMarketConnector(YandexMarketBuyers, OfferReads, RestConnector):
     """Yandex Market Partner API (``api.partner.market.yandex.ru``)."""
 
     name = "yandex_market"
-    default_mapping = "yandex_market"
     credentials_model = YandexMarketCredentials
-    capabilities = Capabilities(
-        streams=frozenset({"orders", "stock", "prices", "products", "questions", "reviews"}),
-        push=True,
-        actions=frozenset({"ship", "cancel", "push_stock", "push_prices"}),
+    capabilities = Capabilities.of(
+        STREAM_NAMES, push=True, actions="ship cancel push_stock push_prices"
     )
-    documented_statuses = frozenset(
-        {
-            "PLACING",
-            "RESERVED",
-            "UNPAID",
-            "PROCESSING",
-            "DELIVERY",
-            "PICKUP",
-            "DELIVERED",
-            "CANCELLED",
-            "PENDING",
-            "PARTIALLY_RETURNED",
-            "RETURNED",
-            "UNKNOWN",
-        }
-    )
+    # OrderStatusType of the partner API (tests/contracts/yandex_market_enums.py).
+    documented_statuses = frozenset({
+        "PLACING", "RESERVED", "UNPAID", "PROCESSING", "DELIVERY", "PICKUP", "DELIVERED",
+        "CANCELLED", "PENDING", "PARTIALLY_RETURNED", "RETURNED", "UNKNOWN",
+    })  # fmt: skip
     # Write-backs name the offer by the seller's SKU as the catalogue binds it (offerId).
     push_ids: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "push_stock": ("offerId",),
@@ -162,15 +149,6 @@ class YandexMarketConnector(YandexMarketBuyers, OfferReads, RestConnector):
     @property
     def _business(self) -> str:
         return f"/v1/businesses/{self.credentials.business_id}"
-
-    def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        return {
-            "orders": self._orders,
-            "stock": self._stock,
-            "prices": self._prices,
-            "products": self._products,
-            **self.buyer_streams(),
-        }
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = utc(window.until)

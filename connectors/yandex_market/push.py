@@ -12,12 +12,13 @@ Reviews, chats, questions and order-line services are not orders: answered, not 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from mpsync.connector import pushbody
 from mpsync.connector.base import PushEvent, PushParseResult
 from mpsync.connector.errors import PushError
 from mpsync.connector.paging import iso_z
+from mpsync.connector.pushes import load_event
 
 # Notification type → the event it makes and the fields that tell its redeliveries apart
 # (the event time last: Market may send one event several times).
@@ -54,13 +55,9 @@ def _error(kind: str, message: str) -> PushError:
 
 
 def _load(body: bytes) -> dict[str, Any]:
-    try:
-        data = pushbody.load(body)  # shallow, storable text and numbers: checked first
-    except pushbody.UnstorableBody as exc:
-        raise _error("WRONG_EVENT_FORMAT", str(exc)) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("notificationType"), str):
-        raise _error("WRONG_EVENT_FORMAT", "notificationType is missing")
-    return data
+    missing = _error("WRONG_EVENT_FORMAT", "notificationType is missing")
+    return load_event(body, "notificationType", invalid=partial(_error, "WRONG_EVENT_FORMAT"),
+                      missing=missing)  # fmt: skip
 
 
 def _order_id(data: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -35,6 +35,11 @@ class Capabilities:
     streams: frozenset[str]
     push: bool
     actions: frozenset[str]
+
+    @classmethod
+    def of(cls, streams: Iterable[str], *, push: bool, actions: str) -> Capabilities:
+        """``Capabilities.of(STREAM_NAMES, push=True, actions="ship cancel")``."""
+        return cls(frozenset(streams), push, frozenset(actions.split()))
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,7 @@ class Connector(ABC):
     name: ClassVar[str]
     credentials_model: ClassVar[type[BaseModel]]
     capabilities: ClassVar[Capabilities]
+    # The built-in mapping's name (``mappings/<name>.toml``); the connector's name if unset.
     default_mapping: ClassVar[str]
     documented_statuses: ClassVar[frozenset[str]] = frozenset()
     # Product binding (``mpsync.catalog``): the stream whose read binds a SKU to the
@@ -191,6 +197,11 @@ class Connector(ABC):
     # be set, and how many price changes one item takes per period (None: no such limit).
     stock_pair_interval: ClassVar[timedelta | None] = None
     price_changes_limit: ClassVar[tuple[int, timedelta] | None] = None
+
+    def __init_subclass__(cls, **options: Any) -> None:
+        super().__init_subclass__(**options)
+        if "default_mapping" not in cls.__dict__ and "name" in cls.__dict__:
+            cls.default_mapping = cls.name
 
     def __init__(
         self,

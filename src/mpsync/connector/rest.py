@@ -94,8 +94,15 @@ class RestConnector(Connector):
         return await self.http.request(method, url, group=group, json_body=json_body, params=params)
 
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        """Stream name → async generator of pages; declared by each connector."""
-        return {}
+        """Stream name → async generator of pages: the method ``_<stream>`` of each stream in
+        ``capabilities``, and what ``buyer_streams()`` names (when the connector has it)."""
+        found: dict[str, StreamFetch] = {}
+        for name in self.capabilities.streams:
+            method = getattr(self, f"_{name}", None)
+            if callable(method):
+                found[name] = method
+        extra = getattr(self, "buyer_streams", None)
+        return {**found, **(extra() if callable(extra) else {})}
 
     async def fetch(self, stream: str, window: FetchWindow) -> AsyncIterator[Page]:
         fetcher = self.stream_fetchers().get(stream)
