@@ -1,5 +1,7 @@
 """Acceptance (issue 18): the sandbox sells the same items on three marketplaces for a
-simulated day — 1 to 5 units of each on one shelf, bursts of orders — once without
+simulated day — 1 to 5 units of each on one shelf, bursts of orders; 5 products listed
+on Yandex Market under their own SKU (linked by barcode), 4 on Ozon (linked by a
+links.csv) — once without
 mpsync's propagation and once with it; both oversell counts are printed.
 
 With propagation, mpsync runs as the daemon would every minute (``[stock] propagation =
@@ -13,6 +15,7 @@ are skipped (nothing to read, nothing to push) unless a row is waiting to go.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +25,7 @@ from mpsync.config import load_config_data
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.sandbox.sim import World
 from mpsync.stocksync.propagate import propagate
-from mpsync.stocksync.service import set_stock
+from mpsync.stocksync.service import link_rows, set_stock
 from mpsync.store.engine import create_store_engine
 from mpsync.store.migrate import upgrade
 from mpsync.sync.service import SyncService
@@ -40,7 +43,7 @@ def _config() -> SandboxConfig:
                          rate_limit_scale=0, backlog=0)  # fmt: skip
 
 
-def _settings(server: SandboxServer, url: str) -> object:
+def _settings(server: SandboxServer, url: str, links: Path) -> object:
     poll = {"history": "1d", "lookback": "10m"}
     accounts = [
         {"id": "wb", "marketplace": "wildberries", "token": "t0ken-wb", "poll": poll,
@@ -50,8 +53,9 @@ def _settings(server: SandboxServer, url: str) -> object:
         {"id": "ym", "marketplace": "yandex_market", "api_key": "k3y-ym", "business_id": 1000001,
          "campaign_ids": [21000000], "poll": poll, "api_base_url": server.url_for("yandex_market")},
     ]  # fmt: skip
-    return load_config_data({"store": {"url": url}, "accounts": accounts,
-                             "stock": {"source": "ledger", "propagation": "60s"}}, env={})  # fmt: skip
+    stock = {"source": "ledger", "propagation": "60s", "links": str(links)}
+    return load_config_data({"store": {"url": url}, "accounts": accounts, "stock": stock},
+                            env={})  # fmt: skip
 
 
 def _fingerprint(world: World) -> tuple[int, ...]:
@@ -100,11 +104,20 @@ def test_a_simulated_day_oversells_only_within_one_propagation(tmp_path: Path) -
     engine = create_store_engine(f"sqlite:///{tmp_path / 'day.db'}", create=True)
     upgrade(engine)
     with SandboxServer(_config()) as server:
-        settings = _settings(server, str(engine.url))
+        links = tmp_path / "links.csv"  # Ozon's own SKUs for some products (no barcode there)
+        catalog = server.state.world.catalog
+        oz = [p for p in server.state.world.catalog_of("ozon") if p.sku != catalog[p.index].sku]
+        links.write_text("".join(f"{catalog[p.index].sku},oz,{p.sku}\n" for p in oz))
+        settings = _settings(server, str(engine.url), links)
         propagations = asyncio.run(_day_with_mpsync(server, engine, settings))
+        linked = link_rows(engine, settings, unlinked=False)  # type: ignore[arg-type]
         with_ = server.state.shared_truth()
     engine.dispose()
     assert with_ is not None
+    how = Counter(row["linked_by"] for row in linked)
+    # 20 items × 3 accounts: 5 listed on YM under their own SKU (linked by barcode), 4 on
+    # Ozon (linked by links.csv), one of them both; the rest share their SKU.
+    assert how == {"sku": 50, "barcode": 6, "csv": 4}, how
     bound = PROPAGATION + ORDER_POLL + PUSH_DELAY
     late = [o for o in with_["oversells"] if o["stale"] > bound]
     print(f"\nsimulated day, 20 items x 3 marketplaces, 1-5 units each, bursts of orders:"

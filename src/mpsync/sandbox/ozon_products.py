@@ -35,7 +35,7 @@ def _product(ctx: Ctx, entry: Json) -> Product | None:
     """offer_id wins over product_id, as documented."""
     world = ctx.state.world
     if entry.get("offer_id"):
-        return world.product_by("sku", entry["offer_id"])
+        return world.product_by("sku", entry["offer_id"], MP)
     if entry.get("product_id") is not None:
         return world.product_by("ozon_product_id", integer(entry["product_id"], "product_id"))
     return None
@@ -109,7 +109,7 @@ def _selected(ctx: Ctx) -> tuple[list[Product], int, int]:
     resume, _last = decode_cursor(body.get("cursor"))
     chosen = [
         p
-        for p in ctx.state.world.catalog
+        for p in ctx.state.world.catalog_of(MP)
         if (not offers or p.sku in offers) and (not products or p.ozon_product_id in products)
     ]
     return chosen, max(0, resume), limit
@@ -219,7 +219,7 @@ def product_list(ctx: Ctx) -> Reply:
     body = obj(ctx.body if ctx.body is not None else {})
     limit = limit_param(body.get("limit"), 1000, 1000)
     start = max(0, decode_cursor(body.get("last_id") or None)[0])
-    chosen, seed = ctx.state.world.catalog, ctx.state.config.seed
+    chosen, seed = ctx.state.world.catalog_of(MP), ctx.state.config.seed
     found = [_listed(p, ozon_fbo_stock(seed, p.index) is not None)
              for p in chosen[start : start + limit]]  # fmt: skip
     total = len(chosen)

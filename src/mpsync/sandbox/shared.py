@@ -11,10 +11,22 @@ puts the units back on the shelf and on the marketplace's offer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from mpsync.sandbox.catalog import Rng
+
+
+def variant(marketplace: str, index: int, sku: str) -> str:
+    """The seller SKU a marketplace lists a product under when the shelf is shared: on
+    Yandex Market every 4th product is ``<sku>-YM`` (its offer keeps the barcode, so it
+    links by barcode), on Ozon every 5th is ``OZ-<n>`` (Ozon's reads carry no barcode:
+    only a links.csv links it); everything else keeps the catalogue's SKU."""
+    if marketplace == "yandex_market" and index % 4 == 1:
+        return f"{sku}-YM"
+    if marketplace == "ozon" and index % 5 == 2:
+        return f"OZ-{index + 1:04d}"
+    return sku
 
 
 class _Line(Protocol):
@@ -49,6 +61,16 @@ class SharedStock:
     # buyer turned away does not come back for the same goods forever).
     keys: dict[str, list[int]] = field(default_factory=dict)
     attempts: dict[str, int] = field(default_factory=dict)
+
+    catalogs: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    def catalog(self, marketplace: str, catalog: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The catalogue under *marketplace*'s seller SKUs (see ``variant``)."""
+        if marketplace not in self.catalogs:
+            self.catalogs[marketplace] = tuple(
+                replace(p, sku=variant(marketplace, p.index, p.sku)) for p in catalog
+            )
+        return self.catalogs[marketplace]
 
     def next_key(self, marketplace: str) -> int:
         self.keys.setdefault(marketplace, [])

@@ -256,7 +256,7 @@ class World:
         if key is None:
             key = row if self.shared is None else self.shared.keys[marketplace][row]
         h = mix_more(self._chains[MP_CODE[marketplace]], key, 11)
-        catalog, history = self.catalog, self._prices[marketplace]
+        catalog, history = self.catalog_of(marketplace), self._prices[marketplace]
         size = len(catalog)
         first = h % size
         one_unit = marketplace == "wildberries"
@@ -294,8 +294,17 @@ class World:
             self._prices[marketplace][product].append((self.now, row))
             self.price_updates += 1
 
-    def product_by(self, attribute: str, value: object) -> Product | None:
-        for product in self.catalog:
+    def catalog_of(self, marketplace: str) -> tuple[Product, ...]:
+        """The catalogue as *marketplace* lists it (with shared stock, some products carry
+        another seller SKU there: see ``SharedStock.variants``)."""
+        if self.shared is None:
+            return self.catalog
+        return self.shared.catalog(marketplace, self.catalog)
+
+    def product_by(self, attribute: str, value: object,
+                   marketplace: str | None = None) -> Product | None:  # fmt: skip
+        chosen = self.catalog if marketplace is None else self.catalog_of(marketplace)
+        for product in chosen:
             if getattr(product, attribute) == value:
                 return product
         return None

@@ -36,7 +36,7 @@ def market_sku(product: Product) -> int:
 
 
 def _product(ctx: Ctx, sku: Any) -> Product:
-    product = ctx.state.world.product_by("sku", sku) if isinstance(sku, str) else None
+    product = ctx.state.world.product_by("sku", sku, MP) if isinstance(sku, str) else None
     if product is None:
         raise ApiError(400, f"Offer {sku!r} not found", "OFFER_NOT_FOUND")
     return product
@@ -68,7 +68,7 @@ def _paged(
     ctx: Ctx, wanted: Any, default: int, high: int, truncate: bool
 ) -> tuple[list[Product], Json]:
     """A page of the catalogue (``pageToken``, also spelled ``page_token``)."""
-    chosen = [p for p in ctx.state.world.catalog if not wanted or p.sku in set(wanted)]
+    chosen = [p for p in ctx.state.world.catalog_of(MP) if not wanted or p.sku in set(wanted)]
     raw = ctx.query("limit")
     limit = limit_param(truncated(raw, high) if truncate else raw, default, high)
     token = ctx.query("pageToken") or ctx.query("page_token")

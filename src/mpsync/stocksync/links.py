@@ -3,12 +3,14 @@
 Listings (an account's seller SKU, from its catalogue and stock reads) join one item when
 their SKUs are equal, when they share a barcode, or when a ``links.csv`` row
 (``item,account,sku``) says so. An item is named by its ``links.csv`` name, else by the
-smallest SKU among its listings.
+smallest SKU among its listings. A ``links.csv`` item named like a seller SKU joins the
+listings of that SKU (``SKU-1,ozon-main,OZ-77`` links Ozon's OZ-77 to every SKU-1).
 """
 
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +30,8 @@ class LinksFileError(ValueError):
 
 @dataclass
 class Links:
-    """Items and their listings; ``how`` says why a listing is linked (csv, sku, barcode)."""
+    """Items and their listings; ``how`` says why a listing is linked: ``csv`` (a links.csv
+    row), ``sku`` (another listing has its SKU), else ``barcode``."""
 
     items: dict[str, list[Listing]] = field(default_factory=dict)
     item_of: dict[Listing, str] = field(default_factory=dict)
@@ -94,6 +97,7 @@ def build_links(
             union.join(listing, ("barcode", code))
     for item, account, sku in manual:
         union.join((account, sku), ("item", item))
+        union.join(("item", item), ("sku", item))  # an item named like a SKU takes its listings
     groups: dict[object, list[Listing]] = {}
     for listing in every:
         groups.setdefault(union.find(listing), []).append(listing)
@@ -102,11 +106,11 @@ def build_links(
         named = sorted({manual_of[m] for m in members if m in manual_of})
         item = named[0] if named else min(sku for _, sku in members)
         links.items[item] = members
-        skus = {sku for _, sku in members}
+        shared = Counter(sku for _, sku in members)
         for member in members:
             links.item_of[member] = item
             links.how[member] = (
-                "csv" if member in manual_of else "sku" if len(skus) == 1 else "barcode"
+                "csv" if member in manual_of else "sku" if shared[member[1]] > 1 else "barcode"
             )
     return links
 
