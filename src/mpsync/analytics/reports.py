@@ -85,6 +85,18 @@ def _forecast(ctx: ReportContext) -> Any:
     return forecast_report(ctx)
 
 
+def _satisfaction(ctx: ReportContext) -> Any:
+    from mpsync.inbox.satisfaction import satisfaction
+
+    return satisfaction(ctx.engine, ctx.period, ctx.scope)
+
+
+def _satisfaction_table(data: dict[str, Any]) -> tuple[list[str], Rows]:
+    from mpsync.inbox.satisfaction import table
+
+    return table(data)
+
+
 def _forecast_table(data: dict[str, Any]) -> tuple[list[str], Rows]:
     columns = ["sku", "model", "mase_model", "mase_naive", "next_7_days", "next_28_days"]
     return _list_table(columns)(data["skus"])
@@ -98,6 +110,7 @@ REPORTS: Mapping[str, ReportKind] = MappingProxyType({
     "customers": ReportKind(lambda c: customers_report(c.engine, c.period, c.scope),
                             _segments_table),
     "forecast": ReportKind(_forecast, _forecast_table),
+    "satisfaction": ReportKind(_satisfaction, _satisfaction_table),
 })  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""``mpsync report kpi|funnel|skus|customers|forecast`` and ``mpsync customers list|show``.
+"""``mpsync report kpi|funnel|skus|customers|forecast|satisfaction``, ``mpsync customers``.
 
 Thin: parse the options, build the report with ``mpsync.analytics``, print a table,
 JSON or CSV, and draw the chart when ``--chart FILE.png|FILE.svg`` is given.
@@ -143,6 +143,9 @@ REPORT_DOCS = {
     "period's end.",
     "forecast": "Daily demand per SKU for 28 days (Holt-Winters beside seasonal-naive, the "
     "model only where its 28-day backtest MASE is lower). Needs mpsync[analytics].",
+    "satisfaction": "Buyers' ratings as satisfaction, per account and SKU: reviews, average "
+    "rating, CSAT (share of 4-5 stars), NPS proxy (share of 5 stars minus share of 1-3; not a "
+    "true NPS), median hours to the first answer, share answered before the deadline.",
 }
 for _kind, _doc in REPORT_DOCS.items():
     report_app.command(_kind)(_command(_kind, _doc))
