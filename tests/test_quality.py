@@ -24,6 +24,6 @@ def test_ruff_format() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_strict_on_src() -> None:
-    result = _run(str(BIN / "mypy"), "src/mpsync")
+def test_mypy_strict_on_src_and_connectors() -> None:
+    result = _run(str(BIN / "mypy"))  # files: src/mpsync and connectors/ (pyproject.toml)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -18,7 +18,7 @@ the window. An account without the subscription gets a 403 there: the stream rep
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -28,6 +28,7 @@ from mpsync.connector.errors import AuthError, FatalError, UnavailableError
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paginate import CursorPaginator, PhasedPaginator
 from mpsync.connector.records import Records
+from mpsync.connector.rest import RestConnector
 
 GROUP = "buyers"
 LIMITS: Mapping[str, LimitSpec] = MappingProxyType({GROUP: TokenBucket(per_second=5, burst=5)})
@@ -41,12 +42,10 @@ PREMIUM = "Premium Plus"
 Phase = tuple[str, dict[str, Any], datetime | None]  # name, filter, older bound of the phase
 
 
-class OzonBuyers:
+class OzonBuyers(RestConnector):
     """Answers to buyers, for ``OzonConnector`` (a ``RestConnector``)."""
 
     answer_policies: ClassVar[Mapping[str, AnswerPolicy]] = POLICIES
-    call: Any
-    write: Any
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = await self.call("POST", "api", path, group=GROUP, json_body=body)
@@ -62,7 +61,9 @@ class OzonBuyers:
             raise UnavailableError(f"ozon {path} needs the {PREMIUM} subscription and a key "
                                    f"allowed to call it ({exc})") from exc  # fmt: skip
 
-    def _messages(self, stream: str, path: str, key: str, phases: list[Phase]) -> PhasedPaginator:
+    def _messages(
+        self, stream: str, path: str, key: str, phases: Sequence[Phase]
+    ) -> PhasedPaginator:
         """Phase after phase (a filter each) of a ``last_id``-paged message list. Reviews
         page on while ``has_next``; in a phase with an *older* bound, a page holding a review
         published before it is the last (they come newest first)."""

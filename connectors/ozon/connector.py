@@ -97,7 +97,7 @@ def _price_row(item: PriceUpdate) -> dict[str, Any]:
 def _product_row(item: dict[str, Any]) -> dict[str, Any]:
     """A product info item's ids: ``offer_id``, ``product_id`` and (stock items) the Ozon
     ``sku`` of its first stock entry, as a ``/v3/product/list`` item names them."""
-    row = {key: item[key] for key in ("offer_id", "product_id") if key in item}
+    row: dict[str, Any] = {key: item[key] for key in ("offer_id", "product_id") if key in item}
     stocks = item.get("stocks")
     if isinstance(stocks, list) and stocks and isinstance(stocks[0], dict):
         row["sku"] = stocks[0].get("sku")

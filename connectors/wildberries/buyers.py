@@ -35,6 +35,7 @@ from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paginate import OffsetPaginator, PhasedPaginator
 from mpsync.connector.records import Records
+from mpsync.connector.rest import RestConnector
 
 HOST = "feedbacks"
 HOSTS: Mapping[str, str] = MappingProxyType({HOST: "https://feedbacks-api.wildberries.ru"})
@@ -53,12 +54,10 @@ LISTS: Mapping[str, tuple[str, str, RecordType, int, int]] = MappingProxyType({
 })  # fmt: skip
 
 
-class WildberriesBuyers:
+class WildberriesBuyers(RestConnector):
     """Answers to buyers, for ``WildberriesConnector`` (a ``RestConnector``)."""
 
     answer_policies: ClassVar[Mapping[str, AnswerPolicy]] = POLICIES
-    call: Any
-    write: Any
 
     def buyer_streams(self) -> dict[str, Any]:
         return {name: _reader(self, name) for name in sorted(STREAMS)}

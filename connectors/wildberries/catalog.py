@@ -75,7 +75,8 @@ async def cards_page(call: Call, limit: int, cursor: str | None) -> tuple[Record
     )
     body = json_object(body, CARDS)
     cards = as_dicts(body.get("cards"))
-    following = body.get("cursor") if isinstance(body.get("cursor"), dict) else {}
+    cursor = body.get("cursor")
+    following: dict[str, Any] = cursor if isinstance(cursor, dict) else {}
     total = following.get("total")
     if not cards or not isinstance(total, int) or total < limit:
         return cards, None

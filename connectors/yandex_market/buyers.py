@@ -31,6 +31,7 @@ from mpsync.connector.base import AnswerPolicy, FetchWindow, MessageRef, Page, W
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paginate import PageTokenPaginator, WindowedPaginator
+from mpsync.connector.rest import RestConnector
 
 
 def _hourly(count: int) -> TokenBucket:
@@ -56,13 +57,10 @@ REVIEWS_SPAN = timedelta(days=180)  # dateTimeFrom..dateTimeTo: at most six mont
 FIRST_READ = timedelta(days=28)  # an account's first read without a start
 
 
-class YandexMarketBuyers:
+class YandexMarketBuyers(RestConnector):
     """Answers to buyers, for ``YandexMarketConnector`` (a ``RestConnector``)."""
 
     answer_policies: ClassVar[Mapping[str, AnswerPolicy]] = POLICIES
-    call: Any
-    write: Any
-    credentials: Any
 
     async def _post(self, path: str, group: str, body: dict[str, Any]) -> dict[str, Any]:
         business = self.credentials.business_id

@@ -8,11 +8,13 @@ paced by the methods' item quotas. A mixin of ``YandexMarketConnector``, which h
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
-from mpsync.connector.base import FetchWindow, Page
+from mpsync.connector.base import FetchWindow, HttpObserver, Page
+from mpsync.connector.limits import Limiters
 from mpsync.connector.paginate import PageTokenPaginator, PhasedPaginator
 from mpsync.connector.records import Records, as_dicts, json_object
+from mpsync.connector.rest import RestConnector
 
 
 def _result(body: Any) -> dict[str, Any]:
@@ -28,8 +30,15 @@ def _next_token(data: Mapping[str, Any]) -> str | None:
     return str(token) if token else None
 
 
-class OfferReads:
+class OfferReads(RestConnector):
     """``stock``, ``prices`` and ``products`` streams of the Yandex Market connector."""
+
+    # Set by ``YandexMarketConnector``: page sizes, item quotas, the stores' warehouses.
+    offers_page_size: ClassVar[int]
+    mappings_page_size: ClassVar[int]
+    _quotas: Limiters
+    _metrics: HttpObserver | None
+    _warehouse_campaigns: dict[str, int]
 
     async def _offers_page(
         self,

@@ -11,6 +11,7 @@ and exits.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,27 @@ class StoreHeld(RuntimeError):
 
 
 DIGEST_CHECK = timedelta(minutes=5)
+# The parts ``mpsync run`` runs besides syncing; each must import, or the daemon does not
+# start: a broken install never runs silently without auto-confirm, invoices or retention.
+PARTS = ("mpsync.workflow", "mpsync.invoicing", "mpsync.notify", "mpsync.inbox.service",
+         "mpsync.analytics.digest", "mpsync.stocksync.job")  # fmt: skip
+
+
+class BrokenInstall(RuntimeError):
+    """A part of mpsync the daemon runs failed to import."""
+
+
+def require_parts(parts: tuple[str, ...] = PARTS) -> None:
+    """Import every part the daemon runs; the first that fails stops ``mpsync run`` with a
+    one-line error naming it and why."""
+    for name in parts:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise BrokenInstall(
+                f"mpsync run cannot start: {name} failed to import ({exc}); "
+                "reinstall mpsync (pip install --force-reinstall mpsync)"
+            ) from exc
 
 
 @dataclass
@@ -93,6 +115,7 @@ class Daemon:
         return self.ready and not self.stop.is_set() and self.supervisor.healthy()
 
     async def run(self) -> None:
+        require_parts()
         await asyncio.to_thread(upgrade, self.engine)
         await asyncio.to_thread(self._join_store)
         spawn = self.supervisor.spawn
@@ -216,10 +239,8 @@ class Daemon:
         return job
 
     def _workflow_job(self) -> Callable[[], Awaitable[None]] | None:
-        try:
-            from mpsync.workflow import WorkflowRunner
-        except ImportError:
-            return None
+        from mpsync.workflow import WorkflowRunner  # require_parts has checked it imports
+
         assert self.service is not None
         runner = WorkflowRunner(self.service)
         schedule = Schedule(self.settings.workflow.interval)

@@ -79,3 +79,17 @@ def _runs(engine: object) -> int:
                 text("SELECT COUNT(*) FROM sync_runs WHERE outcome = 'ok'")).scalar_one())  # fmt: skip
     except Exception:
         return 0
+
+
+def test_a_part_that_fails_to_import_stops_mpsync_run_naming_it() -> None:
+    """Issue 15: a broken install never runs silently without a part (auto-confirm,
+    invoices, retention): ``mpsync run`` stops with one line naming the part and why."""
+    import pytest
+
+    from mpsync.daemon import PARTS, BrokenInstall, require_parts
+
+    require_parts()  # this install has every part
+    assert "mpsync.workflow" in PARTS and "mpsync.invoicing" in PARTS
+    with pytest.raises(BrokenInstall) as caught:
+        require_parts(("mpsync.workflow", "mpsync.no_such_part"))
+    assert "mpsync.no_such_part failed to import" in str(caught.value)

@@ -44,7 +44,7 @@ def run(config: ConfigOption = None) -> None:
     Under systemd (Type=notify) it reports READY=1 once it serves and feeds the watchdog
     (WatchdogSec=) while it runs.
     """
-    from mpsync.daemon import Daemon, StoreHeld
+    from mpsync.daemon import BrokenInstall, Daemon, StoreHeld
     from mpsync.metrics import Metrics
     from mpsync.systemd import notify_systemd
 
@@ -74,6 +74,8 @@ def run(config: ConfigOption = None) -> None:
         asyncio.run(main())
     except StoreHeld as exc:
         fail(str(exc), code=2)
+    except BrokenInstall as exc:
+        fail(str(exc), code=EXIT_RUNTIME)
     finally:
         engine.dispose()
 
