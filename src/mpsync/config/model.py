@@ -375,6 +375,10 @@ class Settings(BaseSettings):
             if account.id in seen:
                 raise ValueError(f"accounts[{index}].id: duplicate account id {account.id!r}")
             seen.add(account.id)
+        master = self.stock.source if self.stock is not None else None
+        if isinstance(master, str) and master.startswith("account:") and master[8:] not in seen:
+            raise ValueError(f"stock.source: unknown account {master[8:]!r}; use one of "
+                             f"{sorted(seen)}")  # fmt: skip
         names = {channel.name for channel in self.notifications.channels}
         if "marketplace" in names:
             raise ValueError(
