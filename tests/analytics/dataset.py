@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
+from mpsync.domain.status import CONFIRMED_OR_LATER, SHIPPED_OR_LATER, OrderStatus
 from mpsync.store.tables import (
     Account,
     Customer,
@@ -170,10 +171,19 @@ def load(store: Engine) -> None:
         ])  # fmt: skip
 
 
+def _first(created: datetime, changes: list[tuple[str, int]],
+           statuses: frozenset[OrderStatus]) -> datetime | None:  # fmt: skip
+    """An order's milestone as the writer keeps it: its first change into *statuses*."""
+    hours = [h for status, h in changes if status in statuses]
+    return created + timedelta(hours=min(hours)) if hours else None
+
+
 def _order(o: tuple[Any, ...]) -> dict[str, Any]:
-    oid, account, created, status, ship_by, customer, lines, _changes = o
+    oid, account, created, status, ship_by, customer, lines, changes = o
     total = sum((Decimal(p) * q for _, q, p in lines), Decimal(0))
     return {
+        "confirmed_at": _first(created, changes, CONFIRMED_OR_LATER),
+        "shipped_at": _first(created, changes, SHIPPED_OR_LATER),
         "id": oid, "account_id": account, "external_id": f"O{oid}", "status": status,
         "marketplace_status": status, "created_at": created, "source_updated_at": created,
         "ship_by": created + timedelta(hours=ship_by) if ship_by else None, "currency": "RUB",

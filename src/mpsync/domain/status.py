@@ -40,6 +40,14 @@ _RANK = {status: rank for rank, status in enumerate(_PROGRESS)}
 TERMINAL_STATUSES = frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.RETURNED})
 _CANCELLABLE = frozenset(_PROGRESS[: _RANK[OrderStatus.DELIVERED]])
 _RETURNABLE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+# The milestones analytics measure (orders.confirmed_at / shipped_at): the first time
+# the timeline reached any of these statuses (an order first seen shipped was confirmed
+# then too; a returned order had been handed over).
+CONFIRMED_OR_LATER = frozenset({OrderStatus.CONFIRMED, OrderStatus.READY_TO_SHIP,
+                                OrderStatus.SHIPPED, OrderStatus.DELIVERED,
+                                OrderStatus.COMPLETED, OrderStatus.RETURNED})  # fmt: skip
+SHIPPED_OR_LATER = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED,
+                              OrderStatus.COMPLETED, OrderStatus.RETURNED})  # fmt: skip
 # Tie-break for observations at the same instant: the further state sorts last.
 _ORDER = {**_RANK, OrderStatus.CANCELLED: 10, OrderStatus.RETURNED: 11}
 
@@ -90,6 +98,15 @@ class OrderState:
     def status_at(self) -> datetime | None:
         path = self.path
         return path[-1].at if path else None
+
+    def reached(self, statuses: frozenset[OrderStatus]) -> datetime | None:
+        """When the timeline first entered any of *statuses* (``None``: not yet)."""
+        return next((t.at for t in self.path if t.target in statuses), None)
+
+    @property
+    def milestones(self) -> tuple[datetime | None, datetime | None]:
+        """``(confirmed_at, shipped_at)`` as ``orders`` stores them for the KPIs."""
+        return self.reached(CONFIRMED_OR_LATER), self.reached(SHIPPED_OR_LATER)
 
 
 def _replay(seen: Mapping[OrderStatus, datetime]) -> tuple[Transition, ...]:

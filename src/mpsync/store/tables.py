@@ -89,6 +89,10 @@ class ProductId(SQLModel, table=True):
     updated_at: datetime = _time(nullable=False)
 
 
+REPORT_INDEX = ("created_at", "status", "account_id", "items_total", "customer_id", "ship_by",
+                "confirmed_at", "shipped_at")  # fmt: skip
+
+
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
     __table_args__ = (
@@ -96,6 +100,9 @@ class Order(SQLModel, table=True):
         Index("ix_orders_account_status", "account_id", "status"),
         Index("ix_orders_group", "account_id", "group_key"),
         Index("ix_orders_customer", "customer_id"),
+        # Reports read a period's orders from this index alone (creation-time range first,
+        # then every column the KPIs and SKU figures need), never the rows with their raw JSON.
+        Index("ix_orders_created_report", *REPORT_INDEX),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(foreign_key="accounts.id", max_length=63)
@@ -105,9 +112,13 @@ class Order(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=32)
     status_at: datetime | None = _time()
     status_seen: dict[str, Any] | None = _json()
+    # The first time the timeline reached confirmed-or-later / shipped-or-later
+    # (OrderState.milestones): the processing-time KPIs without the status history.
+    confirmed_at: datetime | None = _time()
+    shipped_at: datetime | None = _time()
     marketplace_status: str = Field(max_length=128)
     marketplace_substatus: str | None = Field(default=None, max_length=128)
-    created_at: datetime = _time(nullable=False, index=True)
+    created_at: datetime = _time(nullable=False)
     source_updated_at: datetime = _time(nullable=False)
     ship_by: datetime | None = _time(index=True)
     delivery_method: str | None = None

@@ -229,9 +229,9 @@ def write_orders(
 
 ORDER_COLUMNS = (
     "account_id", "external_id", "group_key", "order_number", "status", "status_at",
-    "status_seen", "marketplace_status", "marketplace_substatus", "created_at",
-    "source_updated_at", "ship_by", "delivery_method", "payment_method", "currency",
-    "items_total", "total", "customer_id", "buyer_company", "buyer_inn", "buyer_kpp",
+    "status_seen", "confirmed_at", "shipped_at", "marketplace_status", "marketplace_substatus",
+    "created_at", "source_updated_at", "ship_by", "delivery_method", "payment_method",
+    "currency", "items_total", "total", "customer_id", "buyer_company", "buyer_inn", "buyer_kpp",
     "delivery_address", "content_hash", "raw", "inserted_at", "updated_at",
 )  # fmt: skip
 LINE_COLUMNS = ("order_id", "line_no", "sku", "marketplace_sku", "name", "quantity",
@@ -249,7 +249,7 @@ def _order_row(record: OrderRecord, old: _Existing | None, state: OrderState,
     return (
         record.account_id, record.external_id, record.group_key, record.order_number,
         state.status.value if state.status else None, state.status_at, _seen_json(state),
-        *_raw_status(record, old, state), record.created_at,
+        *state.milestones, *_raw_status(record, old, state), record.created_at,
         record.source_updated_at, record.ship_by, record.delivery_method, record.payment_method,
         record.currency, record.items_total, record.total, customer_id,
         customer.company_name if customer else None, customer.inn if customer else None,
@@ -288,9 +288,11 @@ def _update_status_only(connection: Connection, plan: _Plan, now: datetime) -> N
     rows = []
     for record, old, state in plan.status_only:
         raw, substatus = _raw_status(record, old, state)
+        confirmed_at, shipped_at = state.milestones
         rows.append({
             "_id": old.id, "status": state.status.value if state.status else None,
             "status_at": state.status_at, "status_seen": _seen_json(state),
+            "confirmed_at": confirmed_at, "shipped_at": shipped_at,
             "marketplace_status": raw, "marketplace_substatus": substatus,
             "source_updated_at": max(record.source_updated_at, old.source_updated_at),
             "updated_at": now,

@@ -115,13 +115,16 @@ def _update_status(
             status=OrderStatus.COMPLETED.value,
             status_at=bindparam("_at", type_=ORDERS.c.status_at.type),
             status_seen=bindparam("_seen", type_=ORDERS.c.status_seen.type),
+            confirmed_at=bindparam("_confirmed", type_=ORDERS.c.confirmed_at.type),
+            shipped_at=bindparam("_shipped", type_=ORDERS.c.shipped_at.type),
             updated_at=now,
         )
     )
     rows = [
-        {"_id": row.id, "_at": state.status_at, "_seen": _seen_json(state)}
+        {"_id": row.id, "_at": state.status_at, "_seen": _seen_json(state),
+         "_confirmed": state.milestones[0], "_shipped": state.milestones[1]}
         for row, state in planned
-    ]
+    ]  # fmt: skip
     connection.execute(statement, rows)
 
 
