@@ -44,6 +44,7 @@ PATH = {"new": [], "confirmed": ["confirmed"], "shipped": ["confirmed", "shipped
         "completed": ["confirmed", "shipped", "delivered", "completed"],
         "returned": ["confirmed", "shipped", "delivered", "returned"],
         "cancelled": ["cancelled"]}  # fmt: skip
+SHIPPED = ("shipped", "delivered", "completed", "returned")
 
 
 def _t(moment: datetime) -> str:
@@ -82,10 +83,15 @@ def fill(path: Path, orders: int, skus: int, seed: int) -> None:
                            _t(created), _t(created + timedelta(hours=36)), "RUB", total, total,
                            customer, "h", now, now))  # fmt: skip
         line_rows += [(oid, n, sku, q, p, q * p) for n, (sku, q, p) in enumerate(lines, 1)]
-        at = created
+        at, reached = created, {}
         for step in PATH[status]:
             at += timedelta(hours=rng.uniform(1, 30))
             change_rows.append((oid, step, _t(at), "poll", now))
+            if step != "cancelled":  # as OrderState.milestones: the first step past "new"
+                reached.setdefault("confirmed", _t(at))
+            if step in SHIPPED:
+                reached.setdefault("shipped", _t(at))
+        order_rows[-1] += (reached.get("confirmed"), reached.get("shipped"))
         if len(order_rows) >= 50_000:
             _flush(db, order_rows, line_rows, change_rows)
     _flush(db, order_rows, line_rows, change_rows)
@@ -99,7 +105,8 @@ def _flush(db: sqlite3.Connection, orders: list, lines: list, changes: list) -> 
     db.executemany(
         "INSERT INTO orders (id, account_id, external_id, status, marketplace_status, created_at,"
         " source_updated_at, ship_by, currency, items_total, total, customer_id, content_hash,"
-        " inserted_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", orders)  # fmt: skip
+        " inserted_at, updated_at, confirmed_at, shipped_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", orders)  # fmt: skip
     db.executemany("INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price, total)"
                    " VALUES (?,?,?,?,?,?)", lines)  # fmt: skip
     db.executemany("INSERT INTO status_changes (order_id, to_status, at, source, recorded_at)"

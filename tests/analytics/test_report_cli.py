@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +155,23 @@ def test_reports_never_create_a_store(tmp_path: Path) -> None:
         result = _run(config, *args)
         assert result.exit_code == 2 and "no store at" in result.output
     assert not (tmp_path / "absent").exists()
+
+
+HEAVY = ("statsmodels", "matplotlib", "fpdf", "numpy", "pandas", "alembic", "httpx",
+         "uvicorn", "starlette", "apscheduler", "mpsync.daemon", "mpsync.sandbox",
+         "mpsync.connector", "mpsync.sync")  # fmt: skip
+
+
+def test_report_kpi_imports_only_what_it_needs(config: Path) -> None:
+    # Issue 19: the command over a large store must be quick; its start is most of it.
+    probe = ("import sys, runpy\n"
+             f"sys.argv = ['mpsync', 'report', 'kpi', '--period', '2026-03', '--json',"
+             f" '--config', {str(config)!r}]\n"
+             "try:\n    runpy.run_module('mpsync', run_name='__main__')\n"
+             "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+             "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120, check=True)  # fmt: skip
+    assert json.loads(result.stdout)["orders"] == 4
+    loaded = set(result.stderr.split())
+    assert not {m for m in loaded for h in HEAVY if m == h or m.startswith(f"{h}.")}, loaded

@@ -79,3 +79,17 @@ def test_every_command_has_help(command: tuple[str, ...]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
+
+
+def test_each_listed_command_is_registered_by_its_module() -> None:
+    # `mpsync NAME …` registers only COMMAND_MODULES[NAME]: a wrong entry would lose NAME.
+    from importlib import import_module
+
+    from mpsync import cli
+
+    for name, module in cli.COMMAND_MODULES.items():
+        alone = typer.Typer()
+        alone.callback()(lambda: None)  # a group even for a module with one command
+        import_module(f"mpsync.cli.{module}").register(alone)
+        commands = getattr(typer.main.get_command(alone), "commands", {})
+        assert name in commands, (name, module, sorted(commands))

@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, select
 
 from mpsync.store.engine import create_store_engine
-from mpsync.store.migrate import current_revision, head_revision, upgrade
+from mpsync.store.migrate import current_revision, head_revision, scripts_head, upgrade
 from mpsync.store.tables import ALL_TABLES, Account, Order, Price
 from mpsync.store.upsert import bulk_upsert
 
@@ -37,6 +37,13 @@ def test_upgrade_is_idempotent_and_matches_models(store_url: str) -> None:
     assert current_revision(engine) == head_revision(engine)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), ALL_TABLES) == []
+    engine.dispose()
+
+
+def test_the_quick_head_check_agrees_with_alembic(store_url: str) -> None:
+    # Read commands skip Alembic when the store is at scripts_head(): it must be the head.
+    engine = create_store_engine(store_url)
+    assert scripts_head() == head_revision(engine) == current_revision(engine)
     engine.dispose()
 
 

@@ -6,7 +6,9 @@ Each command module registers its commands on ``app``; ``main`` is the entry poi
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from importlib import import_module
+from types import ModuleType
+from typing import Annotated, cast
 
 import typer
 
@@ -69,11 +71,57 @@ def _register() -> None:
     app.command("sandbox")(sandbox_cmd.sandbox)
 
 
-_register()
+# The module that registers each command: running one command imports only its module
+# (``mpsync report kpi`` needs neither the daemon, the connectors nor the sandbox). A name
+# missing here registers every module, so a new command works before it is listed.
+COMMAND_MODULES = {
+    "init": "setup_cmds", "check": "setup_cmds", "db": "setup_cmds", "config": "config_cmd",
+    "demo": "daemon_cmds", "run": "daemon_cmds", "healthcheck": "daemon_cmds",
+    "notify": "daemon_cmds", "invoices": "daemon_cmds", "sync": "sync_cmds",
+    "resync": "sync_cmds", "orders": "sync_cmds", "deadletters": "sync_cmds",
+    "stock": "inventory_cmds", "prices": "inventory_cmds", "products": "products_cmd",
+    "status": "status_cmd", "report": "report_cmds", "customers": "report_cmds",
+    "inbox": "inbox_cmds",
+}  # fmt: skip
+_registered: list[str] = []  # "*" once every module is
+
+
+def _register_for(args: list[str]) -> None:
+    """Register what ``mpsync ARGS`` needs: its command's module, else every module."""
+    name = next((a for a in args if not a.startswith("-")), None)
+    module = COMMAND_MODULES.get(name or "")
+    if module is None or _registered:
+        _register_all()
+        return
+    import_module(f"mpsync.cli.{module}").register(app)
+    _registered.append(module)
+
+
+def _register_all() -> None:
+    if _registered == ["*"]:
+        return
+    app.registered_commands.clear()
+    app.registered_groups.clear()
+    _register()
+    _registered[:] = ["*"]
+
+
+class _Commands(ModuleType):
+    """``from mpsync.cli import app`` (tests, embedding) gets every command registered;
+    ``main`` registers only what the command line names."""
+
+    @property
+    def app(self) -> typer.Typer:
+        _register_all()
+        return cast(typer.Typer, self.__dict__["app"])
+
+
+sys.modules[__name__].__class__ = _Commands
 
 
 def main() -> None:
     """The console script: Ctrl-C anywhere exits 130 with one line, not "Aborted!"."""
+    _register_for(sys.argv[1:])
     try:
         code = app(standalone_mode=False)
     except typer.Abort:
