@@ -10,6 +10,7 @@ period of a large store is one index range. Percentiles sort the hours in Python
 
 from __future__ import annotations
 
+import bisect
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,8 @@ from mpsync.analytics.sql import (
     RETURNED,
     Scope,
     as_date,
+    collect_floats,
+    floats,
     hours_between,
     local_day,
 )
@@ -46,9 +49,8 @@ def kpis(engine: Engine, period: Period, scope: Scope, *, now: datetime) -> dict
     before = period.previous()
     with engine.connect() as connection:
         base = _Base(connection, before.start, period.start, period.end, scope)
-        counts = _counts(connection, base, now)
+        counts, hours = _counts(connection, base, now)
         units = _units(connection, base)
-        hours = _hours(connection, base)
         result = []
         for bucket, part in ((1, period), (0, before)):
             finance = _finance(connection, part, scope)
@@ -75,15 +77,26 @@ class _Base:
         self.dialect = connection.dialect.name
 
 
-def _counts(connection: Connection, base: _Base, now: datetime) -> dict[int, dict[str, Any]]:
-    """Per bucket: counts, revenue in cents and the ship-by compliance counts.
+PerBucket = dict[int, dict[str, Any]]
+
+
+def _counts(connection: Connection, base: _Base, now: datetime) -> tuple[PerBucket, PerBucket]:
+    """Per bucket, in one pass over the orders: counts, revenue in cents, the ship-by
+    compliance counts, and the processing hours' percentiles.
 
     An order counts for compliance once handed over (on time or not) or once its
-    ship-by passed without a hand-over; cancelled orders are left out.
+    ship-by passed without a hand-over; cancelled orders are left out. Hours come from
+    the orders' own ``confirmed_at`` / ``shipped_at`` (the status history is not read):
+    each bucket's hours of the orders not cancelled come back as one aggregate and are
+    sorted here, cheaper than ranking them with window functions in SQL.
     """
 
     def count_if(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    def hours_to(column: Any) -> Any:
+        hours = hours_between(column, ORDERS.c.created_at, base.dialect)
+        return collect_floats(case((base.kept, hours)), base.dialect)
 
     cents = sql_cast(func.round(ORDERS.c.items_total * 100), Integer)
     shipped = ORDERS.c.shipped_at.is_not(None)
@@ -96,11 +109,17 @@ def _counts(connection: Connection, base: _Base, now: datetime) -> dict[int, dic
         count_if(base.kept & shipped & ORDERS.c.ship_by.is_not(None)),
         count_if(base.kept & (ORDERS.c.shipped_at <= ORDERS.c.ship_by)),
         count_if(base.kept & shipped & (ORDERS.c.ship_by < now)),
+        hours_to(ORDERS.c.confirmed_at), hours_to(ORDERS.c.shipped_at),
     ).where(base.condition).group_by(base.bucket)  # fmt: skip
     keys = ("orders", "cancelled", "returned", "cents", "identified", "due", "shipped_judged",
             "on_time", "due_shipped")  # fmt: skip
-    return {row[0]: dict(zip(keys, map(int, row[1:]), strict=True))
-            for row in connection.execute(query)}  # fmt: skip
+    counts: PerBucket = {}
+    hours: PerBucket = {}
+    for bucket, *figures, confirmed, handed_over in connection.execute(query):
+        counts[int(bucket)] = dict(zip(keys, map(int, figures), strict=True))
+        hours[int(bucket)] = {"to_confirmed": _quantiles(floats(confirmed)),
+                              "to_shipped": _quantiles(floats(handed_over))}  # fmt: skip
+    return counts, hours
 
 
 def _units(connection: Connection, base: _Base) -> dict[int, int]:
@@ -113,29 +132,12 @@ def _units(connection: Connection, base: _Base) -> dict[int, int]:
     return {int(b): int(u or 0) for b, u in connection.execute(query)}
 
 
-def _hours(connection: Connection, base: _Base) -> dict[int, dict[str, Any]]:
-    """Created → confirmed / → shipped: p50 and p90 in hours per bucket.
-
-    From the orders' own ``confirmed_at`` / ``shipped_at`` (the status history is not
-    read); the hours of the orders not cancelled come back and are sorted here: cheaper
-    than ranking them with window functions in SQLite.
-    """
-    d = base.dialect
-    query = select(
-        base.bucket, hours_between(ORDERS.c.confirmed_at, ORDERS.c.created_at, d),
-        hours_between(ORDERS.c.shipped_at, ORDERS.c.created_at, d),
-    ).where(base.condition, base.kept, ORDERS.c.confirmed_at.is_not(None))  # fmt: skip
-    values: dict[tuple[int, str], list[float]] = {}
-    for bucket, confirmed, shipped in connection.execute(query):
-        values.setdefault((bucket, "to_confirmed"), []).append(max(0.0, confirmed))
-        if shipped is not None:
-            values.setdefault((bucket, "to_shipped"), []).append(max(0.0, shipped))
-    result: dict[int, dict[str, Any]] = {}
-    for (bucket, kind), hours in values.items():
-        hours.sort()
-        result.setdefault(int(bucket), {})[kind] = {name: percentile(hours, q)
-                                                    for name, q in QUANTILES.items()}  # fmt: skip
-    return result
+def _quantiles(hours: list[float]) -> dict[str, float | None]:
+    """p50 and p90 of *hours*, a negative figure (clocks apart) counted as 0."""
+    hours.sort()
+    below_zero = bisect.bisect_left(hours, 0.0)
+    hours[:below_zero] = [0.0] * below_zero
+    return {name: percentile(hours, q) for name, q in QUANTILES.items()}
 
 
 def _figures(period: Period, counts: dict[str, int], units: int, hours: dict[str, Any],
