@@ -172,6 +172,6 @@ def test_report_kpi_imports_only_what_it_needs(config: Path) -> None:
              "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n")  # fmt: skip
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=120, check=True)  # fmt: skip
-    assert json.loads(result.stdout)["orders"] == 4
+    assert json.loads(result.stdout)["orders"] == 5
     loaded = set(result.stderr.split())
     assert not {m for m in loaded for h in HEAVY if m == h or m.startswith(f"{h}.")}, loaded
