@@ -11,7 +11,7 @@ SKU reports read) replaces ``ix_orders_created_at``, so ``report kpi`` over a mi
 orders reads neither the status history nor the rows' raw JSON.
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 from mpsync.store.types import UTCDateTime
 
 revision = "0014"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
