@@ -359,6 +359,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _declare_connectors(self) -> Settings:
+        if not self.connectors:  # commands that never talk to a marketplace start faster
+            return self
         from mpsync.connector.registry import declare
 
         for index, path in enumerate(self.connectors):
