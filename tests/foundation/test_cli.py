@@ -87,9 +87,13 @@ def test_each_listed_command_is_registered_by_its_module() -> None:
 
     from mpsync import cli
 
+    full = getattr(typer.main.get_command(app), "commands", {})
     for name, module in cli.COMMAND_MODULES.items():
         alone = typer.Typer()
         alone.callback()(lambda: None)  # a group even for a module with one command
         import_module(f"mpsync.cli.{module}").register(alone)
         commands = getattr(typer.main.get_command(alone), "commands", {})
         assert name in commands, (name, module, sorted(commands))
+        # ... with every subcommand the full registration gives it
+        subcommands = getattr(commands[name], "commands", {})
+        assert sorted(subcommands) == sorted(getattr(full[name], "commands", {})), name
