@@ -62,7 +62,7 @@ def load_settings(path: Path | None, *, trace: Trace | None = None) -> Settings:
     except ConfigError as exc:
         for problem in exc.problems:
             err_console.print(
-                f"[bold red]config error:[/] {problem}", highlight=False, soft_wrap=True
+                f"[bold red]config error:[/] {escape(problem)}", highlight=False, soft_wrap=True
             )
         raise typer.Exit(EXIT_CONFIG) from None
     configure_logging(settings.logging.format, settings.logging.level, secrets=secrets_of(settings))

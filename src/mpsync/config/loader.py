@@ -1,7 +1,9 @@
 """Load the config: TOML file → ``MPSYNC_*`` env overlay → ``${VAR}`` → validation.
 
-Each problem becomes one line naming the key, the value found and the fix;
-secret values are never echoed back.
+Each problem becomes one line naming the key, the value found and the fix. A value is
+echoed back only when it is a short scalar under a key that holds no secret and did not
+come from the environment; a URL shows its password and query masked, a table or a list
+only its kind. So no error can print a token, whatever key it sits under.
 """
 
 from __future__ import annotations
@@ -110,15 +112,16 @@ def load_config_data(
     merged = _interpolate(merged, environ, "", problems, deferred, trace.variables)
     if problems:
         raise ConfigError(trace.origin(p, source) for p in problems)
+    hidden = {*trace.env_keys, *trace.variables}
     try:
         settings = Settings(**merged)
     except ValidationError as exc:
         raise ConfigError(
-            trace.origin(line, source) for line in _describe(exc, Settings, merged)
+            trace.origin(line, source) for line in _describe(exc, Settings, merged, hidden=hidden)
         ) from None
     problems = []
     for index, account in enumerate(settings.accounts):
-        problems.extend(_check_credentials(index, account, merged, deferred))
+        problems.extend(_check_credentials(index, account, merged, deferred, hidden))
     if problems:
         raise ConfigError(trace.origin(p, source) for p in problems)
     _attach_deferred(settings, deferred, source)
@@ -171,7 +174,11 @@ def _interpolate(
 
 
 def _check_credentials(
-    index: int, account: AccountConfig, merged: dict[str, Any], deferred: Mapping[str, str]
+    index: int,
+    account: AccountConfig,
+    merged: dict[str, Any],
+    deferred: Mapping[str, str],
+    hidden: Iterable[str] = (),
 ) -> list[str]:
     from mpsync.connector.registry import UnknownConnectorError, known_connectors, load_connector
 
@@ -195,7 +202,7 @@ def _check_credentials(
         account_keys = [name for name in AccountConfig.model_fields if name != "credentials"]
         return [
             f"{key}.{line}"
-            for line in _describe(exc, model, raw, account_keys)
+            for line in _describe(exc, model, raw, account_keys, prefix=f"{key}.", hidden=hidden)
             if f"{key}.{line.split(':')[0].split(' ')[0]}" not in deferred
         ]
     return []
@@ -247,14 +254,26 @@ def unresolved_secrets(
 
 
 def _describe(
-    exc: ValidationError, model: type[BaseModel], data: Any, also: Iterable[str] = ()
+    exc: ValidationError,
+    model: type[BaseModel],
+    data: Any,
+    also: Iterable[str] = (),
+    *,
+    prefix: str = "",
+    hidden: Iterable[str] = (),
 ) -> list[str]:
-    """One line per error, starting with its key path; *also*: more names a typo may mean."""
+    """One line per error, starting with its key path; *also*: more names a typo may mean.
+
+    *prefix* is the key path of *data*; *hidden* the key paths whose values came from the
+    environment (``${VAR}``, ``MPSYNC_*``): those are never shown.
+    """
     lines = []
-    for error in exc.errors():
+    from_env = set(hidden)
+    for error in exc.errors(include_input=False, include_url=False):
         loc = error["loc"]
         path = _format_loc(loc)
-        found = _lookup(data, loc)
+        # An error of a whole model (a duplicate id, say) has no value of its own to show.
+        found = _lookup(data, loc) if loc else _MISSING
         if error["type"] == "extra_forbidden":
             fix = _suggest(model, loc, also)
             what = "section" if model is Settings and len(loc) == 1 else "key"
@@ -264,12 +283,32 @@ def _describe(
             lines.append(f"{path}: required key is missing; add it")
             continue
         message = str(error["msg"]).removeprefix("Value error, ")
-        shown = "" if found is _MISSING else f" = {_safe_repr(path, found)}"
+        if not loc or isinstance(found, dict | list):
+            # A model's own check (a duplicate id, say): its message names the key.
+            lines.append(_joined(path, message))
+            continue
+        if found is _MISSING:
+            shown = ""
+        elif error["type"] in _TABLE_EXPECTED:  # a token written where a table belongs
+            shown = f" = {_kind(found)}"
+        else:
+            shown = f" = {_safe_repr(prefix + path, found, from_env)}"
         lines.append(f"{path}{shown}: {message}")
     return lines
 
 
 _MISSING = object()
+_KEY_FIRST = re.compile(r"^([A-Za-z_][\w-]*(\[\d+\])*(\.[A-Za-z_][\w-]*(\[\d+\])*)*): ")
+
+
+def _joined(path: str, message: str) -> str:
+    """A model check's *message* under its section *path*: ``answers`` + ``rules[1].name: …``
+    reads ``answers.rules[1].name: …``."""
+    if not path:
+        return message
+    if _KEY_FIRST.match(message):
+        return f"{path}{'' if message.startswith('[') else '.'}{message}"
+    return f"{path}: {message}"
 
 
 def _format_loc(loc: tuple[int | str, ...]) -> str:
@@ -289,10 +328,47 @@ def _lookup(data: Any, loc: tuple[int | str, ...]) -> Any:
     return node
 
 
-def _safe_repr(path: str, value: Any) -> str:
-    if any(word in path.lower() for word in _SECRET_WORDS):
+_TABLE_EXPECTED = frozenset({"model_type", "model_attributes_type", "dict_type", "list_type",
+                             "dataclass_type", "tuple_type", "set_type"})  # fmt: skip
+
+
+def _kind(value: Any) -> str:
+    kinds = {str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return kinds.get(type(value), "a table" if isinstance(value, dict) else "a value")
+
+
+_URL_SECRETS = re.compile(r"(?P<user>://[^/@:\s]*):[^/\s]*@|(?P<query>[?#]).*$")
+_SHOWN_MAX = 60
+
+
+def _safe_repr(path: str, value: Any, from_env: set[str] | frozenset[str] = frozenset()) -> str:
+    """*value* as an error may show it: see the module docstring."""
+    lowered = path.lower()
+    if any(word in lowered for word in _SECRET_WORDS) or any(
+        key == path or key.startswith((path + ".", path + "[")) for key in from_env
+    ):
         return "'***'"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, str):
+        if "://" in value:
+            value = mask_url(value)
+        if len(value) > _SHOWN_MAX:
+            return repr(value[: _SHOWN_MAX - 3] + "...")
     return repr(value)
+
+
+def mask_url(url: str) -> str:
+    """*url* with the password of its user and its query masked (``u:***@``, ``?***``)."""
+
+    def hide(match: re.Match[str]) -> str:
+        if match.group("user") is not None:
+            return f"{match.group('user')}:***@"
+        return f"{match.group('query')}***"
+
+    return _URL_SECRETS.sub(hide, url)
 
 
 def _suggest(model: type[BaseModel], loc: tuple[int | str, ...], also: Iterable[str] = ()) -> str:
