@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -303,3 +304,25 @@ async def test_run_loop_sleeps_only_when_idle(engine: Engine) -> None:
     put(engine, "ev:a")
     await dispatcher(engine, {"a": channel}, clock, sleep=sleep).run(stop, interval=7)
     assert naps == [7] and len(channel.sent) == 1
+
+
+@pytest.mark.parametrize("asked", [math.inf, 1e300, 10.0**20, 6 * 3600.0, math.nan, -5.0])
+async def test_a_channels_server_wait_is_capped_and_never_stops_delivery(
+    engine: Engine, asked: float
+) -> None:
+    """Issue #12, Why 1: ``Retry-After: inf`` (or ``1e300``) made ``timedelta`` raise
+    ``OverflowError`` in the dispatcher, whose task died: no channel delivered again. A
+    wait beyond the cap (6 h) retries at now + the cap; other rows keep going out."""
+    clock = FakeClock()
+    failing = FakeChannel("a", DeliveryResult(ok=False, detail="503", retry_after=asked))
+    other = FakeChannel("b")
+    put(engine, "ev:a", channel="a")
+    put(engine, "ev:b", channel="b")
+    stats = await dispatcher(engine, {"a": failing, "b": other}, clock).run_once()
+    assert (stats.retried, stats.sent) == (1, 1)
+    due = rows(engine)["ev:a"].next_attempt_at
+    if math.isnan(asked) or asked < 0:
+        assert due == T0 + timedelta(seconds=30)  # nothing asked: our own backoff
+    else:
+        assert due == T0 + timedelta(seconds=min(6 * 3600.0, asked))
+    assert rows(engine)["ev:b"].state == "sent"

@@ -192,3 +192,40 @@ def test_webhook_requires_http_url_and_secret() -> None:
         build_channel(
             ChannelConfig.model_validate({"name": "crm", "type": "webhook", "url": "ftp://x"})
         )
+
+
+@pytest.mark.parametrize(
+    ("channel", "answer"),
+    [
+        ("crm", httpx.Response(503, headers={"Retry-After": "inf"})),
+        ("crm", httpx.Response(503, headers={"Retry-After": "1e300"})),
+        ("tg", httpx.Response(429, content=b'{"ok": false, "parameters": {"retry_after": 1e400}}')),
+        ("tg", httpx.Response(429, json={"ok": False, "parameters": {"retry_after": 10**400}})),
+    ],
+)
+@respx.mock
+async def test_an_endless_server_wait_retries_at_the_cap(
+    engine: Engine, channel: str, answer: httpx.Response
+) -> None:
+    """Issue #12, Why 1: a webhook answering ``503`` with ``Retry-After: inf`` (or
+    Telegram asking an endless ``retry_after``) stopped every notification."""
+    respx.post(HOOK).mock(side_effect=[answer, httpx.Response(204)])
+    respx.post(f"{API}/bot{TOKEN}/sendMessage").mock(
+        side_effect=[answer, httpx.Response(200, json={"ok": True, "result": {"message_id": 1}})]
+    )
+    t0 = datetime(2025, 3, 12, tzinfo=UTC)
+    now = [t0]
+    settings = load_config_data({"notifications": {"channels": [
+        {"name": "tg", "type": "telegram", "bot_token": TOKEN, "chat_id": 1,
+         "api_base_url": API},
+        {"name": "crm", "type": "webhook", "url": HOOK, "secret": SECRET}]}}, env={})  # fmt: skip
+    worker = Dispatcher(engine, settings, {"tg": telegram(), "crm": webhook()},
+                        clock=lambda: now[0], retry=RetryPolicy(jitter=0))  # fmt: skip
+    with engine.begin() as connection:
+        enqueue(connection, dedupe_key="e", channel=channel, event_kind="stock.low",
+                payload={"sku": "S", "available": 0}, now=t0)  # fmt: skip
+    assert (await worker.run_once()).retried == 1
+    now[0] = t0 + timedelta(hours=6) - timedelta(seconds=1)
+    assert (await worker.run_once()).total == 0
+    now[0] = t0 + timedelta(hours=6)
+    assert (await worker.run_once()).sent == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import math
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,12 +41,26 @@ def utcnow() -> datetime:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded attempts with capped exponential backoff and proportional jitter."""
+    """Bounded attempts with capped exponential backoff and proportional jitter.
+
+    A wait the channel's server asks for (``Retry-After``, Telegram's ``retry_after``) is
+    honoured up to ``max_server_wait``; a longer one, an infinite or an unreadable one
+    (``inf``, ``1e300``) retries at now + that cap, like the connectors' cap.
+    """
 
     max_attempts: int = 8
     base_delay: timedelta = timedelta(seconds=30)
     max_delay: timedelta = timedelta(hours=1)
     jitter: float = 0.1
+    max_server_wait: timedelta = timedelta(hours=6)
+
+    def server_wait(self, seconds: float | None) -> tuple[timedelta, bool]:
+        """The wait honoured for a server's *seconds*, and whether it was capped."""
+        if seconds is None or not seconds > 0:  # None, 0, negative or NaN: nothing asked
+            return timedelta(0), False
+        if not math.isfinite(seconds) or seconds >= self.max_server_wait.total_seconds():
+            return self.max_server_wait, True
+        return timedelta(seconds=seconds), False
 
     def delay(self, attempt: int, rand: float) -> timedelta:
         """Wait after failed attempt number *attempt* (1-based); *rand* is in [0, 1)."""
@@ -219,7 +234,11 @@ class Dispatcher:
 
     def _wait(self, row: ClaimedMessage, result: DeliveryResult) -> timedelta:
         backoff = self._retry.delay(row.attempts, self._rand())
-        asked = timedelta(seconds=result.retry_after or 0)
+        asked, capped = self._retry.server_wait(result.retry_after)
+        if capped:
+            log.warning("notify.server_wait_capped", channel=row.channel,
+                        asked=str(result.retry_after)[:32],
+                        retry_at=(self._clock() + max(backoff, asked)).isoformat())  # fmt: skip
         return max(backoff, asked)
 
     def _log(self, batch: Batch, result: DeliveryResult) -> None:

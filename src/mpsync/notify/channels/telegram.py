@@ -8,6 +8,7 @@ the bot token is part of the URL, so it is scrubbed from every detail we report.
 from __future__ import annotations
 
 import base64
+import math
 from typing import Any
 
 import httpx
@@ -88,8 +89,7 @@ class TelegramChannel:
         detail = f"telegram {response.status_code}: {description}"
         if response.status_code == 429:
             retry_after = (data.get("parameters") or {}).get("retry_after")
-            wait = float(retry_after) if isinstance(retry_after, int | float) else None
-            return DeliveryResult(ok=False, detail=detail, retry_after=wait)
+            return DeliveryResult(ok=False, detail=detail, retry_after=_seconds(retry_after))
         permanent = 400 <= response.status_code < 500
         return DeliveryResult(ok=False, detail=detail, permanent=permanent)
 
@@ -107,3 +107,14 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _seconds(value: Any) -> float | None:
+    """Telegram's ``retry_after`` as seconds; a number too big for a float is infinite
+    (the dispatcher caps it), anything else none."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 from typing import Any
 
 import httpx
@@ -96,9 +97,11 @@ class WebhookChannel:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a numeric ``Retry-After``; an HTTP-date falls back to our own backoff."""
+    """Seconds from a numeric ``Retry-After``; an HTTP-date falls back to our own backoff.
+    A huge or infinite value is passed on as it is: the dispatcher caps it."""
     value = response.headers.get("Retry-After", "")
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         return None
+    return None if math.isnan(seconds) else max(0.0, seconds)
