@@ -83,3 +83,19 @@ def test_report_satisfaction_json_and_csv(store: Engine, store_url: str, tmp_pat
     assert lines[0].startswith("account,sku,reviews,avg_rating,csat,nps_proxy")
     assert lines[-1].startswith("(all),(all),5,3.6,0.6,0.0")
     assert "nps" in run().lower()
+
+
+def test_the_digest_counts_what_is_still_to_answer(store: Engine) -> None:
+    from mpsync.analytics.digest import digest_payload
+    from mpsync.notify.render import Renderer
+
+    _load(store)  # r3 and r5 unanswered; r4's answer came late, still an answer
+    settings = load_config_data({}, env={})
+    period = parse_period("2026-11-09", UTC, DAY.date())
+    payload = digest_payload(store, settings, period, DAY + timedelta(days=1))
+    assert payload["unanswered"] == 2
+    assert payload["table"]["en"][-1] == ["Unanswered questions and reviews", "2", "—", "—"]
+    text = Renderer().render("report.digest", payload, "ru").text
+    assert "Вопросы и отзывы без ответа: 2" in text
+    later = digest_payload(store, settings, period, DAY + timedelta(days=31))
+    assert later["unanswered"] == 0  # past the 30-day window a review cannot be answered

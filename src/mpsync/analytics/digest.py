@@ -93,7 +93,14 @@ def digest_payload(engine: Engine, settings: Settings, period: Period,
         "change": data["change"],
         "currency": currency,
         "table": {lang: table(data, lang, currency) for lang in ("ru", "en")},
+        "unanswered": unanswered(engine, now),  # buyers' questions and reviews still open
     }
+    for lang, label in (
+        ("ru", "Вопросы и отзывы без ответа"),
+        ("en", "Unanswered questions and reviews"),
+    ):
+        if payload["unanswered"]:
+            payload["table"][lang].append([label, str(payload["unanswered"]), "—", "—"])
     try:
         from mpsync.analytics.charts import png
 
@@ -102,6 +109,24 @@ def digest_payload(engine: Engine, settings: Settings, period: Period,
     except MissingExtra as error:
         log.warning("digest without its chart", reason=str(error))
     return payload
+
+
+def unanswered(engine: Engine, now: datetime) -> int:
+    """Buyers' messages still to answer at *now* (unanswered or a draft, deadline ahead)."""
+    from sqlalchemy import func
+
+    from mpsync.inbox.answers import OPEN
+    from mpsync.inbox.store import MESSAGES
+
+    query = (
+        select(func.count())
+        .select_from(MESSAGES)
+        .where(
+            MESSAGES.c.state.in_(OPEN), MESSAGES.c.deadline.is_(None) | (MESSAGES.c.deadline > now)
+        )
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
 
 
 def table(data: dict[str, Any], language: str, currency: str) -> list[list[str]]:
