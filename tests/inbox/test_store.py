@@ -135,3 +135,34 @@ def test_rules_decide_once_auto_queues_one_answer_draft_waits(store: Engine) -> 
         approve(connection, draft_id, now=NOW)
     assert _rows(store)["r5"]["state"] == "sending"
     assert len([row for row in _outbox(store) if row[0] == "marketplace"]) == 2
+
+
+def test_an_answer_the_account_may_not_send_makes_the_message_unavailable(store: Engine) -> None:
+    """Ozon answers need Premium Plus: a 403 is not a draft to retry but ``unavailable``."""
+    import asyncio
+
+    from mpsync.connector.errors import AuthError
+    from mpsync.inbox.answers import answer_now
+    from mpsync.inbox.channel import AnswerChannel
+    from mpsync.inbox.listing import list_messages
+    from mpsync.notify.channels.base import OutgoingMessage
+
+    class NoSubscription:
+        async def read_message(self, message: Any) -> None:
+            return None
+
+        async def answer(self, message: Any, text: str) -> Any:
+            raise AuthError("POST /v1/question/answer/create: credentials rejected: 403")
+
+    _prepare(store)
+    _write(store, [_message("q-1", kind="question", text="Когда доставка?")])
+    (row,) = list_messages(store, now=NOW)
+    with store.begin() as connection:
+        answer_now(connection, row["id"], "Завтра", now=NOW)
+    channel = AnswerChannel(store, _settings(), lambda _: NoSubscription(),  # type: ignore[arg-type,return-value]
+                            lambda _: None, lambda: NOW)  # type: ignore[arg-type,return-value]  # fmt: skip
+    payload = {"message_id": row["id"], "text": "Завтра"}
+    result = asyncio.run(channel.send(OutgoingMessage("k", "inbox.answer", "", "", payload)))
+    assert not result.ok and result.permanent
+    (shown,) = list_messages(store, now=NOW)
+    assert shown["state"] == "unavailable" and "not available for this account" in shown["note"]

@@ -6,6 +6,7 @@ nothing is sent. Otherwise the answer is sent once and read back again: shown, t
 is ``answered``; not shown yet, it stays ``sending`` with a note until a read shows it (it
 is never sent again on a guess: Wildberries takes a wrong id without an error). A refusal
 puts the text back as a draft with the marketplace's reason; no answer at all is retried.
+A 401/403 (the subscription or the key's scope) makes the message ``unavailable``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from sqlalchemy import Engine, select, update
 
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, MessageRef, WriteResult
-from mpsync.connector.errors import ConnectorError, FatalError, RetriesExhausted
+from mpsync.connector.errors import (
+    AuthError,
+    ConnectorError,
+    FatalError,
+    RetriesExhausted,
+    UnavailableError,
+)
 from mpsync.domain import BuyerMessageRecord
 from mpsync.inbox.answers import CHANNEL
 from mpsync.inbox.store import MESSAGES
@@ -65,6 +72,8 @@ class AnswerChannel:
             result = await connector.answer(ref, str(payload["text"]))
         except RetriesExhausted as exc:
             return DeliveryResult(False, short_error(exc))
+        except (AuthError, UnavailableError) as exc:  # the key's scope, the subscription
+            return self._unavailable(row["id"], short_error(exc))
         except FatalError as exc:
             return self._refused(row["id"], short_error(exc))
         except ConnectorError as exc:
@@ -126,6 +135,13 @@ class AnswerChannel:
         """The marketplace said no: the text goes back to a draft with its reason."""
         self._update(row_id, {"state": "draft", "error": f"refused: {reason}",
                               "updated_at": self.clock()})  # fmt: skip
+        return DeliveryResult(False, reason, permanent=True)
+
+    def _unavailable(self, row_id: int, reason: str) -> DeliveryResult:
+        """The account may not answer (Ozon without Premium Plus, a WB token without the
+        "Questions and reviews" scope): the message shows ``unavailable``, the text stays."""
+        self._update(row_id, {"state": "unavailable", "error": "not available for this "
+                              f"account: {reason}", "updated_at": self.clock()})  # fmt: skip
         return DeliveryResult(False, reason, permanent=True)
 
     def _failed(self, row_id: int, result: WriteResult) -> DeliveryResult:
