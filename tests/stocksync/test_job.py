@@ -68,3 +68,24 @@ def test_replicas_take_turns_under_the_stock_sync_lease(store: Engine) -> None:
     assert [len(calls) for calls in (fakes["wb"].calls, fakes["oz"].calls)] == [1, 1]
     one.shutdown()
     two.shutdown()
+
+
+def test_an_unreadable_feed_is_logged_without_its_secret(
+    store: Engine, capsys: Any, tmp_path: Path
+) -> None:
+    import structlog
+
+    from mpsync.stocksync.service import feed_origin
+
+    assert feed_origin("https://u:s3cret@erp.example/stock.csv?key=s3cret") == (
+        "https://erp.example/stock.csv"
+    )
+    url = "http://127.0.0.1:9/stock.csv?key=s3cret"  # nothing listens on port 9
+    config = settings({"wb": {}}, source={"url": url})
+    add_accounts(store, ["wb"])
+    job = StockJob(store, config, lambda a: FakeConnector("wb", None), lambda: T0)
+    with structlog.testing.capture_logs() as logs:
+        asyncio.run(job.run_once())
+    unread = [e for e in logs if e["event"] == "stock feed unreadable"]
+    assert unread and "s3cret" not in repr(unread)
+    assert unread[0]["error"] == "ConnectError"

@@ -19,9 +19,10 @@ from mpsync.config import Settings
 from mpsync.config.model import AccountConfig
 from mpsync.config.stock import StockFeedConfig
 from mpsync.connector.base import Connector
+from mpsync.stocksync.ledger import LedgerError
 from mpsync.stocksync.plan import stock_config, sync_accounts
 from mpsync.stocksync.propagate import Propagation, propagate
-from mpsync.stocksync.service import poll_feed
+from mpsync.stocksync.service import feed_origin, poll_feed
 
 log = structlog.get_logger("mpsync.stocksync")
 UNIT = "stock-sync"
@@ -94,7 +95,11 @@ class StockJob:
         try:
             changes = await poll_feed(self.engine, self.settings, feed, now=now)
         except (OSError, ValueError, httpx.HTTPError) as exc:
-            log.warning("stock feed unreadable", error=f"{type(exc).__name__}: {exc}")
+            # The URL may carry a key in its query: name the error, never the address.
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            detail = str(exc) if isinstance(exc, LedgerError) else type(exc).__name__
+            log.warning("stock feed unreadable", error=detail, status=status,
+                        feed=feed_origin(feed.url))  # fmt: skip
             return
         if changes:
             log.info("stock feed read", changed=len(changes))

@@ -121,6 +121,13 @@ async def sync_now(
         await service.aclose()
 
 
+def feed_origin(url: str) -> str:
+    """The feed's address without what may be a secret: user info and query."""
+    address = url.split("?")[0].split("#")[0]
+    scheme, sep, rest = address.partition("://")
+    return f"{scheme}{sep}{rest.split('@')[-1]}" if sep else address
+
+
 async def poll_feed(
     engine: Engine, settings: Settings, feed: StockFeedConfig, *, now: datetime
 ) -> list[Change]:
@@ -133,7 +140,7 @@ async def poll_feed(
             text = answer.text
     else:
         text = await asyncio.to_thread(Path(feed.url).read_text, encoding="utf-8-sig")
-    origin = feed.url.split("?")[0]
+    origin = feed_origin(feed.url)
     figures, prices = parse_feed(text, origin)
     if prices:
         links = links_of(engine, settings)
