@@ -6,6 +6,7 @@ the server is unreachable the PostgreSQL cases skip locally and fail in CI.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -19,6 +20,10 @@ from mpsync.store.migrate import upgrade
 
 PG_URL = os.environ.get("MPSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# aiosmtpd's per-connection info records: a test SMTP server's thread may log after the
+# test's capture ended, straight onto the runner's output.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def _pg_unavailable(reason: str) -> None:
