@@ -173,7 +173,7 @@ def test_sigkill_mid_dispatch_loses_nothing_and_duplicates_only_in_flight_rows(
             config.orders_per_minute = 0
             stopped = datetime.now(UTC) + timedelta(seconds=1)
             _wait(lambda: _ok_runs(engine, since=stopped) >= set(ACCOUNTS)
-                  and not _in_flight(engine), 30, daemon, "the outbox to drain")  # fmt: skip
+                  and not _in_flight(engine), 90, daemon, "the outbox to drain")  # fmt: skip
             code = daemon.terminate()
         finally:
             if daemon.alive():
