@@ -25,15 +25,36 @@ from mpsync.connector.base import (
     StockUpdate,
     WriteResult,
 )
+from mpsync.connector.declared import DeclaredStream, StreamSpec
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
-from mpsync.connector.paginate import CursorPaginator, PhasedPaginator, WindowedPaginator
+from mpsync.connector.paginate import CursorPaginator, WindowedPaginator
 from mpsync.connector.paging import iso_z, utc
-from mpsync.connector.records import Records, as_dicts, json_object
+from mpsync.connector.records import Records, json_object
 from mpsync.connector.rest import RestConnector
 from mpsync.domain.streams import STREAM_NAMES
 
 LIST_WITH = {"analytics_data": True, "financial_data": True, "barcodes": False}
+
+
+def _listing(kind: RecordType, path: str, token: str, phase: str) -> StreamSpec:
+    """A product listing (``visibility: ALL``) paged by *token*; v4/v5 answer at the top
+    level, v3 under ``result``; an empty page, an empty token or ``has_next: false`` ends it."""
+    return StreamSpec(
+        record_type=kind, method="POST", path=path, group="product_info",
+        body={"filter": {"visibility": "ALL"}}, records=["items", "result.items"],
+        cursor_param=token, first_cursor="", next=[token, f"result.{token}"],
+        has_more=["has_next", "result.has_next"], ends_on_empty=True, phase=phase,
+    )  # fmt: skip
+
+
+# The product reads, declared (``mpsync.connector.declared``); the orders list and the
+# unfulfilled queue are code: their filter derives ``since`` from each window's end.
+STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
+    "stock": _listing("stock", "/v4/product/info/stocks", "cursor", "stock"),
+    "prices": _listing("price", "/v5/product/info/prices", "cursor", "price"),
+    "products": _listing("product", "/v3/product/list", "last_id", "products"),
+})  # fmt: skip
 
 
 class OzonCredentials(BaseModel):
@@ -199,6 +220,7 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
     }
     page_size: ClassVar[int] = 100
     info_page_size: ClassVar[int] = 1000  # /v4/product/info/stocks, /v5/product/info/prices
+    page_sizes: ClassVar[Mapping[str, int]] = MappingProxyType({"products": 1000})
     window_span: ClassVar[timedelta] = timedelta(days=30)
     cancel_reason_id: ClassVar[int] = 352  # "product is out of stock"
 
@@ -262,85 +284,49 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
             raise FatalError("ozon: has_next is true but no cursor came back; cannot page on")
         return postings, str(token)
 
+    def _declared(self, stream: str, **changes: Any) -> DeclaredStream:
+        """A declared stream of ``STREAMS`` at this class's page size (*changes* applied)."""
+        size = self.page_sizes.get(stream) or self.info_page_size
+        spec = STREAMS[stream].model_copy(update={"page_size": size, **changes})
+        return DeclaredStream(stream, spec, connector=self.name, call=self.call)
+
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Every product's stock (``visibility: ALL``), one row per item and stock entry;
         each page is preceded by the products it names (their ids bind the SKUs)."""
-        async for page in self._info_stream(
-            window, "stock", "/v4/product/info/stocks", _stocked_rows
-        ):
+        async for page in self._info_stream(window, "stock", _stocked_rows):
             yield page
 
     async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Every product's price object, one row per item, each page after its products."""
-        async for page in self._info_stream(window, "price", "/v5/product/info/prices", list):
+        async for page in self._info_stream(window, "prices", list):
             yield page
 
     async def _info_stream(
-        self,
-        window: FetchWindow,
-        kind: RecordType,
-        path: str,
-        rows: Callable[[Records], Records],
+        self, window: FetchWindow, stream: str, rows: Callable[[Records], Records]
     ) -> AsyncIterator[Page]:
         """Pages of a product info list, each followed by the products it names (their ids
         bind the SKUs) with the same resume token: a run stopped between the two has
         written the answer and lost only bindings, which every read brings again."""
-
-        stream = "stock" if kind == "stock" else "prices"
-        what = f"ozon POST {path}"
-        listing = CursorPaginator(partial(self._info_page, path), stream=stream, what=what)
-        pages = PhasedPaginator([(kind, listing)], stream=stream, what=what)
-        async for items, following in pages.pages(window.resume):
-            yield Page(kind, rows(items), following)
+        declared = self._declared(stream)
+        async for items, following in declared.pages(window):
+            yield Page(declared.spec.record_type, rows(items), following)
             yield Page("product", [_product_row(item) for item in items], following)
 
     async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
         """The seller's products and their Ozon ids (``/v3/product/list``, by ``last_id``)."""
-        what = "ozon POST /v3/product/list"
-        listing = CursorPaginator(self._product_list_page, stream="products", what=what)
-        pages = PhasedPaginator([("products", listing)], stream="products", what=what)
-        async for items, following in pages.pages(window.resume):
+        async for items, following in self._declared("products").pages(window):
             yield Page("product", items, following)
 
-    async def _product_list_page(self, cursor: str | None) -> tuple[Records, str | None]:
-        request = {"filter": {"visibility": "ALL"}, "last_id": cursor or "", "limit": 1000}
-        body = await self.call(
-            "POST", "api", "/v3/product/list", group="product_info", json_body=request
-        )
-        data = _unwrap(body)
-        items = as_dicts(data.get("items"))
-        token = data.get("last_id")
-        return items, (str(token) if items and token else None)
-
     async def fetch_stock(self, product_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """Stock rows (the read's shape) of the products a ``TYPE_STOCKS_CHANGED`` names."""
-        ids = [int(value) for value in product_ids if str(value).isdigit()]
-        path, rows = "/v4/product/info/stocks", []
+        """Stock rows (the read's shape) of the products a ``TYPE_STOCKS_CHANGED`` names
+        (``filter.product_id``: strings of int64)."""
+        ids = [str(int(value)) for value in product_ids if str(value).isdigit()]
+        rows: Records = []
         for start in range(0, len(ids), self.info_page_size):
             chunk = ids[start : start + self.info_page_size]
-            fetch = partial(self._info_page, path, products=chunk)
-            listing = CursorPaginator(fetch, stream="stock", what=f"ozon POST {path}")
-            rows += _stocked_rows(await listing.records())
+            body = {"filter": {"visibility": "ALL", "product_id": chunk}}
+            rows += _stocked_rows(await self._declared("stock", body=body).listing().records())
         return rows
-
-    async def _info_page(
-        self, path: str, cursor: str | None, *, products: Sequence[int] = ()
-    ) -> tuple[Records, str | None]:
-        """One page of a product info list: ``items`` and the ``cursor`` of the next page.
-
-        The list ends at an empty page, an empty cursor or ``has_next: false``.
-        """
-        filters: dict[str, Any] = {"visibility": "ALL"}
-        if products:
-            filters["product_id"] = [str(product) for product in products]  # string (int64)
-        request = {"cursor": cursor or "", "filter": filters, "limit": self.info_page_size}
-        body = await self.call("POST", "api", path, group="product_info", json_body=request)
-        data = _unwrap(body)
-        items = as_dicts(data.get("items"))
-        token = data.get("cursor")
-        if not items or not token or data.get("has_next") is False:
-            return items, None
-        return items, str(token)
 
     async def work_queue(self, cutoff_from: datetime, cutoff_to: datetime) -> AsyncIterator[Page]:
         """Postings awaiting action (``/v4/posting/fbs/unfulfilled/list``) by cutoff window."""

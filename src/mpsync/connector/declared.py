@@ -24,10 +24,11 @@ from mpsync.connector.paginate import (
     OffsetPaginator,
     PageTokenPaginator,
     Paginator,
+    PhasedPaginator,
     WindowedPaginator,
 )
 from mpsync.connector.paging import iso_z, utc
-from mpsync.connector.records import Records, as_dicts, dig
+from mpsync.connector.records import Records, as_dicts, dig, json_object
 
 Call = Callable[..., Awaitable[Any]]
 PaginatorKind = Literal["cursor", "page_token", "offset", "none"]
@@ -59,7 +60,9 @@ class StreamSpec(_Spec):
     ``records``/``next``: dotted paths (``result.items``) into the answer, a list of paths
     tried in order; ``has_more``: a flag that, false, ends the listing whatever the token;
     ``ends_on_empty``: an empty page is the last (else an empty page with a token is a
-    loop); ``cursor_param``: the request key carrying the token (``offset``: the offset);
+    loop); ``cursor_param``: the request key carrying the token (``offset``: the offset),
+    ``first_cursor`` what it carries on the first page (left out when None); ``phase``: the
+    name a resume token gives a read without a window (default: the stream's);
     ``params``/``body``: fixed query parameters and JSON body; ``place``: where paging and
     window keys go (default: the query of a GET, the body of anything else). ``{name}`` in
     ``path`` is the account's credential of that name (a business id, say).
@@ -73,8 +76,10 @@ class StreamSpec(_Spec):
     records: str | list[str] = ""
     paginator: PaginatorKind = "cursor"
     next: str | list[str] | None = None
-    has_more: str | None = None
+    has_more: str | list[str] | None = None
     ends_on_empty: bool = False
+    first_cursor: str | None = None
+    phase: str | None = None
     page_size: int | None = Field(default=None, gt=0)
     limit_param: str = "limit"
     cursor_param: str = "cursor"
@@ -83,7 +88,7 @@ class StreamSpec(_Spec):
     place: Literal["query", "body"] | None = None
     window: WindowRule | None = None
 
-    @field_validator("records", "next")
+    @field_validator("records", "next", "has_more")
     @classmethod
     def _paths(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
@@ -120,16 +125,24 @@ class DeclaredStream:
     """Runs one ``StreamSpec`` through a connector's ``call``."""
 
     def __init__(self, name: str, spec: StreamSpec, *, connector: str, call: Call,
-                 path_values: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+                 path_values: Mapping[str, Any] | None = None,
+                 extra: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+        """*path_values* fill ``{name}`` in the path and the group; *extra* fields go into
+        every record (the campaign a listing is of, say)."""
         self.name, self.spec, self.call = name, spec, call
         self.what = spec.describe(connector)
-        self.path = spec.path.format(**(path_values or {})) if path_values else spec.path
+        values = dict(path_values or {})
+        self.path = spec.path.format(**values) if values else spec.path
+        self.group = spec.group.format(**values) if values else spec.group
+        self.extra = dict(extra or {})
 
     def paginator(self, window: FetchWindow) -> Paginator:
-        """The stream's pages for *window*: window by window when it declares a window rule."""
+        """The stream's pages for *window*: window by window when it declares a window rule,
+        else one phase (its resume tokens name ``phase``)."""
         rule = self.spec.window
         if rule is None:
-            return self._listing({})
+            phase = self.spec.phase or self.name
+            return PhasedPaginator([(phase, self.listing())], stream=self.name, what=self.what)
         until = utc(window.until)
         since = utc(window.since) if window.since else until - rule.history
 
@@ -137,7 +150,7 @@ class DeclaredStream:
             keys = {rule.since: _moment(low, rule)}
             if rule.until:
                 keys[rule.until] = _moment(high, rule)
-            return self._listing(keys)
+            return self.listing(keys)
 
         return WindowedPaginator(listing, start=since, end=until, span=rule.span,
                                  phase=self.name, stream=self.name, what=self.what)  # fmt: skip
@@ -146,7 +159,9 @@ class DeclaredStream:
         async for records, following in self.paginator(window).pages(window.resume):
             yield records, following
 
-    def _listing(self, keys: dict[str, Any]) -> Paginator:
+    def listing(self, keys: Mapping[str, Any] | None = None) -> Paginator:
+        """One listing of the stream (no window, no phase), *keys* added to each request."""
+        keys = dict(keys or {})
         spec = self.spec
         if spec.paginator == "offset":
             return OffsetPaginator(
@@ -166,13 +181,13 @@ class DeclaredStream:
     ) -> tuple[Records, str | None]:
         spec = self.spec
         asked = dict(keys)
-        if cursor is not None:
-            asked[spec.cursor_param] = cursor
+        if cursor is not None or spec.first_cursor is not None:
+            asked[spec.cursor_param] = cursor if cursor is not None else spec.first_cursor
         records, body = await self._page(asked)
         if spec.paginator == "none":
             return records, None
         token = _first(body, spec.next)
-        more = dig(body, spec.has_more) if spec.has_more else True
+        more = _first(body, spec.has_more) if spec.has_more else True
         if token in (None, "") or more is False or (spec.ends_on_empty and not records):
             return records, None
         return records, str(token)
@@ -189,15 +204,20 @@ class DeclaredStream:
             body = body if body is not None else {}
             for key, value in keys.items():
                 _put(body, key, value)
-        answer = await self.call(spec.method, spec.host, self.path, group=spec.group,
+        answer = await self.call(spec.method, spec.host, self.path, group=self.group,
                                  json_body=body, params=params or None)  # fmt: skip
+        if spec.records:  # records at a path: anything but an object is a shape not known
+            answer = json_object(answer, f"{self.name} stream: {self.what}")
         found = _first(answer, spec.records) if spec.records else answer
         if found is not None and not isinstance(found, list):
             raise FatalError(
                 f"{self.name} stream: {self.what}: the records at {spec.records} are a "
                 f"{type(found).__name__}, not a list"
             )
-        return as_dicts(found), answer
+        records = as_dicts(found)
+        if self.extra:
+            records = [{**self.extra, **record} for record in records]
+        return records, answer
 
 
 def _deep_copy(value: Any) -> Any:
