@@ -128,14 +128,14 @@ def _stock(db: sqlite3.Connection, rng: random.Random, skus: int, now: str) -> N
     db.executemany("INSERT INTO stock_history VALUES (?,?,?,?,?,?,?)", history)
 
 
-def timed(label: str, action: object) -> float:
+def timed(label: str, action: object) -> tuple[float, float]:
     """Run *action*; print its wall time and the CPU time it took (this process and its
     children): on a machine shared with other work the CPU time is the steadier figure."""
     started, cpu = time.perf_counter(), _cpu()
     action()  # type: ignore[operator]
     seconds, used = time.perf_counter() - started, _cpu() - cpu
     print(f"  {label:<46} {seconds:7.3f} s wall {used:7.3f} s CPU")
-    return seconds
+    return seconds, used
 
 
 def _cpu() -> float:
@@ -184,12 +184,18 @@ def main() -> None:
     config.write_text(f'[store]\nurl = "{url}"\n[display]\ntimezone = "{ZONE}"\n')
     for kind in ("kpi", "skus"):
         print(f"report {kind}")
-        timed("mpsync (build_report, in process)", lambda kind=kind: build_report(kind, ctx))
+        inside = timed(
+            "mpsync (build_report, in process)", lambda kind=kind: build_report(kind, ctx)
+        )
         command = [sys.executable, "-m", "mpsync", "report", kind, "--period", PERIOD, "--json",
                    "--config", str(config)]  # fmt: skip
-        timed("mpsync report --json (subprocess, end to end)",
-              lambda command=command: subprocess.run(command, check=True, capture_output=True))  # fmt: skip
-        timed("plain sqlite3 query of the same aggregation", queries[kind])
+        whole = timed("mpsync report --json (subprocess, end to end)",
+                      lambda command=command: subprocess.run(command, check=True,
+                                                             capture_output=True))  # fmt: skip
+        floor = timed("plain sqlite3 query of the same aggregation", queries[kind])
+        print(f"  {'ratio to the plain query (wall / CPU)':<46} in process "
+              f"{inside[0] / floor[0]:.1f}x / {inside[1] / max(floor[1], 1e-3):.1f}x, end to end "
+              f"{whole[0] / floor[0]:.1f}x / {whole[1] / max(floor[1], 1e-3):.1f}x")  # fmt: skip
     engine.dispose()
 
 
