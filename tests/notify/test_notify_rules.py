@@ -14,8 +14,14 @@ from mpsync.notify.rules import digest_groups
 
 def settings_with(rules: list[dict[str, Any]], channels: list[str] | None = None) -> Any:
     names = channels or ["a", "b", "c"]
+    # Rules may name only configured accounts (issue #12): the two the filters name.
+    accounts = [
+        {"id": "ozon-main", "marketplace": "ozon", "client_id": "1", "api_key": "k"},
+        {"id": "wb-1", "marketplace": "wildberries", "token": "t"},
+    ]
     return load_config_data(
         {
+            "accounts": accounts,
             "notifications": {
                 "channels": [{"name": n, "type": "console"} for n in names],
                 "rules": rules,

@@ -122,6 +122,7 @@ def load_config_data(
     problems = []
     for index, account in enumerate(settings.accounts):
         problems.extend(_check_credentials(index, account, merged, deferred, hidden))
+    problems.extend(_check_rule_marketplaces(settings))
     if problems:
         raise ConfigError(trace.origin(p, source) for p in problems)
     _attach_deferred(settings, deferred, source)
@@ -206,6 +207,23 @@ def _check_credentials(
             if f"{key}.{line.split(':')[0].split(' ')[0]}" not in deferred
         ]
     return []
+
+
+def _check_rule_marketplaces(settings: Settings) -> list[str]:
+    from mpsync.connector.registry import known_connectors
+
+    known = sorted({*known_connectors(), *(a.marketplace for a in settings.accounts)})
+    problems = []
+    for index, rule in enumerate(settings.notifications.rules):
+        for position, name in enumerate(rule.marketplaces):
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                key = f"notifications.rules[{index}].marketplaces[{position}]"
+                problems.append(
+                    f"{key} = {name!r}: unknown marketplace; {hint}known: {', '.join(known)}"
+                )
+    return problems
 
 
 # Keys whose ${VAR} may stay unset until used: an account's credentials and webhook,

@@ -6,13 +6,17 @@ Marketplace credentials are validated by the account's connector (see loader).
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,6 +30,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mpsync.config.stock import AccountPriceConfig, AccountStockConfig, StockConfig
 from mpsync.config.types import Duration
 from mpsync.display import Display, resolve_zone
+from mpsync.domain.events import EVENT_KINDS
 from mpsync.domain.streams import STREAM_NAMES
 from mpsync.domain.streams import STREAMS as STREAM_INFO
 
@@ -46,6 +51,49 @@ class Unresolved:
             f"{self.source}: {self.key}: environment variable {self.variable} is not set; "
             f"export it or write '${{{self.variable}:-default}}'"
         )
+
+
+def _ip_network(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError(
+            "not an IP address or network; write one like '195.34.21.0/24' or '10.0.0.7'"
+        ) from None
+    return value
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http(s) URL; write one like 'https://api.example.com'")
+    return value
+
+
+def _event_name(value: str) -> str:
+    if value not in EVENT_KINDS:
+        close = difflib.get_close_matches(value, EVENT_KINDS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"unknown event; {hint}known: {', '.join(EVENT_KINDS)}")
+    return value
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than 0 (e.g. '30s', '5m')")
+    return value
+
+
+IpNetwork = Annotated[str, AfterValidator(_ip_network)]
+HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
+EventName = Annotated[str, AfterValidator(_event_name)]
+Interval = Annotated[Duration, AfterValidator(_positive)]
 
 
 class _Section(BaseModel):
@@ -77,18 +125,18 @@ class ServerConfig(_Section):
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     trusted_proxy_header: str | None = None
-    public_url: str | None = None
+    public_url: HttpUrl = None
 
 
 class PollConfig(_Section):
-    orders: Duration = STREAM_INFO["orders"].poll
-    stock: Duration = STREAM_INFO["stock"].poll
-    prices: Duration = STREAM_INFO["prices"].poll
+    orders: Interval = STREAM_INFO["orders"].poll
+    stock: Interval = STREAM_INFO["stock"].poll
+    prices: Interval = STREAM_INFO["prices"].poll
     # The catalogue read of marketplaces that need one (mpsync.catalog): names, ids, barcodes.
-    products: Duration = STREAM_INFO["products"].poll
+    products: Interval = STREAM_INFO["products"].poll
     # Buyers' questions and reviews (mpsync inbox).
-    questions: Duration = STREAM_INFO["questions"].poll
-    reviews: Duration = STREAM_INFO["reviews"].poll
+    questions: Interval = STREAM_INFO["questions"].poll
+    reviews: Interval = STREAM_INFO["reviews"].poll
     lookback: Duration = timedelta(minutes=10)
     jitter: Duration = timedelta(seconds=5)
     history: Duration = timedelta(days=1)
@@ -99,14 +147,14 @@ class TimeoutConfig(_Section):
     wait the server directs (``Retry-After``); a longer one ends the stream's tick with
     "rate-limited until T" and the stream runs again after T."""
 
-    connect: Duration = timedelta(seconds=5)
-    read: Duration = timedelta(seconds=30)
+    connect: Interval = timedelta(seconds=5)
+    read: Interval = timedelta(seconds=30)
     max_server_wait: Duration = timedelta(minutes=5)
 
 
 class WebhookConfig(_Section):
     token: SecretStr | None = None
-    allowed_ips: list[str] = Field(default_factory=list)
+    allowed_ips: list[IpNetwork] = Field(default_factory=list)
 
 
 class AccountConfig(BaseModel):
@@ -117,7 +165,7 @@ class AccountConfig(BaseModel):
     id: str
     marketplace: str
     enabled: bool = True
-    api_base_url: str | None = None
+    api_base_url: HttpUrl = None
     mapping: str | None = None
     poll: PollConfig = Field(default_factory=PollConfig)
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)
@@ -167,7 +215,7 @@ class WorkflowConfig(_Section):
     sla_warning_before: Duration = timedelta(hours=4)
     return_window: Duration = timedelta(days=14)
     low_stock_threshold: int = Field(default=0, ge=0)
-    interval: Duration = timedelta(minutes=1)
+    interval: Interval = timedelta(minutes=1)
 
 
 class InvoicingConfig(_Section):
@@ -204,7 +252,7 @@ class ChannelConfig(BaseModel):
 
 
 class NotificationRule(_Section):
-    events: list[str]
+    events: list[EventName]
     channels: list[str]
     accounts: list[str] = Field(default_factory=list)
     marketplaces: list[str] = Field(default_factory=list)
@@ -218,7 +266,7 @@ class NotificationsConfig(_Section):
     rules: list[NotificationRule] = Field(default_factory=list)
     # A message being sent when the daemon died is sent again after this long; unset, the
     # [coordination] lease. The sender renews it while it lives, so slow channels are safe.
-    lease: Duration | None = None
+    lease: Interval | None = None
 
 
 class CoordinationConfig(_Section):
@@ -328,6 +376,17 @@ class AnswersConfig(_Section):
         return self
 
 
+def _known_accounts(key: str, named: list[str], known: set[str]) -> None:
+    for index, account_id in enumerate(named):
+        if account_id not in known:
+            close = difflib.get_close_matches(account_id, sorted(known), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ValueError(
+                f"{key}[{index}]: unknown account {account_id!r}; {hint}"
+                f"use one of {sorted(known)} (an [[accounts]] id)"
+            )
+
+
 class Settings(BaseSettings):
     """The whole configuration. Built by ``mpsync.config.load_config``."""
 
@@ -394,6 +453,9 @@ class Settings(BaseSettings):
                         f"notifications.rules[{index}].channels: unknown channel {name!r}; "
                         f"define it under [[notifications.channels]] (known: {sorted(names)})"
                     )
+        for index, rule in enumerate(self.notifications.rules):
+            _known_accounts(f"notifications.rules[{index}].accounts", rule.accounts, seen)
+        _known_accounts("workflow.auto_confirm", self.workflow.auto_confirm, seen)
         for index, answer_rule in enumerate(self.answers.rules):
             for account_id in answer_rule.accounts:
                 if account_id not in seen:

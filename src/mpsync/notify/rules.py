@@ -11,27 +11,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from mpsync.config.model import NotificationRule, Settings
+from mpsync.domain.events import EVENT_KINDS as EVENT_KINDS
 
-EVENT_KINDS = (
-    "order.created",
-    "order.cancelled",
-    "order.status_changed",
-    "order.sla_warning",
-    "invoice.issued",
-    "invoice.voided",
-    "stock.low",
-    "report.digest",  # scheduled by [analytics] digest / digest_at (mpsync.analytics.digest)
-    # Buyers' questions and reviews (mpsync.inbox): a low-rated review, one close to its
-    # deadline, a draft answer to approve.
-    "inbox.review_low",
-    "inbox.deadline",
-    "inbox.draft",
-    # Stock sync (mpsync.stocksync): an item at 0 on every channel, a propagation the guard
-    # refused, a stock push the marketplace refused.
-    "stock.out_everywhere",
-    "stock.guard_refused",
-    "stock.push_refused",
-)
+# The events rules may name: mpsync.domain.events (the config checks rules against them).
 
 
 def plan_notifications(
