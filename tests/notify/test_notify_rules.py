@@ -25,7 +25,7 @@ def settings_with(rules: list[dict[str, Any]], channels: list[str] | None = None
             "notifications": {
                 "channels": [{"name": n, "type": "console"} for n in names],
                 "rules": rules,
-            }
+            },
         },
         env={},
     )
