@@ -11,7 +11,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync_connectors.ozon import buyers, push
+from mpsync_connectors.ozon import buyers, finance, push
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from mpsync.connector.base import (
@@ -167,7 +167,7 @@ def _stock_row(base: dict[str, Any], entry: Any) -> dict[str, Any]:
     return row
 
 
-class OzonConnector(buyers.OzonBuyers, RestConnector):
+class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, RestConnector):
     """Ozon Seller API (``api-seller.ozon.ru``)."""
 
     name = "ozon"
@@ -217,6 +217,7 @@ class OzonConnector(buyers.OzonBuyers, RestConnector):
         # /v1/warehouse/list allowed 1 request/min; its v2 documents no method limit.
         "warehouses": TokenBucket(per_second=1, burst=1),
         **buyers.LIMITS,
+        **finance.LIMITS,  # transactions: one request at a time
     }
     page_size: ClassVar[int] = 100
     info_page_size: ClassVar[int] = 1000  # /v4/product/info/stocks, /v5/product/info/prices

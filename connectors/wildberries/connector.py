@@ -20,7 +20,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync_connectors.wildberries import buyers, catalog, writes
+from mpsync_connectors.wildberries import buyers, catalog, finance, writes
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from mpsync.config import AccountConfig
@@ -76,11 +76,12 @@ LIMITS: Mapping[str, LimitSpec] = MappingProxyType(
         "prices": TokenBucket(per_second=10 / 6, burst=5),
         "content": TokenBucket.per_minute(100, burst=5),
         **buyers.LIMITS,  # questions and reviews: 3 requests/s, bursts of 6
+        **finance.LIMITS,  # the realization report: 1 request/min
     }
 )
 
 
-class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
+class WildberriesConnector(buyers.WildberriesBuyers, finance.WildberriesFinance, RestConnector):
     """Wildberries seller API (marketplace, prices and content hosts)."""
 
     name = "wildberries"
@@ -98,6 +99,7 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
         "prices": "https://discounts-prices-api.wildberries.ru",
         "content": "https://content-api.wildberries.ru",
         **buyers.HOSTS,
+        **finance.HOSTS,
     }
     limits: ClassVar[Mapping[str, LimitSpec]] = LIMITS
     page_size: ClassVar[int] = 1000  # GET /api/v3/orders: limit 1..1000
@@ -110,6 +112,7 @@ class WildberriesConnector(buyers.WildberriesBuyers, RestConnector):
 
     def __init__(self, account: AccountConfig, **options: Any) -> None:
         super().__init__(account, **options)
+        self._finance_sleep = options.get("sleep") or asyncio.sleep
         # The open supply confirms go into, per (day, warehouseId, cargoType) of the task.
         self._supplies: dict[tuple[str, object, object], str] = {}
         self._supply_lock = asyncio.Lock()

@@ -17,6 +17,7 @@ from mpsync_connectors.yandex_market import push
 from mpsync_connectors.yandex_market.buyers import LIMITS as BUYER_LIMITS
 from mpsync_connectors.yandex_market.buyers import YandexMarketBuyers
 from mpsync_connectors.yandex_market.dates import SliceCodec, creation_slices
+from mpsync_connectors.yandex_market.finance import YandexMarketFinance
 from mpsync_connectors.yandex_market.offers import OfferReads
 from mpsync_connectors.yandex_market.prices import price_offer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -71,7 +72,7 @@ class YandexMarketCredentials(BaseModel):
 ORDERS = "yandex_market POST /v1/businesses/{businessId}/orders"
 
 
-class YandexMarketConnector(YandexMarketBuyers, OfferReads, RestConnector):
+class YandexMarketConnector(YandexMarketBuyers, YandexMarketFinance, OfferReads, RestConnector):
     """Yandex Market Partner API (``api.partner.market.yandex.ru``)."""
 
     name = "yandex_market"

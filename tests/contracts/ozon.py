@@ -184,3 +184,8 @@ ENDPOINTS: list[Endpoint] = [
         ProductListResponse,
     ),
 ]
+
+# Finance transactions (the finance stream) have their own module.
+from tests.contracts.ozon_finance import ENDPOINTS as _FINANCE  # noqa: E402
+
+ENDPOINTS += _FINANCE

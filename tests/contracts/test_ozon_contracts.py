@@ -51,6 +51,10 @@ async def _exercise(connector: OzonConnector, state: SandboxState) -> None:
     price = PriceUpdate(product.sku, Decimal("1490.00"), Decimal("1990.00"), ids=ids)
     assert (await connector.push_prices([price])).ok
     await connector.check_credentials()
+    # Money after the sale (the finance stream and reconcile's totals), last.
+    since = until - timedelta(days=40)
+    await _drain(connector.fetch("finance", FetchWindow(since=since, until=until, backfill=True)))
+    await connector.finance_totals(since, until)
 
 
 async def test_every_request_and_answer_keeps_the_contracts(

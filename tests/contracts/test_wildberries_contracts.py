@@ -319,6 +319,7 @@ DOCUMENTED = {
     "prices": (10, 6, 5),  # категория «Цены и скидки»
     "content": (100, 60, 5),  # категория «Контент»
     "feedbacks": (3, 1, 6),  # категория «Вопросы и отзывы» (09-communications.yaml)
+    "finance_report": (1, 60, 1),  # reportDetailByPeriod (13-finances.yaml)
 }
 
 

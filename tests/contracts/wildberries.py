@@ -626,3 +626,8 @@ DEPRECATED = [
 
 SUPPLIER_STATUSES: tuple[str, ...] = SupplierStatus.__args__  # type: ignore[attr-defined]
 WB_STATUSES: tuple[str, ...] = WbStatus.__args__  # type: ignore[attr-defined]
+
+# The realization report (the finance stream) has its own module.
+from tests.contracts.wildberries_finance import ENDPOINTS as _FINANCE  # noqa: E402
+
+ENDPOINTS += _FINANCE

@@ -130,3 +130,8 @@ ENDPOINTS: list[Endpoint] = [
 ]
 
 PUSHES: list[PushContract] = _PUSHES
+
+# Order stats (the finance stream) have their own module.
+from tests.contracts.yandex_market_finance import ENDPOINTS as _FINANCE  # noqa: E402
+
+ENDPOINTS += _FINANCE

@@ -46,6 +46,7 @@ def _register() -> None:
     from mpsync.cli import (
         config_cmd,
         daemon_cmds,
+        finance_cmds,
         inbox_cmds,
         inventory_cmds,
         products_cmd,
@@ -64,6 +65,7 @@ def _register() -> None:
     status_cmd.register(app)
     report_cmds.register(app)
     inbox_cmds.register(app)
+    finance_cmds.register(app)
     try:
         from mpsync.cli import sandbox_cmd
     except ImportError:  # the sandbox ships with the package; absent only mid-development

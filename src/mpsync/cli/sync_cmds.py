@@ -79,7 +79,7 @@ def sync(
     account: Annotated[str | None, typer.Option(help="Only this account id.")] = None,
     stream: Annotated[
         str | None,
-        typer.Option(help="Only this stream: orders|stock|prices|products|questions|reviews."),
+        typer.Option(help=f"Only this stream: {'|'.join(STREAM_NAMES)}."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -107,9 +107,7 @@ def resync(
         str | None,
         typer.Option(help="End date (default: now, or the saved end of the window resumed)."),
     ] = None,
-    stream: Annotated[
-        str, typer.Option(help="Stream: orders|stock|prices|products|questions|reviews.")
-    ] = "orders",
+    stream: Annotated[str, typer.Option(help=f"Stream: {'|'.join(STREAM_NAMES)}.")] = "orders",
     order: Annotated[
         list[str] | None,
         typer.Option("--order", help="Instead of a window: re-read this order (repeatable)."),

@@ -137,6 +137,10 @@ class PollConfig(_Section):
     # Buyers' questions and reviews (mpsync inbox).
     questions: Interval = STREAM_INFO["questions"].poll
     reviews: Interval = STREAM_INFO["reviews"].poll
+    # Money after the sale (mpsync.finance): read on a schedule only when set ("6h", "1h";
+    # Wildberries allows one report request a minute); `mpsync sync --stream` reads any time.
+    finance: Interval | None = None  # suggested: STREAM_INFO["finance"].poll, 6h
+    returns: Interval | None = None
     lookback: Duration = timedelta(minutes=10)
     jitter: Duration = timedelta(seconds=5)
     history: Duration = timedelta(days=1)

@@ -19,6 +19,8 @@ class StreamName(StrEnum):
     PRODUCTS = "products"
     QUESTIONS = "questions"
     REVIEWS = "reviews"
+    FINANCE = "finance"
+    RETURNS = "returns"
 
 
 class RecordKind(StrEnum):
@@ -31,6 +33,8 @@ class RecordKind(StrEnum):
     PRODUCT = "product"
     QUESTION = "question"
     REVIEW = "review"
+    FINANCE = "finance"
+    RETURN = "return"
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,13 @@ STREAMS: dict[str, StreamInfo] = {
                    snapshot=False, poll=timedelta(minutes=10)),
         StreamInfo(StreamName.REVIEWS, RecordKind.REVIEW, ("account_id", "external_id"),
                    snapshot=False, poll=timedelta(minutes=10)),
+        # Money after the sale (mpsync.finance): entries per marketplace row, and returns.
+        # Read on a schedule only when the account sets `poll.finance`/`poll.returns`
+        # (Wildberries allows one report request a minute); `poll` is the suggested one.
+        StreamInfo(StreamName.FINANCE, RecordKind.FINANCE, ("account_id", "external_id"),
+                   snapshot=False, poll=timedelta(hours=6)),
+        StreamInfo(StreamName.RETURNS, RecordKind.RETURN, ("account_id", "external_id"),
+                   snapshot=False, poll=timedelta(hours=1)),
     )
 }  # fmt: skip
 STREAM_NAMES: tuple[str, ...] = tuple(STREAMS)

@@ -25,6 +25,8 @@ from mpsync.domain.models import (
 )
 from mpsync.mapping.rules import Context, Section
 
+# Record types of the [finance]/[returns] sections (mpsync.finance.sections).
+EXTRA_RECORDS = frozenset({"finance", "return"})
 CanonicalRecord = (
     OrderRecord | OrderStatusUpdate | StockRecord | PriceRecord | ProductRecord | BuyerMessageRecord
 )
@@ -64,10 +66,13 @@ class MappedPage:
 class MappingSchema:
     """A validated, compiled mapping file for one marketplace."""
 
-    def __init__(self, source: str, marketplace: str, sections: Mapping[str, Section]) -> None:
+    def __init__(self, source: str, marketplace: str, sections: Mapping[str, Section],
+                 extras: Mapping[str, Any] | None = None) -> None:  # fmt: skip
         self.source = source
         self.marketplace = marketplace
         self._sections = dict(sections)
+        # [finance]/[returns], compiled and applied by mpsync.finance.sections.
+        self.extras = dict(extras or {})
 
     @property
     def record_types(self) -> frozenset[str]:
@@ -82,6 +87,10 @@ class MappingSchema:
         observed_at: datetime | None = None,
     ) -> MappedPage:
         """Map every record; failures and unknown statuses are collected, never raised."""
+        if record_type in EXTRA_RECORDS:
+            from mpsync.finance.sections import map_extra
+
+            return map_extra(self, record_type, records, account_id)
         page = MappedPage()
         unknown: set[str] = set()
         observed = observed_at or datetime.now(UTC)

@@ -24,6 +24,7 @@ from mpsync.mapping.engine import MappingSchema
 from mpsync.mapping.rules import KEEP, FieldRule, Section, StatusRule
 from mpsync.mapping.targets import (
     CONTEXT_VALUES,
+    EXTRA_SECTIONS,
     ID_NAME,
     RECORD_SECTIONS,
     SECTION_KEYS,
@@ -115,7 +116,21 @@ class _Compiler:
             status = sections[record_type].status if record_type in sections else None
             if status is not None:
                 self.check_gaps(f"{record_type}.status.map", status, documented)
-        return MappingSchema(self.source, str(meta.get("marketplace", "")), sections)
+        extras = self.extras(data)
+        return MappingSchema(self.source, str(meta.get("marketplace", "")), sections, extras)
+
+    def extras(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The [finance]/[returns] sections, compiled by ``mpsync.finance.sections``."""
+        from mpsync.finance.sections import compile_extra
+
+        compiled: dict[str, Any] = {}
+        for key in EXTRA_SECTIONS:
+            if key in data:
+                section, problems = compile_extra(key, data[key])
+                for problem in problems:
+                    self.problems.append(f"{self.source}: {problem}")
+                compiled[key] = section
+        return compiled
 
     def section(self, kind: str, key: str, data: dict[str, Any]) -> Section:
         for name in data:

@@ -107,7 +107,9 @@ SECTION_KEYS = MappingProxyType(
 )
 
 RECORD_SECTIONS = ("order", "order_status", "stock", "price", "product", "question", "review")
-TOP_KEYS = frozenset({"meta", *RECORD_SECTIONS})
+# [finance] and [returns] are compiled by mpsync.finance (their own rule language).
+EXTRA_SECTIONS = ("finance", "returns")
+TOP_KEYS = frozenset({"meta", *RECORD_SECTIONS, *EXTRA_SECTIONS})
 # An id name in [product.ids]: the marketplace's own spelling (nmID, product_id, offerId).
 ID_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,62}$"
 CONTEXT_VALUES = frozenset({"observed_at", "line_no"})

@@ -52,6 +52,14 @@ def routes(state: SandboxState) -> list[Route]:
             return _error(404, "the sandbox runs without shared_stock")
         return JSONResponse(truth)
 
+    async def finance(request: Request) -> Response:
+        from mpsync.sandbox.money import truth as money_truth
+
+        marketplace = request.query_params.get("marketplace")
+        if marketplace is not None and marketplace not in MARKETPLACES:
+            return _error(400, f"unknown marketplace {marketplace!r}")
+        return JSONResponse(money_truth(state, marketplace))
+
     async def stats(request: Request) -> Response:
         return JSONResponse(state.stats())
 
@@ -97,6 +105,7 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/truth", truth, methods=["GET"]),
         Route("/buyers", buyers, methods=["GET"]),  # questions, reviews and their answers
         Route("/truth/shared-stock", shared, methods=["GET"]),
+        Route("/finance", finance, methods=["GET"]),
         Route("/stats", stats, methods=["GET"]),
         Route("/faults", faults, methods=["GET", "POST"]),
         Route("/reset", reset, methods=["POST"]),

@@ -416,6 +416,7 @@ def warehouse_list(ctx: Ctx) -> Reply:
 
 
 def routes(state: SandboxState) -> list[Route]:
+    from mpsync.sandbox.finance_api import ozon_totals, ozon_transactions
     from mpsync.sandbox.ozon_products import (
         import_prices,
         info_prices,
@@ -436,6 +437,8 @@ def routes(state: SandboxState) -> list[Route]:
         ("/v5/product/info/prices", info_prices),
         ("/v2/warehouse/list", warehouse_list),
         ("/v3/product/list", product_list),
+        ("/v3/finance/transaction/list", ozon_transactions),
+        ("/v3/finance/transaction/totals", ozon_totals),
     ]
     groups = {"/v2/products/stocks": "stock_writes"}
     from mpsync.sandbox.buyers_api import ozon_routes

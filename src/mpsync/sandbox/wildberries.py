@@ -45,6 +45,7 @@ LIMITS = {
     "prices": BucketSpec(10, 6, 5),  # the Prices and discounts category
     "content": BucketSpec(100, 60, 5),  # the Content category
     "feedbacks": BucketSpec(3, 1, 6),  # the Questions and reviews category
+    "finance_report": BucketSpec(1, 60, 1),  # reportDetailByPeriod: 1 request/min
 }
 _WINDOW = 30 * 86400
 _CONFIRM, _COMPLETE, _SELLER_CANCEL = 1, 2, 6
@@ -356,6 +357,7 @@ def get_stocks(ctx: Ctx) -> Reply:
 
 
 def routes(state: SandboxState) -> list[Route]:
+    from mpsync.sandbox import finance_api
     from mpsync.sandbox import wildberries_content as content
     from mpsync.sandbox import wildberries_prices as prices
 
@@ -370,6 +372,7 @@ def routes(state: SandboxState) -> list[Route]:
         ("GET", "/api/v3/warehouses", warehouses, "warehouses"),
         ("PUT", "/api/v3/stocks/{warehouseId}", put_stocks, "stocks"),
         ("POST", "/api/v3/stocks/{warehouseId}", get_stocks, "stocks"),
+        ("GET", "/api/v5/supplier/reportDetailByPeriod", finance_api.wb_report, "finance_report"),
     ]
     hosts = [
         (API, table),

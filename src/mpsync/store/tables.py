@@ -310,6 +310,7 @@ class FinanceEntry(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("account_id", "external_id"),
         Index("ix_finance_entries_occurred", "occurred_at"),
+        Index("ix_finance_entries_source", "account_id", "source_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(foreign_key="accounts.id", max_length=63)
@@ -324,6 +325,43 @@ class FinanceEntry(SQLModel, table=True):
     currency: str = Field(max_length=3)
     raw: dict[str, Any] | None = _json()
     inserted_at: datetime = _time(nullable=False)
+    # mpsync.finance (0009): the marketplace row the entry comes from (a re-read replaces
+    # the row's entries), the marketplace's id of the goods, and whether a mapping rule
+    # knew the operation name (an unknown one is booked as ``other`` and reported).
+    source_id: str | None = Field(default=None, max_length=128)
+    marketplace_sku: str | None = Field(default=None, max_length=255)
+    known: bool | None = Field(default=None)
+    quantity: int | None = Field(default=None)  # units of goods, where the marketplace says
+
+
+class Return(SQLModel, table=True):
+    """A buyer's return, an unredeemed or cancelled delivery (``mpsync.finance``, 0009).
+
+    ``kind``: cancellation | full | partial | unredeemed; ``lines``: ``[{sku,
+    marketplace_sku, quantity, amount}]`` as the marketplace lists them.
+    """
+
+    __tablename__ = "returns"
+    __table_args__ = (
+        UniqueConstraint("account_id", "external_id"),
+        Index("ix_returns_order", "account_id", "order_external_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", max_length=63)
+    external_id: str = Field(max_length=128)
+    order_id: int | None = Field(default=None, foreign_key="orders.id")
+    order_external_id: str | None = Field(default=None, max_length=128)
+    kind: str = Field(max_length=16)
+    reason: str | None = None
+    state: str | None = Field(default=None, max_length=128)
+    refund_amount: Decimal | None = _money(nullable=True)
+    currency: str = Field(max_length=3)
+    created_at: datetime = _time(nullable=False)
+    source_updated_at: datetime | None = _time()
+    lines: list[dict[str, Any]] | None = _json()
+    raw: dict[str, Any] | None = _json()
+    inserted_at: datetime = _time(nullable=False)
+    updated_at: datetime = _time(nullable=False)
 
 
 class ProductCost(SQLModel, table=True):

@@ -39,6 +39,7 @@ from mpsync.sync.writer import PageCounts, PageTarget, write_page
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int, PageCounts], None]
+ON_DEMAND = frozenset({"finance", "returns"})  # read when scheduled (poll.*) or asked
 PUSHED = {"stock": "stock", "prices": "price"}  # streams that judge pushes (catalog.pushes)
 log = structlog.get_logger("mpsync.sync")
 
@@ -139,9 +140,15 @@ class SyncService:
             self._mappings[account.id] = load_connector(account.marketplace).load_mapping(account)
         return self._mappings[account.id]
 
-    def streams(self, account: AccountConfig) -> list[str]:
+    def streams(self, account: AccountConfig, asked: str | None = None) -> list[str]:
+        """The account's streams; finance and returns only when scheduled or *asked*."""
         supported = load_connector(account.marketplace).capabilities.streams
-        return [s for s in RECORD_TYPES if s in supported]
+        return [
+            s
+            for s in RECORD_TYPES
+            if s in supported
+            and (s not in ON_DEMAND or s == asked or getattr(account.poll, s) is not None)
+        ]
 
     async def aclose(self) -> None:
         for connector in self._connectors.values():
@@ -162,7 +169,7 @@ class SyncService:
         for account in self.settings.accounts:
             if (account_id and account.id != account_id) or not account.enabled:
                 continue
-            for name in self.streams(account):
+            for name in self.streams(account, stream):
                 if stream is None or name == stream:
                     results.append(await self.sync_stream(account, name, wait=wait))
         return results

@@ -110,6 +110,10 @@ def write_page(
         counts.updated += taken.updated
         counts.unchanged += taken.unchanged
         counts.events += taken.events
+    if target.record_type in ("finance", "return"):
+        from mpsync.finance.intake import take_money
+
+        take_money(connection, settings, target, page, counts, now=now)
     stock = [r for r in page.records if isinstance(r, StockRecord)]
     prices = [r for r in page.records if isinstance(r, PriceRecord)]
     for rows, table, key, compare in (
