@@ -11,7 +11,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync_connectors.ozon import buyers, finance, push
+from mpsync_connectors.ozon import buyers, finance, push, returns
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from mpsync.connector.base import (
@@ -167,7 +167,7 @@ def _stock_row(base: dict[str, Any], entry: Any) -> dict[str, Any]:
     return row
 
 
-class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, RestConnector):
+class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, returns.OzonReturns, RestConnector):
     """Ozon Seller API (``api-seller.ozon.ru``)."""
 
     name = "ozon"

@@ -20,7 +20,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync_connectors.wildberries import buyers, catalog, finance, writes
+from mpsync_connectors.wildberries import buyers, catalog, finance, returns, writes
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from mpsync.config import AccountConfig
@@ -77,11 +77,14 @@ LIMITS: Mapping[str, LimitSpec] = MappingProxyType(
         "content": TokenBucket.per_minute(100, burst=5),
         **buyers.LIMITS,  # questions and reviews: 3 requests/s, bursts of 6
         **finance.LIMITS,  # the realization report: 1 request/min
+        **returns.LIMITS,  # the goods-return report: 1 request/min, bursts of 10
     }
 )
 
 
-class WildberriesConnector(buyers.WildberriesBuyers, finance.WildberriesFinance, RestConnector):
+class WildberriesConnector(
+    buyers.WildberriesBuyers, finance.WildberriesFinance, returns.WildberriesReturns, RestConnector
+):
     """Wildberries seller API (marketplace, prices and content hosts)."""
 
     name = "wildberries"
@@ -100,6 +103,7 @@ class WildberriesConnector(buyers.WildberriesBuyers, finance.WildberriesFinance,
         "content": "https://content-api.wildberries.ru",
         **buyers.HOSTS,
         **finance.HOSTS,
+        **returns.HOSTS,
     }
     limits: ClassVar[Mapping[str, LimitSpec]] = LIMITS
     page_size: ClassVar[int] = 1000  # GET /api/v3/orders: limit 1..1000

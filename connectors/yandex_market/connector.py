@@ -20,6 +20,7 @@ from mpsync_connectors.yandex_market.dates import SliceCodec, creation_slices
 from mpsync_connectors.yandex_market.finance import YandexMarketFinance
 from mpsync_connectors.yandex_market.offers import OfferReads
 from mpsync_connectors.yandex_market.prices import price_offer
+from mpsync_connectors.yandex_market.returns import YandexMarketReturns
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from mpsync.connector.base import (
@@ -72,7 +73,9 @@ class YandexMarketCredentials(BaseModel):
 ORDERS = "yandex_market POST /v1/businesses/{businessId}/orders"
 
 
-class YandexMarketConnector(YandexMarketBuyers, YandexMarketFinance, OfferReads, RestConnector):
+class YandexMarketConnector(
+    YandexMarketBuyers, YandexMarketFinance, YandexMarketReturns, OfferReads, RestConnector
+):
     """Yandex Market Partner API (``api.partner.market.yandex.ru``)."""
 
     name = "yandex_market"

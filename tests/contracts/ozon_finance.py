@@ -113,3 +113,106 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("ozon", "POST", TOTALS, older("#/paths/~1v3~1finance~1transaction~1totals/post"),
              body=TotalsRequest, responses={200: TotalsResponse, **ERRORS}, limits=LIMITS),
 ]  # fmt: skip
+
+
+# -- POST /v1/returns/list (the returns stream) ------------------------------------------
+class TimeRange(RequestModel):
+    time_from: DateTime | None = None
+    time_to: DateTime | None = None
+
+
+class ReturnsFilter(RequestModel):
+    """ "Используйте только один фильтр в запросе" among the three dates."""
+
+    logistic_return_date: TimeRange | None = None
+    storage_tariffication_start_date: TimeRange | None = None
+    visual_status_change_moment: TimeRange | None = None
+    order_id: StrictInt | None = None
+    posting_numbers: list[str] | None = Field(None, max_length=50)
+    product_name: str | None = None
+    offer_id: str | None = None
+    visual_status_name: str | None = None
+    warehouse_id: StrictInt | None = None
+    barcode: str | None = None
+    return_schema: str | None = None
+
+
+class ReturnsRequest(RequestModel):
+    filter: ReturnsFilter | None = None
+    limit: Annotated[int, Field(ge=1, le=500)]
+    last_id: StrictInt | None = None
+
+
+class Money(ResponseModel):
+    currency_code: str | None = None
+    price: Number | None = None
+
+
+class ReturnProduct(ResponseModel):
+    sku: StrictInt | None = None
+    offer_id: str | None = None
+    name: str | None = None
+    price: Money | None = None
+    price_without_commission: Money | None = None
+    commission_percent: Number | None = None
+    commission: Money | None = None
+    quantity: StrictInt | None = None
+
+
+class ReturnStatus(ResponseModel):
+    id: StrictInt | None = None
+    display_name: str | None = None
+    sys_name: str | None = None
+
+
+class ReturnVisual(ResponseModel):
+    status: ReturnStatus | None = None
+    change_moment: DateTime | None = None
+
+
+class ReturnLogistic(ResponseModel):
+    technical_return_moment: DateTime | None = None
+    final_moment: DateTime | None = None
+    cancelled_with_compensation_moment: DateTime | None = None
+    return_date: DateTime | None = None
+    barcode: str | None = None
+
+
+class ReturnItem(ResponseModel):
+    exemplars: list[dict[str, object]] | None = None
+    id: StrictInt | None = None
+    company_id: StrictInt | None = None
+    return_reason_name: str | None = None
+    type: str | None = None  # Cancellation | FullReturn | PartialReturn | ClientReturn | Unknown
+    schema_: str | None = Field(None, alias="schema")
+    order_id: StrictInt | None = None
+    order_number: str | None = None
+    place: dict[str, object] | None = None
+    target_place: dict[str, object] | None = None
+    storage: dict[str, object] | None = None
+    product: ReturnProduct | None = None
+    logistic: ReturnLogistic | None = None
+    visual: ReturnVisual | None = None
+    additional_info: dict[str, object] | None = None
+    source_id: StrictInt | None = None
+    posting_number: str | None = None
+    clearing_id: StrictInt | None = None
+    return_clearing_id: StrictInt | None = None
+
+
+class ReturnsResponse(ResponseModel):
+    returns: list[ReturnItem] | None = None
+    has_next: bool | None = None
+
+
+ENDPOINTS.append(
+    Endpoint(
+        "ozon",
+        "POST",
+        "/v1/returns/list",
+        older("#/paths/~1v1~1returns~1list/post"),
+        body=ReturnsRequest,
+        responses={200: ReturnsResponse, **ERRORS},
+        limits="50 requests/s per Client-Id (all methods); limit ≤ 500",
+    )
+)

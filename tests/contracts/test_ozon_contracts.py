@@ -55,6 +55,7 @@ async def _exercise(connector: OzonConnector, state: SandboxState) -> None:
     since = until - timedelta(days=40)
     await _drain(connector.fetch("finance", FetchWindow(since=since, until=until, backfill=True)))
     await connector.finance_totals(since, until)
+    await _drain(connector.fetch("returns", FetchWindow(since=since, until=until)))
 
 
 async def test_every_request_and_answer_keeps_the_contracts(

@@ -320,6 +320,7 @@ DOCUMENTED = {
     "content": (100, 60, 5),  # категория «Контент»
     "feedbacks": (3, 1, 6),  # категория «Вопросы и отзывы» (09-communications.yaml)
     "finance_report": (1, 60, 1),  # reportDetailByPeriod (13-finances.yaml)
+    "goods_return": (1, 60, 10),  # goods-return report (12-reports.yaml)
 }
 
 

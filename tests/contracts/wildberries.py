@@ -631,3 +631,8 @@ WB_STATUSES: tuple[str, ...] = WbStatus.__args__  # type: ignore[attr-defined]
 from tests.contracts.wildberries_finance import ENDPOINTS as _FINANCE  # noqa: E402
 
 ENDPOINTS += _FINANCE
+
+# The goods-return report (the returns stream) too.
+from tests.contracts.wildberries_returns import ENDPOINTS as _RETURNS  # noqa: E402
+
+ENDPOINTS += _RETURNS

@@ -138,3 +138,84 @@ ENDPOINTS: list[Endpoint] = [
         limits="10,000 requests/hour (none and medium); 200 orders a request",
     ),
 ]  # fmt: skip
+
+
+# -- GET /v2/campaigns/{campaignId}/returns (the returns stream) -------------------------
+class ReturnsQuery(Query):  # AliasedPageToken.yaml, PageLimit100Truncate.yaml, the filters
+    pageToken: str | None = None
+    page_token: str | None = None
+    limit: int | None = None  # truncated to 100, never refused
+    orderIds: str | None = None
+    statuses: str | None = None
+    shipmentStatuses: str | None = None
+    type: Literal["UNREDEEMED", "RETURN"] | None = None
+    fromDate: Date | None = None
+    toDate: Date | None = None
+
+
+class CurrencyValue(Serve):  # CurrencyValueDTO.yaml
+    value: Number
+    currencyId: CurrencyType
+
+
+class ReturnDecisionDTO(Serve):
+    returnItemId: int | None = None
+    count: int | None = None
+    comment: str | None = None
+    reasonType: str | None = None
+    subreasonType: str | None = None
+    decisionType: str | None = None
+    refundAmount: int | None = None
+    amount: CurrencyValue | None = None
+    partnerCompensation: int | None = None
+    partnerCompensationAmount: CurrencyValue | None = None
+    images: list[str] | None = None
+
+
+class ReturnItemDTO(Serve):
+    marketSku: int | None = None
+    shopSku: ShopSku
+    count: int
+    decisions: list[ReturnDecisionDTO] | None = None
+    instances: Loose = None
+    tracks: Loose = None
+
+
+class ReturnDTO(Serve):
+    id: int
+    orderId: int
+    creationDate: str | None = None
+    updateDate: str | None = None
+    refundStatus: str | None = None
+    logisticPickupPoint: Loose = None
+    pickupTillDate: str | None = None
+    shipmentRecipientType: str | None = None
+    shipmentStatus: str | None = None
+    refundAmount: int | None = None
+    amount: CurrencyValue | None = None
+    items: list[ReturnItemDTO]
+    returnType: Literal["UNREDEEMED", "RETURN"]
+    fastReturn: bool | None = None
+
+
+class PagedReturnsDTO(Serve):
+    paging: PagerDTO | None = None
+    returns: list[ReturnDTO]
+
+
+class GetReturnsResponse(Serve):
+    status: ApiResponseStatusType
+    result: PagedReturnsDTO | None = None
+
+
+ENDPOINTS.append(
+    Endpoint(
+        "yandex_market", "GET", "/v2/campaigns/{campaignId}/returns",
+        Source(REPO, "openapi/paths/v2_campaigns_campaignId_returns.yaml", COMMIT,
+               "#getReturns"),
+        query=ReturnsQuery,
+        responses={200: GetReturnsResponse,
+                   **dict.fromkeys((400, 401, 403, 404, 420, 500), ApiErrorResponse)},
+        limits="5,000 requests/hour (none and medium); 100 returns a request",
+    )
+)  # fmt: skip

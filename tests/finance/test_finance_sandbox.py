@@ -200,3 +200,64 @@ poll = {{ history = "60d" }}
     unbalanced = cli("finance", "reconcile", "--period", "2026-10", "--account", "wb")
     assert unbalanced.exit_code == 1
     assert "does NOT balance" in unbalanced.output and "amount differs" in unbalanced.output
+
+
+def store_returns(engine: Engine) -> dict[tuple[str, str], dict[str, Any]]:
+    """(marketplace, order) → returned units per SKU, refund (where the read gives one),
+    kind, and the order's canonical status."""
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT r.account_id, r.order_external_id, r.kind, r.refund_amount, r.lines,"
+            " r.reason, o.status FROM returns r LEFT JOIN orders o"
+            " ON o.account_id = r.account_id AND o.external_id = r.order_external_id"
+        )).all()  # fmt: skip
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for account, order, kind, refund, lines, reason, status in rows:
+        entry = found.setdefault((ACCOUNTS[account], order), {
+            "units": {}, "refund": Decimal(0), "kinds": set(), "status": status,
+            "reasons": set()})  # fmt: skip
+        entry["kinds"].add(kind)
+        entry["reasons"].add(reason)
+        entry["refund"] += Decimal(str(refund or 0))
+        for line in json.loads(lines) if isinstance(lines, str) else lines:
+            key = line["sku"] or line["marketplace_sku"]
+            entry["units"][key] = entry["units"].get(key, 0) + line["quantity"]
+    return found
+
+
+def test_returns_reach_the_truth_and_move_their_orders_to_returned(
+    sandbox: SandboxServer, store: Engine, store_url: str
+) -> None:
+    results = sync(sandbox, store, store_url, "orders", "finance", "returns")
+    assert all(r.outcome == "ok" for r in results), [r.error for r in results]
+    stored = store_returns(store)
+    catalog = {p.sku: p for p in sandbox.state.world.catalog}
+    expected_orders = 0
+    for mp, money in truth(sandbox.state).items():
+        assert money["refunds"], mp  # some returns with reasons on every marketplace
+        for order, refund in money["refunds"].items():
+            expected_orders += 1
+            got = stored[(mp, order)]
+            units: dict[str, int] = {}
+            for line in refund["lines"]:  # WB's report names the goods by nmId only
+                key = str(catalog[line["sku"]].nm_id) if mp == "wildberries" else line["sku"]
+                units[key] = units.get(key, 0) + line["quantity"]
+            assert got["units"] == units, (mp, order)
+            if mp != "wildberries":  # the goods-return report carries no money
+                assert got["refund"] == Decimal(refund["refund"]), (mp, order)
+            assert got["kinds"] == {refund["kind"]}, (mp, order)
+            assert got["status"] == "returned", (mp, order)
+            if mp != "yandex_market":  # YM's reasons are its reason types
+                assert got["reasons"] == {refund["reason"]}
+    assert len(stored) == expected_orders
+    # The finance stream's returns per order match the refunds.
+    with store.connect() as connection:
+        entries = connection.execute(text(
+            "SELECT account_id, order_external_id, SUM(amount) FROM finance_entries"
+            " WHERE kind = 'return' GROUP BY account_id, order_external_id")).all()  # fmt: skip
+    by_order = {(ACCOUNTS[a], o): Decimal(str(s)).quantize(Decimal("0.01")) for a, o, s in entries}
+    assert by_order == {(mp, order): -Decimal(refund["refund"])
+                        for mp, money in truth(sandbox.state).items()
+                        for order, refund in money["refunds"].items()}  # fmt: skip
+    again = sync(sandbox, store, store_url, "returns")
+    assert all(r.counts.inserted == 0 and r.counts.updated == 0 for r in again)

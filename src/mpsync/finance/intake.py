@@ -44,11 +44,12 @@ def take_money(connection: Connection, settings: Settings | None, target: Any, p
 
 def _mark_returned(connection: Connection, settings: Settings | None, target: Any,
                    returns: list[ReturnRecord], now: datetime) -> int:  # fmt: skip
-    """Orders a full or partial return names move to ``returned`` (when their status
-    allows it: from shipped or delivered); the order's raw marketplace status is kept."""
+    """Orders a return names move to ``returned`` — a full or partial return, or goods the
+    buyer did not take — when their status allows it (from shipped or delivered); the
+    order's raw marketplace status is kept. A cancellation moves nothing."""
     moments: dict[str, datetime] = {}
     for record in returns:
-        if record.order_external_id and record.kind in ("full", "partial"):
+        if record.order_external_id and record.kind != "cancellation":
             moment = record.source_updated_at or record.created_at
             moments[record.order_external_id] = max(moment, moments.get(record.order_external_id,
                                                                         moment))  # fmt: skip

@@ -58,7 +58,7 @@ def compile_section(data: Any, key: str = "returns") -> ReturnsSection:
         if required not in data:
             problems.append(f"{key}.{required}: missing; fix: add it (see mappings/ozon.toml)")
     kinds = dict(data.get("kinds", {}))
-    for name, kind in kinds.items():
+    for name, kind in kinds.items():  # "*": any other value
         if kind not in RETURN_KINDS:
             problems.append(
                 f"{key}.kinds.{name!r}: {kind!r}; fix: one of {', '.join(RETURN_KINDS)}"
@@ -88,7 +88,9 @@ def map_row(section: ReturnsSection, raw: Mapping[str, Any], account_id: str) ->
     read = {name: value.read(raw) for name, value in section.values.items()}
     if read["id"] is None:
         raise ConversionError("the return has no id (returns.id)")
-    kind = section.kinds.get(str(read["kind"]), read["kind"])
+    kind = section.kinds.get(str(read["kind"]), section.kinds.get("*", read["kind"]))
+    if read["created_at"] is None:
+        raise ConversionError("the return has no date (returns.created_at)")
     created = to_datetime(read["created_at"], None, section.values["created_at"].zone)
     updated = read["updated_at"]
     lines = []

@@ -14,15 +14,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from mpsync.finance.records import FinanceEntryRecord, ReturnRecord
-from mpsync.store.tables import FinanceEntry, Order, Return
+from mpsync.store.tables import FinanceEntry, Order, OrderLine, Return
 from mpsync.store.upsert import bulk_upsert
 
 ENTRIES = FinanceEntry.__table__  # type: ignore[attr-defined]
 RETURNS = Return.__table__  # type: ignore[attr-defined]
 ORDERS = Order.__table__  # type: ignore[attr-defined]
+LINES = OrderLine.__table__  # type: ignore[attr-defined]
 _COMPARED = ("external_id", "kind", "operation", "amount", "currency", "order_external_id",
              "sku", "marketplace_sku", "occurred_at", "known", "quantity")  # fmt: skip
 _CHUNK = 500
@@ -117,8 +118,10 @@ def write_returns(connection: Connection, account_id: str, records: Sequence[Ret
     counts = MoneyCounts()
     latest = {r.external_id: r for r in records}
     orders = _order_ids(connection, account_id, {r.order_external_id for r in latest.values()})
+    units = _order_units(connection, sorted(set(orders.values())))
+    back = _returned_units(connection, account_id, latest)
     rows = [
-        {**r.model_dump(exclude={"lines", "returned_on"}),
+        {**r.model_dump(exclude={"lines", "returned_on"}), "kind": _kind(r, orders, units, back),
          "lines": [line.model_dump(mode="json") for line in r.lines],
          "order_id": orders.get(r.order_external_id or ""), "inserted_at": now, "updated_at": now}
         for r in latest.values()
@@ -129,7 +132,50 @@ def write_returns(connection: Connection, account_id: str, records: Sequence[Ret
                          compare=compare, update=[*compare, "raw", "updated_at"])  # fmt: skip
     counts.inserted, counts.updated = len(result.inserted), len(result.updated)
     counts.unchanged = len(result.unchanged)
-    counts.returned_orders = sorted({
+    counts.returned_orders = sorted({  # every kind but a cancellation brings goods back
         r.order_external_id for r in latest.values()
-        if r.order_external_id and r.kind in ("full", "partial")})  # fmt: skip
+        if r.order_external_id and r.kind != "cancellation"})  # fmt: skip
     return counts
+
+
+def _kind(record: ReturnRecord, orders: dict[str, int], units: dict[int, int],
+          back: dict[str, int]) -> str:  # fmt: skip
+    """A return after delivery is partial while the order's returns (this one and the
+    others stored or read with it) bring back fewer units than the order holds."""
+    order = orders.get(record.order_external_id or "")
+    returned = back.get(record.order_external_id or "", 0)
+    if record.kind == "full" and order in units and record.lines and returned < units[order]:
+        return "partial"
+    return record.kind
+
+
+def _returned_units(connection: Connection, account_id: str,
+                    latest: dict[str, ReturnRecord]) -> dict[str, int]:  # fmt: skip
+    """Order external id → units its returns bring back (this page's, else as stored)."""
+    totals: dict[str, int] = defaultdict(int)
+    wanted = sorted({r.order_external_id for r in latest.values() if r.order_external_id})
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        columns = (RETURNS.c.external_id, RETURNS.c.order_external_id, RETURNS.c.lines,
+                   RETURNS.c.kind)  # fmt: skip
+        query = select(*columns).where(RETURNS.c.account_id == account_id,
+                                       RETURNS.c.order_external_id.in_(chunk))  # fmt: skip
+        for external, order, lines, kind in connection.execute(query):
+            if external not in latest and kind != "cancellation":
+                totals[order] += sum(int(line.get("quantity") or 0) for line in lines or [])
+    for record in latest.values():
+        if record.order_external_id and record.kind != "cancellation":
+            totals[record.order_external_id] += sum(line.quantity for line in record.lines)
+    return totals
+
+
+def _order_units(connection: Connection, order_ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for start in range(0, len(order_ids), _CHUNK):
+        query = (
+            select(LINES.c.order_id, func.sum(LINES.c.quantity))
+            .where(LINES.c.order_id.in_(order_ids[start : start + _CHUNK]))
+            .group_by(LINES.c.order_id)
+        )
+        found.update({order: int(total) for order, total in connection.execute(query)})
+    return found

@@ -301,3 +301,122 @@ def ym_stats(ctx: Ctx) -> Reply:
     paging = {"nextPageToken": str(offset + limit)} if offset + limit < len(chosen) else {}
     orders = [_ym_order(ctx, money) for money in page]
     return Reply({"status": "OK", "result": {"orders": orders, "paging": paging}})
+
+
+# -- returns -------------------------------------------------------------------------------
+def _refunds(ctx: Ctx, mp: str) -> list[OrderMoney]:
+    world = ctx.state.world
+    return [m for m in all_money(world, ctx.state.config.seed, mp) if m.refund is not None]
+
+
+def wb_goods_return(ctx: Ctx) -> Reply:
+    """``GET /api/v1/analytics/goods-return``: at most 31 days, by the return's date."""
+    start = _wb_day(ctx.query("dateFrom"), "dateFrom")
+    end = _wb_day(ctx.query("dateTo"), "dateTo")
+    if (end - start).days > 30 or end < start:
+        raise ApiError(400, "the period must not exceed 31 days")
+    seed, report = ctx.state.config.seed, []
+    for money in _refunds(ctx, "wildberries"):
+        refund = money.refund
+        assert refund is not None
+        if not start <= date.fromisoformat(moscow_date(refund.at)) <= end:
+            continue
+        for line, _qty, _amount in refund.lines:
+            report.append({
+                "barcode": line.product.barcode, "brand": "Sandbox",
+                "completedDt": moscow_text(refund.at).replace(" ", "T"),
+                "dstOfficeAddress": "Подольск", "dstOfficeId": 1,
+                "expiredDt": moscow_text(refund.at + 14 * DAY).replace(" ", "T"),
+                "isStatusActive": 0, "nmId": line.product.nm_id,
+                "orderDt": moscow_date(money.delivered_at), "orderId": ids.wb_task_id(money.row),
+                "readyToReturnDt": moscow_text(refund.at).replace(" ", "T"),
+                "reason": refund.reason, "returnType": "Возврат от покупателя",
+                "shkId": 50_000_000 + money.row, "srid": ids.wb_rid(seed, money.row),
+                "status": "Выдано продавцу", "stickerId": str(money.row),
+                "subjectName": line.product.name.split()[-1], "techSize": "0",
+            })  # fmt: skip
+    return Reply({"report": report})
+
+
+def ozon_returns(ctx: Ctx) -> Reply:
+    """``POST /v1/returns/list``: one return per product, by status change time."""
+    body = obj(ctx.body)
+    moment = obj(obj(body.get("filter") or {}, "filter").get("visual_status_change_moment")
+                 or {}, "filter.visual_status_change_moment")  # fmt: skip
+    low = _epoch(moment["time_from"]) if moment.get("time_from") else None
+    high = _epoch(moment["time_to"]) if moment.get("time_to") else None
+    limit = integer(body.get("limit") or 500, "limit")
+    after = integer(body.get("last_id") or 0, "last_id")
+    if not 1 <= limit <= 500:
+        raise ApiError(400, "limit must be 1..500")
+    found = []
+    for money in _refunds(ctx, "ozon"):
+        refund = money.refund
+        assert refund is not None
+        if (low is not None and refund.at < low) or (high is not None and refund.at > high):
+            continue
+        for index, (line, qty, amount) in enumerate(refund.lines):
+            found.append(_ozon_return(ctx, money, index, line, qty, amount))
+    found = sorted((r for r in found if r["id"] > after), key=lambda r: r["id"])
+    return Reply({"returns": found[:limit], "has_next": len(found) > limit})
+
+
+def _ozon_return(ctx: Ctx, money: OrderMoney, index: int, line: Any, qty: int,
+                 amount: int) -> dict[str, Any]:  # fmt: skip
+    state, refund = ctx.state, money.refund
+    assert refund is not None
+    posting = state.external_id("ozon", money.row)
+    at = _z(refund.at)
+    price = {"currency_code": "RUB", "price": rub(amount)}
+    return {
+        "id": 30_000_000 + money.row * 8 + index, "company_id": 1,
+        "return_reason_name": refund.reason, "type": "ClientReturn", "schema": "Fbs",
+        "order_id": ids.ozon_order_id(state.world.tables["ozon"].group[money.row]),
+        "order_number": posting.rsplit("-", 1)[0], "posting_number": posting,
+        "product": {"sku": line.product.ozon_sku, "offer_id": line.product.sku,
+                    "name": line.product.name, "price": price,
+                    "price_without_commission": price,
+                    "commission_percent": rate(line),
+                    "commission": {"currency_code": "RUB",
+                                   "price": rub((amount * rate(line) + 50) // 100)},
+                    "quantity": qty},
+        "logistic": {"return_date": at, "final_moment": at, "barcode": f"ii{money.row}"},
+        "visual": {"status": {"id": 34, "display_name": "Получен продавцом",
+                              "sys_name": "ReturnedToSeller"}, "change_moment": at},
+        "exemplars": [], "source_id": 0, "clearing_id": 0, "return_clearing_id": None,
+    }  # fmt: skip
+
+
+def ym_returns(ctx: Ctx) -> Reply:
+    """``GET /v2/campaigns/{campaignId}/returns``: by update date, ``limit`` ≤ 100."""
+    low, high = ctx.query("fromDate"), ctx.query("toDate")
+    limit = min(integer(ctx.query("limit") or 100, "limit"), 100)
+    offset = integer(ctx.query("pageToken") or ctx.query("page_token") or 0, "pageToken")
+    chosen = []
+    for money in _refunds(ctx, "yandex_market"):
+        refund = money.refund
+        assert refund is not None
+        day = moscow_date(refund.at)
+        if (low is None or day >= low) and (high is None or day <= high):
+            chosen.append(money)
+    page = chosen[offset : offset + limit]
+    paging = {"nextPageToken": str(offset + limit)} if offset + limit < len(chosen) else {}
+    returns = [_ym_return(money) for money in page]
+    return Reply({"status": "OK", "result": {"paging": paging, "returns": returns}})
+
+
+def _ym_return(money: OrderMoney) -> dict[str, Any]:
+    refund = money.refund
+    assert refund is not None
+    moment = moscow_text(refund.at).replace(" ", "T") + "+03:00"
+    return {
+        "id": 40_000_000 + money.row, "orderId": ids.ym_order_id(money.row),
+        "creationDate": moment, "updateDate": moment, "refundStatus": "REFUNDED",
+        "shipmentStatus": "RECEIVED", "amount": {"value": rub(refund.amount),
+                                                  "currencyId": "RUR"},
+        "items": [{"marketSku": line.product.nm_id, "shopSku": line.product.sku, "count": qty,
+                   "decisions": [{"count": qty, "reasonType": "BAD_QUALITY",
+                                  "comment": refund.reason}]}
+                  for line, qty, _ in refund.lines],
+        "returnType": "RETURN", "fastReturn": False,
+    }  # fmt: skip

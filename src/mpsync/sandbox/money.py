@@ -113,6 +113,8 @@ def _refund(world: World, mp: str, row: int, lines: tuple[Line, ...], h: int,
             return None
     chosen = [(line, line.quantity) for line in lines] if kind == "full" else [(lines[0], 1)]
     taken = tuple((line, qty, line.unit_price_kop * qty) for line, qty in chosen)
+    if sum(qty for _, qty, _ in taken) >= sum(line.quantity for line in lines):
+        kind = "full"  # a "partial" return of an order's only unit takes it all
     return Refund(at, kind, reason, taken, sum(t[2] for t in taken),
                   sum(commission_of(line, qty) for line, qty, _ in taken),
                   REVERSE_PER_UNIT * sum(qty for _, qty, _ in taken))  # fmt: skip

@@ -46,6 +46,7 @@ LIMITS = {
     "content": BucketSpec(100, 60, 5),  # the Content category
     "feedbacks": BucketSpec(3, 1, 6),  # the Questions and reviews category
     "finance_report": BucketSpec(1, 60, 1),  # reportDetailByPeriod: 1 request/min
+    "goods_return": BucketSpec(1, 60, 10),  # goods-return report: 1 request/min, burst 10
 }
 _WINDOW = 30 * 86400
 _CONFIRM, _COMPLETE, _SELLER_CANCEL = 1, 2, 6
@@ -373,6 +374,7 @@ def routes(state: SandboxState) -> list[Route]:
         ("PUT", "/api/v3/stocks/{warehouseId}", put_stocks, "stocks"),
         ("POST", "/api/v3/stocks/{warehouseId}", get_stocks, "stocks"),
         ("GET", "/api/v5/supplier/reportDetailByPeriod", finance_api.wb_report, "finance_report"),
+        ("GET", "/api/v1/analytics/goods-return", finance_api.wb_goods_return, "goods_return"),
     ]
     hosts = [
         (API, table),

@@ -53,6 +53,7 @@ RESOURCES = {
     "campaigns": BucketSpec(5_000, 3600, 5_000),  # getCampaign
     "mappings": BucketSpec(100, 60, 100),  # getOfferMappings
     "stats": BucketSpec(10_000, 3600, 10_000),  # getOrdersStats
+    "returns": BucketSpec(5_000, 3600, 5_000),  # getReturns
     "stocks": BucketSpec(100_000, 60, 100_000),  # getStocks: offers answered
     "stock_updates": BucketSpec(100_000, 60, 100_000),  # updateStocks: req.skus
     "prices": BucketSpec(5_000, 60, 5_000),  # getDefaultPrices: offers answered
@@ -64,7 +65,8 @@ RESOURCES = {
     "question_writes": BucketSpec(500, 3600, 500),  # updateGoodsQuestionTextEntity
 }
 REQUESTS = frozenset({"orders", "status", "campaigns", "mappings", "feedback_reads",
-                      "feedback_writes", "question_reads", "question_writes", "stats"})  # fmt: skip
+                      "feedback_writes", "question_reads", "question_writes", "stats",
+                      "returns"})  # fmt: skip
 _CODES = {
     400: "BAD_REQUEST",
     401: "UNAUTHORIZED",
@@ -242,7 +244,7 @@ def campaign(ctx: Ctx) -> Reply:
 
 
 def routes(state: SandboxState) -> list[Route]:
-    from mpsync.sandbox.finance_api import ym_stats
+    from mpsync.sandbox.finance_api import ym_returns, ym_stats
     from mpsync.sandbox.yandex_market_offers import (
         get_mappings,
         get_prices,
@@ -266,6 +268,7 @@ def routes(state: SandboxState) -> list[Route]:
         ("POST", "/v2/businesses/{businessId}/offer-mappings", get_mappings, "mappings"),
         ("GET", "/v2/campaigns/{campaignId}", campaign, "campaigns"),
         ("POST", "/v2/campaigns/{campaignId}/stats/orders", ym_stats, "stats"),
+        ("GET", "/v2/campaigns/{campaignId}/returns", ym_returns, "returns"),
     ]
     from mpsync.sandbox.buyers_api import yandex_market_routes
 
