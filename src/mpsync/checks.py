@@ -34,6 +34,9 @@ def run_checks(settings: Settings, *, online: bool = False) -> list[CheckResult]
         if online and account.enabled:
             results.append(_check_online(account))
     results += _check_secrets(settings, online=online)
+    from mpsync.finance.checks import unknown_operations
+
+    results += unknown_operations(settings)
     results.append(_check_channels(settings))
     if settings.invoicing.enabled:
         results.append(_check_invoicing(settings))

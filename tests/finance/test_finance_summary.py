@@ -140,3 +140,10 @@ def test_a_bad_cost_file_names_the_line(config: Path, tmp_path: Path) -> None:
                                       str(config)])  # fmt: skip
     assert result.exit_code == 2
     assert "line 2: cost 'abc' is not a number" in result.output
+
+
+def test_check_names_the_operations_no_rule_knows(config: Path) -> None:
+    result = CliRunner().invoke(app, ["check", "--config", str(config)])
+    assert result.exit_code != 0
+    assert "finance operations ym" in result.output
+    assert "NEW_SERVICE_NOBODY_KNOWS" in result.output
