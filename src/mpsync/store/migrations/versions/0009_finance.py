@@ -3,7 +3,7 @@ come from, the goods' marketplace id and units, and whether a rule knew the oper
 returns get a table of their own.
 
 Revision ID: 0009
-Revises: 0010 (stock sync landed first; 0009 is finance's reserved number)
+Revises: 0014 (stock sync and perf landed first; 0009 is finance's reserved number)
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from mpsync.store.types import MONEY, JSONText, UTCDateTime
 
 revision = "0009"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
