@@ -43,7 +43,7 @@ class WildberriesFinance:
     reread: ClassVar[timedelta] = timedelta(days=14)
     call: Any
     now: Callable[[], datetime]
-    _finance_sleep: Callable[[float], Any] = staticmethod(asyncio.sleep)  # type: ignore[assignment]
+    _finance_sleep: Callable[[float], Any] = staticmethod(asyncio.sleep)
     _last_report_call: datetime | None = None
 
     async def _finance(self, window: FetchWindow) -> AsyncIterator[Page]:

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from mpsync.config.model import AccountConfig
     from mpsync.mapping import MappingSchema
 
-RecordType = Literal["order", "order_status", "stock", "price", "product", "question", "review"]
+RecordType = Literal[
+    "order", "order_status", "stock", "price", "product", "question", "review", "finance", "return"
+]
 Sleep = Callable[[float], Awaitable[None]]
 ACTIONS = frozenset({"confirm", "ship", "cancel", "push_stock", "push_prices"})
 
