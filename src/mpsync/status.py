@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, inspect, select
 from mpsync.config import Settings
 from mpsync.connector.http import parse_until
 from mpsync.coordination import holders, processes
+from mpsync.domain.events import RowState
 from mpsync.store.tables import DeadLetter, InboxEvent, OutboxMessage, SyncCursor, SyncRun
 
 
@@ -177,9 +178,9 @@ def _backlog(connection: Any) -> dict[str, int]:
         return int(connection.execute(query).scalar_one())
 
     return {
-        "inbox_pending": count(InboxEvent, "pending"),
-        "inbox_failed": count(InboxEvent, "failed"),
-        "outbox_pending": count(OutboxMessage, "pending"),
-        "outbox_failed": count(OutboxMessage, "failed"),
+        "inbox_pending": count(InboxEvent, RowState.PENDING),
+        "inbox_failed": count(InboxEvent, RowState.FAILED),
+        "outbox_pending": count(OutboxMessage, RowState.PENDING),
+        "outbox_failed": count(OutboxMessage, RowState.FAILED),
         "dead_letters_open": count(DeadLetter, "open"),
     }

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import Column, Connection, Table, case, update
 
+from mpsync.domain.events import RowState
 from mpsync.store.tables import InboxEvent, OutboxMessage, WriteBack
 
 
@@ -39,10 +40,14 @@ def _table(model: Any) -> Table:
 
 ROW_LEASES = {
     # A message handed back before it was sent goes out with the next dispatch.
-    "outbox": RowLease(_table(OutboxMessage), "sending", "next_attempt_at", {"state": "pending"}),
-    "inbox": RowLease(_table(InboxEvent), "processing", "next_attempt_at", {"state": "pending"}),
+    "outbox": RowLease(
+        _table(OutboxMessage), RowState.SENDING, "next_attempt_at", {"state": RowState.PENDING}
+    ),
+    "inbox": RowLease(
+        _table(InboxEvent), RowState.PROCESSING, "next_attempt_at", {"state": RowState.PENDING}
+    ),
     # A write-back stays pending: whoever takes it next checks the marketplace first.
-    "write_backs": RowLease(_table(WriteBack), "pending", "lease_until", {}),
+    "write_backs": RowLease(_table(WriteBack), RowState.PENDING, "lease_until", {}),
 }
 
 

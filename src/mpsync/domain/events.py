@@ -1,28 +1,50 @@
-"""The events notification rules may name (``[[notifications.rules]] events``).
+"""Event kinds and the states of queued rows, as enums (their values are what the store
+and the notification templates hold, so a ``StrEnum`` compares equal to the text).
 
-Kept apart from ``mpsync.notify`` so the config can check a rule's events when it is read
-without loading the channels. A producer of a new event adds its kind here.
+The events notification rules may name (``[[notifications.rules]] events``) are kept apart
+from ``mpsync.notify`` so the config can check a rule's events when it is read without
+loading the channels. A producer of a new event adds its kind here.
 """
 
 from __future__ import annotations
 
-EVENT_KINDS = (
-    "order.created",
-    "order.cancelled",
-    "order.status_changed",
-    "order.sla_warning",
-    "invoice.issued",
-    "invoice.voided",
-    "stock.low",
-    "report.digest",  # scheduled by [analytics] digest / digest_at (mpsync.analytics.digest)
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    """What happened, as notification rules (``[[notifications.rules]] events``) name it."""
+
+    ORDER_CREATED = "order.created"
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_STATUS_CHANGED = "order.status_changed"
+    ORDER_SLA_WARNING = "order.sla_warning"
+    INVOICE_ISSUED = "invoice.issued"
+    INVOICE_VOIDED = "invoice.voided"
+    STOCK_LOW = "stock.low"
+    REPORT_DIGEST = "report.digest"  # [analytics] digest (mpsync.analytics.digest)
     # Buyers' questions and reviews (mpsync.inbox): a low-rated review, one close to its
     # deadline, a draft answer to approve.
-    "inbox.review_low",
-    "inbox.deadline",
-    "inbox.draft",
+    INBOX_REVIEW_LOW = "inbox.review_low"
+    INBOX_DEADLINE = "inbox.deadline"
+    INBOX_DRAFT = "inbox.draft"
     # Stock sync (mpsync.stocksync): an item at 0 on every channel, a propagation the guard
     # refused, a stock push the marketplace refused.
-    "stock.out_everywhere",
-    "stock.guard_refused",
-    "stock.push_refused",
-)
+    STOCK_OUT_EVERYWHERE = "stock.out_everywhere"
+    STOCK_GUARD_REFUSED = "stock.guard_refused"
+    STOCK_PUSH_REFUSED = "stock.push_refused"
+
+
+EVENT_KINDS: tuple[str, ...] = tuple(kind.value for kind in EventKind)
+
+
+class RowState(StrEnum):
+    """States of the rows queued for work: the push inbox (pending → processing → done |
+    failed), the notification outbox (pending → sending → sent | failed) and write-backs
+    (pending under a lease → done | failed)."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    SENDING = "sending"
+    DONE = "done"
+    SENT = "sent"
+    FAILED = "failed"

@@ -14,12 +14,13 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mpsync.domain.events import RowState
 from mpsync.store.rows import execute_rows
 from mpsync.store.tables import OutboxMessage
 from mpsync.store.upsert import insert_new_statement
 
 OUTBOX: Table = cast(Table, OutboxMessage.__table__)  # type: ignore[attr-defined]
-CLAIMABLE = ("pending", "sending")
+CLAIMABLE = (RowState.PENDING, RowState.SENDING)
 MAX_ERROR_CHARS = 1000
 
 
@@ -65,7 +66,7 @@ def enqueue(
         "channel": channel,
         "event_kind": event_kind,
         "payload": payload,
-        "state": "pending",
+        "state": RowState.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
@@ -79,7 +80,7 @@ def enqueue(
 def enqueue_many(connection: Connection, messages: Sequence[NewMessage], now: datetime) -> None:
     """``enqueue`` for a page's worth of messages in one ``executemany``."""
     statement = insert_new_statement(connection.dialect.name, OUTBOX, ("dedupe_key",))
-    rows = [(m.dedupe_key, m.channel, m.event_kind, m.payload, "pending", 0, now, now)
+    rows = [(m.dedupe_key, m.channel, m.event_kind, m.payload, RowState.PENDING, 0, now, now)
             for m in messages]  # fmt: skip
     execute_rows(connection, statement, _NEW_COLUMNS, rows)
 
@@ -122,7 +123,7 @@ def take(
         update(OUTBOX)
         .where(OUTBOX.c.id.in_(ids))
         .values(
-            state="sending",
+            state=RowState.SENDING,
             attempts=OUTBOX.c.attempts + 1,
             next_attempt_at=now + lease,
             lease_owner=owner,
@@ -147,7 +148,7 @@ def _own_claim(message: ClaimedMessage) -> ColumnElement[bool]:
     # A claim whose lease expired may have been taken again; then the newer claim owns it.
     return and_(
         OUTBOX.c.id == message.id,
-        OUTBOX.c.state == "sending",
+        OUTBOX.c.state == RowState.SENDING,
         OUTBOX.c.attempts == message.attempts,
     )
 
@@ -156,7 +157,7 @@ def mark_sent(connection: Connection, message: ClaimedMessage, *, now: datetime)
     result = connection.execute(
         update(OUTBOX)
         .where(_own_claim(message))
-        .values(state="sent", sent_at=now, last_error=None, lease_owner=None)
+        .values(state=RowState.SENT, sent_at=now, last_error=None, lease_owner=None)
     )
     return result.rowcount == 1
 
@@ -168,7 +169,7 @@ def mark_retry(
         update(OUTBOX)
         .where(_own_claim(message))
         .values(
-            state="pending",
+            state=RowState.PENDING,
             next_attempt_at=at,
             last_error=error[:MAX_ERROR_CHARS],
             lease_owner=None,
@@ -181,7 +182,7 @@ def mark_failed(connection: Connection, message: ClaimedMessage, *, error: str) 
     result = connection.execute(
         update(OUTBOX)
         .where(_own_claim(message))
-        .values(state="failed", last_error=error[:MAX_ERROR_CHARS], lease_owner=None)
+        .values(state=RowState.FAILED, last_error=error[:MAX_ERROR_CHARS], lease_owner=None)
     )
     return result.rowcount == 1
 

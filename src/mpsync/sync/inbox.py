@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.connector.base import PushEvent
 from mpsync.connector.errors import ConnectorError
+from mpsync.domain.events import RowState
 from mpsync.domain.streams import record_stream
 from mpsync.mapping import MappingFailure
 from mpsync.store.tables import InboxEvent
@@ -54,7 +55,7 @@ def store_events(
         return 0
     rows = [
         {"account_id": account_id, "dedupe_key": e.dedupe_key[:255], "kind": e.kind,
-         "body": asdict(e), "state": "pending", "attempts": 0, "next_attempt_at": now,
+         "body": asdict(e), "state": RowState.PENDING, "attempts": 0, "next_attempt_at": now,
          "received_at": now}
         for e in events
     ]  # fmt: skip
@@ -97,7 +98,9 @@ class InboxProcessor:
         """Take up to *limit* due rows (pending, or processing under an expired lease)."""
         now = self.service.clock()
         engine = self.service.engine
-        due = INBOX.c.state.in_(("pending", "processing")) & (INBOX.c.next_attempt_at <= now)
+        due = INBOX.c.state.in_((RowState.PENDING, RowState.PROCESSING)) & (
+            INBOX.c.next_attempt_at <= now
+        )
         if skip_accounts:
             due = due & INBOX.c.account_id.not_in(list(skip_accounts))
         query = select(INBOX).where(due).order_by(INBOX.c.id).limit(limit)
@@ -108,7 +111,7 @@ class InboxProcessor:
             if rows:
                 connection.execute(
                     update(INBOX).where(INBOX.c.id.in_([r.id for r in rows]))
-                    .values(state="processing", lease_owner=self.owner,
+                    .values(state=RowState.PROCESSING, lease_owner=self.owner,
                             next_attempt_at=now + self.lease)
                 )  # fmt: skip
         return rows
@@ -209,7 +212,7 @@ class InboxProcessor:
         # A row whose lease ran out may have been taken again: then the new holder owns it.
         return (
             (INBOX.c.id == row_id)
-            & (INBOX.c.state == "processing")
+            & (INBOX.c.state == RowState.PROCESSING)
             & (INBOX.c.lease_owner == self.owner)
         )
 
@@ -217,7 +220,7 @@ class InboxProcessor:
         with self.service.engine.begin() as connection:
             connection.execute(
                 update(INBOX).where(self._mine(row_id))
-                .values(state="done", processed_at=self.service.clock(), last_error=None,
+                .values(state=RowState.DONE, processed_at=self.service.clock(), last_error=None,
                         lease_owner=None)
             )  # fmt: skip
 
@@ -228,7 +231,7 @@ class InboxProcessor:
         with self.service.engine.begin() as connection:
             owned = connection.execute(
                 update(INBOX).where(self._mine(row.id)).values(
-                    state="failed" if final else "pending", attempts=attempts,
+                    state=RowState.FAILED if final else RowState.PENDING, attempts=attempts,
                     last_error=error[:1000], lease_owner=None,
                     next_attempt_at=now + timedelta(seconds=30 * 2**attempts),
                 )

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from mpsync.catalog.store import line_products
 from mpsync.coordination.leases import lock_keys
 from mpsync.domain import OrderRecord, OrderState, OrderStatus, OrderStatusUpdate, StatusUpdate
+from mpsync.domain.events import EventKind
 from mpsync.domain.status import Transition, apply_update, can_transition
 from mpsync.store.rows import execute_rows
 from mpsync.store.tables import Customer, Order, OrderLine, StatusChange
@@ -370,11 +371,11 @@ def _history(connection: Connection, account_id: str, marketplace: str, plan: _P
         record = records[external_id]
         events.append(
             Event(
-                f"{account_id}:{external_id}:order.created",
-                "order.created",
+                f"{account_id}:{external_id}:{EventKind.ORDER_CREATED}",
+                EventKind.ORDER_CREATED,
                 account_id,
                 ids[external_id],
-                order_payload(account_id, marketplace, record, "order.created", names),
+                order_payload(account_id, marketplace, record, EventKind.ORDER_CREATED, names),
             )
         )
     for external_id, transitions in plan.transitions.items():
@@ -385,7 +386,9 @@ def _history(connection: Connection, account_id: str, marketplace: str, plan: _P
             if t.source is None:
                 continue
             kind = (
-                "order.cancelled" if t.target == OrderStatus.CANCELLED else "order.status_changed"
+                EventKind.ORDER_CANCELLED
+                if t.target == OrderStatus.CANCELLED
+                else EventKind.ORDER_STATUS_CHANGED
             )
             payload = order_payload(account_id, marketplace, record, kind, names)
             payload["order"].update({"from_status": t.source.value,

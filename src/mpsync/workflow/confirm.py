@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.connector.base import Connector, OrderRef, WriteResult
+from mpsync.domain.events import RowState
 from mpsync.workflow.payloads import ORDERS, WRITE_BACKS, chunks
 
 ACTION = "confirm"
@@ -89,7 +90,7 @@ def _insert_new(connection: Connection, account_ids: Sequence[str], now: datetim
         .returning(WRITE_BACKS.c.id, WRITE_BACKS.c.order_id)
     )
     rows = [
-        {"order_id": order_id, "action": ACTION, "state": "pending", "attempts": 0,
+        {"order_id": order_id, "action": ACTION, "state": RowState.PENDING, "attempts": 0,
          "message": None, "created_at": now, "finished_at": None, "lease_owner": owner,
          "lease_until": until}
         for order_id in order_ids
@@ -100,7 +101,7 @@ def _insert_new(connection: Connection, account_ids: Sequence[str], now: datetim
 def _failed_due(account_ids: Sequence[str]) -> Any:
     still_new = select(ORDERS.c.id).where(_new_orders(account_ids))
     return (
-        (WRITE_BACKS.c.state == "failed")
+        (WRITE_BACKS.c.state == RowState.FAILED)
         & (WRITE_BACKS.c.attempts < MAX_ATTEMPTS)
         & WRITE_BACKS.c.order_id.in_(still_new)
     )
@@ -109,7 +110,7 @@ def _failed_due(account_ids: Sequence[str]) -> Any:
 def _crash_left(now: datetime) -> Any:
     # Rows from before leases existed have none: they count as left once old enough.
     expired = WRITE_BACKS.c.lease_until.is_(None) | (WRITE_BACKS.c.lease_until <= now)
-    return (WRITE_BACKS.c.state == "pending") & expired
+    return (WRITE_BACKS.c.state == RowState.PENDING) & expired
 
 
 def _retake(connection: Connection, account_ids: Sequence[str], condition: Any,
@@ -131,7 +132,7 @@ def _retake(connection: Connection, account_ids: Sequence[str], condition: Any,
     statement = (
         update(WRITE_BACKS)
         .where(WRITE_BACKS.c.id.in_(ids))
-        .values(state="pending", lease_owner=holder.owner, lease_until=until)
+        .values(state=RowState.PENDING, lease_owner=holder.owner, lease_until=until)
         .returning(WRITE_BACKS.c.id, WRITE_BACKS.c.order_id)
     )
     return {row.id: row.order_id for row in connection.execute(statement)}
@@ -200,7 +201,7 @@ def record(connection: Connection, results: Sequence[tuple[Claim, WriteResult]],
         .where(
             WRITE_BACKS.c.id == bindparam("_id"),
             WRITE_BACKS.c.lease_owner == owner,
-            WRITE_BACKS.c.state == "pending",
+            WRITE_BACKS.c.state == RowState.PENDING,
         )
         .values(
             state=bindparam("_state"),

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.config import Settings
+from mpsync.domain.events import EventKind
 from mpsync.domain.status import OrderState, OrderStatus, StatusUpdate, apply_update
 from mpsync.sync.events import Event, record_events
 from mpsync.workflow.payloads import (
@@ -26,7 +27,7 @@ from mpsync.workflow.payloads import (
     orders_query,
 )
 
-SLA_KIND = "order.sla_warning"
+SLA_KIND = EventKind.ORDER_SLA_WARNING
 SLA_STATUSES = (OrderStatus.NEW.value, OrderStatus.CONFIRMED.value)
 
 
@@ -144,7 +145,7 @@ def _completed_events(connection: Connection, rows: Sequence[Any]) -> list[Event
     suffix = f"{OrderStatus.DELIVERED.value}>{OrderStatus.COMPLETED.value}"
     events = []
     for row in rows:
-        payload = order_row_payload(row, lines.get(row.id, []), "order.status_changed")
+        payload = order_row_payload(row, lines.get(row.id, []), EventKind.ORDER_STATUS_CHANGED)
         payload["order"].update({
             "from_status": OrderStatus.DELIVERED.value,
             "previous_status": OrderStatus.DELIVERED.value,
