@@ -147,3 +147,29 @@ def test_check_names_the_operations_no_rule_knows(config: Path) -> None:
     assert result.exit_code != 0
     assert "finance operations ym" in result.output
     assert "NEW_SERVICE_NOBODY_KNOWS" in result.output
+
+
+def test_reconcile_lists_missing_orders_and_fees_without_an_order(config: Path) -> None:
+    """The stored YM entries name orders the store does not hold (no orders read): each
+    fee is "fee without an order"; a report row the store lacks, of an order it has no
+    entry of, is "missing order"; the payouts differ by that row."""
+    from zoneinfo import ZoneInfo
+
+    from mpsync.analytics.period import parse_period
+    from mpsync.finance.reconcile import compare
+
+    orders = load("ym_stats_orders.json")["result"]["orders"]
+    extra = {**orders[0], "id": 999, "commissions": [], "subsidies": []}
+    report = load_mapping("yandex_market").map_page("finance", [*orders, extra], "ym").records
+    period = parse_period("2026-11", ZoneInfo("Europe/Moscow"), NOW.date())
+    engine = create_store_engine(load_config(config).store.url)
+    with engine.connect() as connection:
+        result = compare(connection, "ym", period, report)  # type: ignore[arg-type]
+    engine.dispose()
+    assert not result["balanced"]
+    assert (result["store_payout"], result["marketplace_payout"]) == ("620.52", "1591.52")
+    kinds = sorted((d["type"], d["order"], d["kind"]) for d in result["differences"])
+    assert kinds[0] == ("fee without an order", "123456789", "commission")
+    assert ("missing order", "999", "sale") in kinds
+    fees = [k for k in kinds if k[0] == "fee without an order"]
+    assert len(fees) == 8  # 4 fees + 1 subsidy of one order, 3 fees of the other

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from mpsync.finance import KINDS
 from mpsync.finance.records import FinanceEntryRecord
+from mpsync.mapping.compiled import compile_expression
 from mpsync.mapping.convert import ConversionError, currency, to_datetime, to_decimal
 
 CENT = Decimal("0.01")
@@ -138,11 +139,21 @@ def compile_section(data: Any, key: str = "finance") -> FinanceSection:
                           values["currency"], dict(operations), rules)  # fmt: skip
 
 
+class Compiled:
+    """A JMESPath compiled once to closures (``mpsync.mapping.compiled``): same answers."""
+
+    def __init__(self, parsed: ParsedResult) -> None:
+        self._get = compile_expression(parsed)
+
+    def search(self, value: Any) -> Any:
+        return self._get(value)
+
+
 def _path(key: str, text: Any, problems: list[str]) -> ParsedResult | None:
     if text is None:
         return None
     try:
-        return jmespath.compile(str(text))
+        return Compiled(jmespath.compile(str(text)))  # type: ignore[return-value]
     except JMESPathError as exc:
         problems.append(f"{key}: bad JMESPath {text!r} ({str(exc).splitlines()[0]}); "
                         "fix: see https://jmespath.org")  # fmt: skip
@@ -199,7 +210,12 @@ def map_rows(section: FinanceSection, rows: Iterable[Mapping[str, Any]],
     for raw in rows:
         try:
             entries = map_row(section, raw, account_id)
-        except (ConversionError, ValidationError, ArithmeticError, TypeError) as exc:
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            result.failures.append(FinanceFailure(dict(raw), f"{where}: {first['msg']}", where))
+            continue
+        except (ConversionError, ArithmeticError, TypeError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             result.failures.append(FinanceFailure(dict(raw), reason))
             continue

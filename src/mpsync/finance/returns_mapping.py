@@ -79,7 +79,11 @@ def map_rows(section: ReturnsSection, rows: Iterable[Mapping[str, Any]],
     for raw in rows:
         try:
             result.records.append(map_row(section, raw, account_id))
-        except (ConversionError, ValidationError, ArithmeticError, TypeError) as exc:
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            result.failures.append(FinanceFailure(dict(raw), f"{where}: {first['msg']}", where))
+        except (ConversionError, ArithmeticError, TypeError) as exc:
             result.failures.append(FinanceFailure(dict(raw), str(exc).splitlines()[0]))
     return result
 
@@ -89,6 +93,9 @@ def map_row(section: ReturnsSection, raw: Mapping[str, Any], account_id: str) ->
     if read["id"] is None:
         raise ConversionError("the return has no id (returns.id)")
     kind = section.kinds.get(str(read["kind"]), section.kinds.get("*", read["kind"]))
+    if kind not in RETURN_KINDS:
+        raise ConversionError(f"return type {read['kind']!r} has no kind; fix: add it to "
+                              "[returns.kinds] of the mapping")  # fmt: skip
     if read["created_at"] is None:
         raise ConversionError("the return has no date (returns.created_at)")
     created = to_datetime(read["created_at"], None, section.values["created_at"].zone)
