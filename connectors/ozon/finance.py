@@ -21,7 +21,7 @@ from mpsync.connector.base import FetchWindow, Page
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, Parallel
 from mpsync.connector.paginate import CursorPaginator, WindowedPaginator
-from mpsync.connector.paging import windows
+from mpsync.connector.paging import reread_start, windows
 
 GROUP = "finance"
 LIST = "/v3/finance/transaction/list"
@@ -44,9 +44,7 @@ class OzonFinance:
     call: Any
 
     async def _finance(self, window: FetchWindow) -> AsyncIterator[Page]:
-        since = window.since or window.until - self.reread
-        if not window.backfill:
-            since = min(since, window.until - self.reread)
+        since = reread_start(window.since, window.until, self.reread, backfill=window.backfill)
 
         def listing(low: datetime, high: datetime) -> CursorPaginator:
             async def page(cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -56,10 +54,8 @@ class OzonFinance:
 
             return CursorPaginator(page, stream="finance", what=f"ozon POST {LIST}")
 
-        pages = WindowedPaginator(
-            listing, start=since, end=window.until, span=self.finance_span, phase="finance",
-            stream="finance", what=f"ozon POST {LIST}",
-        )  # fmt: skip
+        pages = WindowedPaginator.until_end(listing, since, window.until, self.finance_span,
+                                            stream="finance", what=f"ozon POST {LIST}")  # fmt: skip
         async for operations, following in pages.pages(window.resume):
             yield Page("finance", operations, following)
 

@@ -25,6 +25,7 @@ from mpsync.connector.base import FetchWindow, Page
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paginate import CursorPaginator
+from mpsync.connector.paging import reread_start
 
 HOST = "statistics"
 GROUP = "finance_report"
@@ -48,9 +49,7 @@ class WildberriesFinance:
 
     async def _finance(self, window: FetchWindow) -> AsyncIterator[Page]:
         until = window.until.astimezone(MOSCOW)
-        since = window.since or until - self.reread
-        if not window.backfill:
-            since = min(since, window.until - self.reread)
+        since = reread_start(window.since, until, self.reread, backfill=window.backfill)
         start = max(since.astimezone(MOSCOW), FIRST_DAY)
         params = {"dateFrom": start.date().isoformat(), "dateTo": until.date().isoformat(),
                   "limit": self.report_limit}  # fmt: skip

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from mpsync.connector.base import FetchWindow, Page
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paginate import CursorPaginator, WindowedPaginator
+from mpsync.connector.paging import reread_start
 
 HOST = "analytics"
 GROUP = "goods_return"
@@ -38,9 +39,8 @@ class WildberriesReturns:
     call: Any
 
     async def _returns(self, window: FetchWindow) -> AsyncIterator[Page]:
-        since = window.since or window.until - self.returns_reread
-        if not window.backfill:
-            since = min(since, window.until - self.returns_reread)
+        since = reread_start(window.since, window.until, self.returns_reread,
+                             backfill=window.backfill)  # fmt: skip
 
         def listing(low: datetime, high: datetime) -> CursorPaginator:
             async def page(_cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -52,9 +52,8 @@ class WildberriesReturns:
 
             return CursorPaginator(page, stream="returns", what=f"wildberries GET {PATH}")
 
-        pages = WindowedPaginator(
-            listing, start=since, end=window.until, span=self.returns_span, phase="returns",
-            stream="returns", what=f"wildberries GET {PATH}",
-        )  # fmt: skip
+        what = f"wildberries GET {PATH}"
+        pages = WindowedPaginator.until_end(listing, since, window.until, self.returns_span,
+                                            stream="returns", what=what)  # fmt: skip
         async for rows, following in pages.pages(window.resume):
             yield Page("return", rows, following)

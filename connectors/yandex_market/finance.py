@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from mpsync.connector.base import FetchWindow, Page
 from mpsync.connector.errors import FatalError
-from mpsync.connector.paginate import PageTokenPaginator, PhasedPaginator
+from mpsync.connector.paginate import PhasedPaginator
+from mpsync.connector.paging import reread_start
 
 PATH = "/v2/campaigns/{campaign}/stats/orders"
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -33,16 +33,13 @@ class YandexMarketFinance:
     credentials: Any
 
     async def _finance(self, window: FetchWindow) -> AsyncIterator[Page]:
-        since = window.since or window.until - self.reread
-        if not window.backfill:
-            since = min(since, window.until - self.reread)
+        since = reread_start(window.since, window.until, self.reread, backfill=window.backfill)
         body = {"updateFrom": since.astimezone(MOSCOW).date().isoformat(),
                 "updateTo": window.until.astimezone(MOSCOW).date().isoformat()}  # fmt: skip
         what = f"yandex_market POST {PATH}"
-        phases = [(str(campaign), PageTokenPaginator(partial(self._stats_page, campaign, body),
-                                                     stream="finance", what=what))
-                  for campaign in self.credentials.campaign_ids]  # fmt: skip
-        listing = PhasedPaginator(phases, stream="finance", what=what)
+        listing = PhasedPaginator.page_token_each(
+            self.credentials.campaign_ids, lambda campaign, token: self._stats_page(
+                campaign, body, token), stream="finance", what=what)  # fmt: skip
         async for orders, following in listing.pages(window.resume):
             yield Page("finance", orders, following)
 

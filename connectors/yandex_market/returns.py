@@ -10,12 +10,11 @@ count, decisions with ``reasonType``).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from mpsync.connector.base import FetchWindow, Page
-from mpsync.connector.paginate import PageTokenPaginator, PhasedPaginator
+from mpsync.connector.paginate import PhasedPaginator
 
 PATH = "/v2/campaigns/{campaign}/returns"
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -33,10 +32,12 @@ class YandexMarketReturns:
         since = window.since.astimezone(MOSCOW).date() if window.since else until
         dates = {"fromDate": since.isoformat(), "toDate": until.isoformat()}
         what = f"yandex_market GET {PATH}"
-        phases = [(str(campaign), PageTokenPaginator(partial(self._returns_page, campaign, dates),
-                                                     stream="returns", what=what))
-                  for campaign in self.credentials.campaign_ids]  # fmt: skip
-        listing = PhasedPaginator(phases, stream="returns", what=what)
+
+        def page(campaign: int, token: str | None) -> Any:
+            return self._returns_page(campaign, dates, token)
+
+        listing = PhasedPaginator.page_token_each(self.credentials.campaign_ids, page,
+                                                  stream="returns", what=what)  # fmt: skip
         async for rows, following in listing.pages(window.resume):
             yield Page("return", rows, following)
 

@@ -19,7 +19,8 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import ClassVar, Protocol
+from functools import partial
+from typing import Any, ClassVar, Protocol
 
 from mpsync.connector.errors import PaginationLoopError
 from mpsync.connector.paging import LoopGuard, Resume, windows
@@ -30,6 +31,8 @@ PageCall = Callable[[str | None], Awaitable[tuple[Records, str | None]]]
 cursor the API gave (``None`` when the listing is exhausted)."""
 OffsetCall = Callable[[int], Awaitable[Records]]
 """Fetch the page starting at an offset; return its records."""
+KeyedCall = Callable[[Any, str | None], Awaitable[tuple[Records, str | None]]]
+"""Fetch one page of the listing of a key (``PhasedPaginator.page_token_each``)."""
 Listing = Callable[[datetime, datetime], "Paginator"]
 """The paginator of one time window ``[low, high]``."""
 
@@ -163,6 +166,14 @@ class PhasedPaginator(Paginator):
         self.phases = list(phases)
         self.codec = codec or ResumeCodec()
 
+    @classmethod
+    def page_token_each(cls, keys: Sequence[object], page: KeyedCall, *, stream: str,
+                        what: str) -> PhasedPaginator:  # fmt: skip
+        """A page-token listing per key (a campaign each, say), ``page(key, token)``."""
+        phases = [(str(key), PageTokenPaginator(partial(page, key), stream=stream, what=what))
+                  for key in keys]  # fmt: skip
+        return cls(phases, stream=stream, what=what)
+
     async def pages(self, resume: str | None = None) -> AsyncIterator[tuple[Records, str | None]]:
         names = [name for name, _ in self.phases]
         saved = self.codec.decode(resume)
@@ -204,6 +215,13 @@ class WindowedPaginator(Paginator):
         super().__init__(stream=stream, what=what)
         self.listing = listing
         self.start, self.end, self.span, self.phase = start, end, span, phase
+
+    @classmethod
+    def until_end(cls, listing: Listing, start: datetime, end: datetime, span: timedelta, *,
+                  stream: str, what: str) -> WindowedPaginator:  # fmt: skip
+        """``[start, end]`` window by window, its resume tokens naming the *stream*."""
+        return cls(listing, start=start, end=end, span=span, phase=stream, stream=stream,
+                   what=what)  # fmt: skip
 
     async def pages(self, resume: str | None = None) -> AsyncIterator[tuple[Records, str | None]]:
         start, cursor = self.start, None

@@ -82,3 +82,12 @@ def iso_z(moment: datetime) -> str:
     """``2025-06-01T10:00:00Z`` (milliseconds kept when present)."""
     text = utc(moment).isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
     return text.replace("+00:00", "Z")
+
+
+def reread_start(since: datetime | None, until: datetime, reread: timedelta, *,
+                 backfill: bool = False) -> datetime:  # fmt: skip
+    """Where a read of a list that settles late starts: *since*, or (no start yet) *reread*
+    before *until*; an incremental read (not a *backfill*) always goes back at least
+    *reread*, since rows of the days before may still appear or change."""
+    start = since or until - reread
+    return start if backfill else min(start, until - reread)
