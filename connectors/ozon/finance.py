@@ -41,6 +41,9 @@ class OzonFinance:
     # "не больше 1 месяца": 28 days is within every calendar month.
     finance_span: ClassVar[timedelta] = timedelta(days=28)
     reread: ClassVar[timedelta] = timedelta(days=3)  # late postings of the days before
+    resync_chunks: ClassVar[Mapping[str, timedelta]] = MappingProxyType(
+        {"finance": timedelta(days=28), "returns": timedelta(days=28)}
+    )
     call: Any
 
     async def _finance(self, window: FetchWindow) -> AsyncIterator[Page]:

@@ -42,6 +42,10 @@ class WildberriesFinance:
     report_limit: ClassVar[int] = 100_000  # limit: "maximum: 100000"
     report_interval: ClassVar[timedelta] = timedelta(minutes=1)  # 1 request per minute
     reread: ClassVar[timedelta] = timedelta(days=14)
+    # A resync reads the report in one window: ⌈rows / limit⌉ requests, not one a day.
+    resync_chunks: ClassVar[Mapping[str, timedelta]] = MappingProxyType(
+        {"finance": timedelta(days=366), "returns": timedelta(days=30)}
+    )
     call: Any
     now: Callable[[], datetime]
     _finance_sleep: Callable[[float], Any] = staticmethod(asyncio.sleep)

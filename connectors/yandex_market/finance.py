@@ -10,8 +10,9 @@ up to 40 minutes, so each read re-reads the day before its window. One store at 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,9 @@ class YandexMarketFinance:
 
     stats_page_size: ClassVar[int] = 200
     reread: ClassVar[timedelta] = timedelta(days=1)
+    resync_chunks: ClassVar[Mapping[str, timedelta]] = MappingProxyType(
+        {"finance": timedelta(days=30), "returns": timedelta(days=30)}
+    )
     call: Any
     credentials: Any
 

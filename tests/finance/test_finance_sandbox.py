@@ -261,3 +261,29 @@ def test_returns_reach_the_truth_and_move_their_orders_to_returned(
                         for order, refund in money["refunds"].items()}  # fmt: skip
     again = sync(sandbox, store, store_url, "returns")
     assert all(r.counts.inserted == 0 and r.counts.updated == 0 for r in again)
+
+
+def test_a_90_day_wildberries_resync_is_one_report_read(
+    sandbox: SandboxServer, store: Engine, store_url: str
+) -> None:
+    """``resync --stream finance`` reads WB's report for the whole window at once (the
+    connector's ``resync_chunks``), not a request per day at one a minute."""
+    from datetime import timedelta
+
+    settings = make_settings(sandbox, store_url)
+    account = next(a for a in settings.accounts if a.id == "wb")
+    since = sandbox.state.world.now_dt - timedelta(days=90)
+    key = ("wildberries GET /api/v5/supplier/reportDetailByPeriod", 200)
+    before = sandbox.state.requests[key]
+
+    async def run() -> RunResult:
+        service = service_for(sandbox, store, settings)
+        try:
+            return await service.resync(account, "finance", since)
+        finally:
+            await service.aclose()
+
+    result = asyncio.run(run())
+    assert result.outcome == "ok" and result.counts.fetched > 0
+    assert sandbox.state.requests[key] - before == 1
+    assert store_money(store)["wildberries"] == truth_money(sandbox)["wildberries"]

@@ -226,10 +226,14 @@ class SyncService:
         until: datetime | None = None,
         *,
         restart: bool = False,
-        chunk: timedelta = timedelta(days=1),
+        chunk: timedelta | None = None,
     ) -> ResyncPlan:
         """Where a resync of [since, until) starts: the unfinished window of the same
-        command (same *since*, and *until* if given), else a new window ending now."""
+        command (same *since*, and *until* if given), else a new window ending now.
+
+        *chunk*: one read's window; by default a day, or what the connector declares for
+        the stream (``resync_chunks``: a report read in as few requests as it allows)."""
+        chunk = chunk or self._resync_chunk(account, stream)
         saved = await asyncio.to_thread(state.read_cursor, self.engine, account.id,
                                         f"resync:{stream}")  # fmt: skip
         window = saved.window or {}
@@ -244,6 +248,11 @@ class SyncService:
         return ResyncPlan(since, min(until or now, now), chunk, asked=asked, start=since,
                           replaced=replaced)  # fmt: skip
 
+    def _resync_chunk(self, account: AccountConfig, stream: str) -> timedelta:
+        chunks = getattr(load_connector(account.marketplace), "resync_chunks", {})
+        chunk: timedelta = chunks.get(stream, timedelta(days=1))
+        return chunk
+
     async def resync(
         self,
         account: AccountConfig,
@@ -251,7 +260,7 @@ class SyncService:
         since: datetime,
         until: datetime | None = None,
         *,
-        chunk: timedelta = timedelta(days=1),
+        chunk: timedelta | None = None,
         progress: Progress | None = None,
         plan: ResyncPlan | None = None,
         stop: asyncio.Event | None = None,
