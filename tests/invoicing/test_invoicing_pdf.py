@@ -13,6 +13,7 @@ import pytest
 from mpsync.config import InvoicingConfig
 from mpsync.invoicing import (
     FontNotFoundError,
+    OutputError,
     amount_in_words,
     build_document,
     find_fonts,
@@ -120,3 +121,48 @@ def test_no_font_anywhere_names_package_and_env(
         find_fonts()
     assert "fonts-dejavu-core" in str(caught.value)
     assert "MPSYNC_INVOICE_FONT=/path/to/font.ttf" in str(caught.value)
+
+
+def test_render_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    """Issue #12, Why 5: ``invoices render`` silently overwrote an existing file."""
+    out = tmp_path / "invoice.pdf"
+    out.write_bytes(b"the accountant's copy")
+    with pytest.raises(OutputError, match="already exists; add --force"):
+        render_pdf(sample_document(), out)
+    assert out.read_bytes() == b"the accountant's copy"
+    render_pdf(sample_document(), out, force=True)
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_render_never_writes_through_a_symlink(tmp_path: Path) -> None:
+    """Issue #12, Why 5: ``invoices render`` wrote through a symbolic link."""
+    target = tmp_path / "precious.conf"
+    target.write_text("keep me")
+    link = tmp_path / "invoice.pdf"
+    link.symlink_to(target)
+    with pytest.raises(OutputError, match="symbolic link"):
+        render_pdf(sample_document(), link)
+    render_pdf(sample_document(), link, force=True)  # the link itself is replaced
+    assert target.read_text() == "keep me"
+    assert not link.is_symlink() and link.read_bytes().startswith(b"%PDF")
+
+
+def test_render_to_a_directory_or_an_unwritable_path_says_so(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="is a directory; give a file name"):
+        render_pdf(sample_document(), tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match=r"cannot write .*file/invoice\.pdf"):
+        render_pdf(sample_document(), blocker / "invoice.pdf")
+    assert list(tmp_path.iterdir()) == [blocker]  # no temporary file left behind
+
+
+def test_a_very_long_product_name_is_cut_to_fit(tmp_path: Path) -> None:
+    """Issue #12, Why 5: a ~2,000-character name made fpdf fail ("row too high")."""
+    document = sample_document()
+    lines = document["lines"]
+    assert isinstance(lines, list)
+    lines[0]["name"] = "Очень длинное название товара " * 70  # 2,100 characters
+    lines[0]["sku"] = "S" * 500
+    out = render_pdf(document, tmp_path / "long.pdf")
+    assert out.read_bytes().startswith(b"%PDF")

@@ -13,12 +13,14 @@ from typing import Annotated, cast
 import typer
 
 from mpsync import __version__
+from mpsync.cli.errors import GuardedGroup
 
 app = typer.Typer(
     name="mpsync",
     help="Marketplace-to-CRM sync daemon: orders, stock and prices from Wildberries, "
     "Ozon and Yandex Market into one store, with workflow rules and notifications.",
     no_args_is_help=True,
+    cls=GuardedGroup,  # a command's failure is one line and an exit code (cli/errors.py)
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -17,6 +17,7 @@ from mpsync.cli.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_RUNTIME,
+    EXIT_USAGE,
     ConfigOption,
     JsonOption,
     console,
@@ -222,16 +223,23 @@ def invoices_render(
     invoice: Annotated[str, typer.Argument(help="Invoice id or number.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the PDF.")],
     config: ConfigOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file (or link) at --out.")
+    ] = False,
 ) -> None:
-    """Render an invoice to PDF (Russian, with the seller's requisites)."""
-    from mpsync.invoicing import FontNotFoundError, InvoiceNotFound, render_invoice
+    """Render an invoice to PDF (Russian, with the seller's requisites). An existing file is
+    kept unless --force; a symbolic link is never written through."""
+    from mpsync.invoicing import FontNotFoundError, InvoiceNotFound, OutputError, render_invoice
 
     settings = load_settings(config)
     with store(settings) as engine:
+        key = int(invoice) if invoice.isdigit() else invoice
         try:
-            path = render_invoice(engine, int(invoice) if invoice.isdigit() else invoice, out)
+            path = render_invoice(engine, key, out, force=force)
         except InvoiceNotFound:
             fail(f"no invoice {invoice!r}")
+        except OutputError as exc:
+            fail(str(exc), EXIT_RUNTIME if "cannot write" in str(exc) else EXIT_USAGE)
         except FontNotFoundError as exc:
             fail(str(exc), EXIT_RUNTIME)
     console.print(f"wrote {path}")

@@ -12,7 +12,7 @@ from mpsync.invoicing.numbering import (
     format_number,
     next_seq,
 )
-from mpsync.invoicing.pdf import FontNotFoundError, find_fonts, render_pdf
+from mpsync.invoicing.pdf import FontNotFoundError, OutputError, find_fonts, render_pdf
 from mpsync.invoicing.service import (
     InvoiceNotFound,
     get_invoice,
@@ -28,6 +28,7 @@ __all__ = [
     "FontNotFoundError",
     "InvoiceNotFound",
     "NumberFormatError",
+    "OutputError",
     "amount_in_words",
     "build_document",
     "check_number_format",

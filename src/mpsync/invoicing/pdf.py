@@ -6,6 +6,7 @@ DejaVu package (``fonts-dejavu-core``) or ``fc-match``; without one we say how t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -91,11 +92,21 @@ def _fc_match(pattern: str) -> Path | None:
     return path
 
 
-def render_pdf(document: Mapping[str, Any], out: Path, *, void_note: str | None = None) -> Path:
+class OutputError(ValueError):
+    """The PDF cannot go where it was asked to: the message names the path and the fix."""
+
+
+def render_pdf(
+    document: Mapping[str, Any], out: Path, *, void_note: str | None = None, force: bool = False
+) -> Path:
     """Write *document* (an ``Invoice.document``) as a one-or-more page A4 PDF at *out*.
 
     *void_note* (a voided invoice) stamps the first page «АННУЛИРОВАН» with the note.
+    An existing *out* is replaced only with *force*; a symbolic link is never written
+    through (with *force* the link itself is replaced). Raises ``OutputError``.
     """
+    out = Path(out)
+    _check_output(out, force)
     fonts = find_fonts()
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -107,10 +118,35 @@ def render_pdf(document: Mapping[str, Any], out: Path, *, void_note: str | None 
     if void_note:
         _stamp_void(pdf, void_note)
     draw_invoice(pdf, document)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(out))
+    _write(out, bytes(pdf.output()))
     return out
+
+
+def _check_output(out: Path, force: bool) -> None:
+    if out.is_dir() and not out.is_symlink():
+        raise OutputError(f"{out} is a directory; give a file name (e.g. {out / 'invoice.pdf'})")
+    if out.is_symlink() and not force:
+        raise OutputError(f"{out} is a symbolic link; mpsync does not write through links "
+                          "(give another path, or --force to replace the link itself)")  # fmt: skip
+    if out.exists() and not force:
+        raise OutputError(f"{out} already exists; add --force to replace it")
+
+
+def _write(out: Path, data: bytes) -> None:
+    """Write *data* to a new file beside *out*, then rename it onto *out*: a link at *out*
+    is replaced, never followed, and a failed write leaves *out* as it was."""
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        descriptor = os.open(temporary, flags, 0o644)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(temporary, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
 def _stamp_void(pdf: FPDF, note: str) -> None:

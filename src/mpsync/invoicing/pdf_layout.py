@@ -31,6 +31,9 @@ MONTHS_GENITIVE = (
 LINE_COLUMNS = (10, 84, 18, 12, 28, 28)
 LINE_HEADINGS = ("№", "Товары (работы, услуги)", "Кол-во", "Ед.", "Цена", "Сумма")
 LINE_ALIGN = ("CENTER", "LEFT", "RIGHT", "CENTER", "RIGHT", "RIGHT")
+# A product name longer than this is cut (with «…»): a row must fit on a page, and a
+# marketplace title of ~2,000 characters made fpdf give up ("row too high").
+MAX_NAME = 300
 
 
 def ru_date(value: str) -> str:
@@ -101,13 +104,17 @@ def _lines_table(pdf: FPDF, lines: list[Mapping[str, Any]]) -> None:
         for line in lines:
             row = table.row()
             row.cell(str(line.get("no", "")))
-            name = str(line.get("name") or "")
-            sku = line.get("sku")
+            name = _cut(str(line.get("name") or ""))
+            sku = _cut(str(line.get("sku") or ""), 60)
             row.cell(f"{name} (арт. {sku})" if sku and sku != name else name)
             row.cell(str(line.get("quantity", "")))
             row.cell(str(line.get("unit") or "шт"))
             row.cell(ru_amount(line.get("price", 0)))
             row.cell(ru_amount(line.get("amount", 0)))
+
+
+def _cut(text: str, limit: int = MAX_NAME) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _totals(pdf: FPDF, document: Mapping[str, Any]) -> None:

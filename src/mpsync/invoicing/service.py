@@ -196,11 +196,13 @@ def get_invoice(engine: Engine, id_or_number: int | str) -> dict[str, Any]:
 _VOID_REASONS_RU = {"order cancelled": "заказ отменён", "order returned": "заказ возвращён"}
 
 
-def render_invoice(engine: Engine, id_or_number: int | str, out: Path) -> Path:
-    """Render the stored document of an invoice to a PDF at *out*."""
+def render_invoice(
+    engine: Engine, id_or_number: int | str, out: Path, *, force: bool = False
+) -> Path:
+    """Render the stored document of an invoice to a PDF at *out* (see ``render_pdf``)."""
     invoice = get_invoice(engine, id_or_number)
     note = None
     if invoice["voided_at"]:
         reason = _VOID_REASONS_RU.get(invoice["void_reason"], invoice["void_reason"] or "")
         note = f"Аннулирован {invoice['voided_at'][:10]}: {reason}".strip(": ")
-    return render_pdf(invoice["document"], out, void_note=note)
+    return render_pdf(invoice["document"], out, void_note=note, force=force)

@@ -55,9 +55,16 @@ def builtin_mappings() -> list[str]:
 def _read(name_or_path: str) -> tuple[str, str]:
     if name_or_path.endswith(".toml") or "/" in name_or_path or "\\" in name_or_path:
         path = Path(name_or_path).expanduser()
+        if path.is_dir():
+            raise MappingFileError(str(path), ["a directory, not a file; name the .toml file"])
         if not path.is_file():
             raise MappingFileError(str(path), ["file not found; check the account's `mapping`"])
-        return str(path), path.read_text(encoding="utf-8")
+        try:
+            return str(path), path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise MappingFileError(str(path), ["not a text file (not UTF-8)"]) from None
+        except OSError as exc:
+            raise MappingFileError(str(path), [f"cannot read it: {exc.strerror or exc}"]) from None
     resource = resources.files(BUILTIN_PACKAGE) / f"{name_or_path}.toml"
     if not resource.is_file():
         known = ", ".join(builtin_mappings()) or "none"
