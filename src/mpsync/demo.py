@@ -32,6 +32,7 @@ from mpsync.hints import hint
 from mpsync.logging import configure_logging
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.store.engine import create_store_engine
+from mpsync.store.migrate import upgrade
 
 MARKETPLACES = {"wb-demo": "wildberries", "ozon-demo": "ozon", "ym-demo": "yandex_market"}
 
@@ -189,6 +190,9 @@ async def run_demo(options: DemoOptions, console: Console) -> dict[str, Any]:
         configure_logging("console", "warning")
         engine = create_store_engine(settings.store.url)
         try:
+            # The store exists before the first snapshot reads it (the daemon's own
+            # upgrade at start then finds it at the head).
+            await asyncio.to_thread(upgrade, engine)
             summary = await _drive(options, console, sandbox, engine, settings)
         finally:
             engine.dispose()
