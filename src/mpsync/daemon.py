@@ -1,4 +1,4 @@
-"""``mpsync run``: scheduler, webhook server, inbox processor and dispatcher in one loop.
+"""``mpsync run``: scheduler, webhook server, push processor and dispatcher in one loop.
 
 Each (account, stream) is an APScheduler job (``max_instances=1``, coalesced, jittered)
 that runs only while this process holds the stream's lease, so replicas on one
@@ -27,7 +27,7 @@ from mpsync.config import Settings
 from mpsync.coordination import Coordinator, Held, label_of
 from mpsync.coordination.supervisor import Backoff, Supervisor
 from mpsync.store.migrate import upgrade
-from mpsync.sync.inbox import InboxProcessor
+from mpsync.sync.pushes import PushProcessor
 from mpsync.sync.service import Clock, Schedule, SyncService, utcnow
 from mpsync.webhooks import WebhookContext, create_app
 
@@ -124,13 +124,13 @@ class Daemon:
                      self._beat_stop)  # fmt: skip
         self.service = SyncService(self.engine, self.settings, clock=self.clock,
                                    metrics=self.metrics, coordinator=self.coordinator)  # fmt: skip
-        inbox = InboxProcessor(self.service)
+        pushes = PushProcessor(self.service)
         ctx = WebhookContext(self.engine, self.settings, self.service.connector, self.clock,
                              ready=self.is_ready,
                              metrics=getattr(self.metrics, "exposition", None),
                              observer=self.metrics)  # fmt: skip
         scheduler = self._scheduler()
-        tasks = [spawn("inbox", lambda: self._inbox(inbox, ctx.wake), self.stop)]
+        tasks = [spawn("pushes", lambda: self._pushes(pushes, ctx.wake), self.stop)]
         tasks += self._notification_tasks()
         if self.serve_http:
             tasks.append(spawn("http", lambda: self._serve(ctx), self.stop))
@@ -144,7 +144,7 @@ class Daemon:
                 self.clock,
                 coordinator=self.coordinator,
             )
-            inbox.applied = self.stock.wake
+            pushes.applied = self.stock.wake
             tasks.append(spawn("stock", lambda: self.stock.serve(self.stop), self.stop))
         scheduler.start()
         self.ready = True
@@ -267,8 +267,8 @@ class Daemon:
 
         return tracked
 
-    async def _inbox(self, inbox: InboxProcessor, wake: asyncio.Event) -> None:
-        self.stats.pushes += await inbox.serve(self.stop, wake)
+    async def _pushes(self, pushes: PushProcessor, wake: asyncio.Event) -> None:
+        self.stats.pushes += await pushes.serve(self.stop, wake)
 
     def _notification_tasks(self) -> list[asyncio.Task[None]]:
         from mpsync.inbox.answers import CHANNEL

@@ -42,7 +42,7 @@ _WRITE_BACKS = (
     " JOIN orders o ON o.id = w.order_id GROUP BY o.account_id, w.action, w.state"
 )
 _BACKLOG = {
-    "inbox": "SELECT COUNT(*) FROM inbox WHERE state IN ('pending', 'processing')",
+    "pushes": "SELECT COUNT(*) FROM pushes WHERE state IN ('pending', 'processing')",
     "outbox": "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')",
     "dead_letters": "SELECT COUNT(*) FROM dead_letters WHERE state = 'open'",
 }

@@ -15,7 +15,7 @@ from mpsync.config import Settings
 from mpsync.connector.http import parse_until
 from mpsync.coordination import holders, processes
 from mpsync.domain.events import RowState
-from mpsync.store.tables import DeadLetter, InboxEvent, OutboxMessage, SyncCursor, SyncRun
+from mpsync.store.tables import DeadLetter, OutboxMessage, ReceivedPush, SyncCursor, SyncRun
 
 
 @dataclass
@@ -66,7 +66,7 @@ class StatusReport:
 
 
 _EMPTY_BACKLOG = dict.fromkeys(
-    ("inbox_pending", "inbox_failed", "outbox_pending", "outbox_failed", "dead_letters_open"), 0
+    ("pushes_pending", "pushes_failed", "outbox_pending", "outbox_failed", "dead_letters_open"), 0
 )
 
 
@@ -178,8 +178,8 @@ def _backlog(connection: Any) -> dict[str, int]:
         return int(connection.execute(query).scalar_one())
 
     return {
-        "inbox_pending": count(InboxEvent, RowState.PENDING),
-        "inbox_failed": count(InboxEvent, RowState.FAILED),
+        "pushes_pending": count(ReceivedPush, RowState.PENDING),
+        "pushes_failed": count(ReceivedPush, RowState.FAILED),
         "outbox_pending": count(OutboxMessage, RowState.PENDING),
         "outbox_failed": count(OutboxMessage, RowState.FAILED),
         "dead_letters_open": count(DeadLetter, "open"),

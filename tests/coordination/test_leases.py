@@ -232,22 +232,22 @@ def test_rows_are_renewed_while_worked_on_and_handed_back_at_shutdown(store: Eng
     until = T0 + TTL
     with store.begin() as connection:
         connection.execute(text(
-            "INSERT INTO inbox (account_id, dedupe_key, kind, state, attempts, next_attempt_at,"
+            "INSERT INTO pushes (account_id, dedupe_key, kind, state, attempts, next_attempt_at,"
             " received_at, lease_owner) VALUES ('oz', 'a', 'push', 'processing', 0, :until, :t,"
             " :me), ('oz', 'b', 'push', 'processing', 0, :until, :t, :me)"),
             {"until": until, "t": T0, "me": me.owner})  # fmt: skip
         ids = [
-            int(i) for i in connection.execute(text("SELECT id FROM inbox ORDER BY id")).scalars()
+            int(i) for i in connection.execute(text("SELECT id FROM pushes ORDER BY id")).scalars()
         ]
     clock.now += TTL / 2
-    with me.working_on("inbox", ids[:1]):
+    with me.working_on("pushes", ids[:1]):
         me.heartbeat()  # renews the row being worked on, not the one dropped
     with store.connect() as connection:
-        rows = connection.execute(text("SELECT dedupe_key, next_attempt_at FROM inbox "
+        rows = connection.execute(text("SELECT dedupe_key, next_attempt_at FROM pushes "
                                        "ORDER BY id")).all()  # fmt: skip
     expiry = {key: datetime.fromisoformat(str(at)).replace(tzinfo=UTC) for key, at in rows}
     assert expiry == {"a": clock.now + TTL, "b": until}
     me.shutdown()
     with store.connect() as connection:
-        states = connection.execute(text("SELECT state, lease_owner FROM inbox")).all()
+        states = connection.execute(text("SELECT state, lease_owner FROM pushes")).all()
     assert [tuple(row) for row in states] == [("pending", None), ("pending", None)]

@@ -21,7 +21,7 @@ def test_status_lists_processes_their_tasks_down_and_held_work(
     daemon = Coordinator(store, identity=Identity("replica-2", 4242, "cafe", "elsewhere"),
                          role="run")  # fmt: skip
     tasks = Supervisor(clock=lambda: now)
-    tasks._up("inbox")
+    tasks._up("pushes")
     tasks._crashed("dispatcher", OverflowError("cannot convert float infinity to integer"))
     daemon.tasks = tasks.snapshot
     assert isinstance(daemon.try_acquire("sync:oz:orders"), Lease)
@@ -34,7 +34,7 @@ def test_status_lists_processes_their_tasks_down_and_held_work(
     [process] = report["processes"]
     assert (process["process"], process["role"]) == ("replica-2:4242", "run")
     assert process["tasks"]["dispatcher"]["state"] == "down"
-    assert process["tasks"]["inbox"]["state"] == "running"
+    assert process["tasks"]["pushes"]["state"] == "running"
     [held] = report["leases"]
     assert (held["unit"], held["holder"], held["expired"]) == ("sync:oz:orders",
                                                                "replica-2:4242", False)  # fmt: skip

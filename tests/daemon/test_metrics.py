@@ -42,7 +42,7 @@ def test_metrics_after_a_sync(sandbox: SandboxServer, store: Engine, store_url: 
     assert all(s.labels["status"] == "200" for s in requests)
     assert "mpsync_api_request_seconds" in families
     assert {s.labels["queue"] for s in families["mpsync_backlog"].samples} == {
-        "inbox", "outbox", "dead_letters"}  # fmt: skip
+        "pushes", "outbox", "dead_letters"}  # fmt: skip
     last = {(s.labels["account"], s.labels["stream"]) for s in
             families["mpsync_last_success_timestamp_seconds"].samples}  # fmt: skip
     assert ("oz", "orders") in last

@@ -1,4 +1,4 @@
-"""Issue 12, Why 6: SIGTERM with a busy inbox used to cancel the inbox task after the grace
+"""Issue 12, Why 6: SIGTERM with a busy push queue used to cancel the push task after the grace
 and leave its rows ``processing`` for a hard-coded five minutes.
 
 Now the daemon stops claiming, lets what it holds finish within the grace, and hands back
@@ -21,7 +21,7 @@ from mpsync.connector.base import PushEvent
 from mpsync.daemon import Daemon
 from mpsync.sandbox import SandboxServer
 from mpsync.store.engine import create_store_engine
-from mpsync.sync.inbox import store_events
+from mpsync.sync.pushes import store_events
 from tests.sync.conftest import make_settings
 
 GRACE = 2.0
@@ -71,5 +71,5 @@ async def _until(condition: Callable[[], bool]) -> None:
 
 def _row(engine: Any) -> tuple[str, str | None]:
     with engine.connect() as connection:
-        row = connection.execute(text("SELECT state, lease_owner FROM inbox")).one()
+        row = connection.execute(text("SELECT state, lease_owner FROM pushes")).one()
     return str(row[0]), row[1]

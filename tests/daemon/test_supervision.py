@@ -1,7 +1,7 @@
 """A supervised daemon task that raises is logged once, counted, shown, and restarted.
 
 Issue 12, Why 1: a dispatcher that died on ``timedelta(seconds=inf)`` stopped every
-notification silently. Here the dispatcher (or the inbox loop) raises once; the daemon
+notification silently. Here the dispatcher (or the push loop) raises once; the daemon
 logs it once with the task's name, counts it in ``/metrics``, shows it in ``mpsync status``,
 answers ``/readyz`` 503 during the back-off, and restarts it. The back-off's sleep is
 injected: the test holds it open, so nothing waits on real time.
@@ -25,10 +25,10 @@ from mpsync.metrics import Metrics
 from mpsync.notify import Dispatcher
 from mpsync.status import collect_status
 from mpsync.store.engine import create_store_engine
-from mpsync.sync.inbox import InboxProcessor
+from mpsync.sync.pushes import PushProcessor
 from tests.e2e.conftest import free_port
 
-TARGETS = {"dispatcher": (Dispatcher, "run"), "inbox": (InboxProcessor, "serve")}
+TARGETS = {"dispatcher": (Dispatcher, "run"), "pushes": (PushProcessor, "serve")}
 
 
 async def _until(condition: Callable[[], Any], what: str, seconds: float = 15) -> None:

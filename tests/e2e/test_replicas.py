@@ -186,7 +186,7 @@ def test_three_replicas_split_the_work_and_survive_a_kill(
             ok_after = ("SELECT DISTINCT account_id FROM sync_runs WHERE stream = 'orders' "
                         f"AND outcome = 'ok' AND started_at > '{settled.isoformat()}'")  # fmt: skip
             busy = ("SELECT (SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'sending')),"
-                    " (SELECT COUNT(*) FROM inbox WHERE state IN ('pending', 'processing')),"
+                    " (SELECT COUNT(*) FROM pushes WHERE state IN ('pending', 'processing')),"
                     " (SELECT COUNT(*) FROM write_backs WHERE state = 'pending')")  # fmt: skip
             _wait(lambda: sum(_rows(engine, busy)[0]) == 0 and len(_rows(engine, ok_after)) == 3,
                   40, survivors, "the store to settle",

@@ -19,7 +19,7 @@ from structlog.testing import capture_logs
 
 from mpsync.connector import pushbody
 from mpsync.sync.service import SyncService
-from tests.sync.test_webhooks import _app, _inbox, call, service  # noqa: F401 - fixture
+from tests.sync.test_webhooks import _app, _queued, call, service  # noqa: F401 - fixture
 
 OZON = "/webhooks/oz/hook-oz-secret"
 MARKET = "/webhooks/ym/hook-ym-secret/notification"
@@ -31,7 +31,7 @@ def _deep(depth: int, opener: str = "[") -> str:
 
 
 HOSTILE = {
-    # RecursionError from asdict in sync/inbox.py (and ~3,000 traceback lines a request)
+    # RecursionError from asdict in sync/pushes.py (and ~3,000 traceback lines a request)
     "ozon nested 700 deep": (OZON, '{"message_type":"TYPE_STOCKS_CHANGED","items":[],"x":'
                              + _deep(700) + "}"),
     "market nested 900 deep": (MARKET, '{"notificationType":"ORDER_CREATED","orderId":1,"x":'
@@ -62,7 +62,7 @@ def test_hostile_body_gets_a_4xx_in_the_marketplace_format(service: SyncService,
         assert answer["error"]["code"] == "ERROR_UNKNOWN" and "details" in answer["error"]
     else:
         assert answer["error"]["type"] == "WRONG_EVENT_FORMAT"
-    assert _inbox(service.engine) == 0
+    assert _queued(service.engine) == 0
     assert not [entry for entry in logs if "exc_info" in entry or entry["log_level"] == "error"]
 
 
@@ -121,10 +121,10 @@ def test_store_down_is_a_503_and_unstorable_data_a_400(service: SyncService) -> 
     """503 only when a retry can succeed: the store is unreachable, not the body bad."""
     push = b'{"message_type":"TYPE_NEW_POSTING","posting_number":"1-2-3"}'
     with service.engine.begin() as connection:
-        connection.execute(text("ALTER TABLE inbox RENAME TO inbox_away"))
+        connection.execute(text("ALTER TABLE pushes RENAME TO pushes_away"))
     try:
         status, answer = asyncio.run(call(_app(service), OZON, push))
     finally:
         with service.engine.begin() as connection:
-            connection.execute(text("ALTER TABLE inbox_away RENAME TO inbox"))
+            connection.execute(text("ALTER TABLE pushes_away RENAME TO pushes"))
     assert status == 503 and answer["error"]["code"] == "UNAVAILABLE"

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert, select
 from typer.testing import CliRunner
 
 from mpsync.cli import app
-from mpsync.store.retention import INBOX, OUTBOX, RUNS, prune
+from mpsync.store.retention import OUTBOX, PUSHES, RUNS, prune
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 OLD, RECENT = NOW - timedelta(days=100), NOW - timedelta(days=1)
@@ -17,7 +17,7 @@ OLD, RECENT = NOW - timedelta(days=100), NOW - timedelta(days=1)
 
 def _seed(store: Engine) -> None:
     with store.begin() as connection:
-        connection.execute(insert(INBOX), [
+        connection.execute(insert(PUSHES), [
             {"account_id": "oz", "dedupe_key": key, "kind": "x", "body": {}, "state": state,
              "next_attempt_at": at, "received_at": at, "processed_at": at}
             for key, state, at in (("done-old", "done", OLD), ("done-new", "done", RECENT),
@@ -41,7 +41,7 @@ def _seed(store: Engine) -> None:
 
 def _left(store: Engine) -> tuple[set[str], set[str], set[str]]:
     with store.connect() as connection:
-        return (set(connection.execute(select(INBOX.c.dedupe_key)).scalars()),
+        return (set(connection.execute(select(PUSHES.c.dedupe_key)).scalars()),
                 set(connection.execute(select(OUTBOX.c.dedupe_key)).scalars()),
                 set(connection.execute(select(RUNS.c.run_id)).scalars()))  # fmt: skip
 
@@ -49,13 +49,13 @@ def _left(store: Engine) -> tuple[set[str], set[str], set[str]]:
 def test_prune_keeps_records_failures_and_the_latest_runs(store: Engine) -> None:
     _seed(store)
     assert prune(store, now=NOW, keep=timedelta(days=90)) == {
-        "inbox": 1, "outbox": 1, "sync_runs": 2}  # fmt: skip
-    inbox, outbox, runs = _left(store)
-    assert inbox == {"done-new", "failed-old", "pending-old"}
+        "pushes": 1, "outbox": 1, "sync_runs": 2}  # fmt: skip
+    pushes, outbox, runs = _left(store)
+    assert pushes == {"done-new", "failed-old", "pending-old"}
     assert outbox == {"sent-new", "failed-old"}
     assert runs == {"r3", "r4", "s1"}  # newest ok and newest per stream stay
     assert prune(store, now=NOW, keep=timedelta(days=90)) == {
-        "inbox": 0, "outbox": 0, "sync_runs": 0}  # fmt: skip
+        "pushes": 0, "outbox": 0, "sync_runs": 0}  # fmt: skip
 
 
 def test_db_prune_command(store: Engine, store_url: str, tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_db_prune_command(store: Engine, store_url: str, tmp_path: Path) -> None
     assert bad.exit_code == 2 and "--older-than" in bad.stderr
     done = runner.invoke(app, ["db", "prune", "--older-than", "1h", "--config", str(config)])
     assert done.exit_code == 0, done.output
-    assert "inbox 2, outbox 2, sync runs 2" in done.stdout
+    assert "pushes 2, outbox 2, sync runs 2" in done.stdout
 
 
 def test_the_workflow_prunes_at_most_hourly(store: Engine, store_url: str) -> None:
@@ -84,7 +84,7 @@ def test_the_workflow_prunes_at_most_hourly(store: Engine, store_url: str) -> No
     asyncio.run(runner.run_once())
     assert _left(store)[0] == {"done-new", "failed-old", "pending-old"}
     with store.begin() as connection:
-        connection.execute(insert(INBOX), [{
+        connection.execute(insert(PUSHES), [{
             "account_id": "oz", "dedupe_key": "done-old-2", "kind": "x", "body": {},
             "state": "done", "next_attempt_at": OLD, "received_at": OLD, "processed_at": OLD,
         }])  # fmt: skip

@@ -1,4 +1,4 @@
-"""The webhook app: authentication, limits, marketplace answers, inbox durability, replay."""
+"""The webhook app: authentication, limits, marketplace answers, push queue durability, replay."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from mpsync.sandbox import SandboxServer
-from mpsync.sync.inbox import InboxProcessor
+from mpsync.sync.pushes import PushProcessor
 from mpsync.sync.service import SyncService
 from mpsync.webhooks import WebhookContext, create_app
 from tests.sync.conftest import make_settings, service_for
@@ -60,9 +60,9 @@ def _app(service: SyncService) -> Any:
     return create_app(ctx)
 
 
-def _inbox(engine: Engine) -> int:
+def _queued(engine: Engine) -> int:
     with engine.connect() as connection:
-        return int(connection.execute(text("SELECT COUNT(*) FROM inbox")).scalar_one())
+        return int(connection.execute(text("SELECT COUNT(*) FROM pushes")).scalar_one())
 
 
 def test_authentication_and_limits(service: SyncService) -> None:
@@ -90,7 +90,7 @@ def test_authentication_and_limits(service: SyncService) -> None:
         assert (await call(app, "/readyz", b"", method="GET"))[0] == 200
 
     asyncio.run(scenario())
-    assert _inbox(service.engine) == 0
+    assert _queued(service.engine) == 0
 
 
 def test_ip_allowlist_and_trusted_proxy(
@@ -128,11 +128,11 @@ def test_same_push_replayed_100_times_has_one_effect(
             status_code, body = await call(app, "/webhooks/oz/hook-oz-secret", push)
             assert status_code == 200 and body == {"result": True}
         for _ in range(2):
-            await InboxProcessor(service).run_once()
+            await PushProcessor(service).run_once()
         await service.aclose()
 
     asyncio.run(replay())
-    assert _inbox(service.engine) == 1
+    assert _queued(service.engine) == 1
     with service.engine.connect() as connection:
         after = connection.execute(text("SELECT COUNT(*) FROM status_changes")).scalar_one()
         now_status = connection.execute(
@@ -141,7 +141,7 @@ def test_same_push_replayed_100_times_has_one_effect(
         events = connection.execute(
             text("SELECT COUNT(*) FROM domain_events WHERE kind = 'order.cancelled'")
         ).scalar_one()
-        state = connection.execute(text("SELECT state FROM inbox")).scalar_one()
+        state = connection.execute(text("SELECT state FROM pushes")).scalar_one()
     assert (status, now_status, after - before, events, state) == (
         status,
         "cancelled",
@@ -273,7 +273,7 @@ def test_ozon_stock_push_reads_the_products_stock_into_the_polled_rows(
     async def push() -> None:
         status_code, body = await call(app, "/webhooks/oz/hook-oz-secret", push_body)
         assert (status_code, body) == (200, {"result": True})
-        stats = await InboxProcessor(service).run_once()
+        stats = await PushProcessor(service).run_once()
         assert stats.processed == 1
         await service.aclose()
 

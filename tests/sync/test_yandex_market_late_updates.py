@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from mpsync.config import load_config_data
 from mpsync.sandbox import SandboxConfig, SandboxServer
-from mpsync.sync.inbox import InboxProcessor
+from mpsync.sync.pushes import PushProcessor
 from mpsync.sync.service import SyncService
 from mpsync.webhooks import WebhookContext, create_app
 from tests.sync.conftest import service_for, store_orders
@@ -82,7 +82,7 @@ def test_a_late_return_of_an_old_order_is_read_by_the_poll_and_the_push(
         # The poll reads the last minutes of updates, 120 days back in creation dates.
         assert (await service.sync("ym", "orders"))[0].error is None
         assert _status(store, sandbox, polled) == "returned"
-        # The notification of the other return, processed by the inbox: the order is read
+        # The notification of the other return, processed from the push queue: the order is read
         # by its id, creation slice by creation slice.
         push = {"notificationType": "ORDER_RETURN_CREATED", "campaignId": 21000000,
                 "orderId": int(sandbox.state.external_id(MP, pushed)), "returnId": 7,
@@ -93,7 +93,7 @@ def test_a_late_return_of_an_old_order_is_read_by_the_poll_and_the_push(
         status, answer = await call(app, "/webhooks/ym/hook-ym-secret/notification",
                                     json.dumps(push).encode())  # fmt: skip
         assert status == 200 and set(answer) == {"name", "version", "time"}
-        stats = await InboxProcessor(service).run_once()
+        stats = await PushProcessor(service).run_once()
         assert (stats.processed, stats.failed) == (1, 0)
         assert _status(store, sandbox, pushed) == "returned"
         await service.aclose()

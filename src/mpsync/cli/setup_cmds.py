@@ -96,7 +96,7 @@ def db_prune(
         typer.Option(help="Keep rows newer than this (default: store.retention), e.g. 30d."),
     ] = None,
 ) -> None:
-    """Delete processed inbox rows, sent outbox rows and old sync runs (the daemon does
+    """Delete processed pushes, sent outbox rows and old sync runs (the daemon does
     this hourly); orders, history, events, invoices and anything failed are kept."""
     from datetime import UTC, datetime
 
@@ -116,7 +116,7 @@ def db_prune(
     if isinstance(deleted, str):
         fail(f"retention is running elsewhere: {deleted}; try again later")
     console.print(
-        f"Deleted rows older than {keep}: inbox {deleted['inbox']}, outbox "
+        f"Deleted rows older than {keep}: pushes {deleted['pushes']}, outbox "
         f"{deleted['outbox']}, sync runs {deleted['sync_runs']}.", highlight=False,
     )  # fmt: skip
 

@@ -40,7 +40,7 @@ def status(
     ] = False,
     wide: WideOption = False,
 ) -> None:
-    """Show sync state and health per account and stream, and the inbox/outbox/dead-letter
+    """Show sync state and health per account and stream, and the push/outbox/dead-letter
     backlogs."""
     settings = load_settings(config)
     with store(settings, migrate=False) as engine:
@@ -92,7 +92,7 @@ def _render(report: StatusReport, display: Display, wide: bool) -> None:
     _render_processes(report)
     backlog = report.backlog
     console.print(
-        f"Inbox pending: {backlog['inbox_pending']}  failed: {backlog['inbox_failed']}   "
+        f"Pushes pending: {backlog['pushes_pending']}  failed: {backlog['pushes_failed']}   "
         f"Outbox pending: {backlog['outbox_pending']}  failed: {backlog['outbox_failed']}\n"
         f"Dead letters open: {backlog['dead_letters_open']}",
         soft_wrap=True,

@@ -104,7 +104,7 @@ class StoreConfig(_Section):
     url: str = "sqlite:///mpsync.db"
     echo: bool = False
     pool_size: int = Field(default=5, ge=1)
-    # Processed inbox rows, sent outbox rows and old sync runs are deleted after this
+    # Processed pushes, sent outbox rows and old sync runs are deleted after this
     # (mpsync.store.retention); "0s" keeps them forever.
     retention: Duration = timedelta(days=90)
 
@@ -276,7 +276,7 @@ class NotificationsConfig(_Section):
 class CoordinationConfig(_Section):
     """How processes sharing one store split the work (``mpsync.coordination``)."""
 
-    # A unit of work (an (account, stream) run, a rule tick) or a claimed outbox, inbox or
+    # A unit of work (an (account, stream) run, a rule tick) or a claimed outbox, push or
     # write-back row is held this long past its holder's last heartbeat (every third of
     # it): a killed process's work is taken over by another within one lease.
     lease: Duration = timedelta(seconds=60)

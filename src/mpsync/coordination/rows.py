@@ -1,4 +1,4 @@
-"""Row leases: outbox, inbox and write-back rows name the process that holds them.
+"""Row leases: outbox, push and write-back rows name the process that holds them.
 
 A held row (``sending`` / ``processing`` / ``pending`` write-back) carries its holder and
 an expiry. The heartbeat renews the rows a worker is busy with (one statement per
@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Column, Connection, Table, case, update
 
 from mpsync.domain.events import RowState
-from mpsync.store.tables import InboxEvent, OutboxMessage, WriteBack
+from mpsync.store.tables import OutboxMessage, ReceivedPush, WriteBack
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ ROW_LEASES = {
     "outbox": RowLease(
         _table(OutboxMessage), RowState.SENDING, "next_attempt_at", {"state": RowState.PENDING}
     ),
-    "inbox": RowLease(
-        _table(InboxEvent), RowState.PROCESSING, "next_attempt_at", {"state": RowState.PENDING}
+    "pushes": RowLease(
+        _table(ReceivedPush), RowState.PROCESSING, "next_attempt_at", {"state": RowState.PENDING}
     ),
     # A write-back stays pending: whoever takes it next checks the marketplace first.
     "write_backs": RowLease(_table(WriteBack), RowState.PENDING, "lease_until", {}),

@@ -1,6 +1,6 @@
 """Supervised background work: a task that raises is logged once, counted, restarted.
 
-Long-running tasks (the inbox loop, each dispatcher, the HTTP server, the heartbeat) are
+Long-running tasks (the push loop, each dispatcher, the HTTP server, the heartbeat) are
 restarted with capped exponential back-off; scheduler jobs are skipped during theirs.
 While any is down the daemon is not ready (``/readyz`` answers 503), and the process's
 row in the store carries each task's state for ``mpsync status``.

@@ -38,7 +38,7 @@ EVENT_KINDS: tuple[str, ...] = tuple(kind.value for kind in EventKind)
 
 
 class RowState(StrEnum):
-    """States of the rows queued for work: the push inbox (pending → processing → done |
+    """States of the rows queued for work: the received pushes (pending → processing → done |
     failed), the notification outbox (pending → sending → sent | failed) and write-backs
     (pending under a lease → done | failed)."""
 

@@ -1,6 +1,6 @@
 """The stream registry: every stream mpsync reads, declared once.
 
-Config validation, the CLI, the sync service, the inbox and status take the streams from
+Config validation, the CLI, the sync service, the push processor and status take the streams from
 here: name, record type, the key its records are stored by, whether a read is a snapshot
 (the whole list every run, no change-time filter) and the default poll interval.
 """

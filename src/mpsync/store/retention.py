@@ -2,13 +2,13 @@
 
 What goes, once older than ``store.retention``:
 
-* inbox rows already processed (``done``): a push replayed after that is applied again,
+* received pushes already processed (``done``): a push replayed after that is applied again,
   which changes nothing (upserts, and events deduplicated by their key);
 * outbox rows already ``sent``: their events stay, so nothing is sent twice;
 * sync runs, except the newest and the newest successful one per (account, stream),
   which ``mpsync status`` and the metrics report.
 
-Orders, their history, domain events, invoices, failed inbox/outbox rows and open dead
+Orders, their history, domain events, invoices, failed push/outbox rows and open dead
 letters are kept: they are the CRM's record or still need an operator.
 """
 
@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select
 
-from mpsync.store.tables import InboxEvent, OutboxMessage, SyncRun
+from mpsync.store.tables import OutboxMessage, ReceivedPush, SyncRun
 
-INBOX = InboxEvent.__table__  # type: ignore[attr-defined]
+PUSHES = ReceivedPush.__table__  # type: ignore[attr-defined]
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 RUNS = SyncRun.__table__  # type: ignore[attr-defined]
 
@@ -46,8 +46,8 @@ def prune(engine: Engine, *, now: datetime, keep: timedelta) -> dict[str, int]:
     """Delete what ``keep`` no longer covers; returns rows deleted per table."""
     cutoff = now - keep
     with engine.begin() as connection:
-        inbox = connection.execute(
-            delete(INBOX).where(INBOX.c.state == "done", INBOX.c.processed_at < cutoff)
+        pushes = connection.execute(
+            delete(PUSHES).where(PUSHES.c.state == "done", PUSHES.c.processed_at < cutoff)
         ).rowcount
         outbox = connection.execute(
             delete(OUTBOX).where(OUTBOX.c.state == "sent", OUTBOX.c.sent_at < cutoff)
@@ -65,4 +65,4 @@ def prune(engine: Engine, *, now: datetime, keep: timedelta) -> dict[str, int]:
                 RUNS.c.id.not_in(newest_ok),
             )
         ).rowcount
-    return {"inbox": inbox, "outbox": outbox, "sync_runs": runs}
+    return {"pushes": pushes, "outbox": outbox, "sync_runs": runs}

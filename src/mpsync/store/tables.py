@@ -510,11 +510,13 @@ class SyncRun(SQLModel, table=True):
     owner: str | None = Field(default=None, max_length=191)
 
 
-class InboxEvent(SQLModel, table=True):
-    __tablename__ = "inbox"
+class ReceivedPush(SQLModel, table=True):
+    """A marketplace push as received, queued until applied (``mpsync.sync.pushes``)."""
+
+    __tablename__ = "pushes"
     __table_args__ = (
         UniqueConstraint("account_id", "dedupe_key"),
-        Index("ix_inbox_due", "state", "next_attempt_at"),
+        Index("ix_pushes_due", "state", "next_attempt_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: str = Field(max_length=63)

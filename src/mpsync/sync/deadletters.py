@@ -65,12 +65,12 @@ async def retry_dead_letters(service: SyncService, ids: list[int] | None) -> dic
 
 
 async def _retry_push(service: SyncService, letter: Any) -> bool:
-    from mpsync.sync.inbox import InboxProcessor
+    from mpsync.sync.pushes import PushProcessor
 
     row = type("Row", (), {"account_id": letter.account_id, "body": letter.raw,
                            "received_at": service.clock()})()  # fmt: skip
     try:
-        await InboxProcessor(service)._apply(row)
+        await PushProcessor(service)._apply(row)
     except Exception:  # noqa: BLE001 - a retry that fails again stays a dead letter
         return False
     return True

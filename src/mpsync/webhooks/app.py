@@ -1,7 +1,7 @@
 """ASGI app: ``POST /webhooks/{account}/{token}[/notification]``, ``/healthz``, ``/readyz``.
 
 A push is authenticated (constant-time token, optional IP allowlist), bounded
-in size, parsed by the account's connector, stored in the inbox and only then
+in size, parsed by the account's connector, stored in the push queue and only then
 answered in the marketplace's format; processing happens afterwards. Whatever the
 bytes, the answer is a 2xx or a 4xx; a 503 only when the store is down (a retry can
 then succeed). An unknown account and a wrong token get the same 403, so account ids
@@ -32,7 +32,7 @@ from mpsync.connector import pushbody
 from mpsync.connector.base import Connector, PushEvent
 from mpsync.connector.errors import PushError
 from mpsync.metrics import PushMetrics
-from mpsync.sync.inbox import store_events
+from mpsync.sync.pushes import store_events
 
 log = structlog.get_logger("mpsync.webhooks")
 

@@ -1,4 +1,4 @@
-"""Issue 12, Why 7: inbox rows are applied several at a time, so slow re-fetches of bogus
+"""Issue 12, Why 7: received pushes are applied several at a time, so slow re-fetches of bogus
 pushes (ids the marketplace answers 404 for) never hold up real pushes queued after them.
 
 The bogus re-fetches are held open by the test (no real waiting); the real push, stored
@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from mpsync.connector.base import PushEvent
 from mpsync.connector.errors import ApiError
 from mpsync.sandbox import SandboxServer
-from mpsync.sync.inbox import InboxProcessor, store_events
+from mpsync.sync.pushes import PushProcessor, store_events
 from tests.sync.conftest import make_settings, service_for
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ def _event(key: str, external_id: str) -> PushEvent:
 
 def _states(engine: Engine) -> dict[str, tuple[str, str | None]]:
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT dedupe_key, state, last_error FROM inbox")).all()
+        rows = connection.execute(text("SELECT dedupe_key, state, last_error FROM pushes")).all()
     return {str(key): (str(state), error) for key, state, error in rows}
 
 
@@ -61,7 +61,7 @@ async def test_bogus_refetches_do_not_queue_real_pushes_behind_them(
 
     connector.fetch_orders = slow_404_for_bogus  # type: ignore[method-assign]
     stop, wake = asyncio.Event(), asyncio.Event()
-    serving = asyncio.create_task(InboxProcessor(service).serve(stop, wake))
+    serving = asyncio.create_task(PushProcessor(service).serve(stop, wake))
     try:
         await _until(lambda: _states(store)["real"][0] == "done", "the real push")
         states = _states(store)

@@ -1,8 +1,8 @@
 """Issue 15: a push whose re-fetch meets a looping cursor fails that row, with the error
-naming the stream and the token, within two requests; the daemon's inbox loop goes on
+naming the stream and the token, within two requests; the daemon's push loop goes on
 serving the pushes after it.
 
-Ozon ``TYPE_STOCKS_CHANGED`` carries product ids only: the inbox reads their stock with
+Ozon ``TYPE_STOCKS_CHANGED`` carries product ids only: the push processor reads their stock with
 ``/v4/product/info/stocks`` (cursor paging). Here the API hands the same cursor back forever.
 """
 
@@ -15,12 +15,12 @@ from sqlalchemy import Engine, text
 
 from mpsync.connector.base import PushEvent
 from mpsync.sandbox import SandboxServer
-from mpsync.sync.inbox import InboxProcessor, store_events
+from mpsync.sync.pushes import PushProcessor, store_events
 from tests.sync.conftest import T0, make_settings, service_for
-from tests.sync.test_inbox_concurrency import _states, _until
+from tests.sync.test_push_concurrency import _states, _until
 
 
-async def test_a_looping_cursor_fails_its_push_and_the_inbox_keeps_serving(
+async def test_a_looping_cursor_fails_its_push_and_the_push_loop_keeps_serving(
     sandbox: SandboxServer, store: Engine, store_url: str
 ) -> None:
     service = service_for(sandbox, store, make_settings(sandbox, store_url))
@@ -41,7 +41,7 @@ async def test_a_looping_cursor_fails_its_push_and_the_inbox_keeps_serving(
 
     connector.call = looping_stocks  # type: ignore[attr-defined]
     stop, wake = asyncio.Event(), asyncio.Event()
-    serving = asyncio.create_task(InboxProcessor(service).serve(stop, wake))
+    serving = asyncio.create_task(PushProcessor(service).serve(stop, wake))
     try:
         await _until(lambda: _states(store)["stock-1"][1] is not None, "the looping push to fail")
         state, error = _states(store)["stock-1"]

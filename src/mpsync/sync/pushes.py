@@ -1,4 +1,4 @@
-"""The push inbox: store events durably on receipt, process them after answering.
+"""The queue of received pushes: store events durably on receipt, process them after answering.
 
 Receipt dedupes by (account, event key); processing goes through the same
 mapping and page writer as polling, fetching full records when a push
@@ -26,16 +26,16 @@ from mpsync.connector.errors import ConnectorError
 from mpsync.domain.events import RowState
 from mpsync.domain.streams import record_stream
 from mpsync.mapping import MappingFailure
-from mpsync.store.tables import InboxEvent
+from mpsync.store.tables import ReceivedPush
 from mpsync.sync.service import SyncService
 from mpsync.sync.writer import PageTarget, dead_letter
 
-INBOX = InboxEvent.__table__  # type: ignore[attr-defined]
+PUSHES = ReceivedPush.__table__  # type: ignore[attr-defined]
 MAX_ATTEMPTS = 5
 CONCURRENCY = 16  # rows applied at once by one process
 PER_ACCOUNT = 4  # of which for one account: its connector's limiter paces the rest
 IDLE_WAIT = 5.0
-log = structlog.get_logger("mpsync.inbox")
+log = structlog.get_logger("mpsync.pushes")
 
 
 def _raise_first(done: set[Any], running: set[asyncio.Task[None]]) -> None:
@@ -61,23 +61,23 @@ def store_events(
     ]  # fmt: skip
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(INBOX)
+        dialect.insert(PUSHES)
         .on_conflict_do_nothing(index_elements=["account_id", "dedupe_key"])
-        .returning(INBOX.c.id)
+        .returning(PUSHES.c.id)
     )
     with engine.begin() as connection:
         return len(connection.execute(statement, rows).all())
 
 
 @dataclass
-class InboxStats:
+class PushStats:
     processed: int = 0
     retried: int = 0
     failed: int = 0
 
 
-class InboxProcessor:
-    """Claims due inbox rows and applies them through the sync service."""
+class PushProcessor:
+    """Claims due push rows and applies them through the sync service."""
 
     def __init__(
         self,
@@ -98,27 +98,27 @@ class InboxProcessor:
         """Take up to *limit* due rows (pending, or processing under an expired lease)."""
         now = self.service.clock()
         engine = self.service.engine
-        due = INBOX.c.state.in_((RowState.PENDING, RowState.PROCESSING)) & (
-            INBOX.c.next_attempt_at <= now
+        due = PUSHES.c.state.in_((RowState.PENDING, RowState.PROCESSING)) & (
+            PUSHES.c.next_attempt_at <= now
         )
         if skip_accounts:
-            due = due & INBOX.c.account_id.not_in(list(skip_accounts))
-        query = select(INBOX).where(due).order_by(INBOX.c.id).limit(limit)
+            due = due & PUSHES.c.account_id.not_in(list(skip_accounts))
+        query = select(PUSHES).where(due).order_by(PUSHES.c.id).limit(limit)
         if engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         with engine.begin() as connection:
             rows = list(connection.execute(query).all())
             if rows:
                 connection.execute(
-                    update(INBOX).where(INBOX.c.id.in_([r.id for r in rows]))
+                    update(PUSHES).where(PUSHES.c.id.in_([r.id for r in rows]))
                     .values(state=RowState.PROCESSING, lease_owner=self.owner,
                             next_attempt_at=now + self.lease)
                 )  # fmt: skip
         return rows
 
-    async def run_once(self, limit: int = 100) -> InboxStats:
+    async def run_once(self, limit: int = 100) -> PushStats:
         """Claim up to *limit* due rows and apply them (several at once); wait for all."""
-        stats = InboxStats()
+        stats = PushStats()
         rows = await asyncio.to_thread(self._claim, limit)
         gate = asyncio.Semaphore(self.concurrency)
 
@@ -126,14 +126,14 @@ class InboxProcessor:
             async with gate:
                 await self._process(row, stats)
 
-        with self.service.coordinator.working_on("inbox", [row.id for row in rows]):
+        with self.service.coordinator.working_on("pushes", [row.id for row in rows]):
             await asyncio.gather(*(one(row) for row in rows))
         return stats
 
     async def serve(self, stop: asyncio.Event, wake: asyncio.Event) -> int:
         """Apply rows as they come until *stop*: up to ``concurrency`` at once, at most
         ``per_account`` of one account; returns how many were processed."""
-        stats, running = InboxStats(), set[asyncio.Task[None]]()
+        stats, running = PushStats(), set[asyncio.Task[None]]()
         while not stop.is_set():
             wake.clear()
             free = self.concurrency - len(running)
@@ -154,12 +154,12 @@ class InboxProcessor:
         await asyncio.gather(*running, return_exceptions=True)
         return stats.processed
 
-    async def _process(self, row: Any, stats: InboxStats) -> None:
+    async def _process(self, row: Any, stats: PushStats) -> None:
         """Apply one row; its failure is the row's (retried, then a dead letter). Only the
         store failing to record that escapes, to the daemon's supervisor."""
         self._busy[row.account_id] += 1
         try:
-            with self.service.coordinator.working_on("inbox", [row.id]):
+            with self.service.coordinator.working_on("pushes", [row.id]):
                 error = await self._try_apply(row)
                 if error is None:
                     await asyncio.to_thread(self._done, row.id)
@@ -179,7 +179,7 @@ class InboxProcessor:
         except (ConnectorError, OSError, KeyError, ValueError) as exc:
             return f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # a bug on one push must not stop the others
-            log.error("push processing crashed", account=row.account_id, inbox_id=row.id,
+            log.error("push processing crashed", account=row.account_id, push_id=row.id,
                       exc_info=exc)  # fmt: skip
             return f"{type(exc).__name__}: {exc}"
         return None
@@ -211,15 +211,15 @@ class InboxProcessor:
     def _mine(self, row_id: int) -> Any:
         # A row whose lease ran out may have been taken again: then the new holder owns it.
         return (
-            (INBOX.c.id == row_id)
-            & (INBOX.c.state == RowState.PROCESSING)
-            & (INBOX.c.lease_owner == self.owner)
+            (PUSHES.c.id == row_id)
+            & (PUSHES.c.state == RowState.PROCESSING)
+            & (PUSHES.c.lease_owner == self.owner)
         )
 
     def _done(self, row_id: int) -> None:
         with self.service.engine.begin() as connection:
             connection.execute(
-                update(INBOX).where(self._mine(row_id))
+                update(PUSHES).where(self._mine(row_id))
                 .values(state=RowState.DONE, processed_at=self.service.clock(), last_error=None,
                         lease_owner=None)
             )  # fmt: skip
@@ -230,7 +230,7 @@ class InboxProcessor:
         final: bool = attempts >= MAX_ATTEMPTS
         with self.service.engine.begin() as connection:
             owned = connection.execute(
-                update(INBOX).where(self._mine(row.id)).values(
+                update(PUSHES).where(self._mine(row.id)).values(
                     state=RowState.FAILED if final else RowState.PENDING, attempts=attempts,
                     last_error=error[:1000], lease_owner=None,
                     next_attempt_at=now + timedelta(seconds=30 * 2**attempts),
@@ -238,7 +238,7 @@ class InboxProcessor:
             ).rowcount  # fmt: skip
             if final and owned:
                 account = self.service.settings.account(row.account_id)
-                target = PageTarget(account.id, account.marketplace, "inbox", "push", "webhook")
+                target = PageTarget(account.id, account.marketplace, "pushes", "push", "webhook")
                 failure = MappingFailure(dict(row.body), f"push processing failed: {error}")
                 dead_letter(connection, target, [failure], now=now)
         log.warning("push processing failed", account=row.account_id, attempts=attempts,
