@@ -166,3 +166,30 @@ def test_an_answer_the_account_may_not_send_makes_the_message_unavailable(store:
     assert not result.ok and result.permanent
     (shown,) = list_messages(store, now=NOW)
     assert shown["state"] == "unavailable" and "not available for this account" in shown["note"]
+
+
+def test_a_review_on_an_identified_buyers_order_joins_their_timeline(store: Engine) -> None:
+    """A review naming its order (Yandex Market's identifiers.orderId) is linked to the order
+    and its buyer, and shows in ``customers show`` with the seller's answer."""
+    from sqlalchemy import text
+
+    from mpsync.analytics.customers import show_customer
+
+    _prepare(store)
+    with store.begin() as connection:
+        connection.execute(text("INSERT INTO customers (id, identity, orders_count, spent, "
+                                "updated_at) VALUES (7, 'phone:+79990000000', 1, 100, :t)"),
+                           {"t": NOW})  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO orders (account_id, external_id, status, marketplace_status, created_at,"
+            " source_updated_at, currency, items_total, total, content_hash, inserted_at,"
+            " updated_at, customer_id) VALUES ('oz', 'ORD-1', 'delivered', 'delivered', :t, :t,"
+            " 'RUB', 100, 100, 'h', :t, :t, 7)"), {"t": NOW - timedelta(days=3)})  # fmt: skip
+    _write(store, [_message("r-9", rating=2, order_external_id="ORD-1",
+                            answer="Извините", answered_at=NOW)])  # fmt: skip
+    card = show_customer(store, 7, now=NOW)
+    assert card is not None
+    kinds = [(e["kind"], e["order"]) for e in card.data["timeline"]]
+    assert ("review", "oz:ORD-1") in kinds and ("answer", "oz:ORD-1") in kinds
+    review = next(e for e in card.data["timeline"] if e["kind"] == "review")
+    assert review["detail"].endswith("MUG-1 2★")

@@ -21,7 +21,8 @@ from mpsync.analytics.period import Period
 from mpsync.analytics.rfm import SEGMENTS, Buyer, buyers
 from mpsync.analytics.sql import CANCELLED, CHANGES, CUSTOMERS, INVOICES, ORDERS, OUTBOX, Scope
 
-TIMELINE_KINDS = ("order", "status", "return", "invoice", "invoice_voided", "notification")
+TIMELINE_KINDS = ("order", "status", "return", "invoice", "invoice_voided", "notification",
+                  "question", "review", "answer")  # fmt: skip
 
 
 def _plain(buyer: Buyer) -> dict[str, Any]:
@@ -122,6 +123,7 @@ def _timeline(connection: Connection, customer_id: int) -> list[dict[str, Any]]:
     if ids:
         events += _changes(connection, ids, names) + _invoices(connection, ids, names)
         events += _notifications(connection, names)
+    events += _messages(connection, customer_id, names)
     events.sort(key=lambda e: (e["at"], TIMELINE_KINDS.index(e["kind"])))
     return events
 
@@ -165,6 +167,26 @@ def _notifications(connection: Connection, names: dict[int, str]) -> list[dict[s
     for key, kind, channel, sent_at, _state in connection.execute(query):
         order = next(name for prefix, name in prefixes.items() if key.startswith(prefix))
         events.append(_event(sent_at, "notification", order, f"{kind} via {channel}"))
+    return events
+
+
+def _messages(connection: Connection, customer_id: int,
+              names: dict[int, str]) -> list[dict[str, Any]]:  # fmt: skip
+    """The buyer's questions and reviews (``mpsync inbox``) on the orders they were left on,
+    and the seller's answers."""
+    from mpsync.inbox.store import MESSAGES
+
+    query = select(MESSAGES.c.id, MESSAGES.c.kind, MESSAGES.c.order_id, MESSAGES.c.rating,
+                   MESSAGES.c.sku, MESSAGES.c.created_at, MESSAGES.c.answered_at,
+                   MESSAGES.c.state).where(MESSAGES.c.customer_id == customer_id)  # fmt: skip
+    events = []
+    for row in connection.execute(query):
+        order = names.get(row.order_id, "")
+        stars = f" {row.rating}★" if row.rating is not None else ""
+        events.append(_event(row.created_at, row.kind, order,
+                             f"inbox {row.id}: {row.sku or '?'}{stars}"))  # fmt: skip
+        if row.state == "answered" and row.answered_at is not None:
+            events.append(_event(row.answered_at, "answer", order, f"inbox {row.id}"))
     return events
 
 
