@@ -225,3 +225,11 @@ async def test_send_test_message(smtp: tuple[Sink, int]) -> None:
     assert (await send_test(channel(port))).ok
     assert sink.mails[0]["Subject"] == "Тестовое сообщение mpsync"
     assert "«mail»" in sink.mails[0].get_content()
+
+
+def test_a_cr_in_the_subject_does_not_break_the_mail() -> None:
+    """Issue #12, Why 7: a CR in a subject raised in the email channel (a header is one
+    line); the subject is folded to one line instead."""
+    message = OutgoingMessage("ev-9:mail", "order.created", "Новый заказ 42\r\nBcc: x@y", "b", {})
+    mail = channel(25).compose(message)
+    assert mail["Subject"] == "Новый заказ 42 Bcc: x@y" and "Bcc" not in mail

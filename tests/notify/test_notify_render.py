@@ -147,3 +147,29 @@ async def test_console_channel_logs_one_event_off_a_terminal(
     event = json.loads(logs.getvalue())
     assert event["event"] == "notification" and event["subject"] == "Новый заказ [42]"
     assert event["body"] == "Итого: 1 ₽" and event["channel"] == "console"
+
+
+HOSTILE = "Кружка\nИтого: 0,00 ₽\r\nОтгрузить до: никогда\u2028\x0b"
+
+
+@pytest.mark.parametrize("kind", ["order.created", "order.cancelled", "stock.low"])
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_marketplace_text_never_adds_a_line(kind: str, language: str) -> None:
+    """Issue #12, Why 7: newlines in marketplace strings added lines to plain-text messages
+    (a product name could forge an «Итого» line); a CR reached the subject."""
+    order = {**EVENT["order"], "external_id": "42\r\nBcc: x", "cancel_reason": HOSTILE,
+             "lines": [{**EVENT["order"]["lines"][0], "name": HOSTILE, "sku": "S\nKU"}]}  # fmt: skip
+    event = {**EVENT, "order": order, "sku": HOSTILE, "warehouse": HOSTILE}
+    plain = Renderer().render(kind, EVENT, language)
+    hostile = Renderer().render(kind, event, language)
+    assert len(hostile.text.splitlines()) == len(plain.text.splitlines())
+    assert "\r" not in hostile.subject and "\n" not in hostile.subject
+    assert not [line for line in hostile.text.splitlines() if line.startswith("Итого: 0,00")]
+
+
+def test_a_review_keeps_its_paragraphs_indented_under_it() -> None:
+    event = {"id": 7, "rating": 1, "product": "Кружка\nИтого", "text": "Плохо.\nСовсем плохо.",
+             "account": "oz", "marketplace": "ozon"}  # fmt: skip
+    rendered = Renderer().render("inbox.review_low", event, "ru")
+    assert "\n" not in rendered.subject and "Кружка Итого" in rendered.subject
+    assert "Плохо.\n  Совсем плохо." in rendered.body

@@ -1,11 +1,14 @@
 """Notification text from Jinja2 templates shipped in ``notify/templates`` (ru and en).
 
 A template's first line is the subject; the rest is the body. Money and times are formatted
-by ``mpsync.display``: ``1 234,50 ₽`` in ru, times in the ``[display]`` zone.
+by ``mpsync.display``: ``1 234,50 ₽`` in ru, times in the ``[display]`` zone. A value from a
+marketplace never adds a line: line breaks in it become spaces, unless the template marks
+it ``| block`` (a buyer's review), whose further lines are then indented under it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -87,6 +90,26 @@ def _share(value: Any) -> str:
     return "—" if not isinstance(value, int | float) else f"{value * 100:.1f}\u00a0%"
 
 
+# Every character Python's str.splitlines() breaks at.
+_LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+class _Block(str):
+    """Multi-line text a template asked for with ``| block``: kept, lines indented."""
+
+
+def _block(value: Any) -> _Block:
+    lines = _LINE_BREAKS.split(str(value if value is not None else ""))
+    return _Block("\n".join([lines[0], *(f"  {line}" for line in lines[1:])]))
+
+
+def _one_line(value: Any) -> Any:
+    """Jinja's ``finalize``: what a ``{{ }}`` prints adds no line (see the module docstring)."""
+    if isinstance(value, _Block) or not isinstance(value, str):
+        return value
+    return _LINE_BREAKS.sub(" ", value)
+
+
 class Renderer:
     """Renders outbox payloads in a channel's language, times in the ``[display]`` zone."""
 
@@ -98,9 +121,10 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            finalize=_one_line,
         )
         self._env.filters.update(money=_money, when=_when, status=_status, plural=plural_ru,
-                                 pct=_pct, share=_share)  # fmt: skip
+                                 pct=_pct, share=_share, block=_block)  # fmt: skip
 
     def render(self, event_kind: str, payload: Mapping[str, Any], language: str) -> Rendered:
         """Render one event; an event kind without a template uses the generic one."""

@@ -86,7 +86,7 @@ class EmailChannel:
 
     def compose(self, message: OutgoingMessage) -> EmailMessage:
         mail = EmailMessage()
-        mail["Subject"] = message.subject
+        mail["Subject"] = " ".join(message.subject.split())  # a header is one line
         mail["From"] = self.options.sender
         mail["To"] = ", ".join(self.options.to)
         mail["Date"] = formatdate(localtime=False, usegmt=True)
