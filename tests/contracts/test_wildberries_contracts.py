@@ -21,7 +21,14 @@ from mpsync_connectors.wildberries import WildberriesConnector
 from mpsync_connectors.wildberries.connector import LIMITS
 
 from mpsync.config.model import AccountConfig
-from mpsync.connector.base import Connector, FetchWindow, OrderRef, PriceUpdate, StockUpdate
+from mpsync.connector.base import (
+    Connector,
+    FetchWindow,
+    OrderRef,
+    PriceUpdate,
+    StockUpdate,
+    WriteResult,
+)
 from mpsync.connector.limits import TokenBucket
 from mpsync.sandbox import SandboxServer
 from mpsync.sandbox.wildberries import LIMITS as SANDBOX_LIMITS
@@ -64,9 +71,7 @@ async def read_everything(connector: Connector, sandbox: SandboxServer) -> int:
     open_ids = [state.external_id(MP, row) for row in range(len(state.world.tables[MP]))]
     window = FetchWindow(since=until - timedelta(days=40), until=until, open_ids=open_ids)
     read = 0
-    # Buyers' questions and reviews have no contracts here yet: their streams replay the
-    # specs' payloads in tests/connectors/test_buyer_streams.py.
-    for stream in sorted(connector.capabilities.streams - {"questions", "reviews"}):
+    for stream in sorted(connector.capabilities.streams):
         async for page in connector.fetch(stream, window):
             read += len(page.records)
     await connector.check_credentials()  # type: ignore[attr-defined]
@@ -87,8 +92,22 @@ async def write_everything(connector: Connector, sandbox: SandboxServer) -> None
         await connector.cancel(OrderRef(other)),
         await connector.push_stock([stock_update(sandbox, 7)]),
         await connector.push_prices([price_update(sandbox, Decimal("1399"))]),
+        *[await answer_one(connector, sandbox, kind) for kind in ("question", "review")],
     ):
         assert result.ok, result.message
+
+
+async def answer_one(connector: Connector, sandbox: SandboxServer, kind: str) -> WriteResult:
+    """Answer the first unanswered message of *kind*, and read it back."""
+    from mpsync.connector.base import MessageRef
+    from mpsync.sandbox.buyers import book
+
+    message = next(m for m in book(sandbox.state.world).visible(MP, kind) if m.answer is None)
+    ref = MessageRef(kind, message.external_id)
+    result = await connector.answer(ref, "Спасибо за обращение! Ответим подробнее в чате.")
+    shown = await connector.read_message(ref)
+    assert shown is not None and shown["answer"]["text"].startswith("Спасибо")
+    return result
 
 
 def stock_update(sandbox: SandboxServer, quantity: int, index: int = 0) -> StockUpdate:
@@ -265,6 +284,8 @@ OTHER_ENUMS = {
     "and stored under its id, whatever it delivers",
     "TaskStatus.supplierStatus": "mapped: [order.status.map]",
     "TaskStatus.wbStatus": "mapped or kept raw: KEPT_RAW above",
+    "Question.state": "none/wbRu/suppliersPortalSynch: kept in the raw payload; answered is "
+    "read from the answer itself (mappings/wildberries.toml [question.fields] answer)",
 }
 
 

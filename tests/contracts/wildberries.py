@@ -636,3 +636,8 @@ ENDPOINTS += _FINANCE
 from tests.contracts.wildberries_returns import ENDPOINTS as _RETURNS  # noqa: E402
 
 ENDPOINTS += _RETURNS
+
+# Buyers' questions and reviews (the questions and reviews streams, answers) too.
+from tests.contracts.wildberries_buyers import ENDPOINTS as _BUYERS  # noqa: E402
+
+ENDPOINTS += _BUYERS

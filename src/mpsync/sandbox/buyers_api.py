@@ -28,22 +28,27 @@ def _text(value: Any, low: int, high: int | None, what: str = "text") -> str:
 
 # -- Wildberries ---------------------------------------------------------------------------
 def _wb_item(message: Message) -> Json:
+    """A question (``/api/v1/questions`` items) or a review (``responseFeedback`` items)."""
+    question = message.kind == "question"
     details = {"imtId": message.product.nm_id - 40_000_000, "nmId": message.product.nm_id,
                "productName": message.product.name, "supplierArticle": message.product.sku,
-               "supplierName": "Песочница", "brandName": "Песочница", "size": "0"}  # fmt: skip
+               "supplierName": "Песочница", "brandName": "Песочница"}  # fmt: skip
     answered = message.answer is not None
     item: Json = {"id": message.external_id, "text": message.text,
-                  "createdDate": iso(message.created), "productDetails": details,
-                  "wasViewed": answered}  # fmt: skip
-    item["state"] = "wbRu" if answered else "suppliersPortalSynch"
-    answer = None
-    if answered:
-        answer = {"text": message.answer, "editable": message.answers < 2, "state": "wbRu",
-                  "createDate": iso(message.answered_at or message.created)}  # fmt: skip
+                  "createdDate": iso(message.created), "wasViewed": answered}  # fmt: skip
+    item["state"] = "wbRu" if answered else ("suppliersPortalSynch" if question else "none")
+    answer: Json | None = None
+    if answered:  # a question's answer is dated; a review's has a state
+        answer = {"text": message.answer, "editable": message.answers < 2}
+        answer |= ({"createDate": iso(message.answered_at or message.created)} if question
+                   else {"state": "wbRu"})  # fmt: skip
     item["answer"] = answer
-    if message.kind == "review":
-        item |= {"productValuation": message.rating, "pros": message.pros,
-                 "cons": message.cons, "userName": message.author}  # fmt: skip
+    if question:
+        item |= {"productDetails": details, "isWarned": False}
+    else:
+        item |= {"productDetails": {**details, "size": "0"}, "pros": message.pros,
+                 "productValuation": message.rating, "cons": message.cons,
+                 "userName": message.author}  # fmt: skip
     return item
 
 
