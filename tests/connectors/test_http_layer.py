@@ -48,6 +48,10 @@ def test_wait_headers() -> None:
     assert retry_after(httpx.Headers({"X-Ratelimit-Retry": "3"}), now) == 3.0
     assert retry_after(httpx.Headers({"Retry-After": "Sun, 05 Apr 2026 12:00:10 GMT"}), now) == 10
     assert retry_after(httpx.Headers({}), now) is None
+    # Issue #12: an endless wait is a day (a moment "retry at T" can hold), NaN none at all.
+    for endless in ("inf", "1e300", "Infinity"):
+        assert retry_after(httpx.Headers({"Retry-After": endless}), now) == 86_400
+    assert retry_after(httpx.Headers({"Retry-After": "nan"}), now) is None
 
 
 def test_money_goes_out_exactly() -> None:

@@ -11,6 +11,7 @@ which ends the stream's tick instead of pinning it. 401/403 raise ``AuthError``;
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -286,11 +287,18 @@ def retry_after(headers: httpx.Headers, now: datetime) -> float | None:
     return _seconds_or_date(until, now) if until else None
 
 
+# A server-directed wait longer than this (``Retry-After: inf`` or ``1e300``, issue #12) is
+# taken as this: "retry at T" stays a moment a datetime can hold.
+LONGEST_SERVER_WAIT = 86_400.0
+
+
 def _seconds_or_date(value: str, now: datetime) -> float | None:
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return None if math.isnan(seconds) else min(max(0.0, seconds), LONGEST_SERVER_WAIT)
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
