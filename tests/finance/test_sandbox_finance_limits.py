@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -69,3 +70,17 @@ def test_yandex_market_stats_refuse_mixed_date_filters(server: SandboxServer) ->
     body = {"dateFrom": "2026-11-01", "updateFrom": "2026-11-01"}
     answer = httpx.post(url, json=body, headers={"Api-Key": "k"})
     assert answer.status_code == 400
+
+
+def test_the_truth_gives_the_expected_totals_per_marketplace(server: SandboxServer) -> None:
+    base = server.base_url
+    truth = httpx.get(f"{base}/_sandbox/finance").json()
+    assert set(truth) == {"wildberries", "ozon", "yandex_market"}
+    for money in truth.values():
+        fees = sum(Decimal(v) for v in money["fees"].values())
+        assert Decimal(money["payout"]) == Decimal(money["revenue"]) + Decimal(
+            money["returns"]) + fees  # fmt: skip
+        assert money["currency"] == "RUB" and money["orders"] > 0
+    one = httpx.get(f"{base}/_sandbox/finance", params={"marketplace": "ozon"}).json()
+    assert set(one) == {"ozon"}
+    assert httpx.get(f"{base}/_sandbox/finance", params={"marketplace": "x"}).status_code == 400
