@@ -6,7 +6,9 @@ sendNotification.md). ``ORDER_STATUS_UPDATED`` and ``ORDER_CANCELLED`` carry the
 (the latter without its reason, which the next read of the order fills in); the other order
 notifications (created, changed, a return or non-redemption created or moved on, a DBS
 cancellation request) name the order only, which is then read in full.
-Reviews, chats, questions and order-line services are not orders: answered, not stored.
+``GOODS_FEEDBACK_CREATED`` and ``QUESTION_CREATED`` name a new review or question, which is
+then read (``getGoodsFeedbacks`` / ``getGoodsQuestions`` by id) into the buyers' inbox.
+Chats, comments, answers and order-line services are answered, not stored.
 """
 
 from __future__ import annotations
@@ -35,13 +37,11 @@ ORDER_EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
 NOT_ORDERS = frozenset(
     {
         "ORDER_LINE_SERVICE_STATUS_UPDATED",
-        "GOODS_FEEDBACK_CREATED",
         "GOODS_FEEDBACK_COMMENT_CREATED",
         "CHAT_CREATED",
         "CHAT_MESSAGE_SENT",
         "CHAT_ARBITRAGE_STARTED",
         "CHAT_ARBITRAGE_FINISHED",
-        "QUESTION_CREATED",
         "QUESTION_ANSWER_CREATED",
         "QUESTION_COMMENT_CREATED",
     }
@@ -82,9 +82,18 @@ def parse(body: bytes, *, now: datetime, name: str, version: str) -> PushParseRe
     return PushParseResult([event] if event else [], 200, answer)
 
 
+# A new buyer's message: the notification type → (event, record type, id field).
+MESSAGE_EVENTS = {
+    "GOODS_FEEDBACK_CREATED": ("new_review", "review", "feedbackId"),
+    "QUESTION_CREATED": ("new_question", "question", "questionId"),
+}
+
+
 def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
     if kind in ("ORDER_STATUS_UPDATED", "ORDER_CANCELLED"):
         return _status_event(kind, data)
+    if kind in MESSAGE_EVENTS:
+        return _message_event(kind, data)
     if kind not in ORDER_EVENTS:
         return None  # PING, NOT_ORDERS, and types Market adds later: answered, nothing to do
     order = _order_id(data)
@@ -92,6 +101,15 @@ def _event(kind: str, data: dict[str, Any]) -> PushEvent | None:
     key = ":".join(["ym", kind, str(data.get("campaignId", "")), order,
                     *(_field(data, m) for m in markers)])  # fmt: skip
     return PushEvent(event_kind, key, (order,), [], "order", data)
+
+
+def _message_event(kind: str, data: dict[str, Any]) -> PushEvent:
+    event_kind, record_type, field = MESSAGE_EVENTS[kind]
+    value = data.get(field)
+    if value is None or isinstance(value, bool) or not str(value).strip():
+        raise _error("WRONG_EVENT_FORMAT", f"{field} is missing")
+    key = f"ym:{kind}:{data.get('businessId', '')}:{value}"
+    return PushEvent(event_kind, key, (str(value),), [], record_type, data)  # type: ignore[arg-type]
 
 
 def _status_event(kind: str, data: dict[str, Any]) -> PushEvent:

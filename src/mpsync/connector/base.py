@@ -247,6 +247,12 @@ class Connector(ABC):
         """Raw stock rows of the named products (for pushes that carry only ids)."""
         raise NotSupportedError(f"{self.name}: fetching stock by product is not supported")
 
+    async def fetch_messages(self, kind: str, external_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Buyers' questions or reviews by id, as their stream reads them (for pushes that
+        carry only ids); those not found are left out."""
+        found = [await self.read_message(MessageRef(kind, i)) for i in external_ids]
+        return [raw for raw in found if raw is not None]
+
     async def confirm(self, order: OrderRef) -> WriteResult:
         raise NotSupportedError(f"{self.name}: confirm is not supported")
 

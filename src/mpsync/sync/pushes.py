@@ -195,6 +195,8 @@ class PushProcessor:
             ids = list(event["external_ids"])
             if record_type == "stock":
                 records = await connector.fetch_stock(ids)
+            elif record_type in ("question", "review"):  # a new buyer's message
+                records = await connector.fetch_messages(record_type, ids)
             else:
                 records = await connector.fetch_orders(ids)
                 record_type = "order"
