@@ -166,3 +166,33 @@ def test_run_with_a_webhook_channel_missing_its_secret(cli: Cli, tmp_path: Path)
     errors = [line for line in done.stderr.splitlines() if not line.startswith("{")]  # log
     line = one_line("\n".join(errors))
     assert done.returncode == 2 and "notifications.channels['crm'].secret" in line, done.stderr
+
+
+def test_invoices_render_where_it_cannot_write_is_one_line(
+    store_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--out`` a directory, a path under a file, an existing file or a link: one line each,
+    nothing overwritten, nothing written through the link."""
+    from mpsync.store.engine import create_store_engine
+    from tests.invoicing.helpers import issue, order_maker
+
+    engine = create_store_engine(f"sqlite:///{tmp_path}/store.db")
+    try:
+        invoice = issue(engine, order_maker(engine)("42", lines=[("Кружка " * 400, 1, "5.00")]))
+    finally:
+        engine.dispose()
+    existing, target, link = tmp_path / "kept.pdf", tmp_path / "precious", tmp_path / "link.pdf"
+    existing.write_bytes(b"kept")
+    target.write_text("keep me")
+    link.symlink_to(target)
+    cases = {tmp_path: (2, "is a directory"), existing / "x.pdf": (3, "cannot write"),
+             existing: (2, "already exists; add --force"), link: (2, "symbolic link")}  # fmt: skip
+    for out, (expected_code, words) in cases.items():
+        code, output = run_main("invoices", "render", invoice.number, "--out", str(out),
+                                "--config", str(store_config), capsys=capsys)  # fmt: skip
+        assert code == expected_code and words in one_line(output), (out, output)
+    assert existing.read_bytes() == b"kept" and target.read_text() == "keep me"
+    # A ~3,000-character product name still renders (it gave fpdf's "row too high").
+    code, _ = run_main("invoices", "render", invoice.number, "--out", str(tmp_path / "new.pdf"),
+                       "--config", str(store_config), capsys=capsys)  # fmt: skip
+    assert code == 0 and (tmp_path / "new.pdf").read_bytes().startswith(b"%PDF")

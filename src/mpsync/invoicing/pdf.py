@@ -7,6 +7,7 @@ DejaVu package (``fonts-dejavu-core``) or ``fc-match``; without one we say how t
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import subprocess
@@ -107,6 +108,8 @@ def render_pdf(
     """
     out = Path(out)
     _check_output(out, force)
+    # fpdf subsets the font with fontTools, which logs ~70 info lines per invoice.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     fonts = find_fonts()
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
