@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from mpsync.config import Settings
 from mpsync.coordination import Coordinator, Held, label_of
 from mpsync.coordination.supervisor import Backoff, Supervisor
+from mpsync.observe import Observer
 from mpsync.store.migrate import upgrade
 from mpsync.sync.pushes import PushProcessor
 from mpsync.sync.service import Clock, Schedule, SyncService, utcnow
@@ -85,7 +86,7 @@ class Daemon:
     """Everything ``mpsync run`` (and ``mpsync demo``) keeps running."""
 
     def __init__(self, engine: Engine, settings: Settings, *, clock: Clock = utcnow,
-                 wall: Clock = utcnow, serve_http: bool = True, metrics: Any = None,
+                 wall: Clock = utcnow, serve_http: bool = True, metrics: Observer | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  backoff: Backoff | None = None,
                  grace: float = SHUTDOWN_GRACE) -> None:  # fmt: skip
@@ -127,7 +128,7 @@ class Daemon:
         pushes = PushProcessor(self.service)
         ctx = WebhookContext(self.engine, self.settings, self.service.connector, self.clock,
                              ready=self.is_ready,
-                             metrics=getattr(self.metrics, "exposition", None),
+                             metrics=self.metrics.exposition if self.metrics else None,
                              observer=self.metrics)  # fmt: skip
         scheduler = self._scheduler()
         tasks = [spawn("pushes", lambda: self._pushes(pushes, ctx.wake), self.stop)]

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mpsync import __version__
 from mpsync.config import Settings
+from mpsync.observe import PushObserver
 from mpsync.store.tables import SyncRun
 
 # A sync run lasts from well under a second (nothing new) to many minutes (a resync).
@@ -232,7 +233,7 @@ class Metrics:
 class PushMetrics:
     """ASGI middleware: each ``/webhooks/{account}/...`` request counted by its answer."""
 
-    def __init__(self, app: Any, metrics: Metrics) -> None:
+    def __init__(self, app: Any, metrics: PushObserver) -> None:
         self.app, self.metrics = app, metrics
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

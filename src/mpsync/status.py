@@ -132,7 +132,9 @@ def _configured(settings: Settings) -> dict[tuple[str, str], timedelta]:
         except UnknownConnectorError:  # `check` reports it; status shows what ran
             continue
         for stream in streams:
-            found[(account.id, stream)] = account.poll_interval(stream)
+            interval = getattr(account.poll, stream, None)
+            if interval is not None:  # finance and returns: only when scheduled (poll.*)
+                found[(account.id, stream)] = interval
     return found
 
 

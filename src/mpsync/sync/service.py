@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from mpsync.catalog.pushes import mark_unlisted
 from mpsync.config import AccountConfig, Settings
-from mpsync.connector.base import Connector, FetchWindow, HttpObserver, Sleep
+from mpsync.connector.base import Connector, FetchWindow, Sleep
 from mpsync.connector.errors import (
     ConnectorError,
     NotSupportedError,
@@ -34,6 +34,7 @@ from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
 from mpsync.domain import OrderRecord, OrderStatusUpdate
 from mpsync.domain.streams import RECORD_TYPES
 from mpsync.mapping import MappedPage, MappingSchema
+from mpsync.observe import SyncObserver
 from mpsync.sync import state, stock_history
 from mpsync.sync.writer import PageCounts, PageTarget, write_page
 
@@ -110,7 +111,7 @@ class SyncService:
         clock: Clock = utcnow,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
-        metrics: HttpObserver | None = None,
+        metrics: SyncObserver | None = None,
         coordinator: Coordinator | None = None,
     ) -> None:
         self.engine = engine
@@ -377,10 +378,9 @@ class SyncService:
             # Asked to stop (Ctrl-C): at a page boundary, the cursor saved with the page.
             result.outcome, result.error = "interrupted", "stopped at a page boundary"
         result.seconds = time.monotonic() - started
-        record_run = getattr(self._metrics, "record_run", None)
-        if record_run is not None:
-            record_run(account.id, stream, result.counts, seconds=result.seconds,
-                       outcome=result.outcome)  # fmt: skip
+        if self._metrics is not None:
+            self._metrics.record_run(account.id, stream, result.counts, seconds=result.seconds,
+                                     outcome=result.outcome)  # fmt: skip
         await asyncio.to_thread(
             state.finish_run, self.engine, run_id, outcome=result.outcome,
             counts=result.counts, now=self.clock(), error=result.error,

@@ -16,7 +16,6 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
 
 import structlog
 from sqlalchemy import Engine, text
@@ -32,6 +31,7 @@ from mpsync.connector import pushbody
 from mpsync.connector.base import Connector, PushEvent
 from mpsync.connector.errors import PushError
 from mpsync.metrics import PushMetrics
+from mpsync.observe import PushObserver
 from mpsync.sync.pushes import store_events
 
 log = structlog.get_logger("mpsync.webhooks")
@@ -46,7 +46,7 @@ class WebhookContext:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     ready: Callable[[], bool] = lambda: True
     metrics: Callable[[], tuple[bytes, str]] | None = None
-    observer: Any = None  # a ``mpsync.metrics.Metrics``: pushes counted by their answer
+    observer: PushObserver | None = None  # pushes counted by their answer (the metrics)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

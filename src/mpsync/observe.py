@@ -1,0 +1,32 @@
+"""What the daemon's parts report to the metrics: typed protocols, no ``getattr`` probes.
+
+``mpsync.metrics.Metrics`` implements them all; every part takes only the one it needs,
+and ``None`` (a CLI command, a test) reports nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from mpsync.connector.base import HttpObserver
+from mpsync.coordination.coordinator import CoordinationObserver
+from mpsync.coordination.supervisor import TaskObserver
+
+
+class SyncObserver(HttpObserver, Protocol):
+    """Request timings and waits (the connectors), and every finished run (the service)."""
+
+    def record_run(self, account: str, stream: str, counts: Any, *,
+                   seconds: float | None = None, outcome: str = "ok") -> None: ...  # fmt: skip
+
+
+class PushObserver(Protocol):
+    """Pushes counted by the answer they got (the webhook server)."""
+
+    def push_answered(self, account: str, status: int) -> None: ...
+
+
+class Observer(SyncObserver, PushObserver, CoordinationObserver, TaskObserver, Protocol):
+    """Everything ``mpsync run`` reports, and its ``/metrics`` exposition."""
+
+    def exposition(self) -> tuple[bytes, str]: ...
