@@ -48,10 +48,10 @@ mode = "draft"
 """
 
 
-def _config(path: Path, db: Path, server: SandboxServer, port: int) -> None:
+def _config(path: Path, store_url: str, server: SandboxServer, port: int) -> None:
     creds = server.config.credentials
     path.write_text(
-        f'[store]\nurl = "sqlite:///{db}"\n[server]\nhost = "127.0.0.1"\nport = {port}\n'
+        f'[store]\nurl = "{store_url}"\n[server]\nhost = "127.0.0.1"\nport = {port}\n'
         '[logging]\nformat = "json"\nlevel = "info"\n'
         '[[accounts]]\nid = "wb"\nmarketplace = "wildberries"\n'
         f'token = "{creds.wb_token}"\napi_base_url = "{server.url_for("wildberries")}"\n{POLL}\n'
@@ -120,7 +120,10 @@ def _ready(port: int) -> bool:
         return False
 
 
-def test_sigkill_mid_answer_answers_every_match_once_and_sends_no_draft(tmp_path: Path) -> None:
+def test_sigkill_mid_answer_answers_every_match_once_and_sends_no_draft(
+    tmp_path: Path, store_url: str
+) -> None:
+    """On SQLite and PostgreSQL (``store_url``: an empty migrated store of each)."""
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     config = SandboxConfig(seed=9, backlog=10, backlog_days=1, orders_per_minute=0,
                            start_time=start, speed=1, rate_limit_scale=0)  # fmt: skip
@@ -131,10 +134,10 @@ def test_sigkill_mid_answer_answers_every_match_once_and_sends_no_draft(tmp_path
                     and "достав" in t["text"].lower()}  # fmt: skip
         low = {t["id"] for t in before if t["kind"] == "review" and t["rating"] <= 2
                and t["answer"] is None}  # fmt: skip
-        port, db, cfg = free_port(), tmp_path / "inbox.db", tmp_path / "mpsync.toml"
-        _config(cfg, db, server, port)
+        port, cfg = free_port(), tmp_path / "mpsync.toml"
+        _config(cfg, store_url, server, port)
         daemon = Daemon(cfg, tmp_path / "daemon.log", port)
-        engine = create_store_engine(f"sqlite:///{db}")
+        engine = create_store_engine(store_url)
         kills = 0
         try:
             server.state.set_faults({"slow_rate": 0.5, "slow_seconds": 0.4})
