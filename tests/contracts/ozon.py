@@ -189,3 +189,8 @@ ENDPOINTS: list[Endpoint] = [
 from tests.contracts.ozon_finance import ENDPOINTS as _FINANCE  # noqa: E402
 
 ENDPOINTS += _FINANCE
+
+# Buyers' questions and reviews (their streams, answers and read-backs) too.
+from tests.contracts.ozon_buyers import ENDPOINTS as _BUYERS  # noqa: E402
+
+ENDPOINTS += _BUYERS

@@ -56,6 +56,22 @@ async def _exercise(connector: OzonConnector, state: SandboxState) -> None:
     await _drain(connector.fetch("finance", FetchWindow(since=since, until=until, backfill=True)))
     await connector.finance_totals(since, until)
     await _drain(connector.fetch("returns", FetchWindow(since=since, until=until)))
+    # Buyers' questions and reviews: both streams, one answer of each kind, read back.
+    await _drain(connector.fetch("questions", FetchWindow(since=since, until=until)))
+    await _drain(connector.fetch("reviews", FetchWindow(since=since, until=until)))
+    await _answer_each_kind(connector, state)
+
+
+async def _answer_each_kind(connector: OzonConnector, state: SandboxState) -> None:
+    from mpsync.connector.base import MessageRef
+    from mpsync.sandbox.buyers import book
+
+    for kind in ("question", "review"):
+        message = next(m for m in book(state.world).visible("ozon", kind) if m.answer is None)
+        ref = MessageRef(kind, message.external_id, {"sku": str(message.product.ozon_sku)})
+        assert (await connector.answer(ref, "Спасибо! Ответили в карточке товара.")).ok
+        shown = await connector.read_message(ref)
+        assert shown is not None and shown["answer"]["text"].startswith("Спасибо")
 
 
 async def test_every_request_and_answer_keeps_the_contracts(
