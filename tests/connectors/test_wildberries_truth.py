@@ -27,7 +27,9 @@ UPLOADED = {"data": {"id": 5, "alreadyExists": False}, "error": False, "errorTex
 
 
 def _wb(sleep: RecordingSleep) -> WildberriesConnector:
-    return WildberriesConnector(account("wildberries"), sleep=sleep, now=lambda: NOW)
+    # Both clocks frozen: a bucket refills only when a test says time passed.
+    return WildberriesConnector(account("wildberries"), sleep=sleep, now=lambda: NOW,
+                                clock=lambda: 0.0)  # fmt: skip
 
 
 @respx.mock

@@ -6,6 +6,7 @@ Subclasses add auth headers and the marketplace's endpoints; ``api_base_url`` sw
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -15,7 +16,7 @@ import httpx
 from mpsync.connector.base import Connector, FetchWindow, HttpObserver, Page, Sleep, WriteResult
 from mpsync.connector.errors import ApiError, NotSupportedError
 from mpsync.connector.http import HttpClient, RetryPolicy
-from mpsync.connector.limits import LimitSpec
+from mpsync.connector.limits import Clock, LimitSpec
 
 if TYPE_CHECKING:
     from mpsync.config.model import AccountConfig
@@ -45,7 +46,10 @@ class RestConnector(Connector):
         sleep: Sleep = asyncio.sleep,
         metrics: HttpObserver | None = None,
         now: Now = utc_now,
+        clock: Clock = time.monotonic,
     ) -> None:
+        """*now* is the wall clock of windows and server-directed waits; *clock* the monotonic
+        one of the rate limiters (a test freezes both)."""
         super().__init__(account, transport=transport, sleep=sleep, metrics=metrics)
         self.now = now
         self.base_url = account.api_base_url.rstrip("/") if account.api_base_url else None
@@ -57,6 +61,7 @@ class RestConnector(Connector):
             sleep=sleep,
             metrics=metrics,
             retry=self.retry_policy,
+            clock=clock,
             wall_clock=now,
             timeout=httpx.Timeout(
                 account.timeout.read.total_seconds(),
