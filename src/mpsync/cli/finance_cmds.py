@@ -25,6 +25,7 @@ from mpsync.cli.common import (
     print_json,
     require_secrets,
 )
+from mpsync.cli.tables import WideOption
 from mpsync.config import Settings
 
 finance_app = typer.Typer(
@@ -70,6 +71,7 @@ def summary_cmd(
     by: ByOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Revenue, each fee kind, payout, returns, cost of goods, margin and margin % of a period.
 
@@ -98,7 +100,7 @@ def summary_cmd(
     elif as_csv:
         _csv(rows, by)
     else:
-        _table(rows, by)
+        _table(rows, by, wide)
 
 
 def _columns(rows: list[dict[str, Any]], by: str | None) -> tuple[list[str], list[str]]:
@@ -117,19 +119,27 @@ def _csv(rows: list[dict[str, Any]], by: str | None) -> None:
                          " ".join(row["costs_missing"])])  # fmt: skip
 
 
-def _table(rows: list[dict[str, Any]], by: str | None) -> None:
-    from rich.table import Table
+def _table(rows: list[dict[str, Any]], by: str | None, wide: bool) -> None:
+    """One row per group: the money that matters at 80 columns, each fee kind with --wide
+    (without --by: one line per figure, the fees included)."""
+    from mpsync.cli.tables import Col, render
 
-    names, kinds = _columns(rows, by)
-    shown = [n for n in names if n not in ("period", "account", "currency")]
     where = f"{rows[0]['period']} ({rows[0]['account'] or 'all accounts'})" if rows else ""
-    table = Table(title=f"Finance {where}")
-    for name in [*shown, *kinds]:
-        table.add_column(name, justify="left" if name == by else "right")
-    for row in rows:
-        table.add_row(*(str(row[n] if row[n] is not None else "—") for n in shown),
-                      *(row["fees"].get(k, "") for k in kinds))  # fmt: skip
-    console.print(table)
+    if by is None and rows:
+        row = rows[0]
+        figures = [(name, row[name]) for name in FIELDS]
+        figures += [(f"fee {kind}", value) for kind, value in row["fees"].items()]
+        render(console, f"Finance {where}", (Col("figure", key=True),
+               Col(row["currency"], justify="right")),
+               ([name, "—" if value is None else str(value)] for name, value in figures),
+               wide=wide)  # fmt: skip
+    else:
+        _, kinds = _columns(rows, by)
+        columns = [Col(by or "", key=True), *(Col(n, justify="right") for n in FIELDS),
+                   *(Col(k, wide=True, justify="right") for k in kinds)]  # fmt: skip
+        render(console, f"Finance {where}", columns, wide=wide, rows=(
+            [str(row[by or ""] or "—"), *("—" if row[n] is None else str(row[n]) for n in FIELDS),
+             *(row["fees"].get(k, "") for k in kinds)] for row in rows))  # fmt: skip
     missing = sorted({sku for row in rows for sku in row["costs_missing"]})
     if missing:
         console.print(f"no cost for: {', '.join(missing)} (`mpsync products costs import`)",
