@@ -31,16 +31,16 @@ MONEY = ("finance", "returns")
 PUSH_MODELS = {push.kind: push for push in PUSHES}
 
 
-async def _exercise(connector: Connector, sandbox: SandboxServer) -> list[dict[str, Any]]:
+async def _exercise(connector: Connector, sandbox: SandboxServer,
+                    answers: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """Every read and write-back the connector makes; returns the orders it read."""
     until = sandbox.state.world.now_dt
     window = FetchWindow(since=until - timedelta(days=29), until=until)
     pages: dict[str, list[dict[str, Any]]] = {}
-    # Buyers' questions and reviews have no contracts here yet: their streams replay the
-    # specs' payloads in tests/connectors/test_buyer_streams.py. The money streams last:
-    # the sandbox's fault draws of the others stay as they were.
-    streams = connector.capabilities.streams - {"questions", "reviews"}
-    for stream in sorted(streams, key=lambda s: (s in MONEY, s)):
+    # The money streams and the buyers' messages last: the sandbox's fault draws of the
+    # others stay as they were.
+    late = (*MONEY, "questions", "reviews")
+    for stream in sorted(connector.capabilities.streams, key=lambda s: (s in late, s)):
         async for page in connector.fetch(stream, window):
             pages.setdefault(page.record_type, []).extend(page.records)
     orders = pages["order"]
@@ -57,8 +57,23 @@ async def _exercise(connector: Connector, sandbox: SandboxServer) -> list[dict[s
     price = PriceUpdate(sku, Decimal("590.5"), Decimal("790"), Decimal(500), ids=ids)
     await connector.push_prices([price])
     await connector.check_credentials()
+    if answers:
+        await _answer_each_kind(connector, sandbox)
     await connector.aclose()
     return orders
+
+
+async def _answer_each_kind(connector: Connector, sandbox: SandboxServer) -> None:
+    """One answer to a question and one to a review, each read back (faults off)."""
+    from mpsync.connector.base import MessageRef
+    from mpsync.sandbox.buyers import book
+
+    for kind in ("question", "review"):
+        message = next(m for m in book(sandbox.state.world).visible(MP, kind) if m.answer is None)
+        ref = MessageRef(kind, message.external_id)
+        assert (await connector.answer(ref, "Спасибо! Ответили в карточке товара.")).ok
+        shown = await connector.read_message(ref)
+        assert shown is not None and shown["answer"]["text"].startswith("Спасибо")
 
 
 @pytest.fixture
@@ -76,7 +91,7 @@ async def test_every_request_and_answer_follows_the_contract(
     checked_connector: CheckedConnector, contract_sandbox: SandboxServer
 ) -> None:
     connector, log = checked_connector(MP)
-    await _exercise(connector, contract_sandbox)
+    await _exercise(connector, contract_sandbox, answers=True)
     assert log.violations == []
     assert log.hit() == {str(e) for e in ENDPOINTS}, "an endpoint went unexercised"
 

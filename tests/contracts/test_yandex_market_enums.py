@@ -12,7 +12,7 @@ from typing import Any, get_args
 
 import pytest
 from mpsync_connectors.yandex_market import YandexMarketConnector
-from mpsync_connectors.yandex_market.push import NOT_ORDERS, ORDER_EVENTS
+from mpsync_connectors.yandex_market.push import MESSAGE_EVENTS, NOT_ORDERS, ORDER_EVENTS
 
 from mpsync.domain.models import OrderRecord, StockRecord
 from mpsync.domain.status import OrderStatus
@@ -119,7 +119,8 @@ NOTIFICATIONS_KEPT_OUT = {
 
 
 def test_every_notification_type_makes_an_order_event_or_is_listed() -> None:
-    handled = {*ORDER_EVENTS, "ORDER_STATUS_UPDATED", "ORDER_CANCELLED"}
+    # New reviews and questions are read into the buyers' inbox (tests/inbox/test_pushes.py).
+    handled = {*ORDER_EVENTS, *MESSAGE_EVENTS, "ORDER_STATUS_UPDATED", "ORDER_CANCELLED"}
     assert handled | set(NOTIFICATIONS_KEPT_OUT) == set(get_args(NotificationType))
     assert not handled & set(NOTIFICATIONS_KEPT_OUT)
 

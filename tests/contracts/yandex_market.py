@@ -135,3 +135,8 @@ PUSHES: list[PushContract] = _PUSHES
 from tests.contracts.yandex_market_finance import ENDPOINTS as _FINANCE  # noqa: E402
 
 ENDPOINTS += _FINANCE
+
+# Buyers' questions and reviews (their streams, answers and read-backs) too.
+from tests.contracts.yandex_market_buyers import ENDPOINTS as _BUYERS  # noqa: E402
+
+ENDPOINTS += _BUYERS

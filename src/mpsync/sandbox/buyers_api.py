@@ -254,10 +254,10 @@ def ozon_routes(state: SandboxState) -> list[Route]:
 
 
 # -- Yandex Market ---------------------------------------------------------------------------
-def _ym_question(message: Message) -> Json:
+def _ym_question(message: Message, business: int) -> Json:
     return {"questionIdentifiers": {"id": int(message.external_id), "categoryId": 91491,
                                     "offerId": message.product.sku},
-            "businessId": 0, "text": message.text, "createdAt": iso(message.created),
+            "businessId": business, "text": message.text, "createdAt": iso(message.created),
             "votes": {"likes": 0, "dislikes": 0},
             "author": {"type": "USER", "name": message.author}}  # fmt: skip
 
@@ -307,7 +307,8 @@ def ym_questions(ctx: Ctx) -> Reply:
     if body.get("needAnswer"):
         found = [m for m in found if m.answer is None]
     page, paging = _ym_page(ctx, found)
-    result = {"questions": [_ym_question(m) for m in page], "paging": paging,
+    business = ctx.state.config.credentials.ym_business_id
+    result = {"questions": [_ym_question(m, business) for m in page], "paging": paging,
               "totalCount": len(found)}  # fmt: skip
     return Reply({"status": "OK", "result": result})
 
@@ -325,7 +326,7 @@ def ym_question_answers(ctx: Ctx) -> Reply:
         "id": message.number + 9_000_000, "questionId": int(message.external_id),
         "text": message.answer, "createdAt": iso(message.answered_at or message.created),
         "votes": {"likes": 0, "dislikes": 0}, "author": {"type": "BUSINESS", "name": "Песочница"},
-        "comments": []}]  # fmt: skip
+        "canModify": True, "status": "PUBLISHED", "comments": []}]  # fmt: skip
     return Reply({"status": "OK", "result": {"answers": answers, "paging": {}}})
 
 
@@ -356,12 +357,15 @@ def ym_feedbacks(ctx: Ctx) -> Reply:
                                              "paging": paging}})  # fmt: skip
 
 
+def _ym_comment(message: Message) -> Json:
+    return {"id": message.number + 8_000_000, "text": message.answer, "canModify": True,
+            "author": {"type": "BUSINESS", "name": "Песочница"}, "status": "PUBLISHED",
+            "feedbackId": int(message.external_id)}  # fmt: skip
+
+
 def ym_feedback_comments(ctx: Ctx) -> Reply:
     message = _ym_find(ctx, "review", "feedbackId")
-    comments = [] if message.answer is None else [{
-        "id": message.number + 8_000_000, "text": message.answer, "canModify": True,
-        "author": {"type": "BUSINESS", "name": "Песочница"}, "status": "PUBLISHED",
-        "feedbackId": int(message.external_id)}]  # fmt: skip
+    comments = [] if message.answer is None else [_ym_comment(message)]
     return Reply({"status": "OK", "result": {"comments": comments, "paging": {}}})
 
 
@@ -369,8 +373,7 @@ def ym_feedback_comment(ctx: Ctx) -> Reply:
     message = _ym_find(ctx, "review", "feedbackId")
     comment = obj(obj(ctx.body).get("comment"), "comment")
     message.take_answer(_text(comment.get("text"), 1, 4096), ctx.state.world.now)
-    return Reply({"status": "OK", "result": {"id": message.number + 8_000_000,
-                                             "text": message.answer}})  # fmt: skip
+    return Reply({"status": "OK", "result": _ym_comment(message)})
 
 
 def yandex_market_routes(state: SandboxState) -> list[Route]:
