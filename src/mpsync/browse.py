@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from mpsync.domain.status import OrderStatus
 from mpsync.store.tables import Account, Order, OrderLine, StatusChange, WriteBack
 
 ORDERS = Order.__table__  # type: ignore[attr-defined]
@@ -21,7 +22,7 @@ WRITE_BACKS = WriteBack.__table__  # type: ignore[attr-defined]
 
 
 # Orders that still have to leave the seller: what a ship-by deadline applies to.
-TO_SHIP = ("new", "confirmed", "ready_to_ship")
+TO_SHIP = (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY_TO_SHIP)
 
 
 def list_orders(

@@ -346,7 +346,7 @@ def _refresh_customers(connection: Connection, customer_ids: set[int]) -> None:
     if not customer_ids:
         return
     mine = ORDERS.c.customer_id == CUSTOMERS.c.id
-    counted = mine & ((ORDERS.c.status.is_(None)) | (ORDERS.c.status != "cancelled"))
+    counted = mine & ((ORDERS.c.status.is_(None)) | (ORDERS.c.status != OrderStatus.CANCELLED))
     connection.execute(
         update(CUSTOMERS)
         .where(CUSTOMERS.c.id.in_(sorted(customer_ids)))

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.connector.base import Connector, OrderRef, WriteResult
 from mpsync.domain.events import RowState
+from mpsync.domain.status import OrderStatus
 from mpsync.workflow.payloads import ORDERS, WRITE_BACKS, chunks
 
 ACTION = "confirm"
@@ -66,7 +67,7 @@ def claim(connection: Connection, account_ids: Sequence[str], *, now: datetime,
 
 
 def _new_orders(account_ids: Sequence[str]) -> Any:
-    return (ORDERS.c.status == "new") & ORDERS.c.account_id.in_(list(account_ids))
+    return (ORDERS.c.status == OrderStatus.NEW) & ORDERS.c.account_id.in_(list(account_ids))
 
 
 def _insert_new(connection: Connection, account_ids: Sequence[str], now: datetime,
