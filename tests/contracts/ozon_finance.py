@@ -216,3 +216,68 @@ ENDPOINTS.append(
         limits="50 requests/s per Client-Id (all methods); limit ≤ 500",
     )
 )
+
+
+# -- POST /v2/returns/rfbs/list (the returns stream's rFBS phase) ------------------------
+class CreatedAt(RequestModel):
+    from_: DateTime | None = Field(None, alias="from")
+    to: DateTime | None = None
+
+
+class RfbsFilter(RequestModel):
+    offer_id: str | None = None
+    posting_number: str | None = None
+    group_state: list[str] | None = None
+    created_at: CreatedAt | None = None
+
+
+class RfbsRequest(RequestModel):
+    filter: RfbsFilter | None = None
+    last_id: StrictInt | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+
+class RfbsProduct(ResponseModel):
+    name: str | None = None
+    offer_id: str | None = None
+    currency_code: str | None = None
+    price: str | None = None
+    sku: StrictInt | None = None
+
+
+class RfbsState(ResponseModel):
+    group_state: str | None = None
+    money_return_state_name: str | None = None
+    state: str | None = None
+    state_name: str | None = None
+
+
+class RfbsReturn(ResponseModel):
+    client_name: str | None = None
+    created_at: DateTime | None = None
+    order_number: str | None = None
+    posting_number: str | None = None
+    product: RfbsProduct | None = None
+    return_id: StrictInt | None = None
+    return_number: str | None = None
+    state: RfbsState | None = None
+
+
+class RfbsResponse(ResponseModel):
+    """``returns`` is one object in the swagger (``ReturnsRfbsListResponseReturns``); a
+    list of them is what a listing of requests answers: both are accepted."""
+
+    returns: RfbsReturn | list[RfbsReturn] | None = None
+
+
+ENDPOINTS.append(
+    Endpoint(
+        "ozon",
+        "POST",
+        "/v2/returns/rfbs/list",
+        older("#/paths/~1v2~1returns~1rfbs~1list/post"),
+        body=RfbsRequest,
+        responses={200: RfbsResponse, **ERRORS},
+        limits="50 requests/s per Client-Id (all methods)",
+    )
+)

@@ -64,3 +64,24 @@ def test_a_return_type_no_rule_knows_is_a_dead_letter_naming_it() -> None:
     page = load_mapping("ozon").map_page("return", [row], "acc")
     assert page.records == []
     assert "BrandNewType" in page.failures[0].reason
+
+
+def test_ozon_rfbs_return_request() -> None:
+    """Shaped by ReturnsRfbsListResponseReturns of the swagger (no example given there):
+    return_id, state, product with its price as text; the connector drops client_name."""
+    row = {"created_at": "2026-11-10T10:00:00Z", "order_number": "1234-5678",
+           "posting_number": "1234-5678-1", "return_id": 77, "return_number": "R-77",
+           "product": {"name": "Кружка", "offer_id": "MUG-1", "currency_code": "RUB",
+                       "price": "450.00", "sku": 555},
+           "state": {"group_state": "New", "money_return_state_name": "",
+                     "state": "CREATED", "state_name": "Создана"}}  # fmt: skip
+    [record] = returns("ozon", [row])
+    assert (record.external_id, record.order_external_id, record.kind) == (
+        "rfbs-77",
+        "1234-5678-1",
+        "full",
+    )
+    assert (record.state, record.refund_amount) == ("CREATED", Decimal("450.00"))
+    assert record.lines == (ReturnLine(sku="MUG-1", marketplace_sku="555", quantity=1,
+                                       amount=Decimal("450.00")),)  # fmt: skip
+    assert record.created_at == datetime(2026, 11, 10, 10, tzinfo=UTC)

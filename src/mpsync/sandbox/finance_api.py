@@ -420,3 +420,11 @@ def _ym_return(money: OrderMoney) -> dict[str, Any]:
                   for line, qty, _ in refund.lines],
         "returnType": "RETURN", "fastReturn": False,
     }  # fmt: skip
+
+
+def ozon_rfbs_returns(ctx: Ctx) -> Reply:
+    """``POST /v2/returns/rfbs/list``: the sandbox sells FBS only, so no rFBS requests."""
+    body = obj(ctx.body)
+    if not 1 <= integer(body.get("limit") or 1000, "limit") <= 1000:
+        raise ApiError(400, "limit must be 1..1000")
+    return Reply({"returns": []})

@@ -416,7 +416,12 @@ def warehouse_list(ctx: Ctx) -> Reply:
 
 
 def routes(state: SandboxState) -> list[Route]:
-    from mpsync.sandbox.finance_api import ozon_returns, ozon_totals, ozon_transactions
+    from mpsync.sandbox.finance_api import (
+        ozon_returns,
+        ozon_rfbs_returns,
+        ozon_totals,
+        ozon_transactions,
+    )
     from mpsync.sandbox.ozon_products import (
         import_prices,
         info_prices,
@@ -440,6 +445,7 @@ def routes(state: SandboxState) -> list[Route]:
         ("/v3/finance/transaction/list", ozon_transactions),
         ("/v3/finance/transaction/totals", ozon_totals),
         ("/v1/returns/list", ozon_returns),
+        ("/v2/returns/rfbs/list", ozon_rfbs_returns),
     ]
     groups = {"/v2/products/stocks": "stock_writes"}
     from mpsync.sandbox.buyers_api import ozon_routes
