@@ -138,3 +138,33 @@ def test_messages_land_once_auto_answers_exactly_its_matches_and_drafts_wait(
             await service.aclose()
 
     asyncio.run(scenario())
+
+
+def test_ozon_without_premium_plus_shows_unavailable_in_status(
+    sandbox: SandboxServer, store: Engine, store_url: str
+) -> None:
+    """Ozon's question and review methods need Premium Plus: without it the streams end
+    ``unavailable`` ("not available for this account"), not failed, and ``status`` says so."""
+    from mpsync.status import collect_status
+
+    sandbox.state.config.ozon_premium = False
+    settings = _settings(sandbox, store_url)
+    service = _service(sandbox, store, settings)
+
+    async def scenario() -> list[Any]:
+        try:
+            return await _sync(service)
+        finally:
+            await service.aclose()
+
+    results = {(r.account, r.stream): r for r in asyncio.run(scenario())}
+    for stream in ("questions", "reviews"):
+        result = results[("oz", stream)]
+        assert result.outcome == "unavailable", result.error
+        assert result.error.startswith("not available for this account")
+        assert results[("wb", stream)].outcome == "ok"
+    report = collect_status(store, settings, now=sandbox.state.world.now_dt)
+    shown = {(s.account, s.stream): s for s in report.streams}
+    assert shown[("oz", "reviews")].health == "unavailable"
+    assert "Premium Plus" in (shown[("oz", "reviews")].error or "")
+    assert ("oz", "reviews") not in {(s.account, s.stream) for s in report.unhealthy}

@@ -243,6 +243,18 @@ def oz_review_comment(ctx: Ctx) -> Reply:
     return Reply({"comment_id": f"c-{message.external_id}"})
 
 
+def _premium(handler: Any) -> Any:
+    """Ozon's buyers methods: "Доступно для продавцов с подпиской Premium Plus"."""
+
+    def guarded(ctx: Ctx) -> Reply:
+        if not ctx.state.config.ozon_premium:
+            raise ApiError(403, "Method is available for Premium Plus subscribers only")
+        result: Reply = handler(ctx)
+        return result
+
+    return guarded
+
+
 def ozon_routes(state: SandboxState) -> list[Route]:
     table = [("/v1/question/list", oz_question_list), ("/v1/question/info", oz_question_info),
              ("/v1/question/answer/list", oz_question_answers),
@@ -250,7 +262,8 @@ def ozon_routes(state: SandboxState) -> list[Route]:
              ("/v1/review/list", oz_review_list), ("/v1/review/info", oz_review_info),
              ("/v1/review/comment/list", oz_review_comments),
              ("/v1/review/comment/create", oz_review_comment)]  # fmt: skip
-    return [route(state, ozon.API, "POST", path, handler, "global") for path, handler in table]
+    return [route(state, ozon.API, "POST", path, _premium(handler), "global")
+            for path, handler in table]  # fmt: skip
 
 
 # -- Yandex Market ---------------------------------------------------------------------------

@@ -100,6 +100,9 @@ class SandboxConfig:
     shared_stock: tuple[int, int] | None = None
     # Bursts of orders: (first minute, minutes, orders per minute) replacing the rate.
     bursts: tuple[tuple[int, int, float], ...] = ()
+    # Ozon's question and review methods are for Premium Plus subscribers; False answers
+    # them 403 as an account without the subscription gets (sandbox/buyers_api.py).
+    ozon_premium: bool = True
 
     def __post_init__(self) -> None:
         if self.start_time is not None and self.start_time.utcoffset() is None:
