@@ -25,3 +25,15 @@ def test_summary_table_of_the_period_fits_80_columns(config: Path) -> None:  # n
     assert result.exit_code == 0, result.output
     assert "620.52" in result.output and "fee commission" in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 80
+
+
+def test_the_console_script_finds_the_finance_and_costs_commands() -> None:
+    """``mpsync`` registers only the module of the command it runs: ``products costs``
+    comes with ``products``, ``finance`` with its own module."""
+    import subprocess
+    import sys
+
+    for args in (["products", "costs", "list", "--help"], ["finance", "reconcile", "--help"]):
+        done = subprocess.run([sys.executable, "-m", "mpsync", *args], capture_output=True,
+                              text=True, timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr

@@ -85,7 +85,7 @@ COMMAND_MODULES = {
     "resync": "sync_cmds", "orders": "sync_cmds", "deadletters": "sync_cmds",
     "stock": "inventory_cmds", "prices": "inventory_cmds", "products": "products_cmd",
     "status": "status_cmd", "report": "report_cmds", "customers": "report_cmds",
-    "inbox": "inbox_cmds",
+    "inbox": "inbox_cmds", "finance": "finance_cmds",
 }  # fmt: skip
 _registered: list[str] = []  # "*" once every module is
 

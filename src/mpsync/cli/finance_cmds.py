@@ -277,7 +277,10 @@ def costs_list(
 
 
 def register(app: typer.Typer) -> None:
-    from mpsync.cli.products_cmd import products_app
-
     app.add_typer(finance_app, name="finance")
-    products_app.add_typer(costs_app, name="costs")
+
+
+def register_costs(products_app: typer.Typer) -> None:
+    """``products costs``: added to the products group once, however often it registers."""
+    if not any(group.typer_instance is costs_app for group in products_app.registered_groups):
+        products_app.add_typer(costs_app, name="costs")

@@ -78,4 +78,7 @@ def _read(config: Path | None, account: str | None,
 
 
 def register(app: typer.Typer) -> None:
+    from mpsync.cli.finance_cmds import register_costs
+
+    register_costs(products_app)  # products costs import|list (mpsync.finance)
     app.add_typer(products_app, name="products")
