@@ -168,3 +168,34 @@ def test_ozon_without_premium_plus_shows_unavailable_in_status(
     assert shown[("oz", "reviews")].health == "unavailable"
     assert "Premium Plus" in (shown[("oz", "reviews")].error or "")
     assert ("oz", "reviews") not in {(s.account, s.stream) for s in report.unhealthy}
+
+
+def test_two_replicas_deciding_and_sending_at_once_answer_each_message_once(
+    sandbox: SandboxServer, store: Engine, store_url: str
+) -> None:
+    """Two processes' knowledge bases and outboxes run at the same moment on one store
+    (threads and tasks standing in for replicas): each matching message is answered once."""
+    settings = _settings(sandbox, store_url)
+    first, second = (_service(sandbox, store, settings) for _ in range(2))
+
+    def decide() -> int:
+        with store.begin() as connection:
+            return len(apply_rules(connection, settings, now=first.clock()).sent)
+
+    async def scenario() -> int:
+        try:
+            await _sync(first)
+            queued = await asyncio.gather(asyncio.to_thread(decide), asyncio.to_thread(decide))
+            await asyncio.gather(
+                _deliver(store, settings, first), _deliver(store, settings, second)
+            )
+            await _deliver(store, settings, first)
+            return sum(queued)
+        finally:
+            await first.aclose()
+            await second.aclose()
+
+    queued = asyncio.run(scenario())
+    answered = [t for t in _truth(sandbox) if t["answers"]]
+    assert queued == len(answered) > 0  # one decision per message, not one per replica
+    assert {t["answers"] for t in answered} == {1}
