@@ -2,7 +2,8 @@
 
 Config validation, the CLI, the sync service, the push processor and status take the streams from
 here: name, record type, the key its records are stored by, whether a read is a snapshot
-(the whole list every run, no change-time filter) and the default poll interval.
+(the whole list every run, no change-time filter), the default poll interval, whether the
+stream is read only on demand, and whether mpsync pushes its records to the marketplace.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ class StreamInfo:
     key: tuple[str, ...]
     snapshot: bool
     poll: timedelta
+    # Read only when the account schedules it (``poll.<stream>``) or a command asks for it.
+    on_demand: bool = False
+    # mpsync writes these records to the marketplace (``stock set``, ``prices apply``): a
+    # complete snapshot read judges the pushes of the stream's record type it did not list.
+    pushed: bool = False
 
 
 STREAMS: dict[str, StreamInfo] = {
@@ -52,9 +58,9 @@ STREAMS: dict[str, StreamInfo] = {
         StreamInfo(StreamName.ORDERS, RecordKind.ORDER, ("account_id", "external_id"),
                    snapshot=False, poll=timedelta(minutes=1)),
         StreamInfo(StreamName.STOCK, RecordKind.STOCK, ("account_id", "sku", "warehouse"),
-                   snapshot=True, poll=timedelta(minutes=10)),
+                   snapshot=True, poll=timedelta(minutes=10), pushed=True),
         StreamInfo(StreamName.PRICES, RecordKind.PRICE, ("account_id", "sku"),
-                   snapshot=True, poll=timedelta(minutes=30)),
+                   snapshot=True, poll=timedelta(minutes=30), pushed=True),
         StreamInfo(StreamName.PRODUCTS, RecordKind.PRODUCT, ("account_id", "sku"),
                    snapshot=True, poll=timedelta(hours=6)),
         # Buyers' questions and reviews (mpsync.inbox), read by change time.
@@ -66,9 +72,9 @@ STREAMS: dict[str, StreamInfo] = {
         # Read on a schedule only when the account sets `poll.finance`/`poll.returns`
         # (Wildberries allows one report request a minute); `poll` is the suggested one.
         StreamInfo(StreamName.FINANCE, RecordKind.FINANCE, ("account_id", "external_id"),
-                   snapshot=False, poll=timedelta(hours=6)),
+                   snapshot=False, poll=timedelta(hours=6), on_demand=True),
         StreamInfo(StreamName.RETURNS, RecordKind.RETURN, ("account_id", "external_id"),
-                   snapshot=False, poll=timedelta(hours=1)),
+                   snapshot=False, poll=timedelta(hours=1), on_demand=True),
     )
 }  # fmt: skip
 STREAM_NAMES: tuple[str, ...] = tuple(STREAMS)

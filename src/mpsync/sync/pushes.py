@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from mpsync.connector.base import PushEvent
 from mpsync.connector.errors import ConnectorError
 from mpsync.domain.events import RowState
-from mpsync.domain.streams import record_stream
+from mpsync.domain.streams import RecordKind, record_stream
 from mpsync.mapping import MappingFailure
 from mpsync.store.tables import ReceivedPush
 from mpsync.sync.service import SyncService
@@ -193,9 +193,9 @@ class PushProcessor:
             # The push carried only ids: read the full records from the marketplace.
             connector = self.service.connector(account)
             ids = list(event["external_ids"])
-            if record_type == "stock":
+            if record_type == RecordKind.STOCK:
                 records = await connector.fetch_stock(ids)
-            elif record_type in ("question", "review"):  # a new buyer's message
+            elif record_type in (RecordKind.QUESTION, RecordKind.REVIEW):  # a new buyer's message
                 records = await connector.fetch_messages(record_type, ids)
             else:
                 records = await connector.fetch_orders(ids)

@@ -32,7 +32,7 @@ from mpsync.connector.http import until_text
 from mpsync.connector.registry import load_connector
 from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
 from mpsync.domain import OrderRecord, OrderStatusUpdate
-from mpsync.domain.streams import RECORD_TYPES
+from mpsync.domain.streams import RECORD_TYPES, STREAMS, RecordKind
 from mpsync.mapping import MappedPage, MappingSchema
 from mpsync.observe import SyncObserver
 from mpsync.sync import state, stock_history
@@ -40,8 +40,6 @@ from mpsync.sync.writer import PageCounts, PageTarget, write_page
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int, PageCounts], None]
-ON_DEMAND = frozenset({"finance", "returns"})  # read when scheduled (poll.*) or asked
-PUSHED = {"stock": "stock", "prices": "price"}  # streams that judge pushes (catalog.pushes)
 log = structlog.get_logger("mpsync.sync")
 
 
@@ -148,7 +146,7 @@ class SyncService:
             s
             for s in RECORD_TYPES
             if s in supported
-            and (s not in ON_DEMAND or s == asked or getattr(account.poll, s) is not None)
+            and (not STREAMS[s].on_demand or s == asked or getattr(account.poll, s) is not None)
         ]
 
     async def aclose(self) -> None:
@@ -456,18 +454,22 @@ class SyncService:
                 return
             until = windows[-1].until
             since = windows[0].since
-            # An empty answer is likelier a marketplace hiccup than a catalogue with
-            # no stock rows at all: it zeroes nothing.
-            if key == "stock" and fetched:
-                zeroed = state.zero_unlisted(connection, account.id, windows[0].until, now)
-                stock_history.record_unlisted(connection, account.id, windows[0].until,
-                                              day=stock_history.history_day(self.settings, now),
-                                              now=now)  # fmt: skip
-                if zeroed:
-                    log.info("stock rows the read no longer lists set to zero",
-                             account=account.id, rows=zeroed)  # fmt: skip
-            if key in PUSHED and fetched:
-                mark_unlisted(connection, account.id, PUSHED[key], windows[0].until, now)
+            # A complete snapshot read lists everything there is. An empty answer is
+            # likelier a marketplace hiccup than a catalogue with no rows at all: it
+            # zeroes nothing and judges no push.
+            info = STREAMS.get(key)
+            if info is not None and info.snapshot and fetched:
+                if info.record_type is RecordKind.STOCK:
+                    zeroed = state.zero_unlisted(connection, account.id, windows[0].until, now)
+                    stock_history.record_unlisted(
+                        connection, account.id, windows[0].until,
+                        day=stock_history.history_day(self.settings, now), now=now)  # fmt: skip
+                    if zeroed:
+                        log.info("stock rows the read no longer lists set to zero",
+                                 account=account.id, rows=zeroed)  # fmt: skip
+                if info.pushed:
+                    mark_unlisted(connection, account.id, info.record_type.value,
+                                  windows[0].until, now)  # fmt: skip
             if stale and since is not None:
                 until = min(until, since + account.poll.lookback)
                 log.warning("marketplace served stale records; re-reading the window next run",
