@@ -19,7 +19,16 @@ from mpsync.analytics import cohorts
 from mpsync.analytics.numbers import money, rate
 from mpsync.analytics.period import Period
 from mpsync.analytics.rfm import SEGMENTS, Buyer, buyers
-from mpsync.analytics.sql import CANCELLED, CHANGES, CUSTOMERS, INVOICES, ORDERS, OUTBOX, Scope
+from mpsync.analytics.sql import (
+    CANCELLED,
+    CHANGES,
+    CUSTOMERS,
+    INVOICES,
+    ORDERS,
+    OUTBOX,
+    RETURNED,
+    Scope,
+)
 
 TIMELINE_KINDS = ("order", "status", "return", "invoice", "invoice_voided", "notification",
                   "question", "review", "answer")  # fmt: skip
@@ -136,7 +145,7 @@ def _changes(connection: Connection, ids: list[int], names: dict[int, str]) -> l
     query = select(CHANGES.c.order_id, CHANGES.c.at, CHANGES.c.from_status,
                    CHANGES.c.to_status).where(CHANGES.c.order_id.in_(ids))  # fmt: skip
     return [
-        _event(at, "return" if to == "returned" else "status", names[oid], f"{old or '—'} → {to}")
+        _event(at, "return" if to == RETURNED else "status", names[oid], f"{old or '—'} → {to}")
         for oid, at, old, to in connection.execute(query)
     ]
 

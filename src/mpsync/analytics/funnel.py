@@ -16,10 +16,12 @@ from mpsync.analytics.kpi import first_change
 from mpsync.analytics.numbers import percentile, rate
 from mpsync.analytics.period import Period
 from mpsync.analytics.sql import CANCELLED, ORDERS, RETURNED, Scope, hours_between
+from mpsync.domain.status import PROGRESS, OrderStatus
 
-STAGES = ("new", "confirmed", "ready_to_ship", "shipped", "delivered", "completed")
+STAGES = tuple(status.value for status in PROGRESS)
 # A returned order was handed over first; its current status alone says that much.
-_RANK = {**{stage: index for index, stage in enumerate(STAGES)}, RETURNED: STAGES.index("shipped")}
+_RANK = {**{stage: index for index, stage in enumerate(STAGES)},
+         RETURNED: STAGES.index(OrderStatus.SHIPPED)}  # fmt: skip
 
 
 def funnel(engine: Engine, period: Period, scope: Scope) -> dict[str, Any]:

@@ -27,6 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from mpsync.analytics.period import offset_segments
+from mpsync.domain.status import CONFIRMED_OR_LATER as _CONFIRMED_OR_LATER
+from mpsync.domain.status import SHIPPED_OR_LATER as _SHIPPED_OR_LATER
+from mpsync.domain.status import OrderStatus
 from mpsync.store.tables import (
     Account,
     Customer,
@@ -58,12 +61,12 @@ COSTS = _table(ProductCost)
 INVOICES = _table(Invoice)
 OUTBOX = _table(OutboxMessage)
 
-CANCELLED = "cancelled"
-RETURNED = "returned"
-# Statuses that mean an order moved past "new" (confirmed or further), and past hand-over.
-CONFIRMED_OR_LATER = ("confirmed", "ready_to_ship", "shipped", "delivered", "completed",
-                      "returned")  # fmt: skip
-SHIPPED_OR_LATER = ("shipped", "delivered", "completed", "returned")
+CANCELLED = OrderStatus.CANCELLED.value
+RETURNED = OrderStatus.RETURNED.value
+# Statuses that mean an order moved past "new" (confirmed or further), and past hand-over
+# (SQL takes the values, in the enum's order).
+CONFIRMED_OR_LATER = tuple(s.value for s in OrderStatus if s in _CONFIRMED_OR_LATER)
+SHIPPED_OR_LATER = tuple(s.value for s in OrderStatus if s in _SHIPPED_OR_LATER)
 
 
 @dataclass(frozen=True)

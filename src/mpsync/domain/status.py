@@ -28,7 +28,8 @@ class OrderStatus(StrEnum):
     RETURNED = "returned"
 
 
-_PROGRESS = (
+# The statuses an order passes through, in order (new → completed).
+PROGRESS = (
     OrderStatus.NEW,
     OrderStatus.CONFIRMED,
     OrderStatus.READY_TO_SHIP,
@@ -36,9 +37,9 @@ _PROGRESS = (
     OrderStatus.DELIVERED,
     OrderStatus.COMPLETED,
 )
-_RANK = {status: rank for rank, status in enumerate(_PROGRESS)}
+_RANK = {status: rank for rank, status in enumerate(PROGRESS)}
 TERMINAL_STATUSES = frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED, OrderStatus.RETURNED})
-_CANCELLABLE = frozenset(_PROGRESS[: _RANK[OrderStatus.DELIVERED]])
+_CANCELLABLE = frozenset(PROGRESS[: _RANK[OrderStatus.DELIVERED]])
 _RETURNABLE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 # The milestones analytics measure (orders.confirmed_at / shipped_at): the first time
 # the timeline reached any of these statuses (an order first seen shipped was confirmed

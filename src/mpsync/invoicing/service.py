@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Table, insert, select
 
 from mpsync.config.model import InvoicingConfig
+from mpsync.domain.status import PROGRESS
 from mpsync.invoicing.document import build_document
 from mpsync.invoicing.numbering import format_number, next_seq
 from mpsync.invoicing.pdf import render_pdf
@@ -29,7 +30,7 @@ class InvoiceNotFound(LookupError):
     """No invoice has the given id or number."""
 
 
-_PROGRESS = ("new", "confirmed", "ready_to_ship", "shipped", "delivered", "completed")
+_PROGRESS = tuple(status.value for status in PROGRESS)
 
 
 def trigger_statuses(trigger: str) -> tuple[str, ...]:

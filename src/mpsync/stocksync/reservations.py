@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, select, update
 
+from mpsync.domain.status import SHIPPED_OR_LATER, OrderStatus
 from mpsync.stocksync.ledger import adjust, on_hand
 from mpsync.stocksync.links import Listing
 from mpsync.store.tables import Order, OrderLine, StockReservation
@@ -22,8 +23,11 @@ from mpsync.store.tables import Order, OrderLine, StockReservation
 ORDERS = Order.__table__  # type: ignore[attr-defined]
 LINES = OrderLine.__table__  # type: ignore[attr-defined]
 RESERVATIONS = StockReservation.__table__  # type: ignore[attr-defined]
-ACTIVE = ("new", "confirmed", "ready_to_ship")
-CONSUMED = ("shipped", "delivered", "completed", "returned")
+# Canonical statuses as SQL values: an order still to hand over holds its units; one
+# handed over (or returned after) consumed them; a cancelled one releases them.
+ACTIVE = tuple(s.value for s in (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY_TO_SHIP))
+CONSUMED = tuple(s.value for s in OrderStatus if s in SHIPPED_OR_LATER)
+CANCELLED = OrderStatus.CANCELLED.value
 
 
 @dataclass
@@ -81,12 +85,12 @@ def reconcile(
             ORDERS.c.external_id,
         )
         .join(ORDERS, ORDERS.c.id == RESERVATIONS.c.order_id)
-        .where(RESERVATIONS.c.state == "reserved", ORDERS.c.status.in_((*CONSUMED, "cancelled")))
+        .where(RESERVATIONS.c.state == "reserved", ORDERS.c.status.in_((*CONSUMED, CANCELLED)))
     )
     changes, taken = [], Counter[str]()
     orders: dict[str, list[str]] = {}
     for r in connection.execute(closed):
-        state = "released" if r.status == "cancelled" else "consumed"
+        state = "released" if r.status == CANCELLED else "consumed"
         changes.append({"_id": r.id, "state": state, "closed_at": now})
         item = item_of.get((r.account_id, r.sku), r.sku)
         if state == "consumed":
