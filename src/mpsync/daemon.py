@@ -125,6 +125,7 @@ class Daemon:
                      self._beat_stop)  # fmt: skip
         self.service = SyncService(self.engine, self.settings, clock=self.clock,
                                    metrics=self.metrics, coordinator=self.coordinator)  # fmt: skip
+        await asyncio.to_thread(self.service.start)
         pushes = PushProcessor(self.service)
         ctx = WebhookContext(self.engine, self.settings, self.service.connector, self.clock,
                              ready=self.is_ready,

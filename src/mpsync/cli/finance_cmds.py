@@ -179,6 +179,7 @@ async def _reconcile(engine: Any, settings: Settings, account_id: str,
     from mpsync.sync.service import SyncService
 
     service = SyncService(engine, settings)
+    await asyncio.to_thread(service.start)
     account = next(a for a in settings.accounts if a.id == account_id)
     try:
         connector, mapping = service.connector(account), service.mapping(account)

@@ -233,6 +233,7 @@ def _push(config: Path | None, account_id: str, send: Send, what: str,
     require_secrets(settings, [account_id])
     engine = _engine(settings, create=True)
     service = SyncService(engine, settings)
+    service.start()
 
     async def main() -> WriteResult:
         try:

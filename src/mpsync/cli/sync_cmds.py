@@ -53,7 +53,9 @@ STATUSES = tuple(status.value for status in OrderStatus)
 @contextmanager
 def _service(settings: Settings, *, create: bool = True) -> Iterator[SyncService]:
     with store(settings, create=create) as engine:
-        yield SyncService(engine, settings)
+        service = SyncService(engine, settings)
+        service.start()
+        yield service
 
 
 def _run(service: SyncService, work: Callable[[], Awaitable[T]]) -> T:

@@ -7,6 +7,7 @@ it may deliver it first, with the same result.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,7 @@ async def deliver(engine: Engine, settings: Settings, message_id: int, *, clock:
     from mpsync.sync.service import SyncService
 
     service = SyncService(engine, settings, clock=clock, transport=transport)
+    await asyncio.to_thread(service.start)
     try:
         channel = answer_channel(engine, settings, service)
         dispatcher = Dispatcher(engine, settings, {answers.CHANNEL: channel}, clock=clock,

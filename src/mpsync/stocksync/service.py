@@ -114,6 +114,7 @@ async def sync_now(
     from mpsync.sync.service import SyncService
 
     service = SyncService(engine, settings, transport=transport)
+    await asyncio.to_thread(service.start)
     try:
         connectors = {a.id: service.connector(a) for a in sync_accounts(settings)}
         return await propagate(engine, settings, connectors, now=now, force=force)
@@ -169,6 +170,7 @@ async def apply_now(engine: Engine, settings: Settings, *, now: datetime,
 
     rows = await asyncio.to_thread(price_plan, engine, settings, now=now)
     service = SyncService(engine, settings, transport=transport)
+    await asyncio.to_thread(service.start)
     try:
         connectors = {a.id: service.connector(a) for a in sync_accounts(settings)}
         return await apply_prices(engine, rows, connectors, now=now)

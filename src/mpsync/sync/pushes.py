@@ -96,6 +96,7 @@ class PushProcessor:
 
     def _claim(self, limit: int, skip_accounts: Sequence[str] = ()) -> list[Any]:
         """Take up to *limit* due rows (pending, or processing under an expired lease)."""
+        self.service.start()  # the accounts the rows name are in the store
         now = self.service.clock()
         engine = self.service.engine
         due = PUSHES.c.state.in_((RowState.PENDING, RowState.PROCESSING)) & (

@@ -124,7 +124,17 @@ class SyncService:
         )
         # Set by the daemon on SIGTERM: a run stops after the page it is writing.
         self.stopping = False
-        state.ensure_accounts(engine, settings, clock())
+        self._started = False  # the constructor does no I/O: start() does
+
+    def start(self) -> None:
+        """Make the store know every configured account (the row other rows refer to).
+
+        Blocking and idempotent: whoever opens the service calls it once before reading or
+        writing through it (the daemon at start, the CLI commands, the push processor);
+        the service's own runs call it too, so a run never depends on that order."""
+        if not self._started:
+            state.ensure_accounts(self.engine, self.settings, self.clock())
+            self._started = True
 
     def connector(self, account: AccountConfig) -> Connector:
         if account.id not in self._connectors:
@@ -304,6 +314,7 @@ class SyncService:
                                stop, lease=lease)  # fmt: skip
 
     def _save_window(self, account_id: str, key: str, window: dict[str, Any]) -> None:
+        self.start()
         with self.engine.begin() as connection:
             state.save_cursor(connection, account_id, key, now=self.clock(), window=window)
 
@@ -347,6 +358,7 @@ class SyncService:
                    lease: Lease) -> RunResult:  # fmt: skip
         started, now = time.monotonic(), self.clock()
         result = RunResult(account.id, stream)
+        await asyncio.to_thread(self.start)
         run_id = await asyncio.to_thread(state.start_run, self.engine, account.id, stream, kind,
                                          now, owner=self.coordinator.owner)  # fmt: skip
         bound = log.bind(account=account.id, stream=stream, kind=kind, run=run_id)
@@ -425,6 +437,7 @@ class SyncService:
         process took over commits nothing more (``LeaseLost``).
         """
         now = self.clock()
+        self.start()
         with self.engine.begin() as connection:
             if lease is not None:
                 self.coordinator.fence(connection, lease)
