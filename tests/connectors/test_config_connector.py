@@ -54,6 +54,7 @@ async def test_a_toml_only_connector_syncs_a_local_shop_into_the_store(
     with Shop(orders) as shop:
         settings = _settings(store_url, shop)
         service = SyncService(store, settings, clock=lambda: T0 + timedelta(hours=1))
+        service.start()
         try:
             connector = service.connector(settings.account("shop-main"))
             await connector.check_credentials()
@@ -93,6 +94,7 @@ async def test_pages_follow_the_declared_cursor_and_a_bad_key_is_an_auth_error(
     with Shop(orders) as shop:
         settings = _settings(store_url, shop)
         service = SyncService(store, settings, clock=lambda: T0 + timedelta(hours=3))
+        service.start()
         try:
             [result] = await service.sync("shop-main")
         finally:

@@ -50,7 +50,9 @@ def _service(sandbox: SandboxServer, store: Engine, store_url: str) -> SyncServi
         return None
 
     settings = _settings(sandbox, store_url)
-    return SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt, sleep=no_sleep)
+    service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt, sleep=no_sleep)
+    service.start()
+    return service
 
 
 def _money(value: Any) -> str | None:

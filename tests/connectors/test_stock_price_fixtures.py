@@ -477,6 +477,7 @@ async def test_a_malformed_stock_item_is_dead_lettered_by_the_sync(
         ]  # fmt: skip
         settings = load_config_data({"store": {"url": store_url}, "accounts": accounts}, env={})
         service = SyncService(store, settings, clock=lambda: NOW)
+        service.start()
         try:
             assert service.streams(settings.accounts[0]) == [
                 "orders",

@@ -61,7 +61,9 @@ def _service(sandbox: SandboxServer, store: Engine, settings: Settings) -> SyncS
     async def no_sleep(_: float) -> None:
         return None
 
-    return SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt, sleep=no_sleep)
+    service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt, sleep=no_sleep)
+    service.start()
+    return service
 
 
 async def _sync(service: SyncService) -> list[Any]:

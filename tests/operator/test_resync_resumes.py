@@ -90,6 +90,7 @@ def test_plan_resumes_the_same_window_and_restart_starts_over(tmp_path: Path) ->
             return None
 
         service = SyncService(engine, settings, clock=lambda: now[0], sleep=no_sleep)
+        service.start()
         account = settings.account("oz")
         since = T0 - timedelta(days=10)
 

@@ -69,6 +69,7 @@ async def _day_with_mpsync(server: SandboxServer, engine: Engine, settings: obje
         return None
 
     service = SyncService(engine, settings, clock=lambda: world.now_dt, sleep=no_sleep)  # type: ignore[arg-type]
+    service.start()
     accounts = settings.accounts  # type: ignore[attr-defined]
     connectors = {a.id: service.connector(a) for a in accounts}
     try:

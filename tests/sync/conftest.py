@@ -47,7 +47,9 @@ def service_for(server: SandboxServer, engine: Engine, settings: Settings) -> Sy
     async def no_sleep(_: float) -> None:
         return None
 
-    return SyncService(engine, settings, clock=lambda: server.state.world.now_dt, sleep=no_sleep)
+    service = SyncService(engine, settings, clock=lambda: server.state.world.now_dt, sleep=no_sleep)
+    service.start()
+    return service
 
 
 def store_orders(engine: Engine) -> dict[tuple[str, str], dict[str, Any]]:

@@ -47,6 +47,7 @@ async def test_retry_after_a_day_ends_the_tick_and_status_says_until_when(
 
     clock, metrics = Clock(), Metrics()
     service = SyncService(store, settings, clock=clock, sleep=sleep, metrics=metrics)
+    service.start()
     oz = settings.account("oz")
     try:
         with respx.mock(assert_all_called=False) as router:
@@ -81,6 +82,7 @@ async def test_retry_after_a_day_ends_the_tick_and_status_says_until_when(
 
     clock.now = until + timedelta(seconds=1)  # after T the stream runs again
     service = SyncService(store, settings, clock=clock, sleep=sleep)
+    service.start()
     try:
         with respx.mock(assert_all_called=False) as router:
             route = router.post(LIST).respond(json={"postings": [], "has_next": False})

@@ -80,7 +80,9 @@ def test_the_workflow_prunes_at_most_hourly(store: Engine, store_url: str) -> No
     _seed(store)
     settings = load_config_data({"store": {"url": store_url, "retention": "90d"}}, env={})
     clock = [NOW]
-    runner = WorkflowRunner(SyncService(store, settings, clock=lambda: clock[0]))
+    service = SyncService(store, settings, clock=lambda: clock[0])
+    service.start()
+    runner = WorkflowRunner(service)
     asyncio.run(runner.run_once())
     assert _left(store)[0] == {"done-new", "failed-old", "pending-old"}
     with store.begin() as connection:

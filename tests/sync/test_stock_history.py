@@ -38,6 +38,7 @@ def test_each_page_writes_the_day_of_the_display_zone(store: Engine, store_url: 
                                  "display": {"timezone": "Europe/Moscow"}}, env={})  # fmt: skip
     clock = [LATE - timedelta(hours=2)]
     service = SyncService(store, settings, clock=lambda: clock[0])
+    service.start()
     from mpsync.sync.state import ensure_accounts
 
     ensure_accounts(store, settings, clock[0])

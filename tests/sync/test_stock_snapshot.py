@@ -26,6 +26,7 @@ def test_unlisted_rows_are_zeroed_only_after_a_read_that_listed_something(
 ) -> None:
     settings = load_config_data({"store": {"url": store_url}, "accounts": [ACCOUNT]}, env={})
     service = SyncService(store, settings, clock=lambda: NOW)
+    service.start()
     with store.begin() as connection:
         connection.execute(insert(STOCK), [
             {"account_id": "oz", "sku": "listed", "warehouse": "1", "on_hand": 3,

@@ -62,7 +62,9 @@ async def _no_sleep(_: float) -> None:
 
 
 def make_runner(store: Engine, settings: Settings, clock: Clock) -> WorkflowRunner:
-    return WorkflowRunner(SyncService(store, settings, clock=clock, sleep=_no_sleep))
+    service = SyncService(store, settings, clock=clock, sleep=_no_sleep)
+    service.start()  # the accounts the tests' orders name
+    return WorkflowRunner(service)
 
 
 def run(runner: WorkflowRunner) -> WorkflowStats:

@@ -120,6 +120,7 @@ def test_write_backs_a_crash_left_pending_are_confirmed_once_after_their_lease(
     offset = [timedelta(0)]
     settings = _service(sandbox, store, store_url).settings
     service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt + offset[0])
+    service.start()
 
     async def crash_mid_confirm() -> list[str]:
         try:
