@@ -67,8 +67,11 @@ class RoundRobin(httpx.AsyncBaseTransport):
 
 
 def _config(path: Path, url: str, server: SandboxServer, port: int, smtp: int) -> Path:
-    poll = (f'poll = {{ orders = "{POLL:g}s", stock = "2s", prices = "2s", history = "2d", '
-            'jitter = "0s" }')  # fmt: skip
+    # Every polled stream is due within seconds: a unit the victim held is taken over when
+    # it is next due, so one polled every 10 minutes (questions, reviews by default) would
+    # keep the dead replica's lease row that long.
+    poll = (f'poll = {{ orders = "{POLL:g}s", stock = "2s", prices = "2s", products = "2s", '
+            'questions = "2s", reviews = "2s", history = "2d", jitter = "0s" }')  # fmt: skip
     path.write_text(
         f'[store]\nurl = "{url}"\n[server]\nhost = "127.0.0.1"\nport = {port}\n'
         f'[logging]\nformat = "json"\nlevel = "info"\n[coordination]\nlease = "{LEASE:g}s"\n'
