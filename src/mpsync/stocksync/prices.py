@@ -18,24 +18,21 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from mpsync.catalog.pushes import PUSHES, UNANSWERED, price_sent
+from mpsync.catalog.pushes import price_sent
 from mpsync.catalog.resolve import read_bindings
 from mpsync.config import Settings
 from mpsync.config.model import AccountConfig
 from mpsync.config.stock import AccountPriceConfig, parse_share
 from mpsync.connector.base import Connector, PriceUpdate, WriteResult
-from mpsync.connector.errors import ApiError, AuthError, ConnectorError
 from mpsync.stocksync.ledger import base_prices
 from mpsync.stocksync.links import Links
 from mpsync.stocksync.plan import sync_accounts
-from mpsync.store.tables import Price, ProductCost, StockPushLog
-from mpsync.store.upsert import bulk_upsert
+from mpsync.stocksync.pushlog import LOG, PushRecords, answer_of
+from mpsync.store.tables import Price, ProductCost
 
 PRICES = Price.__table__  # type: ignore[attr-defined]
 COSTS = ProductCost.__table__  # type: ignore[attr-defined]
-LOG = StockPushLog.__table__  # type: ignore[attr-defined]
 CENT = Decimal("0.01")
-KEY = ("account_id", "kind", "sku", "warehouse")
 
 
 @dataclass(eq=False)
@@ -244,12 +241,7 @@ async def apply_prices(
 async def _send(connector: Connector, updates: list[PriceUpdate]) -> WriteResult:
     if "push_prices" not in connector.capabilities.actions:
         return WriteResult(False, "the account takes no price pushes")
-    try:
-        return await connector.push_prices(updates)
-    except (ApiError, AuthError) as exc:
-        return WriteResult(False, f"{type(exc).__name__}: {exc}")
-    except ConnectorError as exc:
-        return WriteResult(False, f"{type(exc).__name__}: {exc}", {UNANSWERED: True})
+    return await answer_of(connector.push_prices(updates))
 
 
 def _record(
@@ -260,50 +252,12 @@ def _record(
     answer: WriteResult,
     now: datetime,
 ) -> None:
-    state = "pending" if answer.ok else "failed" if answer.details.get(UNANSWERED) else "refused"
     reads_as = answer.details.get("reads_as") or {}
-    last, log = [], []
+    records = PushRecords(account, "price", now)
     for row, update in zip(rows, updates, strict=True):
         sent = price_sent(update.price, update.old_price, None, reads_as.get(row.sku))
-        last.append(
-            {
-                "account_id": account,
-                "kind": "price",
-                "sku": row.sku,
-                "warehouse": "",
-                "sent": sent,
-                "ids": dict(update.ids),
-                "sent_at": now,
-                "answer": answer.message[:2000] or None,
-                "state": state,
-                "read": None,
-                "checked_at": None,
-            }
-        )
-        log.append(
-            {
-                "account_id": account,
-                "kind": "price",
-                "sku": row.sku,
-                "warehouse": "",
-                "sent": sent,
-                "reason": row.reason,
-                "ok": answer.ok,
-                "answer": answer.message[:2000] or None,
-                "at": now,
-            }
-        )
-    with engine.begin() as connection:
-        bulk_upsert(
-            connection,
-            PUSHES,
-            last,
-            list(KEY),
-            compare=(),
-            update=[c for c in last[0] if c not in KEY],
-            returning=None,
-        )
-        connection.execute(LOG.insert(), log)
+        records.add(row.sku, "", sent, update.ids, row.reason, answer)
+    records.save(engine)
 
 
 def limits_of(settings: Settings) -> dict[str, tuple[int, timedelta] | None]:

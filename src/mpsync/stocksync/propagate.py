@@ -7,25 +7,19 @@ marketplace refused). ``mpsync stock sync`` and the daemon's stock job call ``pr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from mpsync.catalog.pushes import PUSHES, UNANSWERED
 from mpsync.catalog.resolve import read_bindings
 from mpsync.config import Settings
 from mpsync.connector.base import Connector, StockUpdate, WriteResult
-from mpsync.connector.errors import ApiError, AuthError, ConnectorError
 from mpsync.stocksync.plan import PlanRow, StockPlan, build_plan
-from mpsync.store.tables import StockPushLog
-from mpsync.store.upsert import bulk_upsert
+from mpsync.stocksync.pushlog import PushRecords, answer_of
 from mpsync.sync.events import Event, record_events
-
-LOG = StockPushLog.__table__  # type: ignore[attr-defined]
-KEY = ("account_id", "kind", "sku", "warehouse")
 
 
 @dataclass
@@ -96,7 +90,7 @@ async def _push_account(
         )
     if ready:
         updates = [StockUpdate(r.sku, r.warehouse, r.target, ids=ids) for r, ids in ready]
-        answer = await _send(connector, updates)
+        answer = await answer_of(connector.push_stock(updates))
         refused = _refused_skus(answer)
         for row, _ in ready:
             own = (
@@ -112,15 +106,6 @@ async def _push_account(
             result.failed[(account, row.sku, row.warehouse)] = answer.message
     ids_of = {row.sku: ids for row, ids in ready}
     await asyncio.to_thread(_record, engine, account, answers, ids_of, now)
-
-
-async def _send(connector: Connector, updates: Sequence[StockUpdate]) -> WriteResult:
-    try:
-        return await connector.push_stock(updates)
-    except (ApiError, AuthError) as exc:
-        return WriteResult(False, f"{type(exc).__name__}: {exc}")
-    except ConnectorError as exc:
-        return WriteResult(False, f"{type(exc).__name__}: {exc}", {UNANSWERED: True})
 
 
 def _refused_skus(answer: WriteResult) -> set[str] | None:
@@ -144,53 +129,11 @@ def _record(
     now: datetime,
 ) -> None:
     """Every push into the log; the last one per key for the read-back (``stock list``)."""
-    if not answers:
-        return
-    last, log = [], []
+    records = PushRecords(account, "stock", now)
     for row, answer in answers.items():
-        state = (
-            "pending" if answer.ok else "failed" if answer.details.get(UNANSWERED) else "refused"
-        )
-        sent = {"available": row.target}
-        last.append(
-            {
-                "account_id": account,
-                "kind": "stock",
-                "sku": row.sku,
-                "warehouse": row.warehouse,
-                "sent": sent,
-                "ids": dict(ids_of.get(row.sku, {})),
-                "sent_at": now,
-                "answer": answer.message[:2000] or None,
-                "state": state,
-                "read": None,
-                "checked_at": None,
-            }
-        )
-        log.append(
-            {
-                "account_id": account,
-                "kind": "stock",
-                "sku": row.sku,
-                "warehouse": row.warehouse,
-                "sent": sent,
-                "reason": row.reason,
-                "ok": answer.ok,
-                "answer": answer.message[:2000] or None,
-                "at": now,
-            }
-        )
-    with engine.begin() as connection:
-        bulk_upsert(
-            connection,
-            PUSHES,
-            last,
-            list(KEY),
-            compare=(),
-            update=[c for c in last[0] if c not in KEY],
-            returning=None,
-        )
-        connection.execute(LOG.insert(), log)
+        records.add(row.sku, row.warehouse, {"available": row.target}, ids_of.get(row.sku, {}),
+                    row.reason, answer)  # fmt: skip
+    records.save(engine)
 
 
 def _tell(engine: Engine, settings: Settings, result: Propagation, now: datetime) -> None:
