@@ -422,6 +422,44 @@ class BuyerMessage(SQLModel, table=True):
     updated_at: datetime = _time(nullable=False)
 
 
+class InboxReply(SQLModel, table=True):
+    """A seller's reply to a draft notification (``mpsync.inbox.replies``): the text received
+    and what it did. ``reply_key`` (the channel's id of the reply) makes a redelivered reply
+    a no-op; the rows of one message are its reply history (``inbox show``)."""
+
+    __tablename__ = "inbox_replies"
+    id: int | None = Field(default=None, primary_key=True)
+    reply_key: str = Field(unique=True, max_length=255)
+    message_id: int = Field(foreign_key="buyer_messages.id", index=True)
+    source: str = Field(max_length=16)  # telegram | email | ...
+    text: str = ""
+    action: str = Field(max_length=16)  # approved | answered | declined | refused
+    detail: str = ""
+    received_at: datetime = _time(nullable=False)
+
+
+class NoticeLink(SQLModel, table=True):
+    """The buyer message a delivered notification was about, by the channel's own id of that
+    notification (Telegram: ``chat_id:message_id``; e-mail: its Message-ID), so a reply to it
+    finds the message."""
+
+    __tablename__ = "notice_links"
+    channel: str = Field(primary_key=True, max_length=63)
+    ref: str = Field(primary_key=True, max_length=255)
+    message_id: int = Field(foreign_key="buyer_messages.id")
+    created_at: datetime = _time(nullable=False)
+
+
+class ChannelCursor(SQLModel, table=True):
+    """How far a notification channel's incoming replies were read (Telegram: the next
+    ``getUpdates`` offset), so a reply is handled once across restarts."""
+
+    __tablename__ = "channel_cursors"
+    channel: str = Field(primary_key=True, max_length=63)
+    position: str = Field(max_length=255)
+    updated_at: datetime = _time(nullable=False)
+
+
 class DomainEvent(SQLModel, table=True):
     __tablename__ = "domain_events"
     id: int | None = Field(default=None, primary_key=True)
