@@ -76,7 +76,7 @@ class CheckDecl(_Decl):
 
 class ConnectorDecl(_Decl):
     name: str = Field(pattern=NAME)
-    credentials: dict[str, Literal["secret", "str", "int"]] = Field(default_factory=dict)
+    credentials: dict[str, Literal["secret", "str", "int", "list"]] = Field(default_factory=dict)
     auth: AuthDecl
     hosts: dict[str, str]
     limits: dict[str, LimitDecl] = Field(default_factory=lambda: {"api": LimitDecl()})
@@ -93,7 +93,7 @@ class ConnectorFile(BaseModel):
     streams: dict[str, StreamSpec]
 
 
-_TYPES: dict[str, Any] = {"secret": SecretStr, "str": str, "int": int}
+_TYPES: dict[str, Any] = {"secret": SecretStr, "str": str, "int": int, "list": list[str | int]}
 
 
 def read_declaration(path: Path) -> ConnectorFile:
@@ -130,6 +130,12 @@ def _check(path: Path, declared: ConnectorFile) -> list[str]:
         if spec.host not in decl.hosts:
             problems.append(f"{path}: streams.{name}.host: {spec.host!r} is not in "
                             f"[connector.hosts] ({sorted(decl.hosts)})")  # fmt: skip
+        for hook in spec.hooks:
+            problems.append(f"{path}: streams.{name}: names the hook {hook!r}, a method of a "
+                            "connector package; a connector file has no code")  # fmt: skip
+        if spec.each is not None and decl.credentials.get(spec.each.values) != "list":
+            problems.append(f"{path}: streams.{name}.each.values: {spec.each.values!r} is not "
+                            "a list credential in [connector.credentials]")  # fmt: skip
         if spec.group not in decl.limits:
             problems.append(f"{path}: streams.{name}.group: {spec.group!r} has no limit in "
                             f"[connector.limits] ({sorted(decl.limits)})")  # fmt: skip
@@ -177,7 +183,7 @@ class DeclaredConnector(RestConnector):
         public = {key: getattr(self.credentials, key) for key, kind in
                   self.declaration.credentials.items() if kind != "secret"}  # fmt: skip
         stream = DeclaredStream(name, spec, connector=self.name, call=self.call,
-                                path_values=public)  # fmt: skip
+                                path_values=public, hooks=self)  # fmt: skip
         async for records, following in stream.pages(window):
             yield Page(spec.record_type, records, following)
 

@@ -144,6 +144,22 @@ class ResumeCodec:
         return None if saved is None else (saved.phase, saved.cursor)
 
 
+class IndexCodec:
+    """Phases named ``0``, ``1``, ... (the slices of a window): ``index|cursor``; a bare
+    token (no index) is a cursor of phase ``0``."""
+
+    def encode(self, phase: str, cursor: str | None) -> str:
+        return f"{int(phase)}|{cursor or ''}"
+
+    def decode(self, token: str | None) -> tuple[str, str | None] | None:
+        if not token:
+            return None
+        index, sep, cursor = token.partition("|")
+        if not sep or not index.isdigit():
+            return "0", token
+        return str(int(index)), cursor or None
+
+
 class PhasedPaginator(Paginator):
     """Phases in order (one per campaign, say), each a listing of its own.
 
