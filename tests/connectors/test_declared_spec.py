@@ -6,7 +6,7 @@ script, and checks the requests sent and the pages and resume tokens read back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,12 @@ import pytest
 from mpsync.connector.base import FetchWindow
 from mpsync.connector.config_connector import ConnectorFileError, build_connector
 from mpsync.connector.declared import DeclaredStream, EachRule, StreamSpec, WindowRule
-from mpsync.connector.errors import FatalError
+from mpsync.connector.errors import (
+    AuthError,
+    FatalError,
+    PaginationLoopError,
+    UnavailableError,
+)
 from mpsync.connector.records import Records
 
 T0 = datetime(2026, 11, 1, 22, 30, tzinfo=UTC)  # 2026-11-02 01:30 in Moscow
@@ -223,3 +228,176 @@ def test_a_connector_file_may_read_per_list_credential_but_names_no_hooks(
         build_connector(bad)
     assert "streams.orders: names the hook 'mine'" in str(caught.value)
     assert "streams.orders.each.values: 'stores' is not a list credential" in str(caught.value)
+
+
+UNTIL = datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
+SINCE = UNTIL - timedelta(days=2)
+
+
+# Ozon's reads (issue 15, the ozon helper): phases, last-record cursors, page numbers,
+# strict has_more, newest-first stops, window reach, requires, lone objects, drop.
+
+
+class Script:
+    """A ``call`` answering from a list and recording ``(path, body, params)``."""
+
+    def __init__(self, answers: Sequence[Any]) -> None:
+        self.answers = list(answers)
+        self.sent: list[tuple[str, Any, Any]] = []
+
+    async def __call__(self, method: str, host: str, path: str, *, group: str,
+                       json_body: Any = None, params: Any = None) -> Any:  # fmt: skip
+        self.sent.append((path, json_body, params))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    @property
+    def bodies(self) -> list[Any]:
+        return [body for _, body, _ in self.sent]
+
+
+async def _run(spec: StreamSpec, script: Script, window: FetchWindow) -> list[tuple[Any, Any]]:
+    stream = DeclaredStream("things", spec, connector="acme", call=script)
+    return [(records, token) async for records, token in stream.pages(window)]
+
+
+async def test_phases_read_the_same_listing_with_their_own_path_body_and_window() -> None:
+    # Ozon /v1/returns/list then /v2/returns/rfbs/list: last_id = the last record's id
+    # (int64), a short page is the last of the second.
+    spec = StreamSpec(
+        record_type="return", method="POST", path="/v1/a", records="rows", next="id",
+        next_in="last_record", cursor_param="last_id", first_cursor=0, cursor_type="integer",
+        page_size=2, phases=[
+            {"phase": "a", "has_more": "has_next", "has_more_strict": True,
+             "window": WindowRule(since="filter.from", until="filter.to", split=False,
+                                  history=timedelta(days=365), format="iso_ms")},
+            {"phase": "b", "path": "/v2/b", "ends_on_short": True, "body": {"kind": "all"},
+             "drop": ["client_name"]},
+        ],
+    )  # fmt: skip
+    script = Script([
+        {"rows": [{"id": 7}, {"id": 9}], "has_next": True},
+        {"rows": [{"id": 10}], "has_next": False},
+        {"rows": [{"id": 1, "client_name": "Ivan"}, {"id": 2}]},
+        {"rows": [{"id": 3}]},
+    ])  # fmt: skip
+    pages = await _run(spec, script, FetchWindow(SINCE, UNTIL))
+    assert [path for path, _, _ in script.sent] == ["/v1/a", "/v1/a", "/v2/b", "/v2/b"]
+    assert script.bodies[0] == {"limit": 2, "last_id": 0, "filter": {
+        "from": "2026-04-03T12:00:00.000Z", "to": "2026-04-05T12:00:00.000Z"}}  # fmt: skip
+    assert script.bodies[1]["last_id"] == 9  # the last record's id, as an integer
+    assert script.bodies[2] == {"kind": "all", "limit": 2, "last_id": 0}
+    assert pages[2][0] == [{"id": 1}, {"id": 2}]  # the buyer's name never leaves the engine
+    assert pages[-1][1] is None and len(script.sent) == 4  # the short page was the last
+    # A resume token of phase b's second page continues there, not from phase a.
+    again = Script([{"rows": [{"id": 3}]}])
+    resumed = DeclaredStream("things", spec, connector="acme", call=again)
+    window = FetchWindow(SINCE, UNTIL, resume=pages[2][1])
+    assert [r async for r, _ in resumed.pages(window)] == [[{"id": 3}]]
+    assert again.sent[0][0] == "/v2/b" and again.bodies[0]["last_id"] == 2
+
+
+def test_a_phase_that_is_not_a_stream_is_refused_when_declared() -> None:
+    with pytest.raises(ValueError, match="phase"):
+        StreamSpec(record_type="order", path="/x", phases=[{"path": "/y"}])
+    with pytest.raises(ValueError, match="paginator"):
+        StreamSpec(record_type="order", path="/x", phases=[{"phase": "p", "paginator": "up"}])
+
+
+async def test_a_window_without_history_asks_for_everything_on_a_first_read() -> None:
+    # Ozon /v1/question/list: filter.date_from is optional; date_to is the window's end.
+    rule = WindowRule(since="filter.date_from", until="filter.date_to", split=False,
+                      history=None, format="iso_offset")  # fmt: skip
+    spec = StreamSpec(record_type="question", method="POST", path="/q", records="q",
+                      next="last_id", first_cursor="", ends_on_empty=True, window=rule)  # fmt: skip
+    script = Script([{"q": [], "last_id": ""}, {"q": [], "last_id": ""}])
+    await _run(spec, script, FetchWindow(None, UNTIL))
+    await _run(spec, script, FetchWindow(SINCE, UNTIL))
+    assert script.bodies[0]["filter"] == {"date_to": "2026-04-05T12:00:00+00:00"}
+    assert script.bodies[1]["filter"]["date_from"] == "2026-04-03T12:00:00+00:00"
+    with pytest.raises(ValueError, match="cannot be split"):
+        WindowRule(since="a", history=None)
+
+
+async def test_window_keys_carry_the_end_twice_and_a_reach_before_it() -> None:
+    # Ozon /v4/posting/fbs/list: filter.since/to within a year, the change window inside.
+    rule = WindowRule(since="filter.changed.from", until=["filter.changed.to", "filter.to"],
+                      reach={"filter.since": timedelta(days=364)}, span=timedelta(days=1))  # fmt: skip
+    spec = StreamSpec(record_type="order", method="POST", path="/o", records="o",
+                      next="cursor", window=rule, phase="list")  # fmt: skip
+    script = Script([{"o": []}, {"o": []}])
+    pages = await _run(spec, script, FetchWindow(SINCE, UNTIL))
+    second = script.bodies[1]["filter"]
+    assert second == {"changed": {"from": "2026-04-04T12:00:00Z", "to": "2026-04-05T12:00:00Z"},
+                      "to": "2026-04-05T12:00:00Z", "since": "2025-04-06T12:00:00Z"}  # fmt: skip
+    assert '"p":"list"' in str(pages[0][1])  # the resume token names the declared phase
+
+
+async def test_page_numbers_run_to_the_page_count_and_resume_at_the_next_page() -> None:
+    # Ozon /v3/finance/transaction/list: page from 1, result.page_count.
+    spec = StreamSpec(record_type="finance", method="POST", path="/t", paginator="page",
+                      cursor_param="page", limit_param="page_size", page_size=1,
+                      records="result.ops", page_count="result.page_count",
+                      records_required=True)  # fmt: skip
+    script = Script([{"result": {"ops": [{"n": 1}], "page_count": 2}},
+                     {"result": {"ops": [{"n": 2}], "page_count": 2}}])  # fmt: skip
+    pages = await _run(spec, script, FetchWindow(None, UNTIL))
+    assert [b["page"] for b in script.bodies] == [1, 2]
+    assert pages[0][1] is not None and pages[1][1] is None
+    again = Script([{"result": {"ops": [{"n": 2}], "page_count": 2}}])
+    window = FetchWindow(None, UNTIL, resume=pages[0][1])
+    await _run(spec, again, window)
+    assert again.bodies == [{"page": 2, "page_size": 1}]
+    with pytest.raises(FatalError, match=r"has no result\.ops"):
+        await _run(spec, Script([{"error": "x"}]), FetchWindow(None, UNTIL))
+
+
+async def test_a_strict_more_flag_ends_when_absent_and_fails_without_a_token() -> None:
+    spec = StreamSpec(record_type="order", method="POST", path="/o", records="o",
+                      next="cursor", has_more="has_next", has_more_strict=True)  # fmt: skip
+    script = Script([{"o": [{"id": 1}], "cursor": "c1"}])
+    pages = await _run(spec, script, FetchWindow(None, UNTIL))
+    assert pages[-1][1] is None and len(script.sent) == 1  # no has_next: the last page
+    with pytest.raises(FatalError, match="says there is more"):
+        await _run(spec, Script([{"o": [{"id": 1}], "has_next": True, "cursor": ""}]),
+                    FetchWindow(None, UNTIL))  # fmt: skip
+
+
+async def test_a_newest_first_list_stops_at_a_record_older_than_the_window() -> None:
+    # Ozon /v1/review/list (sort_dir DESC, no date filter): published_at.
+    spec = StreamSpec(record_type="review", method="POST", path="/r", records="r",
+                      next="last_id", first_cursor="", stop_older="published_at")  # fmt: skip
+    script = Script([{"r": [{"published_at": "2026-04-05T00:00:00Z"}], "last_id": "a"},
+                     {"r": [{"published_at": "2026-04-01T00:00:00Z"}], "last_id": "b"}])  # fmt: skip
+    pages = await _run(spec, script, FetchWindow(SINCE, UNTIL))
+    assert len(script.sent) == 2 and pages[-1][1] is None
+
+
+async def test_a_repeated_last_record_cursor_ends_the_read_within_two_requests() -> None:
+    spec = StreamSpec(record_type="return", method="POST", path="/r", records="rows",
+                      next="id", next_in="last_record", cursor_param="last_id")  # fmt: skip
+    script = Script([{"rows": [{"id": 5}]}, {"rows": [{"id": 5}]}, {"rows": [{"id": 6}]}])
+    with pytest.raises(PaginationLoopError) as caught:
+        await _run(spec, script, FetchWindow(None, UNTIL))
+    assert caught.value.stream == "things" and len(script.sent) == 2
+
+
+async def test_a_stream_the_account_may_not_read_is_unavailable_not_failed() -> None:
+    spec = StreamSpec(record_type="question", method="POST", path="/q", records="q",
+                      requires="the Gold subscription")  # fmt: skip
+    with pytest.raises(UnavailableError, match="Gold subscription"):
+        await _run(spec, Script([AuthError("403 forbidden")]), FetchWindow(None, UNTIL))
+    plain = spec.model_copy(update={"requires": None})
+    with pytest.raises(AuthError):
+        await _run(plain, Script([AuthError("403 forbidden")]), FetchWindow(None, UNTIL))
+
+
+async def test_a_lone_object_is_one_record_only_when_declared() -> None:
+    spec = StreamSpec(record_type="return", path="/r", records="returns", paginator="none")
+    with pytest.raises(FatalError, match="not a list"):
+        await _run(spec, Script([{"returns": {"id": 1}}]), FetchWindow(None, UNTIL))
+    lone = spec.model_copy(update={"lone_object": True})
+    pages = await _run(lone, Script([{"returns": {"id": 1}}]), FetchWindow(None, UNTIL))
+    assert pages == [([{"id": 1}], None)]

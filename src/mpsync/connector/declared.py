@@ -3,8 +3,9 @@ next-page token are, the window rule, the request template) and one engine runs 
 
 ``StreamSpec`` is the declaration; ``DeclaredStream`` turns it into pages through the
 connector's ``call`` and a paginator of ``mpsync.connector.paginate``. Built-in connectors
-declare their plain listings this way; a marketplace whose API is plain REST needs nothing
-else: ``mpsync.connector.config_connector`` builds a whole connector from a TOML file.
+declare their listings this way (``RestConnector.declared_streams``); a marketplace whose
+API is plain REST needs nothing else: ``mpsync.connector.config_connector`` builds a whole
+connector from a TOML file.
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ from functools import partial
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mpsync.config.types import Duration
 from mpsync.connector.base import FetchWindow, RecordType
-from mpsync.connector.errors import FatalError
+from mpsync.connector.errors import AuthError, FatalError, UnavailableError
 from mpsync.connector.paginate import (
     CursorPaginator,
     IndexCodec,
@@ -34,7 +42,8 @@ from mpsync.connector.paging import iso_z, utc
 from mpsync.connector.records import Records, as_dicts, dig, json_object
 
 Call = Callable[..., Awaitable[Any]]
-PaginatorKind = Literal["cursor", "page_token", "offset", "none"]
+PaginatorKind = Literal["cursor", "page_token", "offset", "page", "none"]
+TimeFormat = Literal["iso", "iso_ms", "iso_offset", "unix", "date"]
 
 
 class _Spec(BaseModel):
@@ -45,22 +54,27 @@ class WindowRule(_Spec):
     """How a stream asks for the records changed in a time window.
 
     ``since``/``until``: the request keys carrying the window's bounds (dotted for a nested
-    body key); ``span``: the longest window one request may ask for (longer windows are
-    read window by window); ``split``: false asks for the whole window at once (an API
-    with no span limit; resume tokens as for a read without a window); ``history``: how
-    far back a first read goes; ``reread``: an incremental read (not a backfill) starts at
-    least this long before its end (rows that settle late); ``format``: ``iso``
-    (``2026-04-05T12:00:00Z``), ``unix`` (seconds) or ``date`` (``2026-04-05``, the
+    body key; ``until`` may list several keys carrying the end); ``reach``: keys carrying
+    the window's end less a duration (Ozon's postings list wants ``filter.since`` within a
+    year of ``filter.to``); ``span``: the longest window one request may ask for (longer
+    windows are read window by window); ``split``: false asks for the whole window at once
+    (an API with no span limit; resume tokens as for a read without a window);
+    ``history``: how far back a first read goes (``None``, unsplit only: a first read sends
+    no ``since`` and gets everything); ``reread``: an incremental read (not a backfill)
+    starts at least this long before its end (rows that settle late); ``format``: ``iso``
+    (``2026-04-05T12:00:00Z``), ``iso_ms`` (``2026-04-05T12:00:00.000Z``), ``iso_offset``
+    (``2026-04-05T12:00:00+00:00``), ``unix`` (seconds) or ``date`` (``2026-04-05``, the
     calendar day in ``zone``); ``place``: where the window keys go (default: the stream's).
     """
 
     since: str
-    until: str | None = None
+    until: str | list[str] | None = None
+    reach: dict[str, Duration] = Field(default_factory=dict)
     span: Duration = timedelta(days=30)
     split: bool = True
-    history: Duration = timedelta(days=30)
+    history: Duration | None = timedelta(days=30)
     reread: Duration | None = None
-    format: Literal["iso", "unix", "date"] = "iso"
+    format: TimeFormat = "iso"
     zone: str = "UTC"
     place: Literal["query", "body"] | None = None
 
@@ -69,6 +83,13 @@ class WindowRule(_Spec):
     def _zone(cls, value: str) -> str:
         ZoneInfo(value)  # an unknown zone is an error when the spec loads
         return value
+
+    @model_validator(mode="after")
+    def _first_read(self) -> WindowRule:
+        if self.history is None and self.split:
+            raise ValueError("a window without history (a first read asks for everything) "
+                             "cannot be split: set split = false")  # fmt: skip
+        return self
 
 
 class EachRule(_Spec):
@@ -86,17 +107,31 @@ class StreamSpec(_Spec):
     """One declared stream.
 
     ``records``/``next``: dotted paths (``result.items``) into the answer, a list of paths
-    tried in order; ``has_more``: a flag that, false, ends the listing whatever the token;
-    ``ends_on_empty``: an empty page is the last (else an empty page with a token is a
-    loop); ``cursor_param``: the request key carrying the token (``offset``: the offset),
-    ``first_cursor`` what it carries on the first page (left out when None); ``phase``: the
-    name a resume token gives a read without a window (default: the stream's);
+    tried in order; ``next_in``: ``last_record`` takes ``next`` from the page's last record
+    (``last_id`` = the last record's ``id``); ``has_more``: a flag that, false, ends the
+    listing whatever the token; ``has_more_strict``: only a true flag goes on (absent ends
+    the listing) and a true flag with no token is an error; ``ends_on_empty``: an empty
+    page is the last (else an empty page with a token is a loop); ``ends_on_short``: a
+    page shorter than ``page_size`` is the last; ``stop_older``: a record field holding a
+    time, for a list read newest first: a page holding a record older than the window's
+    start is the last; ``cursor_param``: the request key carrying the token (``offset``:
+    the offset, ``page``: the page number), ``first_cursor`` what it carries on the first
+    page (left out when None; ``page`` counts from it, default 1); ``cursor_type``: a token
+    is sent as a ``string`` or an ``integer``; ``page_count``: for ``page``, the path of the
+    number of pages (else an empty page is the last); ``phase``: the name a resume token
+    gives a read (default: the stream's); ``phases``: the same listing read several times
+    in order, each a ``phase`` name and the fields it changes (``path``, ``body``,
+    ``window``...), the resume token naming the phase;
     ``params``/``body``: fixed query parameters and JSON body (a string value ``"{name}"``
     in them is the path value of that name, its type kept: a list stays a list);
     ``place``: where paging and window keys go (default: the query of a GET, the body of
     anything else). ``{name}`` in ``path`` and ``group`` is the account's credential of
     that name (a business id, say). ``records_required``: an answer without the records
-    path is an error (else it is an empty page).
+    path is an error (else it is an empty page); ``lone_object``: an object where the
+    records list should be is one record (an API documenting a list as an object);
+    ``drop``: fields removed from every record (personal data the store must not hold);
+    ``requires``: what an account needs to read the stream (a subscription): a 401/403
+    ends the read as not available to it (``UnavailableError``) instead of failing.
 
     ``each``: the listing once per value of a list (``EachRule``), a phase each, named by
     ``phase`` as a template (``campaign:{campaignId}``; default the value). ``pace``: a
@@ -117,10 +152,17 @@ class StreamSpec(_Spec):
     records: str | list[str] = ""
     paginator: PaginatorKind = "cursor"
     next: str | list[str] | None = None
+    next_in: Literal["answer", "last_record"] = "answer"
     has_more: str | list[str] | None = None
+    has_more_strict: bool = False
     ends_on_empty: bool = False
-    first_cursor: str | None = None
+    ends_on_short: bool = False
+    stop_older: str | None = None
+    first_cursor: str | int | None = None
+    cursor_type: Literal["string", "integer"] = "string"
+    page_count: str | list[str] | None = None
     phase: str | None = None
+    phases: list[dict[str, Any]] = Field(default_factory=list)
     page_size: int | None = Field(default=None, gt=0)
     limit_param: str = "limit"
     cursor_param: str = "cursor"
@@ -133,8 +175,11 @@ class StreamSpec(_Spec):
     pace: str | None = None
     enrich: str | None = None
     slices: str | None = None
+    lone_object: bool = False
+    drop: list[str] = Field(default_factory=list)
+    requires: str | None = None
 
-    @field_validator("records", "next", "has_more")
+    @field_validator("records", "next", "has_more", "page_count")
     @classmethod
     def _paths(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
@@ -144,6 +189,22 @@ class StreamSpec(_Spec):
         if self.slices and (self.window is None or not self.window.split):
             raise ValueError("slices split each window: they need a window rule with split")
         return self
+
+    @model_validator(mode="after")
+    def _phases_valid(self) -> StreamSpec:
+        for phase in self.phases:
+            if not isinstance(phase.get("phase"), str) or "phases" in phase:
+                raise ValueError("each of phases names itself (phase = ...) and has no phases")
+        try:
+            self.phase_specs()
+        except ValidationError as exc:
+            raise ValueError(f"a phase is not a stream: {exc}") from exc
+        return self
+
+    def phase_specs(self) -> list[StreamSpec]:
+        """Each phase as a whole spec: the stream's fields, the phase's changes applied."""
+        base = {name: getattr(self, name) for name in self.model_fields_set - {"phases"}}
+        return [StreamSpec.model_validate({**base, **phase}) for phase in self.phases]
 
     @property
     def hooks(self) -> list[str]:
@@ -175,9 +236,23 @@ def _put(target: dict[str, Any], key: str, value: Any) -> None:
 
 
 def _moment(moment: datetime, rule: WindowRule) -> str | int:
+    moment = utc(moment)
     if rule.format == "date":
         return moment.astimezone(ZoneInfo(rule.zone)).date().isoformat()
+    if rule.format == "iso_ms":
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    if rule.format == "iso_offset":
+        return moment.isoformat()
     return int(moment.timestamp()) if rule.format == "unix" else iso_z(moment)
+
+
+def _before(value: Any, moment: datetime) -> bool:
+    """*value* is an ISO time (``Z`` or an offset) before *moment*; anything else is not."""
+    try:
+        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return stamp.tzinfo is not None and stamp < moment
 
 
 def _filled(value: Any, values: Mapping[str, Any]) -> Any:
@@ -216,23 +291,47 @@ class DeclaredStream:
         self.values = dict(path_values or {})
         self.extra = dict(extra or {})
         self.hooks = hooks
+        self.connector = connector
+        self.since: datetime | None = None  # the read's window start (``stop_older``)
         for hook in spec.hooks:
             if not callable(getattr(hooks, hook, None)):
                 raise FatalError(f"{name} stream: {self.what}: the connector has no method "
                                  f"{hook!r} the stream names as a hook")  # fmt: skip
 
     def paginator(self, window: FetchWindow) -> Paginator:
-        """The stream's pages for *window*: window by window when it declares a window rule
-        (``split``), else one phase, or a phase per value of its ``each`` list."""
+        """The stream's pages for *window*: phase by phase (``phases``), window by window
+        when it declares a window rule (``split``), else one phase, or a phase per value of
+        its ``each`` list."""
+        self.since = utc(window.since) if window.since else None
+        if self.spec.phases:
+            phases = [(spec.phase or self.name, self._sub(spec)._phase(window))
+                      for spec in self.spec.phase_specs()]  # fmt: skip
+            return PhasedPaginator(phases, stream=self.name, what=self.what)
         rule = self.spec.window
         if rule is None or not rule.split:
             keys = self._window_keys(rule, *self._bounds(rule, window)) if rule else {}
             return PhasedPaginator(self._phases(keys), stream=self.name, what=self.what)
         since, until = self._bounds(rule, window)
         phase = self.spec.phase if self.spec.phase and not self.spec.each else self.name
-        return WindowedPaginator(partial(self._window, rule), start=since, end=until,
+        return WindowedPaginator(partial(self._window, rule), start=since or until, end=until,
                                  span=rule.span, phase=phase, stream=self.name,
                                  what=self.what)  # fmt: skip
+
+    def _sub(self, spec: StreamSpec) -> DeclaredStream:
+        return DeclaredStream(self.name, spec, connector=self.connector, call=self.call,
+                              path_values=self.values, extra=self.extra,
+                              hooks=self.hooks)  # fmt: skip
+
+    def _phase(self, window: FetchWindow) -> Paginator:
+        """One of ``phases``: its listing (with its window's keys), or window by window."""
+        self.since = utc(window.since) if window.since else None
+        rule = self.spec.window
+        if rule is None or not rule.split:
+            return self._each(self._window_keys(rule, *self._bounds(rule, window)) if rule else {})
+        since, until = self._bounds(rule, window)
+        return WindowedPaginator(partial(self._window, rule), start=since or until, end=until,
+                                 span=rule.span, phase=self.spec.phase or self.name,
+                                 stream=self.name, what=self.what)  # fmt: skip
 
     async def pages(self, window: FetchWindow) -> AsyncIterator[tuple[Records, str | None]]:
         async for records, following in self.paginator(window).pages(window.resume):
@@ -260,18 +359,22 @@ class DeclaredStream:
         kind = PageTokenPaginator if spec.paginator == "page_token" else CursorPaginator
         return kind(partial(self._token_page, target, fixed), stream=self.name, what=self.what)
 
-    def _bounds(self, rule: WindowRule, window: FetchWindow) -> tuple[datetime, datetime]:
+    def _bounds(self, rule: WindowRule, window: FetchWindow) -> tuple[datetime | None, datetime]:
+        """The read's start (``None``: a first read of a window without history) and end."""
         until = utc(window.until)
-        since = utc(window.since) if window.since else until - rule.history
-        if rule.reread is not None and not window.backfill:
+        since = utc(window.since) if window.since else None
+        if since is None and rule.history is not None:
+            since = until - rule.history
+        if since is not None and rule.reread is not None and not window.backfill:
             since = min(since, until - rule.reread)
         return since, until
 
     @staticmethod
-    def _window_keys(rule: WindowRule, low: datetime, high: datetime) -> dict[str, Any]:
-        keys: dict[str, Any] = {rule.since: _moment(low, rule)}
-        if rule.until:
-            keys[rule.until] = _moment(high, rule)
+    def _window_keys(rule: WindowRule, low: datetime | None, high: datetime) -> dict[str, Any]:
+        keys: dict[str, Any] = {} if low is None else {rule.since: _moment(low, rule)}
+        for key in [rule.until] if isinstance(rule.until, str) else rule.until or []:
+            keys[key] = _moment(high, rule)
+        keys.update({key: _moment(high - back, rule) for key, back in rule.reach.items()})
         return keys
 
     def _window(self, rule: WindowRule, low: datetime, high: datetime) -> Paginator:
@@ -321,17 +424,38 @@ class DeclaredStream:
         self, target: _Target, fixed: tuple[dict[str, Any], str], cursor: str | None
     ) -> tuple[Records, str | None]:
         spec = self.spec
-        paging: dict[str, Any] = {}
-        if cursor is not None or spec.first_cursor is not None:
-            paging[spec.cursor_param] = cursor if cursor is not None else spec.first_cursor
+        value: str | int | None = cursor if cursor is not None else spec.first_cursor
+        if spec.paginator == "page":
+            value = int(value if value is not None else 1)
+        elif value is not None and spec.cursor_type == "integer":
+            value = int(value)
+        paging: dict[str, Any] = {} if value is None else {spec.cursor_param: value}
         records, body = await self._page(target, fixed, paging)
-        if spec.paginator == "none":
-            return records, None
-        token = _first(body, spec.next)
+        return records, self._next(records, body, value)
+
+    def _next(self, records: Records, body: Any, sent: Any) -> str | None:
+        """The token of the page after this one, ``None`` when this one is the last."""
+        spec, since = self.spec, self.since
+        short = spec.ends_on_short and len(records) < (spec.page_size or 0)
+        older = bool(spec.stop_older) and since is not None and any(
+            _before(dig(record, spec.stop_older or ""), since) for record in records)  # fmt: skip
+        if spec.paginator == "none" or short or older or (spec.ends_on_empty and not records):
+            return None
+        if spec.paginator == "page":
+            count = _first(body, spec.page_count)
+            more = bool(records) if count is None else int(sent) < int(count)
+            return str(int(sent) + 1) if more else None
+        source = (records[-1] if records else None) if spec.next_in == "last_record" else body
+        token = _first(source, spec.next)
         more = _first(body, spec.has_more) if spec.has_more else True
-        if token in (None, "") or more is False or (spec.ends_on_empty and not records):
-            return records, None
-        return records, str(token)
+        if more is False or (spec.has_more_strict and more is not True):
+            return None
+        if token in (None, ""):
+            if spec.has_more_strict:
+                raise FatalError(f"{self.name} stream: {self.what}: the answer says there is "
+                                 "more but gives no next token; cannot page on")  # fmt: skip
+            return None
+        return str(token)
 
     async def _page(self, target: _Target, fixed: tuple[dict[str, Any], str],
                     paging: dict[str, Any]) -> tuple[Records, Any]:  # fmt: skip
@@ -348,8 +472,13 @@ class DeclaredStream:
                 for key, value in keys.items():
                     _put(body, key, value)
         options: dict[str, Any] = {"pace": target.pace} if target.pace else {}
-        answer = await self.call(spec.method, spec.host, target.path, group=target.group,
-                                 json_body=body, params=params or None, **options)  # fmt: skip
+        try:
+            answer = await self.call(spec.method, spec.host, target.path, group=target.group,
+                                     json_body=body, params=params or None, **options)  # fmt: skip
+        except AuthError as exc:
+            if spec.requires is None:
+                raise
+            raise UnavailableError(f"{self.what} needs {spec.requires} ({exc})") from exc
         return self._records(answer, target), answer
 
     def _records(self, answer: Any, target: _Target) -> Records:
@@ -360,12 +489,17 @@ class DeclaredStream:
         if found is None and spec.records_required:
             raise FatalError(f"{self.name} stream: {self.what}: the answer has no "
                              f"{' or '.join(spec.records)}")  # fmt: skip
+        if isinstance(found, dict) and spec.lone_object:
+            found = [found]
         if found is not None and not isinstance(found, list):
             raise FatalError(
                 f"{self.name} stream: {self.what}: the records at {spec.records} are a "
                 f"{type(found).__name__}, not a list"
             )
         records = as_dicts(found)
+        if spec.drop:
+            records = [{k: v for k, v in record.items() if k not in spec.drop}
+                       for record in records]  # fmt: skip
         if target.extra:
             records = [{**target.extra, **record} for record in records]
         return records

@@ -9,11 +9,14 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
 from mpsync.connector.base import Connector, FetchWindow, HttpObserver, Page, Sleep, WriteResult
+from mpsync.connector.declared import DeclaredStream, StreamSpec
 from mpsync.connector.errors import ApiError, NotSupportedError
 from mpsync.connector.http import HttpClient, RetryPolicy
 from mpsync.connector.limits import Clock, LimitSpec
@@ -37,6 +40,10 @@ class RestConnector(Connector):
     retry_policy: ClassVar[RetryPolicy] = RetryPolicy()
     integration_name: ClassVar[str] = "mpsync"
     integration_version: ClassVar[str] = "0.1.0"
+    declared_streams: ClassVar[Mapping[str, StreamSpec]] = MappingProxyType({})
+    """The connector's reads as data (``mpsync.connector.declared``): a stream of
+    ``capabilities`` declared here and without a ``_<stream>`` method is read by the engine
+    alone; other names are reads the connector's code runs (``declared(name)``)."""
 
     def __init__(
         self,
@@ -98,14 +105,28 @@ class RestConnector(Connector):
             params = {**(params or {}), **auth}
         return await self.http.request(method, url, group=group, json_body=json_body, params=params)
 
+    def declared(self, name: str, **changes: Any) -> DeclaredStream:
+        """The declared read *name* of ``declared_streams``, *changes* applied to its spec."""
+        spec = self.declared_streams[name]
+        spec = spec.model_copy(update=changes) if changes else spec
+        return DeclaredStream(name, spec, connector=self.name, call=self.call, hooks=self)
+
+    async def _read_declared(self, name: str, window: FetchWindow) -> AsyncIterator[Page]:
+        declared = self.declared(name)
+        async for records, following in declared.pages(window):
+            yield Page(declared.spec.record_type, records, following)
+
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
         """Stream name → async generator of pages: the method ``_<stream>`` of each stream in
-        ``capabilities``, and what ``buyer_streams()`` names (when the connector has it)."""
+        ``capabilities`` or else its declaration in ``declared_streams``, and what
+        ``buyer_streams()`` names (when the connector has it)."""
         found: dict[str, StreamFetch] = {}
         for name in self.capabilities.streams:
             method = getattr(self, f"_{name}", None)
             if callable(method):
                 found[name] = method
+            elif name in self.declared_streams:
+                found[name] = partial(self._read_declared, name)
         extra = getattr(self, "buyer_streams", None)
         return {**found, **(extra() if callable(extra) else {})}
 
