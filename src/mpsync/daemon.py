@@ -134,6 +134,7 @@ class Daemon:
         scheduler = self._scheduler()
         tasks = [spawn("pushes", lambda: self._pushes(pushes, ctx.wake), self.stop)]
         tasks += self._notification_tasks()
+        tasks += self._mail_reply_tasks()
         if self.serve_http:
             tasks.append(spawn("http", lambda: self._serve(ctx), self.stop))
         if self.settings.stock is not None:  # [stock]: one stock across every channel
@@ -289,6 +290,21 @@ class Daemon:
                 "dispatcher", lambda: dispatcher.run(self.stop, interval=2.0), self.stop
             )
         ]
+
+    def _mail_reply_tasks(self) -> list[asyncio.Task[None]]:
+        """A mailbox reader per ``email`` channel with an ``imap`` table: replies approve
+        drafts (``mpsync.inbox.mailbox``); one replica at a time polls each."""
+        from mpsync.inbox.mailbox import MailReplies, mail_readers
+
+        readers = mail_readers(self.engine, self.settings, clock=self.clock,
+                               coordinator=self.coordinator)  # fmt: skip
+        self.stats.extra["mail_readers"] = readers
+
+        def work(reader: MailReplies) -> Callable[[], Awaitable[None]]:
+            return lambda: reader.serve(self.stop)
+
+        return [self.supervisor.spawn(f"mail-replies:{reader.name}", work(reader), self.stop)
+                for reader in readers]  # fmt: skip
 
     async def _serve(self, ctx: WebhookContext) -> None:
         host, port = self.settings.server.host, self.settings.server.port

@@ -3,7 +3,8 @@
 The Message-ID is derived from the dedupe key, so a redelivered notification is
 recognisably the same mail; an issued invoice's PDF is attached when the payload names it,
 and a payload with a chart (``chart_png``) and ``table`` rows becomes an HTML mail with
-the chart inline above the table.
+the chart inline above the table. With an ``imap`` table the channel's mailbox is read for
+replies to draft answers (``mpsync.inbox.mailbox``), and a draft's mail invites one.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import hashlib
 import smtplib
 import ssl
 from collections.abc import Mapping
+from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from html import escape
 from pathlib import Path
 from types import MappingProxyType
@@ -24,6 +26,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 
 from mpsync.config.model import ChannelConfig
+from mpsync.config.types import Duration
+from mpsync.domain.events import EventKind
 from mpsync.notify.channels.base import (
     ChannelOptions,
     DeliveryResult,
@@ -33,6 +37,33 @@ from mpsync.notify.channels.base import (
 )
 
 DEFAULT_PORTS: Mapping[str, int] = MappingProxyType({"none": 25, "starttls": 587, "ssl": 465})
+IMAP_PORTS: Mapping[str, int] = MappingProxyType({"none": 143, "starttls": 143, "ssl": 993})
+REPLY_INVITATION: Mapping[str, str] = MappingProxyType({
+    "ru": "Ответьте «ок», чтобы отправить этот ответ, «нет», чтобы отклонить его, "
+          "или пришлите свой текст: он уйдёт покупателю вместо черновика.",
+    "en": "Reply \"ok\" to send this answer, \"no\" to dismiss it, or reply with your own "
+          "text: the buyer gets it instead of the draft.",
+})  # fmt: skip
+
+
+class ImapOptions(ChannelOptions):
+    """The mailbox where the recipients' replies to draft answers arrive (``imap`` table)."""
+
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["none", "starttls", "ssl"] = "ssl"
+    username: str
+    password: SecretStr
+    folder: str = "INBOX"
+    every: Duration = Field(default=timedelta(minutes=1))
+    timeout: float = Field(default=30.0, gt=0)
+
+    @field_validator("every")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than 0s")
+        return value
 
 
 class EmailOptions(ChannelOptions):
@@ -45,6 +76,7 @@ class EmailOptions(ChannelOptions):
     to: list[str] = Field(min_length=1)
     ca_file: Path | None = None
     timeout: float = Field(default=30.0, gt=0)
+    imap: ImapOptions | None = None
 
     @field_validator("to", mode="before")
     @classmethod
@@ -54,7 +86,8 @@ class EmailOptions(ChannelOptions):
 
 def message_id(dedupe_key: str, sender: str) -> str:
     """A stable RFC 5322 Message-ID for *dedupe_key* (hashed: keys may hold any character)."""
-    domain = sender.rpartition("@")[2] or "mpsync.local"
+    # The domain of the address, not of "Name <robot@example.ru>" as written.
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "mpsync.local"
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:40]
     return f"<{digest}.mpsync@{domain}>"
 
@@ -92,7 +125,12 @@ class EmailChannel:
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         mail["Message-ID"] = message_id(message.dedupe_key, self.options.sender)
         mail["X-Mpsync-Event"] = message.event_kind
-        mail.set_content(message.body or message.subject)
+        body = message.body or message.subject
+        if message.event_kind == EventKind.INBOX_DRAFT and self.options.imap is not None:
+            # The mailbox is read for replies (mpsync.inbox.mailbox): say what a reply does.
+            invitation = REPLY_INVITATION.get(self.language, REPLY_INVITATION["ru"])
+            body = f"{body.rstrip()}\n\n{invitation}\n"
+        mail.set_content(body)
         _inline_chart(mail, message, self.language)
         attachment = _invoice_pdf(message)
         if attachment is not None:

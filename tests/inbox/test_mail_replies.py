@@ -1,0 +1,266 @@
+"""Approving a draft answer by replying to its e-mail, on SQLite and PostgreSQL.
+
+The draft's mail really goes out (aiosmtpd on 127.0.0.1) with the Message-ID mpsync gave
+it; the seller's replies wait in a small IMAP4rev1 server on 127.0.0.1
+(``tests/inbox/imap_server.py``); answers to buyers go to a recording ``marketplace``
+channel through the outbox, as the daemon sends them. Time is fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import Engine, select
+from structlog.testing import capture_logs
+
+from mpsync.config import Settings, load_config_data
+from mpsync.coordination import Coordinator
+from mpsync.domain import BuyerMessageRecord
+from mpsync.inbox.answers import CHANNEL, apply_rules
+from mpsync.inbox.mailbox import MailboxError, MailReplies, mail_readers
+from mpsync.inbox.store import MESSAGES
+from mpsync.mapping import MappedPage
+from mpsync.notify import DeliveryResult, Dispatcher, OutgoingMessage, build_channels
+from mpsync.notify.channels.smtp import message_id
+from mpsync.store.tables import Account
+from mpsync.store.upsert import bulk_upsert
+from mpsync.sync.writer import PageTarget, write_page
+from tests.inbox.imap_server import PASSWORD, USER, ImapServer
+from tests.notify.test_notify_email import Sink, free_port
+
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+SELLER = "seller@shop.example"
+DRAFT = "Здравствуйте! Доставим за 1–3 дня."
+
+
+@dataclass
+class Marketplace:
+    """The ``marketplace`` channel, recording each answer it is asked to send."""
+
+    name: str = CHANNEL
+    language: str = "ru"
+    sent: list[str] = field(default_factory=list)
+
+    async def send(self, message: OutgoingMessage) -> DeliveryResult:
+        self.sent.append(str(message.payload["text"]))
+        return DeliveryResult(True, "answered")
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, int]]:
+    sink, port = Sink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def imap() -> Iterator[ImapServer]:
+    with ImapServer() as server:
+        yield server
+
+
+@dataclass
+class World:
+    store: Engine
+    settings: Settings
+    sink: Sink
+    imap: ImapServer
+    marketplace: Marketplace
+    message: int
+
+    async def dispatch(self) -> None:
+        channels = {**build_channels(self.settings), CHANNEL: self.marketplace}
+        dispatcher = Dispatcher(self.store, self.settings, channels, clock=lambda: NOW)
+        await dispatcher.run_once()
+
+    def reader(self, coordinator: Coordinator | None = None) -> MailReplies:
+        (reader,) = mail_readers(self.store, self.settings, clock=lambda: NOW,
+                                 coordinator=coordinator)  # fmt: skip
+        return reader
+
+    def draft_mail(self) -> EmailMessage:
+        (mail,) = self.sink.mails
+        return mail
+
+    def state(self) -> str:
+        with self.store.connect() as connection:
+            query = select(MESSAGES.c.state).where(MESSAGES.c.id == self.message)
+            return str(connection.execute(query).scalar_one())
+
+
+def _settings(store_url: str, smtp_port: int, imap_port: int) -> Settings:
+    mail = {"name": "mail", "type": "email", "host": "127.0.0.1", "port": smtp_port,
+            "security": "none", "from": "mpsync <robot@shop.example>",
+            "to": [f"Продавец <{SELLER}>"], "timeout": 5,
+            "imap": {"host": "127.0.0.1", "port": imap_port, "security": "none",
+                     "username": USER, "password": PASSWORD, "every": "1m", "timeout": 5}}
+    rule = {"name": "delivery", "kinds": ["question"], "match": ["доставка"],
+            "template": DRAFT, "mode": "draft"}
+    return load_config_data({
+        "store": {"url": store_url},
+        "accounts": [{"id": "wb", "marketplace": "wildberries", "token": "t"}],
+        "notifications": {"channels": [mail],
+                          "rules": [{"events": ["inbox.draft"], "channels": ["mail"]}]},
+        "answers": {"rules": [rule]},
+    }, env={})  # fmt: skip
+
+
+@pytest.fixture
+def world(store: Engine, store_url: str, smtp: tuple[Sink, int], imap: ImapServer) -> World:
+    settings = _settings(store_url, smtp[1], imap.port)
+    record = BuyerMessageRecord.model_validate({
+        "account_id": "wb", "kind": "question", "external_id": "q1", "author": "Анна",
+        "created_at": NOW - timedelta(hours=3), "sku": "MUG-1", "text": "Когда доставка?"})  # fmt: skip
+    with store.begin() as connection:
+        bulk_upsert(connection, Account.__table__, [{"id": "wb", "marketplace": "wildberries",  # type: ignore[attr-defined]
+                    "created_at": NOW}], ["id"], update=[], returning=None)  # fmt: skip
+        write_page(connection, None, PageTarget("wb", "wildberries", "questions", "question"),
+                   MappedPage(records=[record]), now=NOW)  # fmt: skip
+        drafted = apply_rules(connection, settings, now=NOW).drafted
+    assert len(drafted) == 1
+    world = World(store, settings, smtp[0], imap, Marketplace(), drafted[0])
+    asyncio.run(world.dispatch())  # the draft's mail goes out
+    return world
+
+
+def reply(world: World, body: str, *, sender: str = f"Продавец <{SELLER}>",
+          in_reply_to: str | None = None, number: int = 1) -> int:  # fmt: skip
+    """A reply to the draft's mail, the draft quoted below *body*, put into the mailbox."""
+    draft = world.draft_mail()
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = "robot@shop.example"
+    mail["Subject"] = f"Re: {draft['Subject']}"
+    mail["Message-ID"] = f"<reply-{number}@shop.example>"
+    mail["In-Reply-To"] = in_reply_to or draft["Message-ID"]
+    mail["References"] = in_reply_to or draft["Message-ID"]
+    quoted = "\n".join(f"> {line}" for line in draft.get_content().splitlines())
+    mail.set_content(f"{body}\n\nOn Wed, 2 Dec 2026 at 12:00, mpsync <robot@shop.example> "
+                     f"wrote:\n{quoted}\n")  # fmt: skip
+    return world.imap.box.add(mail.as_bytes())
+
+
+def test_a_draft_rule_sends_nothing_until_the_reply_ok_then_the_draft_once(world: World) -> None:
+    draft = world.draft_mail()
+    assert "Ответьте «ок», чтобы отправить этот ответ" in draft.get_content()
+    assert world.marketplace.sent == [] and world.state() == "draft"
+    reader = world.reader()
+    assert reader.poll_once().looked == 0  # nothing in the mailbox: nothing sent
+    asyncio.run(world.dispatch())
+    assert world.marketplace.sent == []
+
+    uid = reply(world, "Ок!")
+    stats = reader.poll_once()
+    assert stats.acted == [world.message] and stats.outcomes == ["approved"]
+    assert stats.duplicates == 0
+    assert world.imap.box.seen(uid)
+    assert world.imap.box.logins == [USER, USER]
+    asyncio.run(world.dispatch())
+    asyncio.run(world.dispatch())
+    assert world.marketplace.sent == [DRAFT]  # one answer: the draft as written
+    assert reader.poll_once().looked == 0  # flagged \Seen: not looked at again
+
+
+def test_the_sellers_own_text_above_the_quote_is_sent_without_the_quote(world: World) -> None:
+    reply(world, "Привезём завтра до 18:00.\nСпасибо, что выбрали нас!\n-- \nИван, магазин")
+    assert world.reader().poll_once().outcomes == ["answered"]
+    asyncio.run(world.dispatch())
+    assert world.marketplace.sent == ["Привезём завтра до 18:00.\nСпасибо, что выбрали нас!"]
+
+
+def test_a_stranger_an_unknown_draft_and_other_mail_change_nothing(world: World) -> None:
+    stranger = reply(world, "ок", sender="Продавец <seller@shop.example.evil.test>", number=1)
+    guessed = message_id("inbox:wb:question:q1:inbox.draft:000000000000:mail",
+                         "robot@shop.example")  # fmt: skip
+    unknown = reply(world, "ок", in_reply_to=guessed, number=2)
+    other = EmailMessage()
+    other["From"], other["Subject"] = SELLER, "Счёт"
+    other.set_content("Пришлите счёт")
+    foreign = world.imap.box.add(other.as_bytes())
+    reader = world.reader()
+    with capture_logs() as logs:
+        stats = reader.poll_once()
+    assert stats.acted == [] and stats.foreign == 1
+    assert stats.rejected == {"not from a recipient": 1, "unknown draft": 1}
+    ignored = [e for e in logs if e["event"] == "mail reply ignored"]
+    assert sorted(e["reason"] for e in ignored) == ["not from a recipient", "unknown draft"]
+    assert "evil" not in repr(logs) and "ок" not in repr(logs) and SELLER not in repr(logs)
+    assert not any(world.imap.box.seen(uid) for uid in (stranger, unknown, foreign))  # unread
+    fetched = world.imap.box.commands.count("UID FETCH")
+    assert reader.poll_once().looked == 0  # left alone, not fetched and logged again
+    assert world.imap.box.commands.count("UID FETCH") == fetched
+    asyncio.run(world.dispatch())
+    assert world.marketplace.sent == [] and world.state() == "draft"
+
+
+def test_a_reply_seen_again_after_a_crash_before_its_flag_sends_one_answer(world: World) -> None:
+    uid = reply(world, "да")
+    world.imap.box.drop_on_store = 1  # the connection dies between acting and flagging
+    with pytest.raises(MailboxError):
+        world.reader().poll_once()
+    assert not world.imap.box.seen(uid) and world.state() == "sending"
+    again = world.reader().poll_once()  # a restarted daemon sees the mail again
+    assert again.acted == [world.message] and world.imap.box.seen(uid)
+    assert again.duplicates == 1  # the core knew the reply: nothing was done again
+    for _ in range(2):
+        asyncio.run(world.dispatch())
+    assert world.marketplace.sent == [DRAFT]
+
+
+def test_only_one_replica_polls_the_mailbox(world: World) -> None:
+    reply(world, "ок")
+
+    async def replicas() -> list[Any]:
+        first = Coordinator(world.store, clock=lambda: NOW, role="run")
+        second = Coordinator(world.store, clock=lambda: NOW, role="run")
+        try:
+            one = await world.reader(first).run_once()
+            two = await world.reader(second).run_once()  # the unit is first's until due
+            return [one, two]
+        finally:
+            await first.aclose()
+            await second.aclose()
+
+    one, two = asyncio.run(replicas())
+    assert one is not None and one.acted == [world.message]
+    assert two is None
+    assert world.imap.box.logins == [USER]
+
+
+async def test_mpsync_run_reads_the_mailbox_and_acts_on_a_reply(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mpsync.daemon import Daemon
+
+    # No outbox delivery here (the account has no API to send to); the reader alone.
+    monkeypatch.setattr(Daemon, "_notification_tasks", lambda self: [])
+    settings = world.settings.model_copy(deep=True)
+    settings.accounts[0].enabled = False  # no sync jobs
+    uid = reply(world, "ок")
+    daemon = Daemon(world.store, settings, clock=lambda: NOW, serve_http=False)
+    running = asyncio.create_task(daemon.run())
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while not world.imap.box.seen(uid):
+            assert asyncio.get_running_loop().time() < deadline, "the reply was not handled"
+            assert not running.done(), running
+            await asyncio.sleep(0.05)
+        assert "mail-replies:mail" in daemon.supervisor.snapshot()
+    finally:
+        daemon.request_stop()
+        await asyncio.wait_for(running, timeout=30)
+    assert world.state() == "sending"
