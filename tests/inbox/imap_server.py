@@ -2,15 +2,19 @@
 
 Enough of RFC 3501 for ``imaplib`` and ``mpsync.inbox.mailbox``: CAPABILITY, LOGIN,
 SELECT (with UIDVALIDITY), SEARCH UNSEEN, FETCH (RFC822 | BODY[] | BODY.PEEK[]),
-STORE +FLAGS, their UID forms, NOOP and LOGOUT. A FETCH of ``BODY[]``/``RFC822`` sets
-``\\Seen`` as a real server does; ``BODY.PEEK[]`` does not. ``drop_on_store`` closes the
-connection instead of answering the next STORE (a crash between acting and flagging).
+STORE +FLAGS, their UID forms, NOOP and LOGOUT; with a TLS context, implicit TLS
+(``tls="ssl"``) or STARTTLS (``tls="starttls"``: LOGIN is refused before it). A FETCH of
+``BODY[]``/``RFC822`` sets ``\\Seen`` as a real server does; ``BODY.PEEK[]`` does not.
+``drop_on_store`` closes the connection instead of answering the next STORE (a crash
+between acting and flagging).
 """
 
 from __future__ import annotations
 
 import re
+import socket
 import socketserver
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +37,7 @@ class Mailbox:
     mails: list[StoredMail] = field(default_factory=list)
     drop_on_store: int = 0  # STOREs still to answer by hanging up
     logins: list[str] = field(default_factory=list)
+    encrypted: list[bool] = field(default_factory=list)  # per login: over TLS
     commands: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,7 +62,8 @@ class _Handler(socketserver.StreamRequestHandler):
         self.box = self.server.box
         self.selected = False
         self.authed = False
-        self._send(b"* OK [CAPABILITY IMAP4rev1] test server ready")
+        self.secure = self.server.tls == "ssl"
+        self._send(b"* OK test server ready")
         while True:
             line = self.rfile.readline()
             if not line:
@@ -75,8 +81,18 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def _dispatch(self, tag: str, command: str, args: str) -> bool:
         if command == "CAPABILITY":
-            self._send(b"* CAPABILITY IMAP4rev1")
+            plain = self.server.tls == "starttls" and not self.secure
+            extra = " STARTTLS LOGINDISABLED" if plain else ""
+            self._send(f"* CAPABILITY IMAP4rev1{extra}".encode())
             self._ok(tag, "CAPABILITY")
+        elif command == "STARTTLS" and self.server.tls == "starttls" and not self.secure:
+            self._ok(tag, "STARTTLS")
+            assert self.server.context is not None
+            wrapped = self.server.context.wrap_socket(self.request, server_side=True)
+            self.request = self.connection = wrapped
+            self.rfile = wrapped.makefile("rb")
+            self.wfile = _Writer(wrapped)
+            self.secure = True
         elif command == "NOOP":
             self._ok(tag, "NOOP")
         elif command == "LOGOUT":
@@ -85,11 +101,14 @@ class _Handler(socketserver.StreamRequestHandler):
             return True
         elif command == "LOGIN":
             user, password = _atoms(args)
-            if (user, password) != (USER, PASSWORD):
+            if self.server.tls == "starttls" and not self.secure:
+                self._send(f"{tag} NO [PRIVACYREQUIRED] STARTTLS first".encode())
+            elif (user, password) != (USER, PASSWORD):
                 self._send(f"{tag} NO [AUTHENTICATIONFAILED] invalid credentials".encode())
             else:
                 self.authed = True
                 self.box.logins.append(user)
+                self.box.encrypted.append(self.secure)
                 self._ok(tag, "LOGIN")
         elif not self.authed:
             self._send(f"{tag} BAD log in first".encode())
@@ -180,19 +199,43 @@ def _atoms(args: str) -> list[str]:
             for q, a in re.findall(r'"((?:[^"\\]|\\.)*)"|(\S+)', args)]  # fmt: skip
 
 
+class _Writer:
+    """``wfile`` over a TLS socket (what ``StreamRequestHandler`` makes for a plain one)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def write(self, data: bytes) -> int:
+        self._sock.sendall(data)
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     box: Mailbox
+    tls: str | None = None
+    context: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        sock, address = super().get_request()
+        if self.tls == "ssl" and self.context is not None:
+            sock = self.context.wrap_socket(sock, server_side=True)
+        return sock, address
 
 
 class ImapServer:
-    """``with ImapServer() as server:`` serves ``server.box`` on 127.0.0.1:``server.port``."""
+    """``with ImapServer() as server:`` serves ``server.box`` on 127.0.0.1:``server.port``;
+    *tls* (``ssl`` or ``starttls``) with *context* (the server's certificate)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: str | None = None, context: ssl.SSLContext | None = None) -> None:
         self.box = Mailbox()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.box = self.box
+        self._server.tls, self._server.context = tls, context
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

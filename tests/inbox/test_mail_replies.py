@@ -13,14 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, select
 from structlog.testing import capture_logs
 
-from mpsync.config import Settings, load_config_data
+from mpsync.config import ChannelConfig, Settings, load_config_data
 from mpsync.coordination import Coordinator
 from mpsync.domain import BuyerMessageRecord
 from mpsync.inbox.answers import CHANNEL, apply_rules
@@ -33,7 +34,9 @@ from mpsync.store.tables import Account
 from mpsync.store.upsert import bulk_upsert
 from mpsync.sync.writer import PageTarget, write_page
 from tests.inbox.imap_server import PASSWORD, USER, ImapServer
-from tests.notify.test_notify_email import Sink, free_port
+from tests.notify.test_notify_email import Sink, certificate, free_port, server_context
+
+__all__ = ["certificate"]  # the test certificate fixture (openssl CLI)
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 SELLER = "seller@shop.example"
@@ -264,3 +267,45 @@ async def test_mpsync_run_reads_the_mailbox_and_acts_on_a_reply(
         daemon.request_stop()
         await asyncio.wait_for(running, timeout=30)
     assert world.state() == "sending"
+
+
+def _reader(imap: dict[str, Any], **channel: Any) -> MailReplies:
+    config = ChannelConfig.model_validate({
+        "name": "mail", "type": "email", "host": "127.0.0.1", "from": "robot@shop.example",
+        "to": [SELLER], "imap": {"host": "127.0.0.1", "username": USER, "timeout": 5, **imap},
+        **channel})  # fmt: skip
+    settings = load_config_data({"store": {"url": "sqlite://"}}, env={})
+    return MailReplies(create_engine("sqlite://"), settings, config, clock=lambda: NOW)
+
+
+@pytest.mark.parametrize("mode", ["ssl", "starttls"])
+def test_imap_over_tls_checks_the_servers_certificate(
+    mode: str, certificate: tuple[Path, Path]
+) -> None:
+    with ImapServer(tls=mode, context=server_context(certificate)) as server:
+        reader = _reader({"port": server.port, "security": mode, "password": PASSWORD},
+                         ca_file=str(certificate[0]))  # fmt: skip
+        assert reader.poll_once().looked == 0
+        assert server.box.logins == [USER] and server.box.encrypted == [True]
+        untrusted = _reader({"port": server.port, "security": mode, "password": PASSWORD})
+        with pytest.raises(MailboxError, match=r"cannot log in to 127\.0\.0\.1: SSLCertVerification"):
+            untrusted.poll_once()  # the system CAs do not know the test certificate
+        assert server.box.logins == [USER]
+
+
+async def test_a_refused_login_is_logged_without_the_password(imap: ImapServer) -> None:
+    reader = _reader({"port": imap.port, "security": "none", "password": "wrong-s3cret"})
+    stop = asyncio.Event()
+    with capture_logs() as logs:
+        serving = asyncio.create_task(reader.serve(stop))
+        deadline = asyncio.get_running_loop().time() + 10
+        while not logs:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.02)
+        stop.set()
+        await asyncio.wait_for(serving, timeout=10)
+    assert [(e["event"], e["error"]) for e in logs] == [
+        ("mailbox unreadable", "cannot log in to 127.0.0.1: the server refused (check "
+         "imap.username, imap.password and imap.security)")]  # fmt: skip
+    assert "wrong-s3cret" not in repr(logs) and USER not in repr(logs)
+    assert imap.box.logins == []

@@ -305,7 +305,12 @@ class MailReplies:
         stats = PollStats()
         try:
             session = self._connect(self.imap, self.options)
-        except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
+        except imaplib.IMAP4.error:  # its text may echo the login: not shown
+            raise MailboxError(
+                f"cannot log in to {self.imap.host}: the server refused (check "
+                "imap.username, imap.password and imap.security)"
+            ) from None
+        except OSError as exc:  # refused, timed out, a certificate not trusted
             raise MailboxError(f"cannot log in to {self.imap.host}: {type(exc).__name__}") from None
         try:
             self._poll(session, stats)
