@@ -11,7 +11,9 @@ connector from a TOML file.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal
@@ -27,7 +29,7 @@ from pydantic import (
 )
 
 from mpsync.config.types import Duration
-from mpsync.connector.base import FetchWindow, RecordType
+from mpsync.connector.base import FetchWindow, Page, RecordType
 from mpsync.connector.errors import AuthError, FatalError, UnavailableError
 from mpsync.connector.paginate import (
     CursorPaginator,
@@ -38,11 +40,11 @@ from mpsync.connector.paginate import (
     PhasedPaginator,
     WindowedPaginator,
 )
-from mpsync.connector.paging import iso_z, utc
+from mpsync.connector.paging import Resume, iso_z, utc
 from mpsync.connector.records import Records, as_dicts, dig, json_object
 
 Call = Callable[..., Awaitable[Any]]
-PaginatorKind = Literal["cursor", "page_token", "offset", "page", "none"]
+PaginatorKind = Literal["cursor", "page_token", "offset", "page", "ids", "none"]
 TimeFormat = Literal["iso", "iso_ms", "iso_offset", "unix", "date"]
 
 
@@ -61,7 +63,8 @@ class WindowRule(_Spec):
     (an API with no span limit; resume tokens as for a read without a window);
     ``history``: how far back a first read goes (``None``, unsplit only: a first read sends
     no ``since`` and gets everything); ``reread``: an incremental read (not a backfill)
-    starts at least this long before its end (rows that settle late); ``format``: ``iso``
+    starts at least this long before its end (rows that settle late); ``earliest``: no read
+    starts before it (the first day the API has data of; aware); ``format``: ``iso``
     (``2026-04-05T12:00:00Z``), ``iso_ms`` (``2026-04-05T12:00:00.000Z``), ``iso_offset``
     (``2026-04-05T12:00:00+00:00``), ``unix`` (seconds) or ``date`` (``2026-04-05``, the
     calendar day in ``zone``); ``place``: where the window keys go (default: the stream's).
@@ -74,6 +77,7 @@ class WindowRule(_Spec):
     split: bool = True
     history: Duration | None = timedelta(days=30)
     reread: Duration | None = None
+    earliest: datetime | None = None
     format: TimeFormat = "iso"
     zone: str = "UTC"
     place: Literal["query", "body"] | None = None
@@ -82,6 +86,13 @@ class WindowRule(_Spec):
     @classmethod
     def _zone(cls, value: str) -> str:
         ZoneInfo(value)  # an unknown zone is an error when the spec loads
+        return value
+
+    @field_validator("earliest")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("earliest needs a time zone (2024-01-29T00:00:00+03:00)")
         return value
 
     @model_validator(mode="after")
@@ -142,6 +153,19 @@ class StreamSpec(_Spec):
     ``slices(low, high) -> [keys]`` splits each window into slices read one after the
     other, each with its extra request keys (placed as window keys), the resume cursor
     ``index|token`` (``IndexCodec``).
+
+    More paging: a next token equal to ``first_cursor`` ends the listing (the API points
+    back at the start: Wildberries' ``next: 0``); ``count``: the path of the API's count of
+    the page's records, below ``page_size`` (or missing) the page is the last;
+    ``cursor_fields``: the token is an object at ``next`` whose named fields are merged into
+    the object at ``cursor_param`` of the next request (a full page without them is an
+    error); ``max_offset``: the most records the API serves of one offset listing (offset
+    + page size), beyond it the read fails asking for a shorter window; paginator ``ids``:
+    a read by the ids the caller holds (the window's open ids), ``page_size`` ids a request
+    at ``cursor_param`` as ``ids_as`` (``int`` leaves out ids that are not numbers), the
+    token the next batch's number. The answer: ``error``/``error_text``: a flag that, true,
+    makes a 200 answer an error, and its message; ``defaults``: fields a record gets where
+    it has none (missing, null or empty).
     """
 
     record_type: RecordType
@@ -161,6 +185,13 @@ class StreamSpec(_Spec):
     first_cursor: str | int | None = None
     cursor_type: Literal["string", "integer"] = "string"
     page_count: str | list[str] | None = None
+    count: str | list[str] | None = None
+    cursor_fields: list[str] | None = None
+    max_offset: int | None = Field(default=None, gt=0)
+    ids_as: Literal["str", "int"] = "str"
+    error: str | list[str] | None = None
+    error_text: str | list[str] | None = None
+    defaults: dict[str, Any] = Field(default_factory=dict)
     phase: str | None = None
     phases: list[dict[str, Any]] = Field(default_factory=list)
     page_size: int | None = Field(default=None, gt=0)
@@ -179,7 +210,7 @@ class StreamSpec(_Spec):
     drop: list[str] = Field(default_factory=list)
     requires: str | None = None
 
-    @field_validator("records", "next", "has_more", "page_count")
+    @field_validator("records", "next", "has_more", "page_count", "count", "error", "error_text")
     @classmethod
     def _paths(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
@@ -228,11 +259,15 @@ def _first(body: Any, paths: list[str] | str | None) -> Any:
 
 
 def _put(target: dict[str, Any], key: str, value: Any) -> None:
-    """Set a dotted *key* (``filter.since``) in a nested JSON body."""
+    """Set a dotted *key* (``filter.since``) in a nested JSON body; an object merges into
+    the object already there."""
     *parents, last = key.split(".")
     for part in parents:
         target = target.setdefault(part, {})
-    target[last] = value
+    if isinstance(value, dict) and isinstance(target.get(last), dict):
+        target[last] = {**target[last], **value}
+    else:
+        target[last] = value
 
 
 def _moment(moment: datetime, rule: WindowRule) -> str | int:
@@ -278,6 +313,24 @@ class _Target:
         self.extra = extra
 
 
+class IdBatches(Paginator):
+    """A read by ids the caller holds (not a server's paging: nothing can repeat): a request
+    per batch of ``size`` ids; the token is the next batch's number."""
+
+    kind = "ids"
+
+    def __init__(self, fetch: Callable[[list[Any]], Awaitable[Records]], ids: Sequence[Any], *,
+                 size: int, stream: str, what: str) -> None:  # fmt: skip
+        super().__init__(stream=stream, what=what)
+        self._fetch = fetch
+        self.batches = [list(ids[start : start + size]) for start in range(0, len(ids), size)]
+
+    async def pages(self, resume: str | None = None) -> AsyncIterator[tuple[Records, str | None]]:
+        for index in range(int(resume or 0), len(self.batches)):
+            records = await self._fetch(self.batches[index])
+            yield records, str(index + 1) if index + 1 < len(self.batches) else None
+
+
 class DeclaredStream:
     """Runs one ``StreamSpec`` through a connector's ``call``."""
 
@@ -298,15 +351,23 @@ class DeclaredStream:
                 raise FatalError(f"{name} stream: {self.what}: the connector has no method "
                                  f"{hook!r} the stream names as a hook")  # fmt: skip
 
+    @property
+    def phase(self) -> str:
+        """The name the resume tokens of a read without ``phases`` or ``each`` give it."""
+        return self.spec.phase or self.name
+
     def paginator(self, window: FetchWindow) -> Paginator:
         """The stream's pages for *window*: phase by phase (``phases``), window by window
         when it declares a window rule (``split``), else one phase, or a phase per value of
-        its ``each`` list."""
+        its ``each`` list; an ``ids`` read: the window's open ids."""
         self.since = utc(window.since) if window.since else None
         if self.spec.phases:
             phases = [(spec.phase or self.name, self._sub(spec)._phase(window))
                       for spec in self.spec.phase_specs()]  # fmt: skip
             return PhasedPaginator(phases, stream=self.name, what=self.what)
+        if self.spec.paginator == "ids":
+            return PhasedPaginator([(self.phase, self.by_ids(window.open_ids))],
+                                   stream=self.name, what=self.what)  # fmt: skip
         rule = self.spec.window
         if rule is None or not rule.split:
             keys = self._window_keys(rule, *self._bounds(rule, window)) if rule else {}
@@ -367,7 +428,22 @@ class DeclaredStream:
             since = until - rule.history
         if since is not None and rule.reread is not None and not window.backfill:
             since = min(since, until - rule.reread)
+        if since is not None and rule.earliest is not None:
+            since = max(since, utc(rule.earliest))
         return since, until
+
+    def by_ids(self, ids: Sequence[Any]) -> Paginator:
+        """The listing of *ids* (an ``ids`` read), ``page_size`` a request."""
+        if self.spec.ids_as == "int":
+            ids = [int(i) for i in ids if isinstance(i, int) or str(i).isdigit()]
+        return IdBatches(self._ids_page, ids, size=self.spec.page_size or 1,
+                         stream=self.name, what=self.what)  # fmt: skip
+
+    async def _ids_page(self, ids: list[Any]) -> Records:
+        target = _Target(self.spec, self.values, self.extra)
+        paging = {self.spec.cursor_param: ids}
+        records, _ = await self._page(target, ({}, self.spec.where), paging)
+        return records
 
     @staticmethod
     def _window_keys(rule: WindowRule, low: datetime | None, high: datetime) -> dict[str, Any]:
@@ -417,6 +493,10 @@ class DeclaredStream:
 
     async def _offset_page(self, target: _Target, fixed: tuple[dict[str, Any], str],
                            offset: int) -> Records:  # fmt: skip
+        most = self.spec.max_offset
+        if most is not None and offset + (self.spec.page_size or 0) > most:
+            raise FatalError(f"{self.name} stream: {self.what}: more than {most} records in "
+                             "one window; resync a shorter one")  # fmt: skip
         records, _ = await self._page(target, fixed, {self.spec.cursor_param: offset})
         return records
 
@@ -430,6 +510,8 @@ class DeclaredStream:
         elif value is not None and spec.cursor_type == "integer":
             value = int(value)
         paging: dict[str, Any] = {} if value is None else {spec.cursor_param: value}
+        if value is not None and spec.cursor_fields:
+            paging[spec.cursor_param] = json.loads(str(value))
         records, body = await self._page(target, fixed, paging)
         return records, self._next(records, body, value)
 
@@ -441,6 +523,9 @@ class DeclaredStream:
             _before(dig(record, spec.stop_older or ""), since) for record in records)  # fmt: skip
         if spec.paginator == "none" or short or older or (spec.ends_on_empty and not records):
             return None
+        count = _first(body, spec.count) if spec.count else 0
+        if spec.count and (not isinstance(count, int) or count < (spec.page_size or 0)):
+            return None
         if spec.paginator == "page":
             count = _first(body, spec.page_count)
             more = bool(records) if count is None else int(sent) < int(count)
@@ -450,6 +535,10 @@ class DeclaredStream:
         more = _first(body, spec.has_more) if spec.has_more else True
         if more is False or (spec.has_more_strict and more is not True):
             return None
+        if spec.cursor_fields:
+            return self._object_token(token)
+        if spec.first_cursor is not None and str(token) == str(spec.first_cursor):
+            return None  # the API points back at the start: nothing after this page
         if token in (None, ""):
             if spec.has_more_strict:
                 raise FatalError(f"{self.name} stream: {self.what}: the answer says there is "
@@ -457,12 +546,20 @@ class DeclaredStream:
             return None
         return str(token)
 
+    def _object_token(self, token: Any) -> str:
+        """The ``cursor_fields`` of the answer's cursor object, as the resume token."""
+        fields = self.spec.cursor_fields or []
+        if not isinstance(token, dict) or any(token.get(key) is None for key in fields):
+            raise FatalError(f"{self.name} stream: {self.what}: a full page without a "
+                             "cursor to continue from")  # fmt: skip
+        return json.dumps({key: token[key] for key in fields}, separators=(",", ":"))
+
     async def _page(self, target: _Target, fixed: tuple[dict[str, Any], str],
                     paging: dict[str, Any]) -> tuple[Records, Any]:  # fmt: skip
         spec = self.spec
         params: dict[str, Any] = dict(target.params)
         body: dict[str, Any] | None = _deep_copy(target.body)
-        if spec.page_size is not None and spec.paginator != "none":
+        if spec.page_size is not None and spec.paginator not in ("none", "ids"):
             paging = {spec.limit_param: spec.page_size, **paging}
         for keys, place in ((fixed[0], fixed[1]), (paging, spec.where)):
             if place == "query":
@@ -483,8 +580,11 @@ class DeclaredStream:
 
     def _records(self, answer: Any, target: _Target) -> Records:
         spec = self.spec
-        if spec.records:  # records at a path: anything but an object is a shape not known
+        if spec.records or spec.error:  # anything but an object is a shape not known
             answer = json_object(answer, f"{self.name} stream: {self.what}")
+        if spec.error and _first(answer, spec.error):
+            text = _first(answer, spec.error_text) or "an error without a text"
+            raise FatalError(f"{self.name} stream: {self.what}: {text}")
         found = _first(answer, spec.records) if spec.records else answer
         if found is None and spec.records_required:
             raise FatalError(f"{self.name} stream: {self.what}: the answer has no "
@@ -500,9 +600,37 @@ class DeclaredStream:
         if spec.drop:
             records = [{k: v for k, v in record.items() if k not in spec.drop}
                        for record in records]  # fmt: skip
-        if target.extra:
-            records = [{**target.extra, **record} for record in records]
+        if target.extra or spec.defaults:
+            records = [{**target.extra, **record, **self._lacking(record)} for record in records]
         return records
+
+    def _lacking(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The ``defaults`` *record* has no value of (missing, null or empty)."""
+        return {key: value for key, value in self.spec.defaults.items()
+                if record.get(key) in (None, "")}  # fmt: skip
+
+
+async def chained(streams: Sequence[DeclaredStream], window: FetchWindow) -> AsyncIterator[Page]:
+    """Declared reads one after the other (new tasks, a status refresh, then the history,
+    say) as one stream's pages, each of its read's record type.
+
+    Each read's resume tokens name its ``phase``; a token resumes the read it names, and
+    the last page of a read (but the last) hands over to the next with ``Resume(phase)``.
+    A token naming none of them starts from the first: re-reading is harmless, skipping is
+    not.
+    """
+    saved = Resume.decode(window.resume)
+    names = [stream.phase for stream in streams]
+    known = saved is not None and saved.phase in names
+    start = names.index(saved.phase) if saved is not None and known else 0
+    resume = window.resume if known else None
+    for index in range(start, len(streams)):
+        stream = streams[index]
+        async for records, following in stream.pages(replace(window, resume=resume)):
+            if following is None and index + 1 < len(streams):
+                following = Resume(names[index + 1]).encode()
+            yield Page(stream.spec.record_type, records, following)
+        resume = None
 
 
 def _deep_copy(value: Any) -> Any:
