@@ -288,7 +288,8 @@ class Daemon:
         return [
             self.supervisor.spawn(
                 "dispatcher", lambda: dispatcher.run(self.stop, interval=2.0), self.stop
-            )
+            ),
+            *self._reply_tasks(),
         ]
 
     def _mail_reply_tasks(self) -> list[asyncio.Task[None]]:
@@ -304,6 +305,21 @@ class Daemon:
             return lambda: reader.serve(self.stop)
 
         return [self.supervisor.spawn(f"mail-replies:{reader.name}", work(reader), self.stop)
+                for reader in readers]  # fmt: skip
+
+    def _reply_tasks(self) -> list[asyncio.Task[None]]:
+        """Telegram channels with ``approve_by_reply``: read the chat for replies to drafts."""
+        from mpsync.inbox.telegram import TelegramReplies, reply_channels
+
+        readers = [TelegramReplies(self.engine, config, clock=self.clock,
+                                   coordinator=self.coordinator, sleep=self.supervisor.sleep)
+                   for config in reply_channels(self.settings)]  # fmt: skip
+        self.stats.extra["replies"] = readers
+
+        def work(reader: TelegramReplies) -> Callable[[], Awaitable[None]]:
+            return lambda: reader.serve(self.stop)
+
+        return [self.supervisor.spawn(f"telegram-replies:{reader.name}", work(reader), self.stop)
                 for reader in readers]  # fmt: skip
 
     async def _serve(self, ctx: WebhookContext) -> None:
@@ -348,4 +364,6 @@ class Daemon:
         from mpsync.notify import close_channels
 
         await close_channels(self.stats.extra.get("channels", {}))
+        for reader in self.stats.extra.get("replies", []):
+            await reader.aclose()
         log.info("stopped", finished=len(done), cancelled=len(pending))

@@ -231,7 +231,9 @@ def _print_card(row: dict[str, Any]) -> None:
         f"answer ({row['answered_at']}): {row['answer']}" if row["answer"] else "",
         f"draft ({row['rule'] or 'by hand'}): {row['draft']}" if _drafting(row) else "",
         f"note: {row['note']}" if row["note"] else "",
-    ]
+        *(f"reply ({r['source']}, {r['received_at']}): {r['text']!r} → {r['action']}"
+          for r in row.get("replies") or []),
+    ]  # fmt: skip
     text = "\n".join(lines).strip()
     console.print(text, highlight=False, markup=False)
 

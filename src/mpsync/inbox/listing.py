@@ -63,13 +63,17 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def show_message(engine: Engine, message_id: int, *, now: datetime) -> dict[str, Any] | None:
-    """One message with everything the seller sees (``buyer`` only for the human view)."""
+    """One message with everything the seller sees (``buyer`` only for the human view) and
+    the seller's replies to its draft notification (``replies``)."""
+    from mpsync.inbox.replies import replies_of
+
     query = select(MESSAGES, shown_state(now).label("shown")).where(MESSAGES.c.id == message_id)
     with engine.connect() as connection:
         row = connection.execute(query).mappings().first()
+        replies = replies_of(connection, message_id) if row is not None else []
     if row is None:
         return None
-    return {**public(dict(row)), "buyer": row["author"]}
+    return {**public(dict(row)), "replies": replies, "buyer": row["author"]}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -4,6 +4,9 @@ Delivery is at-least-once: a crash after sending leaves the row ``sending`` unti
 lease runs out, then it is taken again with the same dedupe key. Digest rules batch rows.
 Rows are claimed with ``SKIP LOCKED`` in the name of this process (``owner``), so
 replicas split the outbox; a channel's digest is gathered by one replica at a time.
+A draft answer's notification delivered alone on a channel that reads replies
+(``accepts_replies``) tells the seller to reply, and is linked by the channel's ``ref``
+to its buyer message in the transaction that marks it sent (``mpsync.inbox.replies``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from mpsync.notify.render import Renderer
 from mpsync.notify.rules import digest_groups
 
 log = structlog.get_logger("mpsync.notify")
+REPLYABLE = frozenset({"inbox.draft"})  # notifications a seller may answer by replying
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -196,14 +200,15 @@ class Dispatcher:
     def compose(self, batch: Batch) -> OutgoingMessage:
         """The message for *batch*: the row itself, or a digest of all its rows."""
         language = self._languages.get(batch.channel, "ru")
+        if len(batch.rows) == 1:
+            row = batch.rows[0]
+            context = {**row.payload, "replies": self._accepts_replies(batch.channel)}
+            one = self._renderer.render(row.event_kind, context, language)
+            return OutgoingMessage(row.dedupe_key, row.event_kind, one.subject, one.body,
+                                   row.payload)  # fmt: skip
         rendered = [
             self._renderer.render(row.event_kind, row.payload, language) for row in batch.rows
         ]
-        if len(batch.rows) == 1:
-            row = batch.rows[0]
-            return OutgoingMessage(
-                row.dedupe_key, row.event_kind, rendered[0].subject, rendered[0].body, row.payload
-            )
         digest = self._renderer.render_digest(rendered, language)
         items = [
             {"dedupe_key": r.dedupe_key, "event_kind": r.event_kind, "payload": r.payload}
@@ -211,6 +216,9 @@ class Dispatcher:
         ]
         key = digest_key(batch.channel, [r.dedupe_key for r in batch.rows])
         return OutgoingMessage(key, "digest", digest.subject, digest.body, {"items": items})
+
+    def _accepts_replies(self, channel: str) -> bool:
+        return bool(getattr(self._channels.get(channel), "accepts_replies", False))
 
     def _settle(
         self, connection: Connection, batch: Batch, result: DeliveryResult, stats: DispatchStats
@@ -220,6 +228,8 @@ class Dispatcher:
             if result.ok:
                 owned = outbox.mark_sent(connection, row, now=now)
                 stats.sent += owned
+                if owned and len(batch.rows) == 1:
+                    self._link(connection, batch.channel, row, result, now)
             elif result.permanent or row.attempts >= self._retry.max_attempts:
                 owned = outbox.mark_failed(connection, row, error=result.detail)
                 stats.failed += owned
@@ -231,6 +241,18 @@ class Dispatcher:
             if not owned:
                 log.warning("notify.claim_lost", channel=row.channel, key=row.dedupe_key)
         self._log(batch, result)
+
+    def _link(self, connection: Connection, channel: str, row: ClaimedMessage,
+              result: DeliveryResult, now: datetime) -> None:  # fmt: skip
+        """Remember which buyer message a delivered draft notification was about."""
+        message_id = row.payload.get("id")
+        if row.event_kind not in REPLYABLE or result.ref is None or not isinstance(message_id, int):
+            return
+        if not self._accepts_replies(channel):
+            return
+        from mpsync.inbox.replies import link_notice  # the inbox imports the outbox
+
+        link_notice(connection, channel, result.ref, message_id, now=now)
 
     def _wait(self, row: ClaimedMessage, result: DeliveryResult) -> timedelta:
         backoff = self._retry.delay(row.attempts, self._rand())

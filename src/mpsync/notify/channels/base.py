@@ -26,13 +26,16 @@ class DeliveryResult:
     """Outcome of one delivery attempt.
 
     ``retry_after`` is the wait the remote side asked for (seconds); ``permanent``
-    says retrying cannot help (bad credentials, rejected recipient).
+    says retrying cannot help (bad credentials, rejected recipient). ``ref`` is the
+    channel's own id of the delivered message (Telegram ``CHAT:MESSAGE_ID``, an e-mail's
+    Message-ID): a reply to it names it, so a draft's notification is linked by it.
     """
 
     ok: bool
     detail: str = ""
     retry_after: float | None = None
     permanent: bool = False
+    ref: str | None = None
 
 
 @dataclass(frozen=True)

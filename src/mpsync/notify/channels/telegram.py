@@ -2,7 +2,10 @@
 text as caption when the payload carries a chart (``chart_png``, base64).
 
 A 429 answer's ``parameters.retry_after`` becomes the delivery's ``retry_after``;
-the bot token is part of the URL, so it is scrubbed from every detail we report.
+the bot token is part of the URL, so it is scrubbed from every detail we report. A sent
+message's ``CHAT:MESSAGE_ID`` is the delivery's ``ref``; with ``approve_by_reply`` the
+daemon reads the chat's replies to draft notifications (``mpsync.inbox.telegram``), and a
+payload's ``reply_to_message_id`` makes the message a reply (the bot's confirmations).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class TelegramOptions(ChannelOptions):
     api_base_url: str = TELEGRAM_API
     timeout: float = Field(default=15.0, gt=0)
     disable_notification: bool = False
+    approve_by_reply: bool = False  # the daemon reads replies to draft notifications
 
     @field_validator("chat_id", mode="before")
     @classmethod
@@ -48,6 +52,7 @@ class TelegramChannel:
         self.name = config.name
         self.language: str = config.language
         self.options = parse_options(config, TelegramOptions)
+        self.accepts_replies = self.options.approve_by_reply
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(timeout=self.options.timeout)
 
@@ -66,6 +71,7 @@ class TelegramChannel:
                     "text": message.text[:MAX_TEXT],
                     "disable_web_page_preview": True,
                     "disable_notification": self.options.disable_notification,
+                    **_reply_to(message),
                 })  # fmt: skip
         except httpx.HTTPError as error:
             return DeliveryResult(ok=False, detail=self._scrub(short_error(error)))
@@ -84,8 +90,11 @@ class TelegramChannel:
         data = _json(response)
         description = self._scrub(str(data.get("description") or response.reason_phrase))[:200]
         if response.status_code == 200 and data.get("ok"):
-            sent = (data.get("result") or {}).get("message_id")
-            return DeliveryResult(ok=True, detail=f"telegram message {sent}")
+            result = data.get("result") or {}
+            sent = result.get("message_id")
+            chat = (result.get("chat") or {}).get("id", self.options.chat_id)
+            ref = f"{chat}:{sent}" if sent is not None else None
+            return DeliveryResult(ok=True, detail=f"telegram message {sent}", ref=ref)
         detail = f"telegram {response.status_code}: {description}"
         if response.status_code == 429:
             retry_after = (data.get("parameters") or {}).get("retry_after")
@@ -99,6 +108,15 @@ class TelegramChannel:
     async def aclose(self) -> None:
         if self._own_client:
             await self._client.aclose()
+
+
+def _reply_to(message: OutgoingMessage) -> dict[str, Any]:
+    """``reply_parameters`` for a payload naming the message it answers (sent anyway when
+    that message is gone)."""
+    target = message.payload.get("reply_to_message_id")
+    if isinstance(target, bool) or not isinstance(target, int):
+        return {}
+    return {"reply_parameters": {"message_id": target, "allow_sending_without_reply": True}}
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

@@ -1,0 +1,305 @@
+"""Approving drafts by replying in Telegram (``mpsync.inbox.telegram``), against the sandbox
+on SQLite and PostgreSQL, with the Bot API mocked by respx (no network) and time injected.
+
+A draft rule sends nothing until the seller replies; «ок» sends the draft once, through
+the outbox, to the marketplace; a text is sent as written; a reply from another chat does
+nothing; the same update seen again (a restart that re-reads it) acts once. The Bot API
+shapes used: ``sendMessage`` answers ``{"ok": true, "result": Message}`` (``message_id``,
+``chat.id``); ``getUpdates`` answers ``{"ok": true, "result": [Update]}`` with
+``update_id`` and ``message.reply_to_message`` (https://core.telegram.org/bots/api).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import respx
+import structlog
+from sqlalchemy import Engine, select
+
+from mpsync.config import ChannelConfig, Settings, load_config_data
+from mpsync.coordination import Coordinator, Identity, Lease
+from mpsync.inbox.answers import CHANNEL, apply_rules
+from mpsync.inbox.replies import LINKS
+from mpsync.inbox.service import answer_channel
+from mpsync.inbox.telegram import TelegramReplies, UpdatesFailed, reply_channels
+from mpsync.notify import Dispatcher, build_channels
+from mpsync.notify.dispatcher import Batch
+from mpsync.sandbox import SandboxConfig, SandboxServer
+from mpsync.sync.service import SyncService
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+TOKEN = "123456:AAE-secret-bot-token"
+BOT = f"https://api.telegram.org/bot{TOKEN}"
+CHAT = -100123
+DRAFT = "Спасибо за отзыв! Напишите нам, разберёмся."
+TG = {"name": "tg", "type": "telegram", "bot_token": TOKEN, "chat_id": CHAT,
+      "approve_by_reply": True}  # fmt: skip
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    config = SandboxConfig(seed=5, backlog=20, orders_per_minute=0, start_time=T0,
+                           rate_limit_scale=0)  # fmt: skip
+    with SandboxServer(config) as server:
+        yield server
+
+
+def _settings(sandbox: SandboxServer, store_url: str) -> Settings:
+    account = {"id": "wb", "marketplace": "wildberries", "token": "t0ken-wb",
+               "poll": {"history": "2d", "lookback": "10m"},
+               "api_base_url": sandbox.url_for("wildberries")}  # fmt: skip
+    rules = [{"name": "thanks", "kinds": ["review"], "mode": "draft", "template": DRAFT}]
+    return load_config_data({
+        "store": {"url": store_url}, "accounts": [account], "answers": {"rules": rules},
+        "notifications": {"channels": [TG], "rules": [{"events": ["inbox.draft"],
+                                                       "channels": ["tg"]}]},
+    }, env={})  # fmt: skip
+
+
+class Bot:
+    """The Bot API as respx routes: sent messages get ids from 500 on; updates are set."""
+
+    def __init__(self, router: respx.MockRouter) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.offsets: list[int | None] = []
+        self.honour_offset = True
+        router.post(f"{BOT}/sendMessage").mock(side_effect=self._send)
+        self.polls = router.post(f"{BOT}/getUpdates").mock(side_effect=self._updates)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        self.sent.append({**body, "message_id": 500 + len(self.sent)})
+        result = {"message_id": self.sent[-1]["message_id"], "chat": {"id": CHAT}}
+        return httpx.Response(200, json={"ok": True, "result": result})
+
+    def _updates(self, request: httpx.Request) -> httpx.Response:
+        offset = json.loads(request.content).get("offset")
+        self.offsets.append(offset)
+        fresh = [u for u in self.updates
+                 if offset is None or not self.honour_offset or u["update_id"] >= offset]  # fmt: skip
+        return httpx.Response(200, json={"ok": True, "result": fresh})
+
+    def reply(self, update_id: int, to: int, text: str, chat: int = CHAT) -> None:
+        self.updates.append({"update_id": update_id, "message": {
+            "message_id": 900 + update_id, "chat": {"id": chat, "type": "group"},
+            "date": 1_700_000_000, "from": {"id": 7, "is_bot": False, "first_name": "S"},
+            "text": text, "reply_to_message": {"message_id": to, "chat": {"id": CHAT},
+                                               "from": {"id": 1, "is_bot": True}}}})  # fmt: skip
+
+
+@pytest.fixture
+def bot() -> Iterator[Bot]:
+    with respx.mock(assert_all_called=False) as router:
+        router.route(host="127.0.0.1").pass_through()  # the sandbox
+        yield Bot(router)
+
+
+def _truth(sandbox: SandboxServer) -> dict[str, dict[str, Any]]:
+    return {t["id"]: t for t in httpx.get(f"{sandbox.base_url}/_sandbox/buyers",
+                                          timeout=10).json() if t["marketplace"] == "wildberries"}  # fmt: skip
+
+
+def _external(store: Engine, message_id: int) -> str:
+    from mpsync.inbox.store import MESSAGES
+
+    with store.connect() as connection:
+        query = select(MESSAGES.c.external_id).where(MESSAGES.c.id == message_id)
+        return str(connection.execute(query).scalar_one())
+
+
+def _links(store: Engine) -> dict[int, int]:
+    """Telegram message id of each draft notification → buyer message id."""
+    with store.connect() as connection:
+        rows = connection.execute(select(LINKS.c.ref, LINKS.c.message_id)).all()
+    return {int(ref.split(":")[1]): message_id for ref, message_id in rows}
+
+
+class World:
+    """The daemon's parts for one replica: sync, rules, outbox, reply reader."""
+
+    def __init__(self, sandbox: SandboxServer, store: Engine, settings: Settings) -> None:
+        async def no_sleep(_: float) -> None:
+            return None
+
+        self.store, self.settings = store, settings
+        self.clock = lambda: sandbox.state.world.now_dt
+        self.service = SyncService(store, settings, clock=self.clock, sleep=no_sleep)
+        self.service.start()
+        self.channels = build_channels(settings)
+
+    async def drafts(self) -> None:
+        results = await self.service.sync(stream="reviews")
+        assert {r.outcome for r in results} == {"ok"}, [r.error for r in results]
+        with self.store.begin() as connection:
+            assert apply_rules(connection, self.settings, now=self.clock()).drafted
+
+    async def deliver(self) -> None:
+        channels = {**self.channels, CHANNEL: answer_channel(self.store, self.settings,
+                                                             self.service)}  # fmt: skip
+        await Dispatcher(self.store, self.settings, channels, clock=self.clock).run_once(500)
+
+    def reader(self) -> TelegramReplies:
+        return TelegramReplies(self.store, self.settings.notifications.channels[0],
+                               clock=self.clock)  # fmt: skip
+
+    async def close(self) -> None:
+        await self.service.aclose()
+        for channel in self.channels.values():
+            await channel.aclose()
+
+
+def test_reply_ok_sends_the_draft_once_own_text_as_written_other_chats_nothing(
+    sandbox: SandboxServer, store: Engine, store_url: str, bot: Bot
+) -> None:
+    world = World(sandbox, store, _settings(sandbox, store_url))
+
+    async def scenario() -> None:
+        try:
+            await world.drafts()
+            await world.deliver()
+            links = _links(store)
+            assert len(links) == len(bot.sent) >= 3  # every draft notification linked
+            assert all("Ответьте «ок», чтобы отправить" in m["text"] for m in bot.sent)
+            assert not any(t["answers"] for t in _truth(sandbox).values())  # drafts wait
+            (ok_to, ok_id), (text_to, text_id), (other_to, other_id) = sorted(links.items())[:3]
+            bot.reply(1, ok_to, "Ок!")
+            bot.reply(2, text_to, "Заменим кружку, напишите в чат заказа.")
+            bot.reply(3, other_to, "Отвечаю сам: Пётр", chat=-100999)  # another chat
+            reader = world.reader()
+            assert await reader.poll_once() == 3
+            await world.deliver()  # the answers to the marketplace and the bot's answers
+            await world.deliver()
+            truth = _truth(sandbox)
+            assert truth[_external(store, ok_id)]["answers"] == 1
+            assert truth[_external(store, ok_id)]["answer"] == DRAFT
+            assert truth[_external(store, text_id)]["answer"] == (
+                "Заменим кружку, напишите в чат заказа.")  # fmt: skip
+            assert truth[_external(store, other_id)]["answers"] == 0
+            assert sum(t["answers"] for t in truth.values()) == 2
+            confirmations = [m for m in bot.sent if "reply_parameters" in m]
+            assert sorted(m["reply_parameters"]["message_id"] for m in confirmations) == [901, 902]
+            assert all("отправлен на маркетплейс" in m["text"] for m in confirmations)
+
+            # A restart that reads the same updates again (the offset is in the store:
+            # the new reader asks from 4), and Telegram re-sending them anyway: once.
+            again = world.reader()
+            assert await again.poll_once() == 0 and bot.offsets[-1] == 4
+            bot.honour_offset = False
+            assert await again.poll_once() == 3 and again.handled == 0
+            bot.honour_offset = True
+            bot.reply(4, ok_to, "Другой ответ")  # after the answer was queued: refused
+            await again.poll_once()
+            await world.deliver()
+            truth = _truth(sandbox)
+            assert truth[_external(store, ok_id)]["answers"] == 1
+            assert sum(t["answers"] for t in truth.values()) == 2
+            assert "уже ответили" in bot.sent[-1]["text"]
+            await reader.aclose()
+            await again.aclose()
+        finally:
+            await world.close()
+
+    with structlog.testing.capture_logs() as logs:
+        asyncio.run(scenario())
+    ignored = [e for e in logs if e["event"] == "telegram.reply_ignored"]
+    assert ignored and "Пётр" not in repr(logs)  # logged, without the text
+
+
+def test_a_channel_without_replies_keeps_the_command_only() -> None:
+    from mpsync.notify.outbox import ClaimedMessage
+
+    payload = {"id": 7, "kind": "question", "text": "Когда доставка?", "draft": DRAFT,
+               "rule": "thanks", "account": "wb", "marketplace": "wildberries"}  # fmt: skip
+    row = ClaimedMessage(1, "k", "tg", "inbox.draft", payload, 1, T0)
+    for replies, hint in ((True, "Ответьте «ок», чтобы отправить"), (False, "Отправить: mpsync")):
+        settings = load_config_data({"notifications": {"channels": [
+            {**TG, "approve_by_reply": replies}]}}, env={})  # fmt: skip
+        channels = build_channels(settings)
+        dispatcher = Dispatcher(None, settings, channels)  # type: ignore[arg-type]
+        text = dispatcher.compose(Batch("tg", [row])).text
+        assert hint in text and "mpsync inbox approve 7" in text
+        assert ("Ответьте" in text) is replies
+
+
+def test_replies_are_read_by_one_replica_only(store: Engine, store_url: str) -> None:
+    settings = load_config_data({"store": {"url": store_url},
+                                 "notifications": {"channels": [TG]}}, env={})  # fmt: skip
+    assert [c.name for c in reply_channels(settings)] == ["tg"]
+    other = Coordinator(store, identity=Identity("replica-2", 4242, "cafe", "elsewhere"))
+    held = other.try_acquire("telegram-replies:tg")
+    assert isinstance(held, Lease)
+    mine = Coordinator(store)
+    stop = asyncio.Event()
+
+    async def idle(_: float) -> None:
+        stop.set()  # the first wait for the lease ends the test
+
+    async def scenario() -> int:
+        with respx.mock(assert_all_called=False) as router:
+            polls = router.post(f"{BOT}/getUpdates").mock(
+                return_value=httpx.Response(200, json={"ok": True, "result": []}))  # fmt: skip
+            reader = TelegramReplies(store, settings.notifications.channels[0],
+                                     clock=lambda: T0, coordinator=mine, sleep=idle)  # fmt: skip
+            await asyncio.wait_for(reader.serve(stop), timeout=30)
+            await reader.aclose()
+            await mine.aclose()
+            return int(polls.call_count)
+
+    assert asyncio.run(scenario()) == 0  # the other replica holds the chat: no getUpdates
+    other.shutdown()
+
+
+def test_a_failed_poll_names_no_token(store: Engine, store_url: str) -> None:
+    config = ChannelConfig.model_validate(TG)
+
+    async def scenario() -> str:
+        with respx.mock() as router:
+            router.post(f"{BOT}/getUpdates").mock(return_value=httpx.Response(409, json={
+                "ok": False, "description": f"Conflict: webhook is active for bot{TOKEN}"}))  # fmt: skip
+            reader = TelegramReplies(store, config, clock=lambda: T0)
+            try:
+                await reader.poll_once()
+            except UpdatesFailed as error:
+                return str(error)
+            finally:
+                await reader.aclose()
+        raise AssertionError("no error")
+
+    detail = asyncio.run(scenario())
+    assert "409" in detail and TOKEN not in detail and "***" in detail
+
+
+async def test_mpsync_run_reads_the_chat_of_a_channel_with_replies(tmp_path: Any) -> None:
+    from mpsync.daemon import Daemon
+    from mpsync.store.engine import create_store_engine
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    settings = load_config_data({"store": {"url": url}, "notifications": {"channels": [TG]}},
+                                env={})  # fmt: skip
+    engine = create_store_engine(url, create=True)
+    daemon = Daemon(engine, settings, serve_http=False)
+    with respx.mock(assert_all_called=False) as router:
+        polls = router.post(f"{BOT}/getUpdates").mock(return_value=httpx.Response(
+            200, json={"ok": True, "result": [{"update_id": 41, "message": {
+                "message_id": 1, "chat": {"id": CHAT}, "text": "привет"}}]}))  # fmt: skip
+        running = asyncio.create_task(daemon.run())
+        deadline = asyncio.get_running_loop().time() + 20
+        while polls.call_count < 2:
+            assert asyncio.get_running_loop().time() < deadline, "getUpdates never called"
+            await asyncio.sleep(0.01)
+        daemon.request_stop()
+        await asyncio.wait_for(running, timeout=30)
+    assert json.loads(polls.calls.last.request.content)["offset"] == 42  # kept in the store
+    with engine.connect() as connection:
+        from mpsync.inbox.telegram import CURSORS
+
+        assert connection.execute(select(CURSORS.c.position)).scalar() == "42"
+    engine.dispose()
