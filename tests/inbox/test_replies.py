@@ -8,11 +8,13 @@ answered for 30 days (connectors/wildberries/buyers.py, from the feedbacks API s
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from mpsync.config import Settings, load_config_data
 from mpsync.domain import BuyerMessageRecord
@@ -174,3 +176,45 @@ def test_the_reply_history_and_notice_links(store: Engine, store_url: str) -> No
         assert replies.linked_message(connection, "tg", "1:501") is None
     assert [(h["action"], h["text"], h["source"]) for h in history] == [
         ("declined", "нет", "telegram"), ("approved", "ок", "telegram")]  # fmt: skip
+
+
+def test_inbox_show_lists_the_replies(store: Engine, store_url: str) -> None:
+    from mpsync.inbox.listing import show_message
+
+    first, _ = _drafts(store, _settings(store_url))
+    _reply(store, first, "ок", "telegram:1:60")
+    shown = show_message(store, first, now=NOW)
+    assert shown is not None and shown["state"] == "sending"
+    assert [(r["source"], r["text"], r["action"]) for r in shown["replies"]] == [
+        ("telegram", "ок", "approved")]  # fmt: skip
+
+
+def test_two_replicas_handling_one_reply_at_once_answer_once(store: Engine,
+                                                             store_url: str) -> None:  # fmt: skip
+    """The second transaction waits on the first's reply key, then finds it: a duplicate
+    (PostgreSQL: row locks; SQLite has one writer and one daemon per store)."""
+    if store.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL")
+    first, _ = _drafts(store, _settings(store_url))
+    outcomes: list[replies.ReplyOutcome] = []
+    with store.begin() as connection:
+        outcomes.append(apply_reply(connection, first, "ок", now=NOW, source="telegram",
+                                    reply_key="telegram:1:70"))  # fmt: skip
+        other = threading.Thread(target=lambda: outcomes.append(
+            _reply(store, first, "ок", "telegram:1:70")))  # fmt: skip
+        other.start()
+        _until_waiting_on_a_lock(store)
+    other.join(timeout=30)
+    assert [o.duplicate for o in outcomes] == [False, True]
+    assert _answers(store, first) == [DRAFT]
+
+
+def _until_waiting_on_a_lock(store: Engine) -> None:
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                 " AND datname = current_database()")  # fmt: skip
+    deadline = time.monotonic() + 30
+    with store.connect() as watcher:
+        while not watcher.execute(query).scalar():
+            assert time.monotonic() < deadline, "the second replica never waited"
+            watcher.rollback()
+            time.sleep(0.01)

@@ -186,7 +186,7 @@ def test_reply_ok_sends_the_draft_once_own_text_as_written_other_chats_nothing(
             assert sum(t["answers"] for t in truth.values()) == 2
             confirmations = [m for m in bot.sent if "reply_parameters" in m]
             assert sorted(m["reply_parameters"]["message_id"] for m in confirmations) == [901, 902]
-            assert all("отправлен на маркетплейс" in m["text"] for m in confirmations)
+            assert all("отправляется на маркетплейс" in m["text"] for m in confirmations)
 
             # A restart that reads the same updates again (the offset is in the store:
             # the new reader asks from 4), and Telegram re-sending them anyway: once.

@@ -252,8 +252,10 @@ def confirmation(outcome: ReplyOutcome, language: str = "ru") -> str:
     subject = f"{what} №{outcome.message_id}{quote}" if ru else (
         f"{what} #{outcome.message_id}{quote}")  # fmt: skip
     if outcome.queued:
-        return (f"Ответ на {subject} отправлен на маркетплейс." if ru
-                else f"The answer to the {subject} is on its way to the marketplace.")  # fmt: skip
+        show = f"mpsync inbox show {outcome.message_id}"
+        return (f"Ответ на {subject} принят и отправляется на маркетплейс (итог: {show})."
+                if ru else f"The answer to the {subject} is on its way to the marketplace "
+                f"(outcome: {show}).")  # fmt: skip
     if outcome.action is ReplyAction.DECLINED:
         return (f"Черновик ответа на {subject} отклонён и не отправлен. Чтобы ответить, "
                 "пришлите свой текст ответом на уведомление." if ru else
