@@ -166,7 +166,7 @@ def test_reply_ok_sends_the_draft_once_own_text_as_written_other_chats_nothing(
             await world.drafts()
             await world.deliver()
             links = _links(store)
-            assert len(links) == len(bot.sent) >= 3  # every draft notification linked
+            assert len(links) == len(bot.sent) >= 4  # every draft notification linked
             assert all("Ответьте «ок», чтобы отправить" in m["text"] for m in bot.sent)
             assert not any(t["answers"] for t in _truth(sandbox).values())  # drafts wait
             (ok_to, ok_id), (text_to, text_id), (other_to, other_id) = sorted(links.items())[:3]
@@ -202,6 +202,20 @@ def test_reply_ok_sends_the_draft_once_own_text_as_written_other_chats_nothing(
             assert truth[_external(store, ok_id)]["answers"] == 1
             assert sum(t["answers"] for t in truth.values()) == 2
             assert "уже ответили" in bot.sent[-1]["text"]
+
+            # A text the marketplace refuses (WB review answers: 2+ characters) is reported;
+            # a reply to that report with a fixed text answers the draft.
+            fix_to, fix_id = sorted(links.items())[3]
+            bot.reply(5, fix_to, "ы")
+            await again.poll_once()
+            await world.deliver()
+            refusal = bot.sent[-1]
+            assert "не отправлен" in refusal["text"] and "at least 2" in refusal["text"]
+            assert _links(store)[refusal["message_id"]] == fix_id
+            bot.reply(6, refusal["message_id"], "Исправим, напишите нам.")
+            await again.poll_once()
+            await world.deliver()
+            assert _truth(sandbox)[_external(store, fix_id)]["answer"] == "Исправим, напишите нам."
             await reader.aclose()
             await again.aclose()
         finally:

@@ -34,7 +34,9 @@ from mpsync.notify.render import Renderer
 from mpsync.notify.rules import digest_groups
 
 log = structlog.get_logger("mpsync.notify")
-REPLYABLE = frozenset({"inbox.draft"})  # notifications a seller may answer by replying
+# Notifications a seller may answer by replying: a draft, and the bot's answer to a reply
+# (a refused text is fixed by replying to the refusal).
+REPLYABLE = frozenset({"inbox.draft", "inbox.reply"})
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
