@@ -96,8 +96,7 @@ class World:
         return reader
 
     def draft_mail(self) -> EmailMessage:
-        (mail,) = self.sink.mails
-        return mail
+        return self.sink.mails[0]
 
     def state(self) -> str:
         with self.store.connect() as connection:
@@ -159,7 +158,7 @@ def reply(world: World, body: str, *, sender: str = f"Продавец <{SELLER}
 
 def test_a_draft_rule_sends_nothing_until_the_reply_ok_then_the_draft_once(world: World) -> None:
     draft = world.draft_mail()
-    assert "Ответьте «ок», чтобы отправить этот ответ" in draft.get_content()
+    assert "Ответьте «ок», чтобы отправить" in draft.get_content()  # the invitation
     assert world.marketplace.sent == [] and world.state() == "draft"
     reader = world.reader()
     assert reader.poll_once().looked == 0  # nothing in the mailbox: nothing sent
@@ -175,6 +174,10 @@ def test_a_draft_rule_sends_nothing_until_the_reply_ok_then_the_draft_once(world
     asyncio.run(world.dispatch())
     asyncio.run(world.dispatch())
     assert world.marketplace.sent == [DRAFT]  # one answer: the draft as written
+    _, confirmed = world.sink.mails  # and one mail in the seller's thread says so
+    assert confirmed["In-Reply-To"] == "<reply-1@shop.example>"
+    assert confirmed["Subject"].startswith(f"Re: {draft['Subject']}")
+    assert "принят и отправляется на маркетплейс" in confirmed.get_content()
     assert reader.poll_once().looked == 0  # flagged \Seen: not looked at again
 
 
@@ -183,6 +186,14 @@ def test_the_sellers_own_text_above_the_quote_is_sent_without_the_quote(world: W
     assert world.reader().poll_once().outcomes == ["answered"]
     asyncio.run(world.dispatch())
     assert world.marketplace.sent == ["Привезём завтра до 18:00.\nСпасибо, что выбрали нас!"]
+
+
+def test_a_reply_no_declines_the_draft_nothing_is_sent(world: World) -> None:
+    reply(world, "Нет")
+    assert world.reader().poll_once().outcomes == ["declined"]
+    asyncio.run(world.dispatch())
+    assert world.marketplace.sent == [] and world.state() == "draft"
+    assert "отклонён и не отправлен" in world.sink.mails[1].get_content()
 
 
 def test_a_stranger_an_unknown_draft_and_other_mail_change_nothing(world: World) -> None:
@@ -208,6 +219,7 @@ def test_a_stranger_an_unknown_draft_and_other_mail_change_nothing(world: World)
     assert world.imap.box.commands.count("UID FETCH") == fetched
     asyncio.run(world.dispatch())
     assert world.marketplace.sent == [] and world.state() == "draft"
+    assert len(world.sink.mails) == 1  # no confirmation to anyone
 
 
 def test_a_reply_seen_again_after_a_crash_before_its_flag_sends_one_answer(world: World) -> None:
@@ -222,6 +234,7 @@ def test_a_reply_seen_again_after_a_crash_before_its_flag_sends_one_answer(world
     for _ in range(2):
         asyncio.run(world.dispatch())
     assert world.marketplace.sent == [DRAFT]
+    assert len(world.sink.mails) == 2  # the draft and one confirmation
 
 
 def test_only_one_replica_polls_the_mailbox(world: World) -> None:

@@ -111,20 +111,19 @@ def test_message_id_takes_the_domain_of_the_address_not_of_the_display_form() ->
     assert message_id("k", "mpsync <robot@example.ru>") == message_id("k", "robot@example.ru")
 
 
-@pytest.mark.parametrize("language", ["ru", "en"])
-def test_a_draft_mail_invites_a_reply_only_when_the_mailbox_is_read(language: str) -> None:
-    message = OutgoingMessage("inbox:wb:question:q1:inbox.draft:abc:mail", "inbox.draft",
-                              "Черновик", "Ответ:\n  Доставим")  # fmt: skip
-    read = build_channel(_channel(imap=IMAP, language=language))
-    assert isinstance(read, EmailChannel)
-    body = read.compose(message).get_content()
-    assert ("Ответьте «ок», чтобы отправить этот ответ" in body) == (language == "ru")
-    assert ('Reply "ok" to send this answer' in body) == (language == "en")
-    plain = build_channel(_channel(language=language))
-    assert isinstance(plain, EmailChannel)
-    assert "«ок»" not in plain.compose(message).get_content()
-    other = OutgoingMessage("k", "order.created", "Заказ", "текст")
-    assert "«ок»" not in read.compose(other).get_content()
+def test_a_channel_whose_mailbox_is_read_accepts_replies_and_threads_confirmations() -> None:
+    read = build_channel(_channel(imap=IMAP))
+    assert isinstance(read, EmailChannel) and read.accepts_replies  # the draft invites one
+    plain = build_channel(_channel())
+    assert isinstance(plain, EmailChannel) and not plain.accepts_replies
+    confirmation = OutgoingMessage("reply:email:abc", "inbox.reply", "Ответ принят", "", {
+        "in_reply_to": "<reply-1@mail.example.ru>", "subject": "Re: Черновик\r\nBcc: x"})  # fmt: skip
+    mail = read.compose(confirmation)
+    assert mail["In-Reply-To"] == mail["References"] == "<reply-1@mail.example.ru>"
+    assert mail["Subject"] == "Re: Черновик Bcc: x"  # one line: no header smuggled in
+    assert mail.get_content().strip() == "Ответ принят"
+    forged = OutgoingMessage("k", "inbox.reply", "Ответ", "", {"in_reply_to": "a>\nBcc: x"})
+    assert read.compose(forged)["In-Reply-To"] is None
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ reply to a draft only when
 The reply's own text (the ``text/plain`` part above the quoted draft: no ``> `` lines, no
 "On … wrote:" / "… написал(а):" attribution, no signature after ``-- ``) goes to
 ``mpsync.inbox.replies.apply_reply``: "ок" approves the draft as written, "нет" declines it,
-anything else is the seller's own answer. A mail acted on is flagged ``\\Seen``. Its
+anything else is the seller's own answer; what it did is confirmed by a mail in the
+seller's thread (``inbox.reply`` through the outbox). A mail acted on is flagged ``\\Seen``. Its
 Message-ID is the reply's key in the core, so a mail seen again (a crash between acting and
 flagging, another replica) does nothing twice. Any other mail is left as it is (unread),
 and a reply that fails a check is logged once per process with the reason — never its
@@ -42,8 +43,16 @@ from sqlalchemy import Connection, Engine, select
 
 from mpsync.config.model import ChannelConfig, Settings
 from mpsync.domain.events import EventKind
+from mpsync.inbox.replies import apply_reply, confirmation
 from mpsync.notify.channels.base import parse_options
-from mpsync.notify.channels.smtp import IMAP_PORTS, EmailOptions, ImapOptions, message_id
+from mpsync.notify.channels.smtp import (
+    IMAP_PORTS,
+    REPLY_KIND,
+    EmailOptions,
+    ImapOptions,
+    message_id,
+)
+from mpsync.notify.outbox import enqueue
 from mpsync.notify.rules import plan_notifications
 from mpsync.sync.events import EVENTS
 
@@ -201,6 +210,8 @@ class Verdict:
     message: int | None = None
     text: str = ""
     key: str = ""
+    reply_id: str | None = None  # the reply's Message-ID: the confirmation answers it
+    subject: str = ""
 
 
 def judge(mail: Message, raw: bytes, known: dict[str, int], allowed: frozenset[str]) -> Verdict:
@@ -218,7 +229,9 @@ def judge(mail: Message, raw: bytes, known: dict[str, int], allowed: frozenset[s
     text = reply_text(mail)
     if text is None:
         return Verdict("no plain text")
-    return Verdict(None, message, text, reply_key(mail, raw))
+    ids = ANY_ID.findall(str(mail.get("Message-ID", "")))
+    subject = " ".join(str(mail.get("Subject", "")).split())
+    return Verdict(None, message, text, reply_key(mail, raw), ids[0] if ids else None, subject)
 
 
 def reply_key(mail: Message, raw: bytes) -> str:
@@ -263,6 +276,7 @@ class MailReplies:
                  connect: Connect = connect) -> None:  # fmt: skip
         self.engine, self.settings, self.clock = engine, settings, clock
         self.name = channel.name
+        self.language = channel.language
         self.options = parse_options(channel, EmailOptions)
         if self.options.imap is None:
             raise ValueError(f"notifications.channels[{channel.name!r}] has no imap table")
@@ -380,12 +394,16 @@ class MailReplies:
         log.warning("mail reply ignored", channel=self.name, uid=uid, reason=reason)
 
     def _act(self, verdict: Verdict) -> tuple[str, bool]:
-        from mpsync.inbox.replies import apply_reply
-
         assert verdict.message is not None
         with self.engine.begin() as connection:
             outcome = apply_reply(connection, verdict.message, verdict.text, now=self.clock(),
                                   source=SOURCE, reply_key=verdict.key)  # fmt: skip
+            if not outcome.duplicate:  # what the reply did, by mail in the seller's thread
+                payload = {"confirmation": confirmation(outcome, self.language),
+                           "id": verdict.message, "in_reply_to": verdict.reply_id,
+                           "subject": verdict.subject}  # fmt: skip
+                enqueue(connection, dedupe_key=f"reply:{verdict.key}", channel=self.name,
+                        event_kind=REPLY_KIND, payload=payload, now=self.clock())  # fmt: skip
         log.info("mail reply handled", channel=self.name, message=verdict.message,
                  action=outcome.action.value, duplicate=outcome.duplicate,
                  detail=outcome.detail)  # fmt: skip

@@ -4,7 +4,9 @@ The Message-ID is derived from the dedupe key, so a redelivered notification is
 recognisably the same mail; an issued invoice's PDF is attached when the payload names it,
 and a payload with a chart (``chart_png``) and ``table`` rows becomes an HTML mail with
 the chart inline above the table. With an ``imap`` table the channel's mailbox is read for
-replies to draft answers (``mpsync.inbox.mailbox``), and a draft's mail invites one.
+replies to draft answers (``mpsync.inbox.mailbox``): the channel ``accepts_replies`` (a
+draft's mail then invites one), and the confirmation of a reply (``inbox.reply``) goes out
+in the seller's thread (``In-Reply-To`` the reply, ``Re:`` its subject).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -27,7 +30,6 @@ from pydantic import Field, SecretStr, field_validator
 
 from mpsync.config.model import ChannelConfig
 from mpsync.config.types import Duration
-from mpsync.domain.events import EventKind
 from mpsync.notify.channels.base import (
     ChannelOptions,
     DeliveryResult,
@@ -38,12 +40,8 @@ from mpsync.notify.channels.base import (
 
 DEFAULT_PORTS: Mapping[str, int] = MappingProxyType({"none": 25, "starttls": 587, "ssl": 465})
 IMAP_PORTS: Mapping[str, int] = MappingProxyType({"none": 143, "starttls": 143, "ssl": 993})
-REPLY_INVITATION: Mapping[str, str] = MappingProxyType({
-    "ru": "Ответьте «ок», чтобы отправить этот ответ, «нет», чтобы отклонить его, "
-          "или пришлите свой текст: он уйдёт покупателю вместо черновика.",
-    "en": "Reply \"ok\" to send this answer, \"no\" to dismiss it, or reply with your own "
-          "text: the buyer gets it instead of the draft.",
-})  # fmt: skip
+REPLY_KIND = "inbox.reply"  # a confirmation of the seller's reply (mpsync.inbox.replies)
+THREAD_ID = re.compile(r"<[^<>\s]{1,250}>")
 
 
 class ImapOptions(ChannelOptions):
@@ -99,6 +97,7 @@ class EmailChannel:
         self.name = config.name
         self.language: str = config.language
         self.options = parse_options(config, EmailOptions)
+        self.accepts_replies = self.options.imap is not None
 
     async def send(self, message: OutgoingMessage) -> DeliveryResult:
         mail = self.compose(message)
@@ -125,12 +124,9 @@ class EmailChannel:
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         mail["Message-ID"] = message_id(message.dedupe_key, self.options.sender)
         mail["X-Mpsync-Event"] = message.event_kind
-        body = message.body or message.subject
-        if message.event_kind == EventKind.INBOX_DRAFT and self.options.imap is not None:
-            # The mailbox is read for replies (mpsync.inbox.mailbox): say what a reply does.
-            invitation = REPLY_INVITATION.get(self.language, REPLY_INVITATION["ru"])
-            body = f"{body.rstrip()}\n\n{invitation}\n"
-        mail.set_content(body)
+        if message.event_kind == REPLY_KIND:
+            _thread(mail, message)
+        mail.set_content(message.body or message.subject)
         _inline_chart(mail, message, self.language)
         attachment = _invoice_pdf(message)
         if attachment is not None:
@@ -164,6 +160,18 @@ class EmailChannel:
 
     async def aclose(self) -> None:
         return None
+
+
+def _thread(mail: EmailMessage, message: OutgoingMessage) -> None:
+    """A confirmation answers the seller's reply: in its thread, under its subject."""
+    replied = THREAD_ID.fullmatch(str(message.payload.get("in_reply_to") or ""))
+    if replied is None:
+        return
+    mail["In-Reply-To"] = mail["References"] = replied.group(0)
+    subject = " ".join(str(message.payload.get("subject") or "").split())[:200]
+    if subject:
+        del mail["Subject"]
+        mail["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
 def _invoice_pdf(message: OutgoingMessage) -> Path | None:
