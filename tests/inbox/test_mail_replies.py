@@ -188,12 +188,26 @@ def test_the_sellers_own_text_above_the_quote_is_sent_without_the_quote(world: W
     assert world.marketplace.sent == ["Привезём завтра до 18:00.\nСпасибо, что выбрали нас!"]
 
 
-def test_a_reply_no_declines_the_draft_nothing_is_sent(world: World) -> None:
+def test_a_reply_no_declines_a_text_in_the_same_thread_answers_later(world: World) -> None:
     reply(world, "Нет")
-    assert world.reader().poll_once().outcomes == ["declined"]
+    reader = world.reader()
+    assert reader.poll_once().outcomes == ["declined"]
     asyncio.run(world.dispatch())
     assert world.marketplace.sent == [] and world.state() == "draft"
-    assert "отклонён и не отправлен" in world.sink.mails[1].get_content()
+    confirmed = world.sink.mails[1]
+    assert "отклонён и не отправлен" in confirmed.get_content()
+    # The seller answers the confirmation: its References still name the draft's mail.
+    assert world.draft_mail()["Message-ID"] in confirmed["References"]
+    later = EmailMessage()
+    later["From"], later["Subject"] = SELLER, f"Re: {confirmed['Subject']}"
+    later["Message-ID"] = "<reply-2@shop.example>"
+    later["In-Reply-To"] = confirmed["Message-ID"]
+    later["References"] = f"{confirmed['References']} {confirmed['Message-ID']}"
+    later.set_content("Привезём в пятницу.\n\n> " + confirmed.get_content())
+    world.imap.box.add(later.as_bytes())
+    assert reader.poll_once().outcomes == ["answered"]
+    asyncio.run(world.dispatch())
+    assert world.marketplace.sent == ["Привезём в пятницу."]
 
 
 def test_a_stranger_an_unknown_draft_and_other_mail_change_nothing(world: World) -> None:

@@ -117,9 +117,11 @@ def test_a_channel_whose_mailbox_is_read_accepts_replies_and_threads_confirmatio
     plain = build_channel(_channel())
     assert isinstance(plain, EmailChannel) and not plain.accepts_replies
     confirmation = OutgoingMessage("reply:email:abc", "inbox.reply", "Ответ принят", "", {
-        "in_reply_to": "<reply-1@mail.example.ru>", "subject": "Re: Черновик\r\nBcc: x"})  # fmt: skip
+        "in_reply_to": "<reply-1@mail.example.ru>", "subject": "Re: Черновик\r\nBcc: x",
+        "references": [DRAFT_ID, "x>\r\nBcc: y"]})  # fmt: skip
     mail = read.compose(confirmation)
-    assert mail["In-Reply-To"] == mail["References"] == "<reply-1@mail.example.ru>"
+    assert mail["In-Reply-To"] == "<reply-1@mail.example.ru>"
+    assert mail["References"] == f"{DRAFT_ID} <reply-1@mail.example.ru>"  # the thread kept
     assert mail["Subject"] == "Re: Черновик Bcc: x"  # one line: no header smuggled in
     assert mail.get_content().strip() == "Ответ принят"
     forged = OutgoingMessage("k", "inbox.reply", "Ответ", "", {"in_reply_to": "a>\nBcc: x"})

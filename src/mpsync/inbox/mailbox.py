@@ -15,11 +15,12 @@ The reply's own text (the ``text/plain`` part above the quoted draft: no ``> `` 
 "On … wrote:" / "… написал(а):" attribution, no signature after ``-- ``) goes to
 ``mpsync.inbox.replies.apply_reply``: "ок" approves the draft as written, "нет" declines it,
 anything else is the seller's own answer; what it did is confirmed by a mail in the
-seller's thread (``inbox.reply`` through the outbox). A mail acted on is flagged ``\\Seen``. Its
-Message-ID is the reply's key in the core, so a mail seen again (a crash between acting and
-flagging, another replica) does nothing twice. Any other mail is left as it is (unread),
-and a reply that fails a check is logged once per process with the reason — never its
-body, subject or addresses.
+seller's thread (``inbox.reply`` through the outbox; its ``References`` keep the draft's
+id, so a reply to the confirmation — a text after "нет" — still finds the draft). A mail
+acted on is flagged ``\\Seen``. Its Message-ID is the reply's key in the core, so a mail
+seen again (a crash between acting and flagging, another replica) does nothing twice. Any
+other mail is left as it is (unread), and a reply that fails a check is logged once per
+process with the reason — never its body, subject or addresses.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ BATCH = 100  # mails looked at per poll; the rest wait for the next
 REPLY_WINDOW = timedelta(days=90)
 OUR_ID = re.compile(r"<[0-9a-f]{40}\.mpsync@[^<>\s]+>")
 ANY_ID = re.compile(r"<[^<>\s]+>")
+THREAD_DEPTH = 10  # References carried on in a confirmation (the draft's id among them)
 
 
 class ImapSession(Protocol):
@@ -212,6 +214,7 @@ class Verdict:
     key: str = ""
     reply_id: str | None = None  # the reply's Message-ID: the confirmation answers it
     subject: str = ""
+    thread: tuple[str, ...] = ()  # the reply's References: the confirmation carries them on
 
 
 def judge(mail: Message, raw: bytes, known: dict[str, int], allowed: frozenset[str]) -> Verdict:
@@ -231,7 +234,9 @@ def judge(mail: Message, raw: bytes, known: dict[str, int], allowed: frozenset[s
         return Verdict("no plain text")
     ids = ANY_ID.findall(str(mail.get("Message-ID", "")))
     subject = " ".join(str(mail.get("Subject", "")).split())
-    return Verdict(None, message, text, reply_key(mail, raw), ids[0] if ids else None, subject)
+    thread = tuple(ANY_ID.findall(" ".join(str(v) for v in mail.get_all("References", []))))
+    return Verdict(None, message, text, reply_key(mail, raw), ids[0] if ids else None, subject,
+                   thread[-THREAD_DEPTH:])  # fmt: skip
 
 
 def reply_key(mail: Message, raw: bytes) -> str:
@@ -401,6 +406,7 @@ class MailReplies:
             if not outcome.duplicate:  # what the reply did, by mail in the seller's thread
                 payload = {"confirmation": confirmation(outcome, self.language),
                            "id": verdict.message, "in_reply_to": verdict.reply_id,
+                           "references": list(verdict.thread),
                            "subject": verdict.subject}  # fmt: skip
                 enqueue(connection, dedupe_key=f"reply:{verdict.key}", channel=self.name,
                         event_kind=REPLY_KIND, payload=payload, now=self.clock())  # fmt: skip

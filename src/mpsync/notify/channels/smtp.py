@@ -167,7 +167,11 @@ def _thread(mail: EmailMessage, message: OutgoingMessage) -> None:
     replied = THREAD_ID.fullmatch(str(message.payload.get("in_reply_to") or ""))
     if replied is None:
         return
-    mail["In-Reply-To"] = mail["References"] = replied.group(0)
+    earlier = message.payload.get("references")
+    chain = [ref for ref in (earlier if isinstance(earlier, list) else [])
+             if isinstance(ref, str) and THREAD_ID.fullmatch(ref)][-10:]  # fmt: skip
+    mail["In-Reply-To"] = replied.group(0)
+    mail["References"] = " ".join([*chain, replied.group(0)])
     subject = " ".join(str(message.payload.get("subject") or "").split())[:200]
     if subject:
         del mail["Subject"]
