@@ -10,27 +10,27 @@ Source: yandex-market/yandex-market-partner-api openapi/ (paths ``goods-feedback
 "none"): feedback reads and comment reads 5,000/h, question reads and answer reads 1,000/h,
 comment writes 1,000/h, question writes 500/h. No deadline is documented.
 
-The streams ``questions`` and ``reviews`` read ``getGoodsQuestions`` (``dateFrom``/``dateTo``
-dates, at most one month) and ``getGoodsFeedbacks`` (``dateTimeFrom``/``dateTimeTo``, at most
-six months), 50 a page, paged by ``pageToken`` (``paging.nextPageToken``), window by window.
-A review's answer is looked up (``getGoodsFeedbackComments``) only when it has comments; a
-question's list shows no answer, so each page asks which of its questions still wait for
-one (``needAnswer: true`` with the page's ``questionIds``): the others count as answered.
+The streams ``questions`` and ``reviews`` are declared (``streams.STREAMS``): they read
+``getGoodsQuestions`` (``dateFrom``/``dateTo`` dates, at most one month) and
+``getGoodsFeedbacks`` (``dateTimeFrom``/``dateTimeTo``, at most six months), 50 a page, paged
+by ``pageToken`` (``paging.nextPageToken``), window by window. Their per-page hooks are
+here: a review's answer is looked up (``getGoodsFeedbackComments``) only when it has
+comments; a question's list shows no answer, so each page asks which of its questions still
+wait for one (``needAnswer: true`` with the page's ``questionIds``): the others count as
+answered.
 Pushes for new reviews and questions (``GOODS_FEEDBACK_CREATED``, ``QUESTION_CREATED``)
 are not read yet: the polls find them.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync.connector.base import AnswerPolicy, FetchWindow, MessageRef, Page, WriteResult
+from mpsync.connector.base import AnswerPolicy, MessageRef, WriteResult
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
-from mpsync.connector.paginate import PageTokenPaginator, WindowedPaginator
 from mpsync.connector.rest import RestConnector
 
 
@@ -49,12 +49,8 @@ POLICIES: Mapping[str, AnswerPolicy] = MappingProxyType({
     "review": AnswerPolicy(min_length=1, max_length=4096),
 })  # fmt: skip
 BUSINESS = "BUSINESS"
-STREAMS = frozenset({"questions", "reviews"})
 Rows = list[dict[str, Any]]
-PAGE = 50  # PageLimit50
-QUESTIONS_SPAN = timedelta(days=28)  # dateFrom..dateTo: at most one month
-REVIEWS_SPAN = timedelta(days=180)  # dateTimeFrom..dateTimeTo: at most six months
-FIRST_READ = timedelta(days=28)  # an account's first read without a start
+PAGE = 50  # PageLimit50: the page's questions are asked about at once
 
 
 class YandexMarketBuyers(RestConnector):
@@ -62,78 +58,34 @@ class YandexMarketBuyers(RestConnector):
 
     answer_policies: ClassVar[Mapping[str, AnswerPolicy]] = POLICIES
 
-    async def _post(self, path: str, group: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post(self, path: str, group: str, body: dict[str, Any],
+                    params: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
         business = self.credentials.business_id
-        answer = await self.call("POST", "api", path.format(business=business), group=group,
-                                 json_body=body)  # fmt: skip
-        result = answer.get("result") if isinstance(answer, dict) else None
-        return result if isinstance(result, dict) else {}
-
-    def buyer_streams(self) -> dict[str, Any]:
-        return {"questions": self._questions, "reviews": self._reviews}
-
-    async def _page(self, path: str, group: str, token: str | None,
-                    body: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-        business = self.credentials.business_id
-        params = {"limit": PAGE, **({"pageToken": token} if token else {})}
         answer = await self.call("POST", "api", path.format(business=business), group=group,
                                  json_body=body, params=params)  # fmt: skip
         result = answer.get("result") if isinstance(answer, dict) else None
         return result if isinstance(result, dict) else {}
 
-    async def _windowed(self, window: FetchWindow, span: timedelta, path: str, group: str,
-                        key: str, body: Any) -> AsyncIterator[tuple[Rows, str | None]]:  # fmt: skip
-        """Pages of *path* over the window, slice by slice, with their resume tokens."""
-        stream = "questions" if key == "q" else "reviews"
-        what = f"yandex_market POST {path}"
-
-        def listing(low: datetime, high: datetime) -> PageTokenPaginator:
-            async def page(token: str | None) -> tuple[Rows, str | None]:
-                result = await self._page(path, group, token, body(low, high))
-                rows = [r for r in result.get("questions" if key == "q" else "feedbacks") or []
-                        if isinstance(r, dict)]  # fmt: skip
-                return rows, (result.get("paging") or {}).get("nextPageToken") or None
-
-            return PageTokenPaginator(page, stream=stream, what=what)
-
-        pages = WindowedPaginator(listing, start=window.since or window.until - FIRST_READ,
-                                  end=window.until, span=span, phase="list", stream=stream,
-                                  what=what)  # fmt: skip
-        async for rows, following in pages.pages(window.resume):
-            yield rows, following
-
-    async def _questions(self, window: FetchWindow) -> AsyncIterator[Page]:
-        def body(low: datetime, high: datetime) -> dict[str, Any]:
-            return {"dateFrom": low.date().isoformat(), "dateTo": high.date().isoformat(),
-                    "sort": "CREATED_AT_ASC"}  # fmt: skip
-
-        path = "/v1/businesses/{business}/goods-questions"
-        async for rows, following in self._windowed(window, QUESTIONS_SPAN, path,
-                                                    "question_reads", "q", body):  # fmt: skip
-            yield Page("question", await self._waiting(rows), following)
-
-    async def _waiting(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """*rows* with ``needAnswer``: whether the question still waits for an answer."""
+    async def waiting(self, rows: Rows) -> Rows:
+        """Bespoke: the list shows no answer; a second ask of the page's ids with
+        ``needAnswer: true`` does (the ones it returns wait). The ``questions`` hook: *rows*
+        with ``needAnswer``."""
         ids = [(r.get("questionIdentifiers") or {}).get("id") for r in rows]
         ids = [i for i in ids if i is not None]
         if not ids:
             return rows
-        found = await self._page("/v1/businesses/{business}/goods-questions",
-                                 "question_reads", None,
-                                 {"questionIds": ids, "needAnswer": True})  # fmt: skip
+        found = await self._post("/v1/businesses/{business}/goods-questions",
+                                 "question_reads", {"questionIds": ids, "needAnswer": True},
+                                 params={"limit": PAGE})  # fmt: skip
         waiting = {(q.get("questionIdentifiers") or {}).get("id")
                    for q in found.get("questions") or [] if isinstance(q, dict)}  # fmt: skip
         return [{**r, "needAnswer": (r.get("questionIdentifiers") or {}).get("id") in waiting}
                 for r in rows]  # fmt: skip
 
-    async def _reviews(self, window: FetchWindow) -> AsyncIterator[Page]:
-        def body(low: datetime, high: datetime) -> dict[str, Any]:
-            return {"dateTimeFrom": low.isoformat(), "dateTimeTo": high.isoformat()}
-
-        path = "/v2/businesses/{business}/goods-feedback"
-        async for rows, following in self._windowed(window, REVIEWS_SPAN, path,
-                                                    "feedback_reads", "f", body):  # fmt: skip
-            yield Page("review", [await self._with_comment(r) for r in rows], following)
+    async def with_comments(self, rows: Rows) -> Rows:
+        """Bespoke: the list shows only a count of comments; the cabinet's answer is a read
+        per review that has any. The ``reviews`` hook."""
+        return [await self._with_comment(row) for row in rows]
 
     async def _with_comment(self, row: dict[str, Any]) -> dict[str, Any]:
         if not (row.get("statistics") or {}).get("commentsCount"):
@@ -158,6 +110,8 @@ class YandexMarketBuyers(RestConnector):
         return await self.write(_created(made, "id"))
 
     async def read_message(self, message: MessageRef) -> dict[str, Any] | None:
+        """Bespoke: a read-back of one question or review by id with the cabinet's answer
+        (two single calls, no paging, no window), not a stream."""
         if message.kind == "question":
             found = await self._post("/v1/businesses/{business}/goods-questions",
                                      "question_reads",

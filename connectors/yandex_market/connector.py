@@ -1,14 +1,14 @@
-"""Yandex Market Partner API connector: business orders, status write-back, stock and
-price write-backs, and API notifications (the offer reads are in ``offers``). HTTP 420 is
-rate limiting; limits are parallel-request caps, plus the item quotas of the offer methods.
+"""Yandex Market Partner API connector: status, stock and price write-backs, single-order
+reads and API notifications; every stream read is declared (``streams.STREAMS``). HTTP 420
+is rate limiting; limits are parallel-request caps, plus the item quotas of the offer methods.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,19 +16,15 @@ import httpx
 from mpsync_connectors.yandex_market import push
 from mpsync_connectors.yandex_market.buyers import LIMITS as BUYER_LIMITS
 from mpsync_connectors.yandex_market.buyers import YandexMarketBuyers
-from mpsync_connectors.yandex_market.dates import SliceCodec, creation_slices
-from mpsync_connectors.yandex_market.finance import YandexMarketFinance
+from mpsync_connectors.yandex_market.dates import creation_slices
 from mpsync_connectors.yandex_market.offers import OfferReads
 from mpsync_connectors.yandex_market.prices import price_offer
-from mpsync_connectors.yandex_market.returns import YandexMarketReturns
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from mpsync.connector.base import (
     Capabilities,
-    FetchWindow,
     HttpObserver,
     OrderRef,
-    Page,
     PriceUpdate,
     PushParseResult,
     Sleep,
@@ -37,10 +33,8 @@ from mpsync.connector.base import (
 )
 from mpsync.connector.errors import ApiError
 from mpsync.connector.limits import Limiters, LimitSpec, Parallel, TokenBucket
-from mpsync.connector.paginate import PageTokenPaginator, PhasedPaginator, WindowedPaginator
-from mpsync.connector.paging import iso_z, utc
-from mpsync.connector.records import Records
-from mpsync.connector.rest import Now, RestConnector, utc_now
+from mpsync.connector.paging import iso_z
+from mpsync.connector.rest import Now, utc_now
 from mpsync.domain.streams import STREAM_NAMES
 
 if TYPE_CHECKING:
@@ -70,12 +64,13 @@ class YandexMarketCredentials(BaseModel):
         return self
 
 
-ORDERS = "yandex_market POST /v1/businesses/{businessId}/orders"
+def _creation_dates(days: tuple[date, date]) -> dict[str, str]:
+    """A creation slice's keys in the ``getBusinessOrders`` body (``OrderDatesFilterDTO``)."""
+    begin, end = days
+    return {"dates.creationDateFrom": begin.isoformat(), "dates.creationDateTo": end.isoformat()}
 
 
-class YandexMarketConnector(
-    YandexMarketBuyers, YandexMarketFinance, YandexMarketReturns, OfferReads, RestConnector
-):
+class YandexMarketConnector(YandexMarketBuyers, OfferReads):
     """Yandex Market Partner API (``api.partner.market.yandex.ru``)."""
 
     name = "yandex_market"
@@ -115,7 +110,12 @@ class YandexMarketConnector(
     # getOfferMappings: 100 requests/min at the lowest tier, up to 100 offers a page.
     mappings_per_minute: ClassVar[int] = 100
     mappings_page_size: ClassVar[int] = 100
-    window_span: ClassVar[timedelta] = timedelta(days=30)
+    stats_page_size: ClassVar[int] = 200  # getOrdersStats: "не более чем по 200 заказам"
+    returns_page_size: ClassVar[int] = 100  # getReturns: limit ≤ 100
+    resync_chunks: ClassVar[Mapping[str, timedelta]] = {
+        "finance": timedelta(days=30),
+        "returns": timedelta(days=30),
+    }
     # How long after creation an order may still change (delivery, return, refund): every
     # read of updates also asks this far back in creation dates, 30 days per request.
     late_update_horizon: ClassVar[timedelta] = timedelta(days=120)
@@ -150,48 +150,13 @@ class YandexMarketConnector(
             "X-Market-Integration": f"{self.integration_name}/{self.integration_version}",
         }
 
-    @property
-    def _business(self) -> str:
-        return f"/v1/businesses/{self.credentials.business_id}"
-
-    async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
-        until = utc(window.until)
-        since = utc(window.since) if window.since else until - self.window_span
-        pages = WindowedPaginator(
-            self._updated, start=since, end=until, span=self.window_span, phase="orders",
-            stream="orders", what=ORDERS,
-        )  # fmt: skip
-        async for orders, following in pages.pages(window.resume):
-            yield Page("order", orders, following)
-
-    def _updated(self, low: datetime, high: datetime) -> PhasedPaginator:
-        """Orders updated in ``[low, high]``, creation slice after slice (``dates``)."""
-        phases = []
-        for index, (begin, end) in enumerate(creation_slices(low, high, self.late_update_horizon)):
-            dates = {"creationDateFrom": begin.isoformat(), "creationDateTo": end.isoformat(),
-                     "updateDateFrom": iso_z(low), "updateDateTo": iso_z(high)}  # fmt: skip
-            request = {"campaignIds": self.credentials.campaign_ids, "dates": dates}
-            phases.append((str(index), self._orders_listing(request)))
-        return PhasedPaginator(phases, stream="orders", what=ORDERS, codec=SliceCodec())
-
-    def _orders_listing(self, request: dict[str, Any]) -> PageTokenPaginator:
-        """``getBusinessOrders`` for one request body, by ``pageToken``."""
-
-        async def page(cursor: str | None) -> tuple[Records, str | None]:
-            params: dict[str, Any] = {"limit": self.page_size}
-            if cursor:
-                params["pageToken"] = cursor
-            body = await self.call(
-                "POST", "api", f"{self._business}/orders",
-                group=f"business:{self.credentials.business_id}", json_body=request, params=params,
-            )  # fmt: skip
-            body = body or {}
-            token = (body.get("paging") or {}).get("nextPageToken")
-            return [dict(order) for order in body.get("orders") or []], (
-                str(token) if token else None
-            )
-
-        return PageTokenPaginator(page, stream="orders", what=ORDERS)
+    def order_slices(self, low: datetime, high: datetime) -> list[dict[str, str]]:
+        """Bespoke: Market answers only for orders created within a request's creation
+        window (calendar days in Moscow, ``To`` excluded, 30 at most: ``dates``), so each
+        window of updates is read in creation slices, newest first, back over
+        ``late_update_horizon``. The ``orders`` stream's ``slices`` hook."""
+        return [_creation_dates(days)
+                for days in creation_slices(low, high, self.late_update_horizon)]  # fmt: skip
 
     async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The named orders, looked for creation slice by slice (newest first) back over
@@ -203,17 +168,18 @@ class YandexMarketConnector(
         return found
 
     async def _find(self, ids: list[int]) -> list[dict[str, Any]]:
-        now = self.now()
+        """Bespoke: a read by ids, not a stream: the declared ``orders`` listing asked for
+        *ids* creation slice by slice, stopping at the first slice after which none is
+        missing (a year of slices is 13 requests; most orders are in the first)."""
+        now, orders = self.now(), self.declared("orders")
         found: list[dict[str, Any]] = []
-        for begin, end in creation_slices(now, now, self.lookup_horizon):
+        for days in creation_slices(now, now, self.lookup_horizon):
             seen = {order.get("orderId") for order in found}
             missing = [i for i in ids if i not in seen]
             if not missing:
                 break
-            dates = {"creationDateFrom": begin.isoformat(), "creationDateTo": end.isoformat()}
-            request = {"orderIds": missing, "campaignIds": self.credentials.campaign_ids,
-                       "dates": dates}  # fmt: skip
-            found += await self._orders_listing(request).records()
+            keys = {"orderIds": missing, **_creation_dates(days)}
+            found += await orders.listing(keys, place="body").records()
         return found
 
     def _campaign(self, order: OrderRef) -> int:
@@ -277,26 +243,18 @@ class YandexMarketConnector(
                     "items": [{"count": item.quantity, "updatedAt": stamp}],
                 }
             )
-        size = self.batch_sizes["stock_updates"]
         for campaign, skus in by_campaign.items():
-            for start in range(0, len(skus), size):
-                await self._paced(
-                    "stock_updates",
-                    "PUT",
-                    f"/v2/campaigns/{campaign}/offers/stocks",
-                    f"campaign:{campaign}",
-                    {"skus": skus[start : start + size]},
-                )
+            await self._batches("stock_updates", "PUT", f"/v2/campaigns/{campaign}/offers/stocks",
+                                f"campaign:{campaign}", "skus", skus)  # fmt: skip
         return WriteResult(True, f"{len(items)} stock level(s) sent", {})
 
-    async def _paced(
-        self, quota: str, method: str, path: str, group: str, body: dict[str, Any]
-    ) -> Any:
-        """A write-back call within its item quota (one full batch's share a call)."""
-        async with self._quotas.get(quota).slot() as waited:
-            if waited > 0 and self._metrics is not None:
-                self._metrics.rate_limited(self.name, quota, waited)
-            return await self.call(method, "api", path, group=group, json_body=body)
+    async def _batches(self, quota: str, method: str, path: str, group: str, key: str,
+                       items: list[dict[str, Any]]) -> None:  # fmt: skip
+        """*items* sent ``batch_sizes[quota]`` a call under *key*, within the item quota."""
+        size = self.batch_sizes[quota]
+        for start in range(0, len(items), size):
+            await self.paced_call(method, "api", path, group=group, pace=quota,
+                                  json_body={key: items[start : start + size]})  # fmt: skip
 
     async def push_prices(self, items: Sequence[PriceUpdate]) -> WriteResult:
         """``POST /v2/businesses/{businessId}/offer-prices/updates`` (all stores).
@@ -337,15 +295,9 @@ class YandexMarketConnector(
 
     async def _push_prices(self, offers: list[dict[str, Any]]) -> WriteResult:
         business = self.credentials.business_id
-        size = self.batch_sizes["price_updates"]
-        for start in range(0, len(offers), size):
-            await self._paced(
-                "price_updates",
-                "POST",
-                f"/v2/businesses/{business}/offer-prices/updates",
-                f"business:{business}",
-                {"offers": offers[start : start + size]},
-            )
+        await self._batches("price_updates", "POST",
+                            f"/v2/businesses/{business}/offer-prices/updates",
+                            f"business:{business}", "offers", offers)  # fmt: skip
         return WriteResult(True, f"{len(offers)} price(s) sent", {})
 
     def parse_push(self, headers: Mapping[str, str], body: bytes) -> PushParseResult:

@@ -4,7 +4,9 @@ Without ``creationDateFrom`` the method answers for orders created in the last 3
 whatever the update-date filter says; a creation window is at most 30 days, ``From``
 included, ``To`` excluded, in calendar days (Moscow). An order delivered or returned two
 months after it was created is only seen by a request whose creation window holds it, so
-every read of updates walks the creation days back over a horizon, 30 days a request.
+every read of updates walks the creation days back over a horizon, 30 days a request
+(the ``orders`` stream's ``slices`` hook; its resume cursor inside a window is
+``index|pageToken``, ``IndexCodec``).
 """
 
 from __future__ import annotations
@@ -32,32 +34,3 @@ def creation_slices(low: datetime, high: datetime, horizon: timedelta) -> list[t
         slices.append((begin, end))
         end = begin
     return slices
-
-
-def slice_cursor(index: int, token: str | None) -> str:
-    """A page cursor inside a window: which creation slice, then the API's page token."""
-    return f"{index}|{token or ''}"
-
-
-def parse_cursor(cursor: str | None) -> tuple[int, str | None]:
-    """``(slice index, page token)``; a bare token (saved before slices existed) is slice 0."""
-    if not cursor:
-        return 0, None
-    index, sep, token = cursor.partition("|")
-    if not sep or not index.isdigit():
-        return 0, cursor
-    return int(index), token or None
-
-
-class SliceCodec:
-    """The resume point of a window's creation slices (a ``PhasedPaginator`` codec): the
-    slice index and the page token inside it, as ``slice_cursor`` writes them."""
-
-    def encode(self, phase: str, cursor: str | None) -> str:
-        return slice_cursor(int(phase), cursor)
-
-    def decode(self, token: str | None) -> tuple[str, str | None] | None:
-        if token is None:
-            return None
-        index, cursor = parse_cursor(token)
-        return str(index), cursor
