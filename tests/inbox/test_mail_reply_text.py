@@ -145,3 +145,16 @@ def test_imap_errors_name_the_key_and_never_the_password(
         build_channel(_channel(imap=imap))
     assert expected in str(caught.value)
     assert "imap-pw" not in str(caught.value)
+
+
+def test_an_unset_imap_password_variable_is_named_before_any_mailbox_is_read() -> None:
+    from mpsync.config import load_config_data
+    from mpsync.inbox.mailbox import mail_readers
+
+    mail = {"name": "mail", "type": "email", "host": "smtp.example.ru", "from": "r@example.ru",
+            "to": ["s@example.ru"], "imap": {**IMAP, "password": "${IMAP_PASSWORD}"}}  # fmt: skip
+    settings = load_config_data({"notifications": {"channels": [mail]}}, env={})
+    with pytest.raises(ChannelConfigError) as caught:
+        mail_readers(None, settings, clock=lambda: None)  # type: ignore[arg-type]
+    assert "notifications.channels[0].imap.password: environment variable IMAP_PASSWORD" in str(
+        caught.value)  # fmt: skip

@@ -45,7 +45,7 @@ from sqlalchemy import Connection, Engine, select
 from mpsync.config.model import ChannelConfig, Settings
 from mpsync.domain.events import EventKind
 from mpsync.inbox.replies import apply_reply, confirmation
-from mpsync.notify.channels.base import parse_options
+from mpsync.notify.channels.base import ChannelConfigError, parse_options
 from mpsync.notify.channels.smtp import (
     IMAP_PORTS,
     REPLY_KIND,
@@ -282,6 +282,8 @@ class MailReplies:
         self.engine, self.settings, self.clock = engine, settings, clock
         self.name = channel.name
         self.language = channel.language
+        if channel.unresolved:  # a ${VAR} unset here (imap.password, say): name it
+            raise ChannelConfigError("; ".join(u.problem() for u in channel.unresolved.values()))
         self.options = parse_options(channel, EmailOptions)
         if self.options.imap is None:
             raise ValueError(f"notifications.channels[{channel.name!r}] has no imap table")
