@@ -17,6 +17,7 @@ from mpsync_connectors.yandex_market.dates import creation_slices
 from mpsync_connectors.yandex_market.streams import STREAMS
 
 from mpsync.connector.base import FetchWindow
+from mpsync.connector.errors import PaginationLoopError
 from mpsync.connector.paging import Resume
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -73,3 +74,27 @@ async def test_a_saved_orders_token_resumes_in_its_creation_slice(cursor: str) -
     assert first["body"]["dates"]["creationDateFrom"] == slices[index][0].isoformat()
     assert first["body"]["campaignIds"] == STORES
     assert len(sent) == len(slices) - index  # the slices before it are not read again
+
+
+@pytest.mark.parametrize("stream", sorted(STREAMS))
+async def test_a_repeated_page_token_ends_every_stream_within_two_requests(stream: str) -> None:
+    """Every read runs through the paginator family's loop guard: an API answering each
+    page with the same ``nextPageToken`` ends the read with ``PaginationLoopError``."""
+    sent: list[dict[str, Any]] = []
+    connector = YandexMarketConnector(account("yandex_market"))
+    record = {"id": 1}
+    paging = {"nextPageToken": "same"}
+    keys = ("orders", "returns", "offers", "offerMappings", "questions", "feedbacks")
+    result = {key: [record] for key in keys} | {"paging": paging}
+    result["warehouses"] = [{"warehouseId": 1, "offers": [record]}]
+
+    async def call(method: str, host: str, path: str, *, group: str, json_body: Any = None,
+                   params: Any = None) -> Any:  # fmt: skip
+        sent.append({"path": path})
+        return {"orders": [record], "paging": paging, "result": result}
+
+    connector.call = call  # type: ignore[method-assign]
+    with pytest.raises(PaginationLoopError) as caught:
+        [page async for page in connector.fetch(stream, FetchWindow(NOW - timedelta(hours=1), NOW))]
+    assert len(sent) == 2
+    assert caught.value.stream == stream and caught.value.token == "same"
