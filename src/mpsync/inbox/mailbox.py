@@ -6,8 +6,9 @@ reply to a draft only when
 
 * its ``In-Reply-To`` (or ``References``) names the Message-ID mpsync gave a draft's mail on
   this channel. That id is not stored: it is derived again from the ``inbox.draft`` events
-  (``message_id`` of the delivery's dedupe key, the hash makes it unguessable), and only for
-  the events the notification rules route to this channel; and
+  (``message_id`` of the delivery's dedupe key: a hash of the account, the message, the
+  draft's text and the channel, so only who saw the mail or knows all of them can name it),
+  and only for the events the notification rules route to this channel; and
 * its ``From`` is one of the channel's recipients (``to``). ``From`` alone is spoofable,
   hence both.
 
