@@ -35,6 +35,7 @@ from typing import Any
 from mpsync.config import load_config_data
 from mpsync.logging import configure_logging
 from mpsync.mapping import load_mapping
+from mpsync.runtime import Runtime
 from mpsync.store.engine import create_store_engine
 from mpsync.store.migrate import upgrade
 from mpsync.sync.service import SyncService
@@ -243,7 +244,7 @@ def run_real(path: Path, marketplaces: list[str], orders: int, seed: int,
     url = f"sqlite:///{path}"
     engine = create_store_engine(url)
     upgrade(engine)
-    service = SyncService(engine, settings_for(url), clock=lambda: NOW)
+    service = SyncService(Runtime.build(engine, settings_for(url), clock=lambda: NOW))
     result = Result()
     for marketplace in marketplaces:
         mapping = load_mapping(marketplace)

@@ -37,6 +37,7 @@ import httpx
 
 from mpsync.config import load_config_data
 from mpsync.logging import configure_logging
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.sandbox.sim import World
 from mpsync.store.engine import create_store_engine
@@ -187,7 +188,7 @@ def main() -> None:
         engine = create_store_engine(url)
         upgrade(engine)
         sleep = asyncio.sleep if args.rate_limits else no_sleep
-        service = SyncService(engine, settings, clock=lambda: start, sleep=sleep)
+        service = SyncService(Runtime.build(engine, settings, clock=lambda: start, sleep=sleep))
         account = settings.accounts[0]
 
         def progress(done: int, total: int, counts: Any) -> None:
@@ -201,7 +202,7 @@ def main() -> None:
                 return await service.resync(account, "orders", since=since, until=start,
                                             progress=progress)  # fmt: skip
             finally:
-                await service.aclose()
+                await service.runtime.aclose()
 
         began = time.perf_counter()
         result = asyncio.run(run())

@@ -27,13 +27,13 @@ from pathlib import Path
 import httpx
 
 from mpsync.config import load_config_data
+from mpsync.runtime import Runtime
 from mpsync.stocksync.ledger import adjust
 from mpsync.stocksync.plan import build_plan
 from mpsync.stocksync.propagate import propagate
 from mpsync.store.engine import create_store_engine
 from mpsync.store.migrate import upgrade
 from mpsync.store.tables import Account, Product, ProductId, StockItem, StockLevel
-from mpsync.sync.service import SyncService
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 BATCH = {"wb": 1000, "oz": 100, "ym": 2000}
@@ -95,12 +95,12 @@ async def push(engine: object, config: object, counts: Counter[str], now: dateti
     async def no_sleep(_: float) -> None:
         return None
 
-    service = SyncService(engine, config, transport=transport(counts), sleep=no_sleep)  # type: ignore[arg-type]
+    runtime = Runtime.build(engine, config, transport=transport(counts), sleep=no_sleep)  # type: ignore[arg-type]
     try:
-        connectors = {a.id: service.connector(a) for a in config.accounts}  # type: ignore[attr-defined]
+        connectors = {a.id: runtime.connectors.connector(a) for a in config.accounts}  # type: ignore[attr-defined]
         return await propagate(engine, config, connectors, now=now)  # type: ignore[arg-type]
     finally:
-        await service.aclose()
+        await runtime.aclose()
 
 
 def main() -> None:

@@ -26,10 +26,11 @@ from sqlalchemy import Engine
 from mpsync.config import Settings
 from mpsync.coordination import Coordinator, Held, label_of
 from mpsync.coordination.supervisor import Backoff, Supervisor
-from mpsync.observe import Observer
+from mpsync.observe import QUIET, Observer
+from mpsync.runtime import Clock, Runtime, utcnow
 from mpsync.store.migrate import upgrade
 from mpsync.sync.pushes import PushProcessor
-from mpsync.sync.service import Clock, Schedule, SyncService, utcnow
+from mpsync.sync.service import Schedule, SyncService
 from mpsync.webhooks import WebhookContext, create_app
 
 log = structlog.get_logger("mpsync.daemon")
@@ -104,7 +105,10 @@ class Daemon:
                                        role="run", observer=metrics, sleep=sleep)  # fmt: skip
         self.coordinator.managed = True
         self.coordinator.tasks = self.supervisor.snapshot
-        self.service: SyncService | None = None
+        # What every part runs with: built here (no I/O), closed by the shutdown.
+        self.runtime = Runtime.build(engine, settings, clock=clock, observer=metrics or QUIET,
+                                     coordinator=self.coordinator)  # fmt: skip
+        self.service = SyncService(self.runtime)
         self.stock: Any = None  # mpsync.stocksync.job.StockJob when [stock] is configured
         self.server: uvicorn.Server | None = None
         self._running: set[asyncio.Task[Any]] = set()
@@ -123,14 +127,10 @@ class Daemon:
         # Beating from the start: what follows may take a while on a busy machine.
         beat = spawn("heartbeat", lambda: self.coordinator.keep_alive(self._beat_stop),
                      self._beat_stop)  # fmt: skip
-        self.service = SyncService(self.engine, self.settings, clock=self.clock,
-                                   metrics=self.metrics, coordinator=self.coordinator)  # fmt: skip
-        await asyncio.to_thread(self.service.start)
-        pushes = PushProcessor(self.service)
-        ctx = WebhookContext(self.engine, self.settings, self.service.connector, self.clock,
-                             ready=self.is_ready,
-                             metrics=self.metrics.exposition if self.metrics else None,
-                             observer=self.metrics)  # fmt: skip
+        await asyncio.to_thread(self.runtime.register_accounts)
+        pushes = PushProcessor(self.runtime)
+        exposition = self.metrics.exposition if self.metrics else None
+        ctx = WebhookContext.of(self.runtime, ready=self.is_ready, metrics=exposition)
         scheduler = self._scheduler()
         tasks = [spawn("pushes", lambda: self._pushes(pushes, ctx.wake), self.stop)]
         tasks += self._notification_tasks()
@@ -140,13 +140,8 @@ class Daemon:
         if self.settings.stock is not None:  # [stock]: one stock across every channel
             from mpsync.stocksync.job import StockJob
 
-            self.stock = StockJob(
-                self.engine,
-                self.settings,
-                self.service.connector,
-                self.clock,
-                coordinator=self.coordinator,
-            )
+            self.stock = StockJob(self.engine, self.settings, self.runtime.connectors.connector,
+                                  self.clock, coordinator=self.coordinator)  # fmt: skip
             pushes.applied = self.stock.wake
             tasks.append(spawn("stock", lambda: self.stock.serve(self.stop), self.stop))
         scheduler.start()
@@ -177,7 +172,6 @@ class Daemon:
             loop.add_signal_handler(sig, self.request_stop)
 
     def _scheduler(self) -> AsyncIOScheduler:
-        assert self.service is not None
         scheduler = AsyncIOScheduler(timezone="UTC")
         for account in self.settings.accounts:
             if not account.enabled:
@@ -224,7 +218,6 @@ class Daemon:
 
     def _sync_job(self, account_id: str, stream: str) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
-            assert self.service is not None
             if self.stop.is_set():
                 return
             account = self.settings.account(account_id)
@@ -244,8 +237,7 @@ class Daemon:
     def _workflow_job(self) -> Callable[[], Awaitable[None]] | None:
         from mpsync.workflow import WorkflowRunner  # require_parts has checked it imports
 
-        assert self.service is not None
-        runner = WorkflowRunner(self.service)
+        runner = WorkflowRunner(self.runtime, self.service)
         schedule = Schedule(self.settings.workflow.interval)
 
         async def job() -> None:
@@ -281,7 +273,7 @@ class Daemon:
         channels = build_channels(self.settings)
         self.stats.extra["channels"] = channels
         # Answers to buyers are outbox rows too, delivered through the marketplace.
-        channels = {**channels, CHANNEL: answer_channel(self.engine, self.settings, self.service)}
+        channels = {**channels, CHANNEL: answer_channel(self.runtime)}
         lease = self.settings.notifications.lease or self.settings.coordination.lease
         dispatcher = Dispatcher(self.engine, self.settings, channels, clock=self.clock,
                                 lease=lease, coordinator=self.coordinator)  # fmt: skip
@@ -347,8 +339,8 @@ class Daemon:
         # (the cursor keeps their place), and what is still running then is cancelled.
         working = tasks + list(self._running)
         done, pending = await asyncio.wait(working, timeout=self.grace * SOFT_SHARE)
-        if pending and self.service is not None:
-            self.service.stopping = True
+        if pending:
+            self.runtime.stop.set()
             log.info("grace nearly over: runs stop after their current page")
             more, pending = await asyncio.wait(pending, timeout=self.grace * (1 - SOFT_SHARE))
             done |= more
@@ -358,8 +350,7 @@ class Daemon:
         await asyncio.gather(*pending, return_exceptions=True)
         self._beat_stop.set()
         await asyncio.gather(beat, return_exceptions=True)
-        if self.service is not None:
-            await self.service.aclose()
+        await self.runtime.aclose()  # its connectors; the coordinator is shut down next
         await asyncio.to_thread(self.coordinator.shutdown)
         from mpsync.notify import close_channels
 

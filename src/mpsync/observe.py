@@ -1,7 +1,8 @@
 """What the daemon's parts report to the metrics: typed protocols, no ``getattr`` probes.
 
-``mpsync.metrics.Metrics`` implements them all; every part takes only the one it needs,
-and ``None`` (a CLI command, a test) reports nothing.
+``mpsync.metrics.Metrics`` implements them all; every part takes only the one it needs.
+A runtime (``mpsync.runtime``) carries a ``RuntimeObserver``; ``QUIET`` (a CLI command, a
+test) reports nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +27,31 @@ class PushObserver(Protocol):
     def push_answered(self, account: str, status: int) -> None: ...
 
 
-class Observer(SyncObserver, PushObserver, CoordinationObserver, TaskObserver, Protocol):
+class RuntimeObserver(SyncObserver, PushObserver, Protocol):
+    """What the services built on a runtime report: requests, runs, pushes."""
+
+
+class Quiet:
+    """Reports nothing: the observer of a runtime nobody scrapes."""
+
+    def request_done(self, marketplace: str, group: str, status: int, seconds: float) -> None:
+        return None
+
+    def rate_limited(self, marketplace: str, group: str, wait: float) -> None:
+        return None
+
+    def record_run(self, account: str, stream: str, counts: Any, *,
+                   seconds: float | None = None, outcome: str = "ok") -> None:  # fmt: skip
+        return None
+
+    def push_answered(self, account: str, status: int) -> None:
+        return None
+
+
+QUIET: RuntimeObserver = Quiet()
+
+
+class Observer(RuntimeObserver, CoordinationObserver, TaskObserver, Protocol):
     """Everything ``mpsync run`` reports, and its ``/metrics`` exposition."""
 
     def exposition(self) -> tuple[bytes, str]: ...

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 from mpsync.config import load_config_data
 from mpsync.connector.config_connector import ConnectorFileError, build_connector
 from mpsync.connector.errors import AuthError
+from mpsync.runtime import Runtime
 from mpsync.sync.service import SyncService
 
 SHOP_TOML = Path(__file__).resolve().parents[2] / "docs" / "examples" / "shop.toml"
@@ -53,10 +54,10 @@ async def test_a_toml_only_connector_syncs_a_local_shop_into_the_store(
     ]
     with Shop(orders) as shop:
         settings = _settings(store_url, shop)
-        service = SyncService(store, settings, clock=lambda: T0 + timedelta(hours=1))
-        service.start()
+        service = SyncService(Runtime.build(store, settings, clock=lambda: T0 + timedelta(hours=1)))
+        service.runtime.register_accounts()
         try:
-            connector = service.connector(settings.account("shop-main"))
+            connector = service.runtime.connectors.connector(settings.account("shop-main"))
             await connector.check_credentials()
             [result] = await service.sync("shop-main")
             assert result.outcome == "ok", result.error
@@ -79,7 +80,7 @@ async def test_a_toml_only_connector_syncs_a_local_shop_into_the_store(
             assert again.outcome == "ok" and again.counts.updated >= 1
             assert _stored(store)["1001"][:2] == ("shipped", "shipped")
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
     with store.connect() as connection:
         phone, email = connection.execute(text(
             "SELECT c.phone, c.email FROM customers c JOIN orders o ON o.customer_id = c.id "
@@ -93,22 +94,24 @@ async def test_pages_follow_the_declared_cursor_and_a_bad_key_is_an_auth_error(
     orders = [make_order(n) for n in range(120)]
     with Shop(orders) as shop:
         settings = _settings(store_url, shop)
-        service = SyncService(store, settings, clock=lambda: T0 + timedelta(hours=3))
-        service.start()
+        service = SyncService(Runtime.build(store, settings, clock=lambda: T0 + timedelta(hours=3)))
+        service.runtime.register_accounts()
         try:
             [result] = await service.sync("shop-main")
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
         assert result.outcome == "ok" and result.counts.inserted == 120
         listed = [r for r in shop.requests if r.startswith("/api/v1/orders")]
         assert sum("cursor=" in r for r in listed) == 2  # pages 2 and 3 of 50, 50, 20
         bad = _settings(store_url, shop, key="wrong")
-        service = SyncService(store, bad)
+        service = SyncService(Runtime.build(store, bad))
         try:
             with pytest.raises(AuthError) as caught:
-                await service.connector(bad.account("shop-main")).check_credentials()
+                await service.runtime.connectors.connector(
+                    bad.account("shop-main")
+                ).check_credentials()
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
         assert "401" in str(caught.value) and "wrong" not in str(caught.value)
 
 

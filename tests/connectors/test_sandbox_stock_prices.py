@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from mpsync.config import Settings, load_config_data
 from mpsync.connector.base import StockUpdate
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.sandbox.catalog import Product
 from mpsync.sync.service import SyncService
@@ -50,8 +51,10 @@ def _service(sandbox: SandboxServer, store: Engine, store_url: str) -> SyncServi
         return None
 
     settings = _settings(sandbox, store_url)
-    service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt, sleep=no_sleep)
-    service.start()
+    service = SyncService(
+        Runtime.build(store, settings, clock=lambda: sandbox.state.world.now_dt, sleep=no_sleep)
+    )
+    service.runtime.register_accounts()
     return service
 
 
@@ -120,7 +123,9 @@ async def test_stock_and_prices_sync_reach_the_sandbox_truth(
     service = _service(sandbox, store, store_url)
     if page_size is not None:  # 40 products: three pages each, through the sandbox's cursors
         for account in service.settings.accounts:
-            setattr(service.connector(account), PAGE_SIZES[account.id], page_size)
+            setattr(
+                service.runtime.connectors.connector(account), PAGE_SIZES[account.id], page_size
+            )
     try:
         await _sync(service, "stock")
         await _sync(service, "prices")
@@ -143,7 +148,7 @@ async def test_stock_and_prices_sync_reach_the_sandbox_truth(
         again = [*await service.sync(stream="stock"), *await service.sync(stream="prices")]
         assert all(r.counts.inserted == r.counts.updated == 0 for r in again)
     finally:
-        await service.aclose()
+        await service.runtime.aclose()
 
 
 async def test_a_stock_push_then_a_stock_read_shows_the_pushed_quantity(
@@ -168,12 +173,12 @@ async def test_a_stock_push_then_a_stock_read_shows_the_pushed_quantity(
                 # the ids the binding holds (WB sets stock by chrtId, Ozon requires product_id)
                 ids=BOUND[marketplace](product),
             )
-            result = await service.connector(account).push_stock([update])
+            result = await service.runtime.connectors.connector(account).push_stock([update])
             assert result.ok, (marketplace, result.message)
             pushed[key] = quantity
         await _sync(service, "stock")
     finally:
-        await service.aclose()
+        await service.runtime.aclose()
     after = store_stock(store)
     assert {key: after[key] for key in pushed} == pushed
     assert after == truth_stock(sandbox)

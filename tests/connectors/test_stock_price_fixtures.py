@@ -26,6 +26,7 @@ from mpsync.connector.base import Connector, FetchWindow, Page, StockUpdate
 from mpsync.connector.errors import AuthError
 from mpsync.domain.models import PriceRecord, StockRecord
 from mpsync.mapping import MappingFailure
+from mpsync.runtime import Runtime
 from mpsync.sync.service import SyncService
 
 WINDOW = FetchWindow(since=NOW - timedelta(minutes=10), until=NOW)
@@ -476,8 +477,8 @@ async def test_a_malformed_stock_item_is_dead_lettered_by_the_sync(
              "api_base_url": BASE}
         ]  # fmt: skip
         settings = load_config_data({"store": {"url": store_url}, "accounts": accounts}, env={})
-        service = SyncService(store, settings, clock=lambda: NOW)
-        service.start()
+        service = SyncService(Runtime.build(store, settings, clock=lambda: NOW))
+        service.runtime.register_accounts()
         try:
             assert service.streams(settings.accounts[0]) == [
                 "orders",
@@ -489,7 +490,7 @@ async def test_a_malformed_stock_item_is_dead_lettered_by_the_sync(
             ]
             (result,) = await service.sync("oz", stream="stock")
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
     assert result.outcome == "ok", result.error
     counts = result.counts
     # 4 stock rows (one malformed) and the 3 products the two answers name

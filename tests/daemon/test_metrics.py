@@ -8,6 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from mpsync.metrics import Metrics
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxServer
 from mpsync.sync.service import SyncService
 from mpsync.webhooks import WebhookContext, create_app
@@ -18,13 +19,14 @@ from tests.sync.test_webhooks import call
 def test_metrics_after_a_sync(sandbox: SandboxServer, store: Engine, store_url: str) -> None:
     settings = make_settings(sandbox, store_url)
     metrics = Metrics(store, settings, clock=lambda: sandbox.state.world.now_dt)
-    service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt,
-                          metrics=metrics)  # fmt: skip
+    runtime = Runtime.build(store, settings, clock=lambda: sandbox.state.world.now_dt,
+                            observer=metrics)  # fmt: skip
+    service = SyncService(runtime)
 
     async def scenario() -> str:
         await service.sync()
-        await service.aclose()
-        ctx = WebhookContext(store, settings, service.connector, service.clock,
+        await service.runtime.aclose()
+        ctx = WebhookContext(store, settings, runtime.connectors.connector, service.clock,
                              metrics=metrics.exposition)  # fmt: skip
         app = create_app(ctx)
         scope_status, _ = await call(app, "/healthz", b"", method="GET")

@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, text
 
 from mpsync.metrics import Metrics
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxServer
 from mpsync.sync.service import SyncService
 from mpsync.webhooks import WebhookContext, create_app
@@ -20,12 +21,13 @@ from tests.sync.test_webhooks import call
 def test_operations_metrics(sandbox: SandboxServer, store: Engine, store_url: str) -> None:
     settings = make_settings(sandbox, store_url)
     metrics = Metrics(store, settings, clock=lambda: sandbox.state.world.now_dt)
-    service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt,
-                          metrics=metrics)  # fmt: skip
+    runtime = Runtime.build(store, settings, clock=lambda: sandbox.state.world.now_dt,
+                            observer=metrics)  # fmt: skip
+    service = SyncService(runtime)
 
     async def scenario() -> None:
         await service.sync(stream="orders")
-        ctx = WebhookContext(store, settings, service.connector, service.clock,
+        ctx = WebhookContext(store, settings, runtime.connectors.connector, service.clock,
                              metrics=metrics.exposition, observer=metrics)  # fmt: skip
         app = create_app(ctx)
         assert (await call(app, "/webhooks/oz/wrong-token", b"{}"))[0] == 403
@@ -33,7 +35,7 @@ def test_operations_metrics(sandbox: SandboxServer, store: Engine, store_url: st
         ping = b'{"message_type": "TYPE_PING", "time": "2026-11-01T12:00:00Z"}'
         assert (await call(app, "/webhooks/oz/hook-oz-secret", ping))[0] == 200
         assert (await call(app, "/webhooks/oz/hook-oz-secret", b"{not json"))[0] >= 400
-        await service.aclose()
+        await service.runtime.aclose()
 
     asyncio.run(scenario())
     with store.begin() as connection:

@@ -37,9 +37,8 @@ async def test_stop_hands_back_a_push_still_in_flight_within_the_grace(
     never = asyncio.Event()
     running = asyncio.create_task(daemon.run())
     try:
-        await _until(lambda: daemon.service is not None)
-        assert daemon.service is not None
-        connector = daemon.service.connector(settings.account("oz"))
+        await _until(lambda: daemon.ready)  # the store migrated, every task started
+        connector = daemon.runtime.connectors.connector(settings.account("oz"))
 
         async def hangs(_: Sequence[str]) -> list[dict[str, Any]]:
             await never.wait()  # a marketplace that never answers

@@ -88,7 +88,7 @@ def _open_orders(engine: Engine) -> int:
 async def _drive(server: SandboxServer, engine: Engine, settings: Settings) -> dict[str, Any]:
     upgrade(engine)
     service = service_for(server, engine, settings)
-    runner = WorkflowRunner(service)
+    runner = WorkflowRunner(service.runtime, service)
     channels = build_channels(settings)
     dispatcher = Dispatcher(engine, settings, channels, clock=lambda: server.state.world.now_dt)
     errors: list[dict[str, str]] = []
@@ -119,7 +119,7 @@ async def _drive(server: SandboxServer, engine: Engine, settings: Settings) -> d
                 break
     finally:
         await close_channels(channels)
-        await service.aclose()
+        await service.runtime.aclose()
     return {"silent": silent, "errors": errors, "sync_failures": sync_failures,
             "confirmed": confirmed, "completed": completed, "steps": steps}  # fmt: skip
 

@@ -43,7 +43,7 @@ def sync(server: SandboxServer, engine: Engine, url: str, *streams: str) -> list
         try:
             return [r for stream in streams for r in await service.sync(stream=stream)]
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
 
     return asyncio.run(run())
 
@@ -118,12 +118,15 @@ def reconcile(server: SandboxServer, engine: Engine, url: str, account: str,
     async def run() -> dict[str, Any]:
         service = service_for(server, engine, settings)
         try:
-            connector, mapping = service.connector(chosen), service.mapping(chosen)
+            connector, mapping = (
+                service.runtime.connectors.connector(chosen),
+                service.runtime.connectors.mapping(chosen),
+            )
             report, failures = await read_report(connector, mapping, account, period)
             assert failures == []
             totals = await marketplace_totals(connector, period)
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
         with engine.connect() as connection:
             return compare(connection, account, period, report, totals)
 
@@ -281,7 +284,7 @@ def test_a_90_day_wildberries_resync_is_one_report_read(
         try:
             return await service.resync(account, "finance", since)
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
 
     result = asyncio.run(run())
     assert result.outcome == "ok" and result.counts.fetched > 0

@@ -60,7 +60,7 @@ def test_a_pushed_review_and_question_land_in_the_inbox(
     async def scenario() -> None:
         try:
             await service.sync(account_id="ym", stream="orders")  # the account exists
-            connector = service.connector(settings.account("ym"))
+            connector = service.runtime.connectors.connector(settings.account("ym"))
             events = [
                 *connector.parse_push({}, _push("GOODS_FEEDBACK_CREATED",
                                                 feedbackId=int(review.external_id))).events,
@@ -69,9 +69,9 @@ def test_a_pushed_review_and_question_land_in_the_inbox(
             ]  # fmt: skip
             assert store_events(store, "ym", events, service.clock()) == 2
             assert store_events(store, "ym", events, service.clock()) == 0  # redelivered
-            await PushProcessor(service).run_once()
+            await PushProcessor(service.runtime).run_once()
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
 
     asyncio.run(scenario())
     with store.connect() as connection:

@@ -21,6 +21,7 @@ from mpsync.config import Settings, load_config_data
 from mpsync.inbox.answers import CHANNEL, apply_rules, approve
 from mpsync.inbox.service import answer_channel
 from mpsync.notify import Dispatcher
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.sync.service import SyncService
 
@@ -61,8 +62,10 @@ def _service(sandbox: SandboxServer, store: Engine, settings: Settings) -> SyncS
     async def no_sleep(_: float) -> None:
         return None
 
-    service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt, sleep=no_sleep)
-    service.start()
+    service = SyncService(
+        Runtime.build(store, settings, clock=lambda: sandbox.state.world.now_dt, sleep=no_sleep)
+    )
+    service.runtime.register_accounts()
     return service
 
 
@@ -74,7 +77,7 @@ async def _sync(service: SyncService) -> list[Any]:
 
 
 async def _deliver(store: Engine, settings: Settings, service: SyncService) -> int:
-    channel = answer_channel(store, settings, service)
+    channel = answer_channel(service.runtime)
     dispatcher = Dispatcher(store, settings, {CHANNEL: channel}, clock=service.clock)
     stats = await dispatcher.run_once(limit=200)
     return int(stats.sent)
@@ -137,7 +140,7 @@ def test_messages_land_once_auto_answers_exactly_its_matches_and_drafts_wait(
             assert truth[draft["external_id"]]["answers"] == 1
             assert sum(1 for t in truth.values() if t["answers"]) == len(matching) + 1
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
 
     asyncio.run(scenario())
 
@@ -157,7 +160,7 @@ def test_ozon_without_premium_plus_shows_unavailable_in_status(
         try:
             return await _sync(service)
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
 
     results = {(r.account, r.stream): r for r in asyncio.run(scenario())}
     for stream in ("questions", "reviews"):
@@ -194,8 +197,8 @@ def test_two_replicas_deciding_and_sending_at_once_answer_each_message_once(
             await _deliver(store, settings, first)
             return sum(queued)
         finally:
-            await first.aclose()
-            await second.aclose()
+            await first.runtime.aclose()
+            await second.runtime.aclose()
 
     queued = asyncio.run(scenario())
     answered = [t for t in _truth(sandbox) if t["answers"]]

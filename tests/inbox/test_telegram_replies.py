@@ -31,6 +31,7 @@ from mpsync.inbox.service import answer_channel
 from mpsync.inbox.telegram import TelegramReplies, UpdatesFailed, reply_channels
 from mpsync.notify import Dispatcher, build_channels
 from mpsync.notify.dispatcher import Batch
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.sync.service import SyncService
 
@@ -131,8 +132,9 @@ class World:
 
         self.store, self.settings = store, settings
         self.clock = lambda: sandbox.state.world.now_dt
-        self.service = SyncService(store, settings, clock=self.clock, sleep=no_sleep)
-        self.service.start()
+        self.runtime = Runtime.build(store, settings, clock=self.clock, sleep=no_sleep)
+        self.runtime.register_accounts()
+        self.service = SyncService(self.runtime)
         self.channels = build_channels(settings)
 
     async def drafts(self) -> None:
@@ -142,8 +144,7 @@ class World:
             assert apply_rules(connection, self.settings, now=self.clock()).drafted
 
     async def deliver(self) -> None:
-        channels = {**self.channels, CHANNEL: answer_channel(self.store, self.settings,
-                                                             self.service)}  # fmt: skip
+        channels = {**self.channels, CHANNEL: answer_channel(self.runtime)}
         await Dispatcher(self.store, self.settings, channels, clock=self.clock).run_once(500)
 
     def reader(self) -> TelegramReplies:
@@ -151,7 +152,7 @@ class World:
                                clock=self.clock)  # fmt: skip
 
     async def close(self) -> None:
-        await self.service.aclose()
+        await self.runtime.aclose()
         for channel in self.channels.values():
             await channel.aclose()
 

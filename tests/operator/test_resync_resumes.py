@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.store.engine import create_store_engine
 from mpsync.store.migrate import upgrade
@@ -89,8 +90,8 @@ def test_plan_resumes_the_same_window_and_restart_starts_over(tmp_path: Path) ->
         async def no_sleep(_: float) -> None:
             return None
 
-        service = SyncService(engine, settings, clock=lambda: now[0], sleep=no_sleep)
-        service.start()
+        service = SyncService(Runtime.build(engine, settings, clock=lambda: now[0], sleep=no_sleep))
+        service.runtime.register_accounts()
         account = settings.account("oz")
         since = T0 - timedelta(days=10)
 
@@ -112,7 +113,7 @@ def test_plan_resumes_the_same_window_and_restart_starts_over(tmp_path: Path) ->
             assert result.outcome == "ok"
             done = await service.plan_resync(account, "orders", since)
             assert not done.resumed and done.replaced is None  # finished windows are dropped
-            await service.aclose()
+            await service.runtime.aclose()
 
         asyncio.run(scenario())
         engine.dispose()

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from mpsync.config import load_config_data
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.sandbox.sim import World
 from mpsync.stocksync.propagate import propagate
@@ -68,10 +69,12 @@ async def _day_with_mpsync(server: SandboxServer, engine: Engine, settings: obje
     async def no_sleep(_: float) -> None:
         return None
 
-    service = SyncService(engine, settings, clock=lambda: world.now_dt, sleep=no_sleep)  # type: ignore[arg-type]
-    service.start()
+    service = SyncService(
+        Runtime.build(engine, settings, clock=lambda: world.now_dt, sleep=no_sleep)
+    )  # type: ignore[arg-type]
+    service.runtime.register_accounts()
     accounts = settings.accounts  # type: ignore[attr-defined]
-    connectors = {a.id: service.connector(a) for a in accounts}
+    connectors = {a.id: service.runtime.connectors.connector(a) for a in accounts}
     try:
         for account in accounts:
             for stream in ("products", "stock"):
@@ -94,7 +97,7 @@ async def _day_with_mpsync(server: SandboxServer, engine: Engine, settings: obje
             propagations += 1
         return propagations
     finally:
-        await service.aclose()
+        await service.runtime.aclose()
 
 
 def test_a_simulated_day_oversells_only_within_one_propagation(tmp_path: Path) -> None:

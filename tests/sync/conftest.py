@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from mpsync.config import Settings, load_config_data
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.sync.service import SyncService
 
@@ -47,8 +48,10 @@ def service_for(server: SandboxServer, engine: Engine, settings: Settings) -> Sy
     async def no_sleep(_: float) -> None:
         return None
 
-    service = SyncService(engine, settings, clock=lambda: server.state.world.now_dt, sleep=no_sleep)
-    service.start()
+    service = SyncService(
+        Runtime.build(engine, settings, clock=lambda: server.state.world.now_dt, sleep=no_sleep)
+    )
+    service.runtime.register_accounts()
     return service
 
 

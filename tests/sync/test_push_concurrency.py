@@ -50,7 +50,7 @@ async def test_bogus_refetches_do_not_queue_real_pushes_behind_them(
                 if o["marketplace"] == "ozon")  # fmt: skip
     events = [_event(f"bogus-{i}", f"00000000-{i:04d}-1") for i in range(BOGUS)]
     store_events(store, "oz", [*events, _event("real", real)], NOW)
-    connector = service.connector(service.settings.account("oz"))
+    connector = service.runtime.connectors.connector(service.settings.account("oz"))
     answer_404, fetch = asyncio.Event(), connector.fetch_orders
 
     async def slow_404_for_bogus(ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -61,7 +61,7 @@ async def test_bogus_refetches_do_not_queue_real_pushes_behind_them(
 
     connector.fetch_orders = slow_404_for_bogus  # type: ignore[method-assign]
     stop, wake = asyncio.Event(), asyncio.Event()
-    serving = asyncio.create_task(PushProcessor(service).serve(stop, wake))
+    serving = asyncio.create_task(PushProcessor(service.runtime).serve(stop, wake))
     try:
         await _until(lambda: _states(store)["real"][0] == "done", "the real push")
         states = _states(store)
@@ -78,4 +78,4 @@ async def test_bogus_refetches_do_not_queue_real_pushes_behind_them(
     finally:
         stop.set()
         await asyncio.wait_for(serving, timeout=10)
-        await service.aclose()
+        await service.runtime.aclose()

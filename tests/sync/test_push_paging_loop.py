@@ -29,7 +29,7 @@ async def test_a_looping_cursor_fails_its_push_and_the_push_loop_keeps_serving(
     stock = PushEvent("TYPE_STOCKS_CHANGED", "stock-1", ("123",), [], "stock", {})
     order = PushEvent("TYPE_NEW_POSTING", "real", (real,), [], "order", {})
     store_events(store, "oz", [stock], T0)
-    connector = service.connector(service.settings.account("oz"))
+    connector = service.runtime.connectors.connector(service.settings.account("oz"))
     call, stock_calls = connector.call, []  # type: ignore[attr-defined]
 
     async def looping_stocks(method: str, host: str, path: str, **options: Any) -> Any:
@@ -41,7 +41,7 @@ async def test_a_looping_cursor_fails_its_push_and_the_push_loop_keeps_serving(
 
     connector.call = looping_stocks  # type: ignore[attr-defined]
     stop, wake = asyncio.Event(), asyncio.Event()
-    serving = asyncio.create_task(PushProcessor(service).serve(stop, wake))
+    serving = asyncio.create_task(PushProcessor(service.runtime).serve(stop, wake))
     try:
         await _until(lambda: _states(store)["stock-1"][1] is not None, "the looping push to fail")
         state, error = _states(store)["stock-1"]
@@ -60,4 +60,4 @@ async def test_a_looping_cursor_fails_its_push_and_the_push_loop_keeps_serving(
     finally:
         stop.set()
         await asyncio.wait_for(serving, timeout=10)
-        await service.aclose()
+        await service.runtime.aclose()

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from mpsync.cli import app
 from mpsync.config import load_config_data
 from mpsync.metrics import Metrics
+from mpsync.runtime import Runtime
 from mpsync.sync.service import Schedule, SyncService
 
 BASE = "http://mp.test/ozon"
@@ -46,8 +47,10 @@ async def test_retry_after_a_day_ends_the_tick_and_status_says_until_when(
         waits.append(seconds)
 
     clock, metrics = Clock(), Metrics()
-    service = SyncService(store, settings, clock=clock, sleep=sleep, metrics=metrics)
-    service.start()
+    service = SyncService(
+        Runtime.build(store, settings, clock=clock, sleep=sleep, observer=metrics)
+    )
+    service.runtime.register_accounts()
     oz = settings.account("oz")
     try:
         with respx.mock(assert_all_called=False) as router:
@@ -61,7 +64,7 @@ async def test_retry_after_a_day_ends_the_tick_and_status_says_until_when(
             assert again.outcome == "skipped" and "rate-limited until" in (again.error or "")
             assert route.call_count == 1  # the scheduler leaves it alone until T
     finally:
-        await service.aclose()
+        await service.runtime.aclose()
     sample = metrics.registry.get_sample_value("mpsync_rate_limited_runs_total",
                                                {"account": "oz", "stream": "orders"})  # fmt: skip
     assert sample == 1.0
@@ -81,15 +84,15 @@ async def test_retry_after_a_day_ends_the_tick_and_status_says_until_when(
     assert "rate-limited until" in table.stdout, table.stdout
 
     clock.now = until + timedelta(seconds=1)  # after T the stream runs again
-    service = SyncService(store, settings, clock=clock, sleep=sleep)
-    service.start()
+    service = SyncService(Runtime.build(store, settings, clock=clock, sleep=sleep))
+    service.runtime.register_accounts()
     try:
         with respx.mock(assert_all_called=False) as router:
             route = router.post(LIST).respond(json={"postings": [], "has_next": False})
             result = await service.sync_stream(oz, "orders", schedule=SCHEDULE)
         assert result.outcome == "ok" and route.call_count >= 1
     finally:
-        await service.aclose()
+        await service.runtime.aclose()
 
 
 async def test_a_wait_within_the_cap_is_waited() -> None:

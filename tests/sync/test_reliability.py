@@ -102,7 +102,7 @@ def test_sync_converges_through_faults(store: Engine, store_url: str) -> None:
                                      "duplicate_rate": 0, "out_of_order_rate": 0})  # fmt: skip
             results = await service.sync()
             outcomes.append(",".join(r.outcome for r in results))
-            await service.aclose()
+            await service.runtime.aclose()
             return outcomes
 
         outcomes = asyncio.run(passes())
@@ -134,6 +134,6 @@ def test_bad_record_is_dead_lettered_then_retried_after_a_mapping_fix(
     assert "external_id" in (letters[0]["field"] or letters[0]["reason"])
     settings.accounts[1].mapping = None
     fixed = service_for(sandbox, store, settings)
-    result = asyncio.run(retry_dead_letters(fixed, None))
+    result = asyncio.run(retry_dead_letters(fixed.runtime, None))
     assert result["resolved"] == len(letters) and result["still_failing"] == 0
     assert list_dead_letters(store, limit=0) == []

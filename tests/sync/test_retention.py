@@ -74,15 +74,16 @@ def test_the_workflow_prunes_at_most_hourly(store: Engine, store_url: str) -> No
     import asyncio
 
     from mpsync.config import load_config_data
+    from mpsync.runtime import Runtime
     from mpsync.sync.service import SyncService
     from mpsync.workflow import WorkflowRunner
 
     _seed(store)
     settings = load_config_data({"store": {"url": store_url, "retention": "90d"}}, env={})
     clock = [NOW]
-    service = SyncService(store, settings, clock=lambda: clock[0])
-    service.start()
-    runner = WorkflowRunner(service)
+    service = SyncService(Runtime.build(store, settings, clock=lambda: clock[0]))
+    service.runtime.register_accounts()
+    runner = WorkflowRunner(service.runtime, service)
     asyncio.run(runner.run_once())
     assert _left(store)[0] == {"done-new", "failed-old", "pending-old"}
     with store.begin() as connection:

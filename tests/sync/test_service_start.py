@@ -1,4 +1,5 @@
-"""SyncService's constructor does no I/O; start() registers the accounts, once."""
+"""Building a runtime and its SyncService does no I/O; register_accounts() registers the
+accounts, once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, event, text
 
 from mpsync.config import load_config_data
+from mpsync.runtime import Runtime
 from mpsync.sync.service import SyncService
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -25,12 +27,12 @@ def test_constructor_does_no_io_and_start_registers_accounts_once(store: Engine)
 
     event.listen(store, "before_cursor_execute", seen)
     try:
-        service = SyncService(store, settings, clock=lambda: NOW)
+        service = SyncService(Runtime.build(store, settings, clock=lambda: NOW))
         assert statements == []
-        service.start()
+        service.runtime.register_accounts()
         assert statements
         done = len(statements)
-        service.start()
+        service.runtime.register_accounts()
         assert len(statements) == done
     finally:
         event.remove(store, "before_cursor_execute", seen)

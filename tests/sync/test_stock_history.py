@@ -10,6 +10,7 @@ from mpsync.config import load_config_data
 from mpsync.connector.base import FetchWindow
 from mpsync.domain import StockRecord
 from mpsync.mapping import MappedPage
+from mpsync.runtime import Runtime
 from mpsync.store.tables import StockHistory
 from mpsync.sync.service import SyncService
 from mpsync.sync.writer import PageTarget
@@ -37,8 +38,8 @@ def test_each_page_writes_the_day_of_the_display_zone(store: Engine, store_url: 
     settings = load_config_data({"store": {"url": store_url}, "accounts": [ACCOUNT],
                                  "display": {"timezone": "Europe/Moscow"}}, env={})  # fmt: skip
     clock = [LATE - timedelta(hours=2)]
-    service = SyncService(store, settings, clock=lambda: clock[0])
-    service.start()
+    service = SyncService(Runtime.build(store, settings, clock=lambda: clock[0]))
+    service.runtime.register_accounts()
     from mpsync.sync.state import ensure_accounts
 
     ensure_accounts(store, settings, clock[0])

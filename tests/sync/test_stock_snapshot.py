@@ -8,6 +8,7 @@ from sqlalchemy import Engine, insert, select
 
 from mpsync.config import load_config_data
 from mpsync.connector.base import FetchWindow
+from mpsync.runtime import Runtime
 from mpsync.store.tables import StockLevel
 from mpsync.sync.service import SyncService
 
@@ -25,8 +26,8 @@ def test_unlisted_rows_are_zeroed_only_after_a_read_that_listed_something(
     store: Engine, store_url: str
 ) -> None:
     settings = load_config_data({"store": {"url": store_url}, "accounts": [ACCOUNT]}, env={})
-    service = SyncService(store, settings, clock=lambda: NOW)
-    service.start()
+    service = SyncService(Runtime.build(store, settings, clock=lambda: NOW))
+    service.runtime.register_accounts()
     with store.begin() as connection:
         connection.execute(insert(STOCK), [
             {"account_id": "oz", "sku": "listed", "warehouse": "1", "on_hand": 3,

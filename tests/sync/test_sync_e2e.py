@@ -20,7 +20,7 @@ def _sync(server: SandboxServer, engine: Engine, url: str) -> list[object]:
         try:
             return list(await service.sync())
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
 
     return asyncio.run(run())
 

@@ -53,11 +53,13 @@ async def call(app: Any, path: str, body: bytes, *, method: str = "POST",
 def service(sandbox: SandboxServer, store: Engine, store_url: str) -> Iterator[SyncService]:
     svc = service_for(sandbox, store, make_settings(sandbox, store_url))
     yield svc
-    asyncio.run(svc.aclose())
+    asyncio.run(svc.runtime.aclose())
 
 
 def _app(service: SyncService) -> Any:
-    ctx = WebhookContext(service.engine, service.settings, service.connector, service.clock)
+    ctx = WebhookContext(
+        service.engine, service.settings, service.runtime.connectors.connector, service.clock
+    )
     return create_app(ctx)
 
 
@@ -110,7 +112,7 @@ def test_same_push_replayed_100_times_has_one_effect(
 ) -> None:
     async def first_sync() -> None:
         await service.sync("oz")
-        await service.aclose()
+        await service.runtime.aclose()
 
     asyncio.run(first_sync())
     with service.engine.connect() as connection:
@@ -129,8 +131,8 @@ def test_same_push_replayed_100_times_has_one_effect(
             status_code, body = await call(app, "/webhooks/oz/hook-oz-secret", push)
             assert status_code == 200 and body == {"result": True}
         for _ in range(2):
-            await PushProcessor(service).run_once()
-        await service.aclose()
+            await PushProcessor(service.runtime).run_once()
+        await service.runtime.aclose()
 
     asyncio.run(replay())
     assert _queued(service.engine) == 1
@@ -276,13 +278,13 @@ def test_ozon_stock_push_reads_the_products_stock_into_the_polled_rows(
     async def push() -> None:
         status_code, body = await call(app, "/webhooks/oz/hook-oz-secret", push_body)
         assert (status_code, body) == (200, {"result": True})
-        stats = await PushProcessor(service).run_once()
+        stats = await PushProcessor(service.runtime).run_once()
         assert stats.processed == 1
-        await service.aclose()
+        await service.runtime.aclose()
 
     async def poll() -> None:
         await service.sync("oz", "stock")
-        await service.aclose()
+        await service.runtime.aclose()
 
     asyncio.run(push())
     truth = {(row["sku"], row["warehouse_id"]): row["amount"]

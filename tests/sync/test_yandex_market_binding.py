@@ -29,7 +29,7 @@ from tests.sync.conftest import make_settings, service_for
 def service(sandbox: SandboxServer, store: Engine, store_url: str) -> Iterator[SyncService]:
     svc = service_for(sandbox, store, make_settings(sandbox, store_url))
     yield svc
-    asyncio.run(svc.aclose())
+    asyncio.run(svc.runtime.aclose())
 
 
 def test_the_products_stream_binds_offers_and_pushes_use_the_binding(
@@ -41,7 +41,7 @@ def test_the_products_stream_binds_offers_and_pushes_use_the_binding(
 
     async def scenario() -> None:
         account = service.settings.account("ym")
-        connector = service.connector(account)
+        connector = service.runtime.connectors.connector(account)
         with pytest.raises(UnboundSkuError, match="--account ym --stream products"):
             await push_stock(store, connector, StockUpdate(product.sku, "21000000", 9), now=now)
         (result,) = await service.sync("ym", "products")
@@ -56,6 +56,6 @@ def test_the_products_stream_binds_offers_and_pushes_use_the_binding(
         assert (await push_price(store, connector, price, keep_old_price=False, now=now)).ok
         row = sandbox.state.world.price("yandex_market", product.index)
         assert (row.price_kop, row.old_price_kop) == (99_000, 129_000)
-        await service.aclose()
+        await service.runtime.aclose()
 
     asyncio.run(scenario())

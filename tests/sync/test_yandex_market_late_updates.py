@@ -47,7 +47,7 @@ def service(sandbox: SandboxServer, store: Engine, store_url: str) -> Iterator[S
     settings = load_config_data({"store": {"url": store_url}, "accounts": [account]}, env={})
     svc = service_for(sandbox, store, settings)
     yield svc
-    asyncio.run(svc.aclose())
+    asyncio.run(svc.runtime.aclose())
 
 
 def _old_delivered(sandbox: SandboxServer, count: int) -> list[int]:
@@ -88,15 +88,15 @@ def test_a_late_return_of_an_old_order_is_read_by_the_poll_and_the_push(
                 "orderId": int(sandbox.state.external_id(MP, pushed)), "returnId": 7,
                 "returnType": "RETURN", "createdAt": "2026-11-01T12:01:00Z",
                 "items": [{"offerId": "SKU-0001", "count": 1}]}  # fmt: skip
-        app = create_app(WebhookContext(service.engine, service.settings, service.connector,
+        app = create_app(WebhookContext(service.engine, service.settings, service.runtime.connectors.connector,
                                         service.clock))  # fmt: skip
         status, answer = await call(app, "/webhooks/ym/hook-ym-secret/notification",
                                     json.dumps(push).encode())  # fmt: skip
         assert status == 200 and set(answer) == {"name", "version", "time"}
-        stats = await PushProcessor(service).run_once()
+        stats = await PushProcessor(service.runtime).run_once()
         assert (stats.processed, stats.failed) == (1, 0)
         assert _status(store, sandbox, pushed) == "returned"
-        await service.aclose()
+        await service.runtime.aclose()
 
     asyncio.run(scenario())
 
@@ -109,7 +109,7 @@ def test_the_first_sync_reads_history_older_than_30_days(
 
     async def first() -> None:
         await service.sync("ym", "orders")
-        await service.aclose()
+        await service.runtime.aclose()
 
     asyncio.run(first())
     stored = {external for (mp, external) in store_orders(store) if mp == MP}

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, insert, text
 
 from mpsync.config import Settings, load_config_data
 from mpsync.domain.status import OrderStatus
+from mpsync.runtime import Runtime
 from mpsync.store.tables import Order, OrderLine, StockLevel
 from mpsync.sync.service import SyncService
 from mpsync.workflow import WorkflowRunner, WorkflowStats
@@ -62,9 +63,9 @@ async def _no_sleep(_: float) -> None:
 
 
 def make_runner(store: Engine, settings: Settings, clock: Clock) -> WorkflowRunner:
-    service = SyncService(store, settings, clock=clock, sleep=_no_sleep)
-    service.start()  # the accounts the tests' orders name
-    return WorkflowRunner(service)
+    service = SyncService(Runtime.build(store, settings, clock=clock, sleep=_no_sleep))
+    service.runtime.register_accounts()  # the accounts the tests' orders name
+    return WorkflowRunner(service.runtime, service)
 
 
 def run(runner: WorkflowRunner) -> WorkflowStats:
@@ -72,7 +73,7 @@ def run(runner: WorkflowRunner) -> WorkflowStats:
         try:
             return await runner.run_once()
         finally:
-            await runner.service.aclose()
+            await runner.runtime.aclose()
 
     return asyncio.run(once())
 

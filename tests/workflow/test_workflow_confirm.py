@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from mpsync.browse import get_order
 from mpsync.connector.base import OrderRef
+from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxConfig, SandboxServer
 from mpsync.sync.service import SyncService
 from mpsync.workflow import WorkflowRunner, WorkflowStats
@@ -38,9 +39,9 @@ def _sync_and_run(service: SyncService, *, sync: bool = True) -> WorkflowStats:
         try:
             if sync:
                 await service.sync()
-            return await WorkflowRunner(service).run_once()
+            return await WorkflowRunner(service.runtime, service).run_once()
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
 
     return asyncio.run(go())
 
@@ -84,13 +85,13 @@ def test_a_refused_confirm_is_failed_with_the_marketplace_message(
         try:
             await service.sync()
             victim = _new_wb_ids(store)[0]
-            result = await service.connector(service.settings.account("wb")).cancel(
-                OrderRef(victim)
-            )
+            result = await service.runtime.connectors.connector(
+                service.settings.account("wb")
+            ).cancel(OrderRef(victim))
             assert result.ok
             return victim
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
 
     victim = asyncio.run(sync_then_cancel_at_marketplace())
     stats = _sync_and_run(_service(sandbox, store, store_url), sync=False)
@@ -119,19 +120,21 @@ def test_write_backs_a_crash_left_pending_are_confirmed_once_after_their_lease(
     sandbox.state.advance(20)
     offset = [timedelta(0)]
     settings = _service(sandbox, store, store_url).settings
-    service = SyncService(store, settings, clock=lambda: sandbox.state.world.now_dt + offset[0])
-    service.start()
+    service = SyncService(
+        Runtime.build(store, settings, clock=lambda: sandbox.state.world.now_dt + offset[0])
+    )
+    service.runtime.register_accounts()
 
     async def crash_mid_confirm() -> list[str]:
         try:
             await service.sync()
             new = _new_wb_ids(store)
-            connector = service.connector(settings.account("wb"))
+            connector = service.runtime.connectors.connector(settings.account("wb"))
             for external_id in new[::2]:  # the calls that got through before the kill
                 assert (await connector.confirm(OrderRef(external_id))).ok
             return new
         finally:
-            await service.aclose()
+            await service.runtime.aclose()
 
     new = asyncio.run(crash_mid_confirm())
     assert len(new) >= 4

@@ -63,9 +63,9 @@ def run(config: ConfigOption = None) -> None:
     async def main() -> None:
         daemon = Daemon(engine, settings, metrics=Metrics(engine, settings))
         daemon.install_signal_handlers()
-        ready = getattr(daemon, "is_ready", None) or (lambda: bool(daemon.ready))
         status = f"serving on {server.host}:{server.port}"
-        watchdog = asyncio.create_task(notify_systemd(ready, daemon.stop, status=status))
+        watchdog = asyncio.create_task(notify_systemd(daemon.is_ready, daemon.stop,
+                                                      status=status))  # fmt: skip
         try:
             await daemon.run()
         finally:

@@ -176,13 +176,14 @@ def reconcile_cmd(
 async def _reconcile(engine: Any, settings: Settings, account_id: str,
                      period: Any) -> dict[str, Any]:  # fmt: skip
     from mpsync.finance.reconcile import compare, marketplace_totals, read_report
-    from mpsync.sync.service import SyncService
+    from mpsync.runtime import Runtime
 
-    service = SyncService(engine, settings)
-    await asyncio.to_thread(service.start)
+    runtime = Runtime.build(engine, settings)
+    await asyncio.to_thread(runtime.register_accounts)
     account = next(a for a in settings.accounts if a.id == account_id)
     try:
-        connector, mapping = service.connector(account), service.mapping(account)
+        pool = runtime.connectors
+        connector, mapping = pool.connector(account), pool.mapping(account)
         report, failures = await read_report(connector, mapping, account_id, period)
         totals = await marketplace_totals(connector, period)
     except Exception as exc:  # a connector error: one line, exit 3
@@ -192,7 +193,7 @@ async def _reconcile(engine: Any, settings: Settings, account_id: str,
             raise
         fail(f"{account_id}: reading the marketplace's report failed: {exc}", EXIT_RUNTIME)
     finally:
-        await service.aclose()
+        await runtime.aclose()
     with engine.connect() as connection:
         result = compare(connection, account_id, period, report, totals)
     if failures:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -224,7 +223,7 @@ def _push(config: Path | None, account_id: str, send: Send, what: str,
     from mpsync.catalog import UnboundSkuError
     from mpsync.catalog.pushes import UNANSWERED
     from mpsync.inventory import PushRefused
-    from mpsync.sync.service import SyncService
+    from mpsync.runtime import Runtime
 
     settings = load_settings(config)
     if account_id not in {a.id for a in settings.accounts}:
@@ -232,18 +231,15 @@ def _push(config: Path | None, account_id: str, send: Send, what: str,
         fail(f"--account {account_id!r} is not in the config (known: {known})")
     require_secrets(settings, [account_id])
     engine = _engine(settings, create=True)
-    service = SyncService(engine, settings)
-    service.start()
+    runtime = Runtime.build(engine, settings)
+    runtime.register_accounts()
 
     async def main() -> WriteResult:
-        try:
-            connector = service.connector(settings.account(account_id))
-            return await send(engine, connector, datetime.now(UTC))
-        finally:
-            await service.aclose()
+        connector = runtime.connectors.connector(settings.account(account_id))
+        return await send(engine, connector, datetime.now(UTC))
 
     try:
-        result = asyncio.run(main())
+        result = runtime.run(main)
     except (PushRefused, UnboundSkuError) as exc:
         fail(str(exc), EXIT_RUNTIME)
     except ConnectorError as exc:

@@ -1,6 +1,7 @@
 """``sync``, ``resync``, ``orders`` and ``deadletters``: run and inspect the sync engine.
 
-Thin wrappers over ``SyncService``, ``mpsync.browse`` and ``mpsync.sync.deadletters``.
+Thin wrappers over ``SyncService`` (on a ``Runtime`` each command builds), ``mpsync.browse``
+and ``mpsync.sync.deadletters``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from mpsync.display import Display
 from mpsync.domain.status import OrderStatus
 from mpsync.domain.streams import STREAM_NAMES
 from mpsync.hints import resume_hint
+from mpsync.runtime import Runtime
 from mpsync.sync.deadletters import drop_dead_letter, list_dead_letters, retry_dead_letters
 from mpsync.sync.service import ResyncPlan, RunResult, SyncService
 
@@ -53,19 +55,14 @@ STATUSES = tuple(status.value for status in OrderStatus)
 @contextmanager
 def _service(settings: Settings, *, create: bool = True) -> Iterator[SyncService]:
     with store(settings, create=create) as engine:
-        service = SyncService(engine, settings)
-        service.start()
-        yield service
+        runtime = Runtime.build(engine, settings)
+        runtime.register_accounts()
+        yield SyncService(runtime)
 
 
 def _run(service: SyncService, work: Callable[[], Awaitable[T]]) -> T:
-    async def main() -> T:
-        try:
-            return await work()
-        finally:
-            await service.aclose()
-
-    return asyncio.run(main())
+    """Run *work* in an event loop of its own, then close the runtime's connectors."""
+    return service.runtime.run(work)
 
 
 def _check_selection(settings: Settings, account: str | None, stream: str | None) -> None:
@@ -390,7 +387,7 @@ def dead_retry(
     settings = load_settings(config)
     with _service(settings, create=False) as service:
         ids = None if all_ else [letter] if letter is not None else []
-        result = _run(service, lambda: retry_dead_letters(service, ids))
+        result = _run(service, lambda: retry_dead_letters(service.runtime, ids))
     console.print(f"resolved: {result['resolved']}, still failing: {result['still_failing']}")
     if result["still_failing"]:
         raise typer.Exit(EXIT_RUNTIME)

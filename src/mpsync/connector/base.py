@@ -192,6 +192,9 @@ class Connector(ABC):
     # action needs (``{"push_stock": ("chrtId",)}``; an action not listed needs any id).
     binding_stream: ClassVar[str | None] = None
     push_ids: ClassVar[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+    # Resync (``SyncService.resync``): one read's window per stream, where a day is not
+    # right (a finance report read in as few requests as the marketplace allows).
+    resync_chunks: ClassVar[Mapping[str, timedelta]] = MappingProxyType({})
     # Buyers' messages (``mpsync.inbox``): per kind, the answer lengths and time window
     # the marketplace documents; a kind not listed cannot be answered through mpsync.
     answer_policies: ClassVar[Mapping[str, AnswerPolicy]] = MappingProxyType({})

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine
 
 from mpsync.config import Settings
@@ -19,32 +20,35 @@ from mpsync.inbox import answers
 from mpsync.inbox.channel import AnswerChannel
 from mpsync.inbox.listing import show_message
 from mpsync.notify.outbox import OUTBOX
+from mpsync.runtime import Runtime
 
 Clock = Callable[[], datetime]
 
 
-def answer_channel(engine: Engine, settings: Settings, service: Any) -> AnswerChannel:
-    """The ``marketplace`` channel over a ``SyncService``'s connectors and mappings."""
-    return AnswerChannel(engine, settings, service.connector, service.mapping, service.clock)
+def answer_channel(runtime: Runtime) -> AnswerChannel:
+    """The ``marketplace`` channel over the runtime's connectors and mappings."""
+    pool = runtime.connectors
+    return AnswerChannel(runtime.engine, runtime.settings, pool.connector, pool.mapping,
+                         runtime.clock)  # fmt: skip
 
 
 async def deliver(engine: Engine, settings: Settings, message_id: int, *, clock: Clock,
-                  transport: Any = None) -> dict[str, Any] | None:  # fmt: skip
+                  transport: httpx.AsyncBaseTransport | None = None
+                  ) -> dict[str, Any] | None:  # fmt: skip
     """Deliver the queued answer of *message_id* now; the message as it is afterwards."""
     from mpsync.notify import Dispatcher
-    from mpsync.sync.service import SyncService
 
-    service = SyncService(engine, settings, clock=clock, transport=transport)
-    await asyncio.to_thread(service.start)
+    runtime = Runtime.build(engine, settings, clock=clock, transport=transport)
+    await asyncio.to_thread(runtime.register_accounts)
     try:
-        channel = answer_channel(engine, settings, service)
+        channel = answer_channel(runtime)
         dispatcher = Dispatcher(engine, settings, {answers.CHANNEL: channel}, clock=clock,
-                                coordinator=service.coordinator)  # fmt: skip
+                                coordinator=runtime.coordinator)  # fmt: skip
         where = (OUTBOX.c.channel == answers.CHANNEL) & OUTBOX.c.dedupe_key.like(
             f"answer:{message_id}:%")  # fmt: skip
         await dispatcher.run_once(limit=5, where=where)
     finally:
-        await service.aclose()
+        await runtime.aclose()
     return show_message(engine, message_id, now=clock())
 
 

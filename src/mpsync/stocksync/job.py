@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 import structlog
@@ -19,6 +18,7 @@ from mpsync.config import Settings
 from mpsync.config.model import AccountConfig
 from mpsync.config.stock import StockFeedConfig
 from mpsync.connector.base import Connector
+from mpsync.coordination import Coordinator, Held
 from mpsync.stocksync.ledger import LedgerError
 from mpsync.stocksync.plan import stock_config, sync_accounts
 from mpsync.stocksync.propagate import Propagation, propagate
@@ -34,7 +34,8 @@ class StockJob:
 
     def __init__(self, engine: Engine, settings: Settings,
                  connector: Callable[[AccountConfig], Connector],
-                 clock: Callable[[], datetime], coordinator: Any = None) -> None:  # fmt: skip
+                 clock: Callable[[], datetime],
+                 coordinator: Coordinator | None = None) -> None:  # fmt: skip
         self.engine, self.settings, self.connector, self.clock = engine, settings, connector, clock
         self.config = stock_config(settings)
         self.wake = asyncio.Event()
@@ -66,8 +67,6 @@ class StockJob:
         """One propagation (None: another process sharing the store holds it now)."""
         if self.coordinator is None:
             return await self._propagate()
-        from mpsync.coordination import Held
-
         async with self.coordinator.hold(UNIT) as lease:
             if isinstance(lease, Held):
                 return None

@@ -111,15 +111,15 @@ async def sync_now(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Propagation:
     """One propagation through fresh connectors of the enabled accounts."""
-    from mpsync.sync.service import SyncService
+    from mpsync.runtime import Runtime
 
-    service = SyncService(engine, settings, transport=transport)
-    await asyncio.to_thread(service.start)
+    runtime = Runtime.build(engine, settings, transport=transport)
+    await asyncio.to_thread(runtime.register_accounts)
     try:
-        connectors = {a.id: service.connector(a) for a in sync_accounts(settings)}
+        connectors = {a.id: runtime.connectors.connector(a) for a in sync_accounts(settings)}
         return await propagate(engine, settings, connectors, now=now, force=force)
     finally:
-        await service.aclose()
+        await runtime.aclose()
 
 
 def feed_origin(url: str) -> str:
@@ -166,13 +166,13 @@ def set_base_price(engine: Engine, settings: Settings, sku: str, price: Decimal,
 async def apply_now(engine: Engine, settings: Settings, *, now: datetime,
                     transport: httpx.AsyncBaseTransport | None = None) -> PriceApply:  # fmt: skip
     """Plan the prices and push what may go, through fresh connectors."""
-    from mpsync.sync.service import SyncService
+    from mpsync.runtime import Runtime
 
     rows = await asyncio.to_thread(price_plan, engine, settings, now=now)
-    service = SyncService(engine, settings, transport=transport)
-    await asyncio.to_thread(service.start)
+    runtime = Runtime.build(engine, settings, transport=transport)
+    await asyncio.to_thread(runtime.register_accounts)
     try:
-        connectors = {a.id: service.connector(a) for a in sync_accounts(settings)}
+        connectors = {a.id: runtime.connectors.connector(a) for a in sync_accounts(settings)}
         return await apply_prices(engine, rows, connectors, now=now)
     finally:
-        await service.aclose()
+        await runtime.aclose()

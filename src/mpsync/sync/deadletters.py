@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from mpsync.runtime import Runtime
 from mpsync.store.tables import DeadLetter
-from mpsync.sync.service import SyncService
+from mpsync.sync.service import commit_page
 from mpsync.sync.writer import PageTarget
 
 DEAD = DeadLetter.__table__  # type: ignore[attr-defined]
@@ -39,38 +40,38 @@ def drop_dead_letter(engine: Engine, letter_id: int) -> bool:
         return bool(connection.execute(DEAD.delete().where(DEAD.c.id == letter_id)).rowcount)
 
 
-async def retry_dead_letters(service: SyncService, ids: list[int] | None) -> dict[str, int]:
+async def retry_dead_letters(runtime: Runtime, ids: list[int] | None) -> dict[str, int]:
     """Re-map open dead letters (all when *ids* is None); resolved ones are marked so."""
     query = select(DEAD).where(DEAD.c.state == "open").order_by(DEAD.c.id)
     if ids is not None:
         query = query.where(DEAD.c.id.in_(ids))
-    with service.engine.connect() as connection:
+    with runtime.engine.connect() as connection:
         letters = connection.execute(query).all()
     result = {"resolved": 0, "still_failing": 0}
     for letter in letters:
-        account = service.settings.account(letter.account_id)
+        account = runtime.settings.account(letter.account_id)
         if letter.record_type == "push":
-            ok = await _retry_push(service, letter)
+            ok = await _retry_push(runtime, letter)
         else:
-            mapped = service.mapping(account).map_page(letter.record_type, [letter.raw],
+            mapped = runtime.connectors.mapping(account).map_page(letter.record_type, [letter.raw],
                                                         account.id)  # fmt: skip
             ok = not mapped.failures
             if ok:
                 target = PageTarget(account.id, account.marketplace, letter.stream,
                                     letter.record_type, "poll")  # fmt: skip
-                await asyncio.to_thread(service.commit_page, target, mapped, None, None)
+                await asyncio.to_thread(commit_page, runtime, target, mapped)
         result["resolved" if ok else "still_failing"] += 1
-        await asyncio.to_thread(_mark, service.engine, letter.id, ok)
+        await asyncio.to_thread(_mark, runtime.engine, letter.id, ok)
     return result
 
 
-async def _retry_push(service: SyncService, letter: Any) -> bool:
+async def _retry_push(runtime: Runtime, letter: Any) -> bool:
     from mpsync.sync.pushes import PushProcessor
 
     row = type("Row", (), {"account_id": letter.account_id, "body": letter.raw,
-                           "received_at": service.clock()})()  # fmt: skip
+                           "received_at": runtime.clock()})()  # fmt: skip
     try:
-        await PushProcessor(service)._apply(row)
+        await PushProcessor(runtime)._apply(row)
     except Exception:  # noqa: BLE001 - a retry that fails again stays a dead letter
         return False
     return True

@@ -26,8 +26,9 @@ from mpsync.connector.errors import ConnectorError
 from mpsync.domain.events import RowState
 from mpsync.domain.streams import RecordKind, record_stream
 from mpsync.mapping import MappingFailure
+from mpsync.runtime import Runtime
 from mpsync.store.tables import ReceivedPush
-from mpsync.sync.service import SyncService
+from mpsync.sync.service import commit_page
 from mpsync.sync.writer import PageTarget, dead_letter
 
 PUSHES = ReceivedPush.__table__  # type: ignore[attr-defined]
@@ -77,28 +78,29 @@ class PushStats:
 
 
 class PushProcessor:
-    """Claims due push rows and applies them through the sync service."""
+    """Claims due push rows and applies them through the runtime's connectors and mappings,
+    writing pages as a sync run does (``commit_page``)."""
 
     def __init__(
         self,
-        service: SyncService,
+        runtime: Runtime,
         *,
         lease: timedelta | None = None,
         concurrency: int = CONCURRENCY,
         per_account: int = PER_ACCOUNT,
     ) -> None:
-        self.service = service
-        self.owner = service.coordinator.owner
-        self.lease = lease or service.settings.coordination.lease
+        self.runtime = runtime
+        self.owner = runtime.coordinator.owner
+        self.lease = lease or runtime.settings.coordination.lease
         self.concurrency, self.per_account = concurrency, per_account
         self._busy: Counter[str] = Counter()
         self.applied: asyncio.Event | None = None  # set after each applied push
 
     def _claim(self, limit: int, skip_accounts: Sequence[str] = ()) -> list[Any]:
         """Take up to *limit* due rows (pending, or processing under an expired lease)."""
-        self.service.start()  # the accounts the rows name are in the store
-        now = self.service.clock()
-        engine = self.service.engine
+        self.runtime.register_accounts()  # the accounts the rows name are in the store
+        now = self.runtime.clock()
+        engine = self.runtime.engine
         due = PUSHES.c.state.in_((RowState.PENDING, RowState.PROCESSING)) & (
             PUSHES.c.next_attempt_at <= now
         )
@@ -127,7 +129,7 @@ class PushProcessor:
             async with gate:
                 await self._process(row, stats)
 
-        with self.service.coordinator.working_on("pushes", [row.id for row in rows]):
+        with self.runtime.coordinator.working_on("pushes", [row.id for row in rows]):
             await asyncio.gather(*(one(row) for row in rows))
         return stats
 
@@ -160,7 +162,7 @@ class PushProcessor:
         store failing to record that escapes, to the daemon's supervisor."""
         self._busy[row.account_id] += 1
         try:
-            with self.service.coordinator.working_on("pushes", [row.id]):
+            with self.runtime.coordinator.working_on("pushes", [row.id]):
                 error = await self._try_apply(row)
                 if error is None:
                     await asyncio.to_thread(self._done, row.id)
@@ -186,13 +188,13 @@ class PushProcessor:
         return None
 
     async def _apply(self, row: Any) -> None:
-        account = self.service.settings.account(row.account_id)
+        account = self.runtime.settings.account(row.account_id)
         event = row.body
         records = event.get("records") or []
         record_type = event.get("record_type") or "order"
         if not records and event.get("external_ids"):
             # The push carried only ids: read the full records from the marketplace.
-            connector = self.service.connector(account)
+            connector = self.runtime.connectors.connector(account)
             ids = list(event["external_ids"])
             if record_type == RecordKind.STOCK:
                 records = await connector.fetch_stock(ids)
@@ -203,13 +205,13 @@ class PushProcessor:
                 record_type = "order"
         if not records:
             return
-        mapping = self.service.mapping(account)
+        mapping = self.runtime.connectors.mapping(account)
         mapped = mapping.map_page(record_type, records, account.id,
                                   observed_at=row.received_at)  # fmt: skip
         stream = record_stream(record_type)
         target = PageTarget(account.id, account.marketplace, stream, record_type, "webhook",
                             read_at=row.received_at)  # fmt: skip
-        await asyncio.to_thread(self.service.commit_page, target, mapped, None, None)
+        await asyncio.to_thread(commit_page, self.runtime, target, mapped)
 
     def _mine(self, row_id: int) -> Any:
         # A row whose lease ran out may have been taken again: then the new holder owns it.
@@ -220,18 +222,18 @@ class PushProcessor:
         )
 
     def _done(self, row_id: int) -> None:
-        with self.service.engine.begin() as connection:
+        with self.runtime.engine.begin() as connection:
             connection.execute(
                 update(PUSHES).where(self._mine(row_id))
-                .values(state=RowState.DONE, processed_at=self.service.clock(), last_error=None,
+                .values(state=RowState.DONE, processed_at=self.runtime.clock(), last_error=None,
                         lease_owner=None)
             )  # fmt: skip
 
     def _failed(self, row: Any, error: str) -> bool:
-        now = self.service.clock()
+        now = self.runtime.clock()
         attempts = row.attempts + 1
         final: bool = attempts >= MAX_ATTEMPTS
-        with self.service.engine.begin() as connection:
+        with self.runtime.engine.begin() as connection:
             owned = connection.execute(
                 update(PUSHES).where(self._mine(row.id)).values(
                     state=RowState.FAILED if final else RowState.PENDING, attempts=attempts,
@@ -240,7 +242,7 @@ class PushProcessor:
                 )
             ).rowcount  # fmt: skip
             if final and owned:
-                account = self.service.settings.account(row.account_id)
+                account = self.runtime.settings.account(row.account_id)
                 target = PageTarget(account.id, account.marketplace, "pushes", "push", "webhook")
                 failure = MappingFailure(dict(row.body), f"push processing failed: {error}")
                 dead_letter(connection, target, [failure], now=now)

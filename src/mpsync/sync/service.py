@@ -12,16 +12,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-import httpx
 import structlog
-from sqlalchemy import Engine
 
 from mpsync.catalog.pushes import mark_unlisted
-from mpsync.config import AccountConfig, Settings
-from mpsync.connector.base import Connector, FetchWindow, Sleep
+from mpsync.config import AccountConfig
+from mpsync.connector.base import FetchWindow
 from mpsync.connector.errors import (
     ConnectorError,
     NotSupportedError,
@@ -30,21 +28,16 @@ from mpsync.connector.errors import (
 )
 from mpsync.connector.http import until_text
 from mpsync.connector.registry import load_connector
-from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
+from mpsync.coordination import Held, Lease, LeaseLost
 from mpsync.domain import OrderRecord, OrderStatusUpdate
 from mpsync.domain.streams import RECORD_TYPES, STREAMS, RecordKind
-from mpsync.mapping import MappedPage, MappingSchema
-from mpsync.observe import SyncObserver
+from mpsync.mapping import MappedPage
+from mpsync.runtime import Runtime
 from mpsync.sync import state, stock_history
 from mpsync.sync.writer import PageCounts, PageTarget, write_page
 
-Clock = Callable[[], datetime]
 Progress = Callable[[int, int, PageCounts], None]
 log = structlog.get_logger("mpsync.sync")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -98,56 +91,26 @@ class ResyncPlan:
                 "asked": self.asked}  # fmt: skip
 
 
+class StreamRunner(Protocol):
+    """What a service that must bring a stream up to date takes (the workflow's read-back
+    before confirming): one incremental run of (account, stream) under its lease."""
+
+    async def sync_stream(self, account: AccountConfig, stream: str, *,
+                          wait: timedelta | None = None,
+                          schedule: Schedule | None = None) -> RunResult: ...  # fmt: skip
+
+
 class SyncService:
-    """Pulls every configured (account, stream) into the store."""
+    """Pulls every configured (account, stream) into the store, over a ``Runtime``.
 
-    def __init__(
-        self,
-        engine: Engine,
-        settings: Settings,
-        *,
-        clock: Clock = utcnow,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Sleep = asyncio.sleep,
-        metrics: SyncObserver | None = None,
-        coordinator: Coordinator | None = None,
-    ) -> None:
-        self.engine = engine
-        self.settings = settings
-        self.clock = clock
-        self._transport, self._sleep, self._metrics = transport, sleep, metrics
-        self._connectors: dict[str, Connector] = {}
-        self._mappings: dict[str, MappingSchema] = {}
-        self._own_coordinator = coordinator is None
-        self.coordinator = coordinator or Coordinator(
-            engine, ttl=settings.coordination.lease, clock=clock, sleep=sleep
-        )
-        # Set by the daemon on SIGTERM: a run stops after the page it is writing.
-        self.stopping = False
-        self._started = False  # the constructor does no I/O: start() does
+    The runtime's connectors, coordinator, observer and stop signal are its own; the
+    service owns only syncing, and whoever built the runtime closes it."""
 
-    def start(self) -> None:
-        """Make the store know every configured account (the row other rows refer to).
-
-        Blocking and idempotent: whoever opens the service calls it once before reading or
-        writing through it (the daemon at start, the CLI commands, the push processor);
-        the service's own runs call it too, so a run never depends on that order."""
-        if not self._started:
-            state.ensure_accounts(self.engine, self.settings, self.clock())
-            self._started = True
-
-    def connector(self, account: AccountConfig) -> Connector:
-        if account.id not in self._connectors:
-            cls = load_connector(account.marketplace)
-            self._connectors[account.id] = cls(
-                account, transport=self._transport, sleep=self._sleep, metrics=self._metrics
-            )
-        return self._connectors[account.id]
-
-    def mapping(self, account: AccountConfig) -> MappingSchema:
-        if account.id not in self._mappings:
-            self._mappings[account.id] = load_connector(account.marketplace).load_mapping(account)
-        return self._mappings[account.id]
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.engine, self.settings, self.clock = runtime.engine, runtime.settings, runtime.clock
+        self.coordinator = runtime.coordinator
+        self._pool = runtime.connectors
 
     def streams(self, account: AccountConfig, asked: str | None = None) -> list[str]:
         """The account's streams; finance and returns only when scheduled or *asked*."""
@@ -158,13 +121,6 @@ class SyncService:
             if s in supported
             and (not STREAMS[s].on_demand or s == asked or getattr(account.poll, s) is not None)
         ]
-
-    async def aclose(self) -> None:
-        for connector in self._connectors.values():
-            await connector.aclose()
-        self._connectors.clear()
-        if self._own_coordinator:
-            await self.coordinator.aclose()
 
     async def sync(
         self, account_id: str | None = None, stream: str | None = None, *,
@@ -258,9 +214,8 @@ class SyncService:
                           replaced=replaced)  # fmt: skip
 
     def _resync_chunk(self, account: AccountConfig, stream: str) -> timedelta:
-        chunks = getattr(load_connector(account.marketplace), "resync_chunks", {})
-        chunk: timedelta = chunks.get(stream, timedelta(days=1))
-        return chunk
+        chunks = load_connector(account.marketplace).resync_chunks
+        return chunks.get(stream, timedelta(days=1))
 
     async def resync(
         self,
@@ -314,7 +269,7 @@ class SyncService:
                                stop, lease=lease)  # fmt: skip
 
     def _save_window(self, account_id: str, key: str, window: dict[str, Any]) -> None:
-        self.start()
+        self.runtime.register_accounts()
         with self.engine.begin() as connection:
             state.save_cursor(connection, account_id, key, now=self.clock(), window=window)
 
@@ -326,7 +281,7 @@ class SyncService:
         ids the marketplace did not return.
         """
         started, result = time.monotonic(), RunResult(account.id, "orders")
-        connector = self.connector(account)
+        connector = self._pool.connector(account)
         records: list[dict[str, Any]] = []
         problems: list[str] = []
         for external_id in dict.fromkeys(external_ids):  # one at a time: errors name the id
@@ -342,7 +297,7 @@ class SyncService:
                 problems.append(f"{external_id}: not returned by the marketplace")
             records += found
         if records:
-            mapped = self.mapping(account).map_page("order", records, account.id,
+            mapped = self._pool.mapping(account).map_page("order", records, account.id,
                                                     observed_at=self.clock())  # fmt: skip
             target = PageTarget(account.id, account.marketplace, "orders", "order", notify=False)
             result.counts = await asyncio.to_thread(self.commit_page, target, mapped, None, None)
@@ -358,7 +313,7 @@ class SyncService:
                    lease: Lease) -> RunResult:  # fmt: skip
         started, now = time.monotonic(), self.clock()
         result = RunResult(account.id, stream)
-        await asyncio.to_thread(self.start)
+        await asyncio.to_thread(self.runtime.register_accounts)
         run_id = await asyncio.to_thread(state.start_run, self.engine, account.id, stream, kind,
                                          now, owner=self.coordinator.owner)  # fmt: skip
         bound = log.bind(account=account.id, stream=stream, kind=kind, run=run_id)
@@ -388,9 +343,9 @@ class SyncService:
             # Asked to stop (Ctrl-C): at a page boundary, the cursor saved with the page.
             result.outcome, result.error = "interrupted", "stopped at a page boundary"
         result.seconds = time.monotonic() - started
-        if self._metrics is not None:
-            self._metrics.record_run(account.id, stream, result.counts, seconds=result.seconds,
-                                     outcome=result.outcome)  # fmt: skip
+        self.runtime.observer.record_run(
+            account.id, stream, result.counts, seconds=result.seconds, outcome=result.outcome
+        )
         await asyncio.to_thread(
             state.finish_run, self.engine, run_id, outcome=result.outcome,
             counts=result.counts, now=self.clock(), error=result.error,
@@ -407,9 +362,9 @@ class SyncService:
                             target: PageTarget, cursor_key: str,
                             resync_meta: dict[str, Any] | None, counts: PageCounts,
                             lease: Lease, stop: asyncio.Event | None = None) -> None:  # fmt: skip
-        connector, mapping = self.connector(account), self.mapping(account)
+        connector, mapping = self._pool.connector(account), self._pool.mapping(account)
         async for page in connector.fetch(stream, window):
-            if self.stopping:
+            if self.runtime.stop.is_set():
                 raise _Stopping
             mapped = mapping.map_page(page.record_type, page.records, account.id,
                                       observed_at=window.until)  # fmt: skip
@@ -431,21 +386,8 @@ class SyncService:
     def commit_page(self, target: PageTarget, mapped: MappedPage, cursor_key: str | None,
                     position: dict[str, Any] | None,
                     lease: Lease | None = None) -> PageCounts:  # fmt: skip
-        """Write one mapped page and (optionally) its cursor position in one transaction.
-
-        Under a *lease*, the transaction first renews it: a run whose lease another
-        process took over commits nothing more (``LeaseLost``).
-        """
-        now = self.clock()
-        self.start()
-        with self.engine.begin() as connection:
-            if lease is not None:
-                self.coordinator.fence(connection, lease)
-            counts = write_page(connection, self.settings, target, mapped, now=now)
-            if cursor_key is not None:
-                state.save_cursor(connection, target.account_id, cursor_key, now=now,
-                                  window=position)  # fmt: skip
-        return counts
+        """``commit_page`` over this service's runtime."""
+        return commit_page(self.runtime, target, mapped, cursor_key, position, lease)
 
     def _close(self, account: AccountConfig, key: str, windows: list[FetchWindow],
                resync_meta: dict[str, Any] | None, stale: int,
@@ -489,6 +431,27 @@ class SyncService:
                             account=account.id, stream=key, stale=stale)  # fmt: skip
             state.save_cursor(connection, account.id, key, now=now, synced_until=until,
                               window=None)  # fmt: skip
+
+
+def commit_page(runtime: Runtime, target: PageTarget, mapped: MappedPage,
+                cursor_key: str | None = None, position: dict[str, Any] | None = None,
+                lease: Lease | None = None) -> PageCounts:  # fmt: skip
+    """Write one mapped page and (optionally) its cursor position in one transaction.
+
+    Blocking; what a sync run, a push and a retried dead letter write a page with. Under a
+    *lease*, the transaction first renews it: a run whose lease another process took over
+    commits nothing more (``LeaseLost``).
+    """
+    now = runtime.clock()
+    runtime.register_accounts()
+    with runtime.engine.begin() as connection:
+        if lease is not None:
+            runtime.coordinator.fence(connection, lease)
+        counts = write_page(connection, runtime.settings, target, mapped, now=now)
+        if cursor_key is not None:
+            state.save_cursor(connection, target.account_id, cursor_key, now=now,
+                              window=position)  # fmt: skip
+    return counts
 
 
 class _Stopping(Exception):

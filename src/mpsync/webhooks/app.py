@@ -32,6 +32,7 @@ from mpsync.connector.base import Connector, PushEvent
 from mpsync.connector.errors import PushError
 from mpsync.metrics import PushMetrics
 from mpsync.observe import PushObserver
+from mpsync.runtime import Runtime
 from mpsync.sync.pushes import store_events
 
 log = structlog.get_logger("mpsync.webhooks")
@@ -47,6 +48,14 @@ class WebhookContext:
     ready: Callable[[], bool] = lambda: True
     metrics: Callable[[], tuple[bytes, str]] | None = None
     observer: PushObserver | None = None  # pushes counted by their answer (the metrics)
+
+    @classmethod
+    def of(cls, runtime: Runtime, *, ready: Callable[[], bool] = lambda: True,
+           metrics: Callable[[], tuple[bytes, str]] | None = None) -> WebhookContext:  # fmt: skip
+        """The webhook server's context over a runtime: its store, settings, connectors,
+        clock, and its observer counting the pushes."""
+        return cls(runtime.engine, runtime.settings, runtime.connectors.connector, runtime.clock,
+                   ready=ready, metrics=metrics, observer=runtime.observer)  # fmt: skip
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

@@ -1,6 +1,7 @@
 """Workflow rules run by the daemon: auto-confirm, SLA warnings, auto-complete, alerts, invoices.
 
-``WorkflowRunner(service).run_once()`` applies every rule once; a repeat pass does nothing new.
+``WorkflowRunner(runtime, streams).run_once()`` applies every rule once; a repeat pass does
+nothing new.
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ from sqlalchemy import Connection
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, WriteResult
 from mpsync.coordination import Held
+from mpsync.runtime import Runtime
 from mpsync.store.retention import prune
-from mpsync.sync.service import Schedule, SyncService
+from mpsync.sync.service import Schedule, StreamRunner
 from mpsync.workflow import confirm
 from mpsync.workflow.deadlines import complete_delivered, warn_sla
 from mpsync.workflow.effects import alert_low_stock, issue_invoices, void_invoices
@@ -61,13 +62,15 @@ class WorkflowStats:
 
 
 class WorkflowRunner:
-    """Applies auto-confirm, SLA warnings, auto-complete, low stock, invoicing and voiding."""
+    """Applies auto-confirm, SLA warnings, auto-complete, low stock, invoicing and voiding.
 
-    def __init__(self, service: SyncService) -> None:
-        self.service = service
-        self.engine = service.engine
-        self.settings = service.settings
-        self.coordinator = service.coordinator
+    Over a *runtime* (store, clock, connectors, leases); *streams* reads an account's
+    orders back before confirming what a stopped process left pending."""
+
+    def __init__(self, runtime: Runtime, streams: StreamRunner) -> None:
+        self.runtime, self.streams = runtime, streams
+        self.engine, self.settings = runtime.engine, runtime.settings
+        self.coordinator, self.clock = runtime.coordinator, runtime.clock
         self._warned: set[str] = set()
 
     async def run_once(self, schedule: Schedule | None = None) -> WorkflowStats:
@@ -89,7 +92,7 @@ class WorkflowRunner:
             "retention": self._retention,
         }
         for name, rule in rules.items():
-            if self.service.stopping:
+            if self.runtime.stop.is_set():
                 break
             await self._run_rule(name, rule, stats, schedule)
         stats.seconds = time.monotonic() - started
@@ -118,7 +121,7 @@ class WorkflowRunner:
 
     def _transaction(self, rule: Callable[..., int]) -> int:
         with self.engine.begin() as connection:
-            count: int = rule(connection, self.settings, now=self.service.clock())
+            count: int = rule(connection, self.settings, now=self.clock())
         return count
 
     async def _sla_warning(self, stats: WorkflowStats) -> None:
@@ -132,13 +135,13 @@ class WorkflowRunner:
 
     async def _invoices(self, stats: WorkflowStats) -> None:
         stats.invoices = await asyncio.to_thread(
-            issue_invoices, self.engine, self.settings, now=self.service.clock()
+            issue_invoices, self.engine, self.settings, now=self.clock()
         )
 
     async def _retention(self, stats: WorkflowStats) -> None:
         """Prune processed bookkeeping rows (``store.retention``); the ``retention`` unit
         makes it at most once an hour across every process on the store."""
-        keep, now = self.settings.store.retention, self.service.clock()
+        keep, now = self.settings.store.retention, self.clock()
         if not keep:
             return
         deleted = await asyncio.to_thread(prune, self.engine, now=now, keep=keep)
@@ -158,7 +161,7 @@ class WorkflowRunner:
 
         def apply() -> Any:
             with self.engine.begin() as connection:
-                return apply_rules(connection, self.settings, now=self.service.clock())
+                return apply_rules(connection, self.settings, now=self.clock())
 
         done = await asyncio.to_thread(apply)
         stats.answers_queued, stats.answers_drafted = len(done.sent), len(done.drafted)
@@ -182,7 +185,7 @@ class WorkflowRunner:
             to_call = [c for c in claims if c.write_back_id not in settled and c not in unread]
             # Recorded a few at a time: a crash leaves few calls made but unrecorded.
             for chunk in chunks(to_call, confirm.CONCURRENCY):
-                if self.service.stopping:
+                if self.runtime.stop.is_set():
                     break
                 done = await confirm.perform(chunk, self._connector)
                 await asyncio.to_thread(self._record, done)
@@ -206,7 +209,7 @@ class WorkflowRunner:
         wait = self.settings.coordination.lease
         for account_id in sorted({item.account_id for item in claims}):
             account = self.settings.account(account_id)
-            result = await self.service.sync_stream(account, "orders", wait=wait)
+            result = await self.streams.sync_stream(account, "orders", wait=wait)
             if result.outcome != "ok":
                 log.warning("read-back before confirming failed; retrying later",
                             account=account_id, error=result.error)  # fmt: skip
@@ -238,12 +241,12 @@ class WorkflowRunner:
             log.warning(message, account=account_id)
 
     def _connector(self, account_id: str) -> Connector:
-        return self.service.connector(self.settings.account(account_id))
+        return self.runtime.connectors.connector(self.settings.account(account_id))
 
     def _claim(self, account_ids: list[str]) -> list[confirm.Claim]:
         holder = confirm.Holder(self.coordinator.owner, self.settings.coordination.lease)
         with self.engine.begin() as connection:
-            return confirm.claim(connection, account_ids, now=self.service.clock(),
+            return confirm.claim(connection, account_ids, now=self.clock(),
                                  holder=holder)  # fmt: skip
 
     def _not_new(self, claims: list[confirm.Claim]) -> dict[int, str]:
@@ -252,5 +255,5 @@ class WorkflowRunner:
 
     def _record(self, results: list[tuple[confirm.Claim, WriteResult]]) -> None:
         with self.engine.begin() as connection:
-            confirm.record(connection, results, now=self.service.clock(),
+            confirm.record(connection, results, now=self.clock(),
                            owner=self.coordinator.owner)  # fmt: skip
