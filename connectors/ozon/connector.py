@@ -1,17 +1,18 @@
-"""Ozon FBS connector: postings (v4 list, unfulfilled queue, single get), ship/cancel,
-stock and price reads and write-backs, and push parsing. Tolerates v3 (``result``-wrapped)
-and v4 shapes.
+"""Ozon FBS connector: its reads are declared (``streams.STREAMS``: postings list,
+unfulfilled queue, single get, products, stock, prices, finance, returns, questions,
+reviews); code are ship/cancel, the stock and price write-backs, push parsing and what no
+declaration expresses (each says why). Tolerates v3 (``result``-wrapped) and v4 shapes.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from functools import partial
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync_connectors.ozon import buyers, finance, push, returns
+from mpsync_connectors.ozon import buyers, finance, push
+from mpsync_connectors.ozon.streams import STREAMS
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from mpsync.connector.base import (
@@ -21,40 +22,14 @@ from mpsync.connector.base import (
     Page,
     PriceUpdate,
     PushParseResult,
-    RecordType,
     StockUpdate,
     WriteResult,
 )
 from mpsync.connector.declared import DeclaredStream, StreamSpec
-from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
-from mpsync.connector.paginate import CursorPaginator, WindowedPaginator
-from mpsync.connector.paging import iso_z, utc
-from mpsync.connector.records import Records, json_object
+from mpsync.connector.records import Records
 from mpsync.connector.rest import RestConnector
 from mpsync.domain.streams import STREAM_NAMES
-
-LIST_WITH = {"analytics_data": True, "financial_data": True, "barcodes": False}
-
-
-def _listing(kind: RecordType, path: str, token: str, phase: str) -> StreamSpec:
-    """A product listing (``visibility: ALL``) paged by *token*; v4/v5 answer at the top
-    level, v3 under ``result``; an empty page, an empty token or ``has_next: false`` ends it."""
-    return StreamSpec(
-        record_type=kind, method="POST", path=path, group="product_info",
-        body={"filter": {"visibility": "ALL"}}, records=["items", "result.items"],
-        cursor_param=token, first_cursor="", next=[token, f"result.{token}"],
-        has_more=["has_next", "result.has_next"], ends_on_empty=True, phase=phase,
-    )  # fmt: skip
-
-
-# The product reads, declared (``mpsync.connector.declared``); the orders list and the
-# unfulfilled queue are code: their filter derives ``since`` from each window's end.
-STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
-    "stock": _listing("stock", "/v4/product/info/stocks", "cursor", "stock"),
-    "prices": _listing("price", "/v5/product/info/prices", "cursor", "price"),
-    "products": _listing("product", "/v3/product/list", "last_id", "products"),
-})  # fmt: skip
 
 
 class OzonCredentials(BaseModel):
@@ -69,13 +44,6 @@ class OzonCredentials(BaseModel):
     @classmethod
     def _text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) else value
-
-
-def _unwrap(body: Any) -> dict[str, Any]:
-    """v4 answers at the top level, v3 under ``result``: accept both."""
-    body = json_object(body, "ozon")
-    result = body.get("result")
-    return result if isinstance(result, dict) else body
 
 
 SELLER_STOCK_TYPES = frozenset({"fbs", "rfbs"})
@@ -167,7 +135,7 @@ def _stock_row(base: dict[str, Any], entry: Any) -> dict[str, Any]:
     return row
 
 
-class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, returns.OzonReturns, RestConnector):
+class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, RestConnector):
     """Ozon Seller API (``api-seller.ozon.ru``)."""
 
     name = "ozon"
@@ -219,10 +187,8 @@ class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, returns.OzonReturns,
         **buyers.LIMITS,
         **finance.LIMITS,  # transactions: one request at a time
     }
-    page_size: ClassVar[int] = 100
+    declared_streams: ClassVar[Mapping[str, StreamSpec]] = STREAMS
     info_page_size: ClassVar[int] = 1000  # /v4/product/info/stocks, /v5/product/info/prices
-    page_sizes: ClassVar[Mapping[str, int]] = MappingProxyType({"products": 1000})
-    window_span: ClassVar[timedelta] = timedelta(days=30)
     cancel_reason_id: ClassVar[int] = 352  # "product is out of stock"
 
     def auth_headers(self) -> dict[str, str]:
@@ -231,65 +197,11 @@ class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, returns.OzonReturns,
             "Api-Key": self.credentials.api_key.get_secret_value(),
         }
 
-    async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
-        until = utc(window.until)
-        since = utc(window.since) if window.since else until - timedelta(days=364)
-
-        def changed(low: datetime, high: datetime) -> dict[str, Any]:
-            return {
-                "since": iso_z(high - timedelta(days=364)),
-                "to": iso_z(high),
-                "last_changed_status_date": {"from": iso_z(low), "to": iso_z(high)},
-            }
-
-        pages = self._postings("orders", "/v4/posting/fbs/list", since, until, self.window_span,
-                               changed, phase="list")  # fmt: skip
-        async for postings, following in pages.pages(window.resume):
-            yield Page("order", postings, following)
-
-    def _postings(
-        self,
-        stream: str,
-        path: str,
-        start: datetime,
-        end: datetime,
-        span: timedelta,
-        filters: Callable[[datetime, datetime], dict[str, Any]],
-        *,
-        phase: str,
-    ) -> WindowedPaginator:
-        """A postings listing (list or unfulfilled queue) window by window, by cursor."""
-
-        async def page(
-            low: datetime, high: datetime, cursor: str | None
-        ) -> tuple[Records, str | None]:
-            request = {"sort_dir": "ASC", "limit": self.page_size, "cursor": cursor or "",
-                       "with": LIST_WITH, "filter": filters(low, high)}  # fmt: skip
-            body = await self.call("POST", "api", path, group="postings", json_body=request)
-            return self._postings_page(body)
-
-        what = f"ozon POST {path}"
-        return WindowedPaginator(
-            lambda low, high: CursorPaginator(partial(page, low, high), stream=stream, what=what),
-            start=start, end=end, span=span, phase=phase, stream=stream, what=what,
-        )  # fmt: skip
-
-    @staticmethod
-    def _postings_page(body: Any) -> tuple[list[dict[str, Any]], str | None]:
-        data = _unwrap(body)
-        postings = [dict(p) for p in data.get("postings") or []]
-        if not data.get("has_next"):
-            return postings, None
-        token = data.get("cursor")
-        if not token:
-            raise FatalError("ozon: has_next is true but no cursor came back; cannot page on")
-        return postings, str(token)
-
-    def _declared(self, stream: str, **changes: Any) -> DeclaredStream:
-        """A declared stream of ``STREAMS`` at this class's page size (*changes* applied)."""
-        size = self.page_sizes.get(stream) or self.info_page_size
-        spec = STREAMS[stream].model_copy(update={"page_size": size, **changes})
-        return DeclaredStream(stream, spec, connector=self.name, call=self.call)
+    def declared(self, name: str, **changes: Any) -> DeclaredStream:
+        """A read of ``STREAMS``; the stock and price lists at ``info_page_size``."""
+        if name in ("stock", "prices"):
+            changes = {"page_size": self.info_page_size, **changes}
+        return super().declared(name, **changes)
 
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Every product's stock (``visibility: ALL``), one row per item and stock entry;
@@ -305,18 +217,15 @@ class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, returns.OzonReturns,
     async def _info_stream(
         self, window: FetchWindow, stream: str, rows: Callable[[Records], Records]
     ) -> AsyncIterator[Page]:
-        """Pages of a product info list, each followed by the products it names (their ids
-        bind the SKUs) with the same resume token: a run stopped between the two has
-        written the answer and lost only bindings, which every read brings again."""
-        declared = self._declared(stream)
+        """Bespoke: each page of a declared product info list is two pages of two record
+        types (an ``enrich`` hook maps records, it cannot add a page): the answer, then the
+        products it names (their ids bind the SKUs) with the same resume token: a run
+        stopped between the two has written the answer and lost only bindings, which every
+        read brings again."""
+        declared = self.declared(stream)
         async for items, following in declared.pages(window):
             yield Page(declared.spec.record_type, rows(items), following)
             yield Page("product", [_product_row(item) for item in items], following)
-
-    async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """The seller's products and their Ozon ids (``/v3/product/list``, by ``last_id``)."""
-        async for items, following in self._declared("products").pages(window):
-            yield Page("product", items, following)
 
     async def fetch_stock(self, product_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Stock rows (the read's shape) of the products a ``TYPE_STOCKS_CHANGED`` names
@@ -326,39 +235,30 @@ class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, returns.OzonReturns,
         for start in range(0, len(ids), self.info_page_size):
             chunk = ids[start : start + self.info_page_size]
             body = {"filter": {"visibility": "ALL", "product_id": chunk}}
-            rows += _stocked_rows(await self._declared("stock", body=body).listing().records())
+            rows += _stocked_rows(await self.declared("stock", body=body).listing().records())
         return rows
 
     async def work_queue(self, cutoff_from: datetime, cutoff_to: datetime) -> AsyncIterator[Page]:
-        """Postings awaiting action (``/v4/posting/fbs/unfulfilled/list``) by cutoff window."""
-
-        def cutoff(low: datetime, high: datetime) -> dict[str, Any]:
-            return {"cutoff_from": iso_z(low), "cutoff_to": iso_z(high)}
-
-        path, span = "/v4/posting/fbs/unfulfilled/list", timedelta(days=364)
-        pages = self._postings("orders", path, utc(cutoff_from), utc(cutoff_to), span, cutoff,
-                               phase="queue")  # fmt: skip
-        async for postings, following in pages.pages():
+        """Postings awaiting action (the declared ``queue``) by cutoff window."""
+        queue = DeclaredStream("orders", STREAMS["queue"], connector=self.name, call=self.call)
+        async for postings, following in queue.pages(FetchWindow(cutoff_from, cutoff_to)):
             yield Page("order", postings, following)
 
     async def fetch_orders(self, external_ids: Sequence[str]) -> list[dict[str, Any]]:
         return [await self._get(number) for number in external_ids]
 
     async def _get(self, number: str) -> dict[str, Any]:
-        request = {
-            "posting_number": number,
-            "with": {"analytics_data": True, "financial_data": True},
-        }
-        body = await self.call(
-            "POST", "api", "/v3/posting/fbs/get", group="posting_get", json_body=request
-        )
-        return dict(_unwrap(body))
+        """One posting by its number (the declared ``posting``; v3 under ``result``)."""
+        (posting,) = await self.declared("posting").listing({"posting_number": number}).records()
+        return posting
 
     async def ship(self, order: OrderRef) -> WriteResult:
         """Assemble as one package, then verify (the call is asynchronous at Ozon)."""
         return await self.write(self._ship(order))
 
     async def _ship(self, order: OrderRef) -> WriteResult:
+        """Bespoke: a write and its check (the ship is asynchronous at Ozon: the posting,
+        read back, says whether it shipped, failed or is still processing)."""
         products = [
             {"product_id": int(p["sku"]), "quantity": int(p.get("quantity") or 1)}
             for p in order.raw.get("products") or []
