@@ -19,6 +19,7 @@ from mpsync_connectors.ozon import OzonConnector
 from mpsync_connectors.ozon.streams import STREAMS
 
 from mpsync.connector.base import FetchWindow
+from mpsync.connector.errors import FatalError
 from mpsync.connector.paging import Resume
 
 LOW = NOW - timedelta(days=10)
@@ -96,3 +97,20 @@ def test_every_stream_ozon_reads_is_declared() -> None:
     assert set(fetchers) == reads
     coded = {name for name, fetch in fetchers.items() if not isinstance(fetch, partial)}
     assert coded == {"stock", "prices"}  # each page followed by its products (bespoke)
+
+
+async def test_has_next_without_a_cursor_fails_the_orders_read_instead_of_ending_it() -> None:
+    # swagger v3GetFbsPostingListResponseV3Result.has_next: "Признак, что в ответе вернули
+    # не весь массив отправлений" (v4 asks for the rest by cursor: tests/contracts/
+    # ozon_postings.py); a true flag with an empty cursor cannot be followed.
+    connector, recorder = _connector()
+
+    async def more_without_cursor(*args: Any, **kwargs: Any) -> Any:
+        await recorder(*args, **kwargs)
+        return {"postings": [{"posting_number": "1"}], "has_next": True, "cursor": ""}
+
+    connector.call = more_without_cursor  # type: ignore[method-assign]
+    window = FetchWindow(since=NOW - timedelta(days=1), until=NOW)
+    with pytest.raises(FatalError, match="says there is more"):
+        [page async for page in connector.fetch("orders", window)]
+    await connector.aclose()

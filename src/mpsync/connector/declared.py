@@ -537,13 +537,13 @@ class DeclaredStream:
             return None
         if spec.cursor_fields:
             return self._object_token(token)
-        if spec.first_cursor is not None and str(token) == str(spec.first_cursor):
-            return None  # the API points back at the start: nothing after this page
         if token in (None, ""):
             if spec.has_more_strict:
                 raise FatalError(f"{self.name} stream: {self.what}: the answer says there is "
                                  "more but gives no next token; cannot page on")  # fmt: skip
             return None
+        if spec.first_cursor is not None and str(token) == str(spec.first_cursor):
+            return None  # the API points back at the start: nothing after this page
         return str(token)
 
     def _object_token(self, token: Any) -> str:
