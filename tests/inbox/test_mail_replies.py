@@ -336,3 +336,48 @@ async def test_a_refused_login_is_logged_without_the_password(imap: ImapServer) 
          "imap.username, imap.password and imap.security)")]  # fmt: skip
     assert "wrong-s3cret" not in repr(logs) and USER not in repr(logs)
     assert imap.box.logins == []
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "wrong-s3cret"])
+def test_notify_test_checks_the_mailbox_too(
+    password: str, tmp_path: Path, smtp: tuple[Sink, int], imap: ImapServer
+) -> None:
+    from typer.testing import CliRunner
+
+    from mpsync.cli import app
+
+    waiting = imap.box.add(b"From: someone@example.ru\r\nSubject: x\r\n\r\nhello\r\n")
+    config = tmp_path / "mpsync.toml"
+    config.write_text(f"""
+[store]
+url = "sqlite:///{tmp_path / "store.db"}"
+
+[[notifications.channels]]
+name = "mail"
+type = "email"
+host = "127.0.0.1"
+port = {smtp[1]}
+security = "none"
+from = "robot@shop.example"
+to = ["{SELLER}"]
+
+[notifications.channels.imap]
+host = "127.0.0.1"
+port = {imap.port}
+security = "none"
+username = "{USER}"
+password = "${{IMAP_PASSWORD}}"
+""", encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(app, ["notify", "test", "mail", "--config", str(config)],
+                                env={"IMAP_PASSWORD": password})  # fmt: skip
+    assert "mail: sent" in result.output
+    if password == PASSWORD:
+        assert result.exit_code == 0, result.output
+        assert "mail: mailbox ok — 127.0.0.1: INBOX opened, 1 unread" in result.output
+    else:
+        assert result.exit_code == 1, result.output
+        assert ("mail: mailbox FAILED — cannot log in to 127.0.0.1: the server refused (check "
+                "imap.username, imap.password and imap.security)") in " ".join(
+                    result.output.split())  # fmt: skip
+        assert password not in result.output
+    assert not imap.box.seen(waiting)  # nothing fetched or flagged

@@ -111,6 +111,7 @@ def notify_test(
 ) -> None:
     """Send a test message through CHANNEL and report the channel's answer."""
     from mpsync.notify import ChannelConfigError, build_channel, channel_config, send_test
+    from mpsync.notify.channels.smtp import EmailChannel
 
     settings = load_settings(config)
     try:
@@ -128,8 +129,23 @@ def notify_test(
     ok = getattr(result, "ok", False)
     console.print(f"{channel}: {'sent' if ok else 'FAILED'} — {getattr(result, 'detail', '')}",
                   markup=False)  # fmt: skip
+    if isinstance(built, EmailChannel) and built.accepts_replies:  # it reads replies: check
+        ok = _probe_mailbox(channel_config(settings, channel)) and ok
     if not ok:
         raise typer.Exit(EXIT_FAILURE)
+
+
+def _probe_mailbox(config: Any) -> bool:
+    """The mailbox an email channel reads for replies: log in, open the folder, count."""
+    from mpsync.inbox.mailbox import MailboxError, probe_mailbox
+
+    try:
+        line = probe_mailbox(config)
+    except MailboxError as exc:
+        console.print(f"{config.name}: mailbox FAILED — {exc}", markup=False)
+        return False
+    console.print(f"{config.name}: mailbox ok — {line}", markup=False)
+    return True
 
 
 @invoices_app.command("list")

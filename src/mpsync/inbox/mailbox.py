@@ -274,6 +274,17 @@ class MailboxError(RuntimeError):
     """The mailbox could not be read; one line, no server text (it may echo the login)."""
 
 
+def login(connect: Connect, imap: ImapOptions, options: EmailOptions) -> ImapSession:
+    """``connect``, its failures as ``MailboxError`` naming the host and what to check."""
+    try:
+        return connect(imap, options)
+    except imaplib.IMAP4.error:  # its text may echo the login: not shown
+        raise MailboxError(f"cannot log in to {imap.host}: the server refused (check "
+                           "imap.username, imap.password and imap.security)") from None  # fmt: skip
+    except OSError as exc:  # refused, timed out, a certificate not trusted
+        raise MailboxError(f"cannot log in to {imap.host}: {type(exc).__name__}") from None
+
+
 class MailReplies:
     """Reads one ``email`` channel's mailbox for replies to draft answers."""
 
@@ -325,15 +336,7 @@ class MailReplies:
     def poll_once(self) -> PollStats:
         """Look at the unread mails once: act on the replies, flag them ``\\Seen``."""
         stats = PollStats()
-        try:
-            session = self._connect(self.imap, self.options)
-        except imaplib.IMAP4.error:  # its text may echo the login: not shown
-            raise MailboxError(
-                f"cannot log in to {self.imap.host}: the server refused (check "
-                "imap.username, imap.password and imap.security)"
-            ) from None
-        except OSError as exc:  # refused, timed out, a certificate not trusted
-            raise MailboxError(f"cannot log in to {self.imap.host}: {type(exc).__name__}") from None
+        session = login(self._connect, self.imap, self.options)
         try:
             self._poll(session, stats)
         except (OSError, imaplib.IMAP4.error) as exc:
@@ -417,6 +420,30 @@ class MailReplies:
                  action=outcome.action.value, duplicate=outcome.duplicate,
                  detail=outcome.detail)  # fmt: skip
         return str(outcome.action.value), outcome.duplicate
+
+
+def probe_mailbox(channel: ChannelConfig, *, connect: Connect = connect) -> str:
+    """Log in, open the folder and count its unread mails (``mpsync notify test``); one
+    line, or ``MailboxError`` saying what failed. Nothing is fetched or flagged."""
+    options = parse_options(channel, EmailOptions)
+    if options.imap is None:
+        raise MailboxError(f"notifications.channels[{channel.name!r}] has no imap table")
+    imap = options.imap
+    session = login(connect, imap, options)
+    try:
+        status, _ = session.select(_quoted(imap.folder))
+        if status != "OK":
+            raise MailboxError(f"the folder {imap.folder!r} cannot be selected")
+        status, data = session.uid("SEARCH", "UNSEEN")
+        if status != "OK":
+            raise MailboxError("the server refused SEARCH UNSEEN")
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise MailboxError(f"reading {imap.folder!r} failed: {type(exc).__name__}") from None
+    finally:
+        with contextlib.suppress(Exception):
+            session.logout()
+    unread = sum(len(_text(chunk).split()) for chunk in data if chunk)
+    return f"{imap.host}: {imap.folder} opened, {unread} unread"
 
 
 def mail_readers(engine: Engine, settings: Settings, *, clock: Clock,
