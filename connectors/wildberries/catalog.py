@@ -5,27 +5,18 @@ content API: the same id, the ``chrtId`` of tasks and stocks). The connector fla
 into one row per size: the card's fields, the size's fields and ``cardSizes`` (how many sizes
 the card has; the mapping names a size's SKU by it).
 
-Paging, as ``02-products.yaml`` documents it:
-
-* ``GET /api/v2/list/goods/filter``: ``limit`` ≤ 1000 and ``offset``; "repeat the request
-  until the answer is an empty list";
-* ``POST /content/v2/get/cards/list``: ``cursor.limit`` ≤ 100, then the answer's
-  ``cursor.updatedAt``/``nmID`` until ``cursor.total`` is below the limit. ``withPhoto``
-  defaults to 0, "only cards without photos": every card needs -1.
+Both reads are declared in ``streams.STREAMS`` (their paging as ``02-products.yaml``
+documents it); here is what turns their cards into rows, and the stock fan-out.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from mpsync.connector.errors import FatalError
 from mpsync.connector.records import Records, as_dicts, json_object
 
 Call = Callable[..., Awaitable[Any]]
-GOODS = "wildberries GET /api/v2/list/goods/filter"
-CARDS = "wildberries POST /content/v2/get/cards/list"
 
 
 def size_rows(card: dict[str, Any]) -> Records:
@@ -43,47 +34,6 @@ def size_rows(card: dict[str, Any]) -> Records:
         else {**base, "_unparsed": size}
         for size in sizes
     ]
-
-
-async def goods_page(call: Call, limit: int, offset: int) -> Records:
-    """The page of the goods list at *offset* (``OffsetPaginator`` pages it)."""
-    body = await call(
-        "GET",
-        "prices",
-        "/api/v2/list/goods/filter",
-        group="prices",
-        params={"limit": limit, "offset": offset},
-    )
-    body = json_object(body, GOODS)
-    if body.get("error"):
-        raise FatalError(f"{GOODS}: {body.get('errorText') or 'error without a text'}")
-    data = body.get("data")
-    return as_dicts(data.get("listGoods") if isinstance(data, dict) else None)
-
-
-async def cards_page(call: Call, limit: int, cursor: str | None) -> tuple[Records, str | None]:
-    """One page of the content cards; *cursor* is the JSON of the last answer's cursor."""
-    position = json.loads(cursor) if cursor else {}
-    body = await call(
-        "POST",
-        "content",
-        "/content/v2/get/cards/list",
-        group="content",
-        json_body={
-            "settings": {"cursor": {"limit": limit, **position}, "filter": {"withPhoto": -1}}
-        },
-    )
-    body = json_object(body, CARDS)
-    cards = as_dicts(body.get("cards"))
-    cursor = body.get("cursor")
-    following: dict[str, Any] = cursor if isinstance(cursor, dict) else {}
-    total = following.get("total")
-    if not cards or not isinstance(total, int) or total < limit:
-        return cards, None
-    if following.get("updatedAt") is None or following.get("nmID") is None:
-        raise FatalError(f"{CARDS}: a full page without a cursor to continue from")
-    position = {"updatedAt": following["updatedAt"], "nmID": following["nmID"]}
-    return cards, json.dumps(position, separators=(",", ":"))
 
 
 SIZE_KEYS = ("nmID", "vendorCode", "techSizeName", "sizeID", "cardSizes")

@@ -8,19 +8,21 @@ seller SKU to its ``nmID``/``chrtId`` (``product`` pages), which every push reso
 
 Endpoints, limits and units follow WB's own OpenAPI files (``eslazarev/wildberries-sdk:specs``,
 ``03-orders-fbs.yaml`` and ``02-products.yaml``); ``tests/contracts/wildberries.py`` holds
-them as contracts.
+them as contracts. Every read is declared in ``streams.STREAMS`` and run by the one engine
+(``mpsync.connector.declared``); code are the hooks those declarations name, the chaining of
+the orders' three reads, and the stock fan-out (bespoke: see ``_stock``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime, timedelta
-from functools import partial
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from mpsync_connectors.wildberries import buyers, catalog, finance, returns, writes
+from mpsync_connectors.wildberries import buyers, catalog, finance, writes
+from mpsync_connectors.wildberries.streams import PAGE_SIZES, STREAMS
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from mpsync.config import AccountConfig
@@ -33,15 +35,10 @@ from mpsync.connector.base import (
     StockUpdate,
     WriteResult,
 )
+from mpsync.connector.declared import DeclaredStream, StreamSpec, chained
 from mpsync.connector.errors import ApiError, AuthError, FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
-from mpsync.connector.paginate import (
-    CursorPaginator,
-    OffsetPaginator,
-    PhasedPaginator,
-    WindowedPaginator,
-)
-from mpsync.connector.paging import Resume, utc
+from mpsync.connector.paging import Resume
 from mpsync.connector.records import Records, as_dicts
 from mpsync.connector.rest import RestConnector
 from mpsync.domain.streams import STREAM_NAMES
@@ -53,10 +50,6 @@ class WildberriesCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: SecretStr
-
-
-def _ids(values: Sequence[str]) -> list[int]:
-    return [int(value) for value in values if str(value).isdigit()]
 
 
 def _batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -77,14 +70,12 @@ LIMITS: Mapping[str, LimitSpec] = MappingProxyType(
         "content": TokenBucket.per_minute(100, burst=5),
         **buyers.LIMITS,  # questions and reviews: 3 requests/s, bursts of 6
         **finance.LIMITS,  # the realization report: 1 request/min
-        **returns.LIMITS,  # the goods-return report: 1 request/min, bursts of 10
+        "goods_return": TokenBucket.per_minute(1, burst=10),  # the goods-return report
     }
 )
 
 
-class WildberriesConnector(
-    buyers.WildberriesBuyers, finance.WildberriesFinance, returns.WildberriesReturns, RestConnector
-):
+class WildberriesConnector(buyers.WildberriesBuyers, finance.WildberriesFinance, RestConnector):
     """Wildberries seller API (marketplace, prices and content hosts)."""
 
     name = "wildberries"
@@ -103,20 +94,20 @@ class WildberriesConnector(
         "content": "https://content-api.wildberries.ru",
         **buyers.HOSTS,
         **finance.HOSTS,
-        **returns.HOSTS,
+        "analytics": "https://seller-analytics-api.wildberries.ru",  # the goods-return report
     }
     limits: ClassVar[Mapping[str, LimitSpec]] = LIMITS
+    declared_streams: ClassVar[Mapping[str, StreamSpec]] = STREAMS
     page_size: ClassVar[int] = 1000  # GET /api/v3/orders: limit 1..1000
     status_batch: ClassVar[int] = 1000  # POST /api/v3/orders/status: 1..1000 ids
     goods_page_size: ClassVar[int] = 1000  # /api/v2/list/goods/filter: limit ≤ 1000
     cards_page_size: ClassVar[int] = 100  # /content/v2/get/cards/list: cursor.limit ≤ 100
     stock_batch: ClassVar[int] = 1000  # /api/v3/stocks/{warehouseId}: chrtIds per request
     price_batch: ClassVar[int] = 1000  # /api/v2/upload/task: at most 1 000 goods
-    window_span: ClassVar[timedelta] = timedelta(days=30)  # GET /api/v3/orders: ≤ 30 days
 
     def __init__(self, account: AccountConfig, **options: Any) -> None:
         super().__init__(account, **options)
-        self._finance_sleep = options.get("sleep") or asyncio.sleep
+        self.report_sleep = options.get("sleep") or asyncio.sleep
         # The open supply confirms go into, per (day, warehouseId, cargoType) of the task.
         self._supplies: dict[tuple[str, object, object], str] = {}
         self._supply_lock = asyncio.Lock()
@@ -124,101 +115,56 @@ class WildberriesConnector(
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": self.credentials.token.get_secret_value()}
 
-    # -- orders -----------------------------------------------------------------------
-    async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """Phases: new tasks, status refresh of open ids, then the windowed history.
+    # -- reads (``streams.STREAMS``) ------------------------------------------------------
+    def declared(self, name: str, **changes: Any) -> DeclaredStream:
+        """The declared read *name* at this class's page size (``streams.PAGE_SIZES``); the
+        parts of the orders stream read as ``orders``."""
+        size = PAGE_SIZES.get(name)
+        if size is not None:
+            changes = {"page_size": getattr(self, size), **changes}
+        spec = STREAMS[name].model_copy(update=changes) if changes else STREAMS[name]
+        stream = "orders" if name in ("new_tasks", "order_status") else name
+        return DeclaredStream(stream, spec, connector=self.name, call=self.call, hooks=self)
 
-        A backfill window (a resync chunk) reads the history only.
-        """
-        resume = Resume.decode(window.resume)
-        # A resync chunk lists its window only: /orders/new is in the history too.
-        phase = resume.phase if resume else ("history" if window.backfill else "new")
-        if phase == "new":
-            body = await self.call("GET", "marketplace", "/api/v3/orders/new", group="orders")
-            tasks = [
-                dict(task, supplierStatus=task.get("supplierStatus") or "new")
-                for task in as_dicts((body or {}).get("orders"))
-            ]
-            yield Page("order", tasks, Resume("status", cursor="0").encode())
-            resume, phase = None, "status"
-        if phase == "status":
-            async for page in self._refresh(window, resume):
-                yield page
-            resume = None
-        async for page in self._history(window, resume):
+    async def call(self, method: str, host: str, path: str, *, group: str,
+                   json_body: Any = None, params: Mapping[str, Any] | None = None,
+                   pace: str | None = None) -> Any:  # fmt: skip
+        """``pace="report"``: the realization report's one request a minute, kept by the
+        connector's clock (``finance.WildberriesFinance.report_pace``)."""
+        if pace == "report":
+            await self.report_pace()
+        return await super().call(method, host, path, group=group, json_body=json_body,
+                                  params=params)  # fmt: skip
+
+    async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """New tasks, the status refresh of the open ones, then the windowed history, as
+        one read (``chained``). A backfill window (a resync chunk) reads the history only:
+        ``/orders/new`` is in it too."""
+        reads = ("orders",) if window.backfill else ("new_tasks", "order_status", "orders")
+        async for page in chained([self.declared(read) for read in reads], window):
             yield page
 
-    async def _refresh(self, window: FetchWindow, resume: Resume | None) -> AsyncIterator[Page]:
-        batches = _batches(_ids(window.open_ids), self.status_batch)
-        start = int(resume.cursor or 0) if resume else 0
-        for index in range(start, len(batches)):
-            statuses = await self._statuses(batches[index])
-            following = (
-                Resume("status", cursor=str(index + 1))
-                if index + 1 < len(batches)
-                else Resume("history")
-            )
-            yield Page("order_status", statuses, following.encode())
+    async def with_statuses(self, tasks: Records) -> Records:
+        """Hook of the history read: its tasks carry no status, so each page's are asked for
+        by the page's ids (``order_status``)."""
+        ids = [task.get("id") for task in tasks]
+        found = await self.declared("order_status").by_ids(ids).records()
+        statuses = {row.get("id"): row for row in found}
+        keys = ("supplierStatus", "wbStatus")
+        return [{**task, **{key: value for key, value in statuses.get(task.get("id"), {}).items()
+                            if key in keys}} for task in tasks]  # fmt: skip
 
-    async def _statuses(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        if not ids:
-            return []
-        body = await self.call(
-            "POST",
-            "marketplace",
-            "/api/v3/orders/status",
-            group="orders",
-            json_body={"orders": list(ids)},
-        )
-        return as_dicts((body or {}).get("orders"))
+    @staticmethod
+    def size_rows(cards: Records) -> Records:
+        """Hook of the goods and cards reads: one row per size (``catalog.size_rows``)."""
+        return [row for card in cards for row in catalog.size_rows(card)]
 
-    async def _history(self, window: FetchWindow, resume: Resume | None) -> AsyncIterator[Page]:
-        until = utc(window.until)
-        since = utc(window.since) if window.since else until - self.window_span
-        what = "wildberries GET /api/v3/orders"
-
-        def listing(low: datetime, high: datetime) -> CursorPaginator:
-            return CursorPaginator(partial(self._history_page, low, high), stream="orders",
-                                   what=what)  # fmt: skip
-
-        pages = WindowedPaginator(listing, start=since, end=until, span=self.window_span,
-                                  phase="history", stream="orders", what=what)  # fmt: skip
-        async for tasks, following in pages.pages(resume.encode() if resume else None):
-            yield Page("order", tasks, following)
-
-    async def _history_page(
-        self, low: datetime, high: datetime, cursor: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of ``GET /api/v3/orders`` (tasks without a status) with their statuses."""
-        params = {
-            "limit": self.page_size,
-            "next": int(cursor or 0),
-            "dateFrom": int(low.timestamp()),
-            "dateTo": int(high.timestamp()),
-        }
-        body = await self.call(
-            "GET", "marketplace", "/api/v3/orders", group="orders", params=params
-        )
-        tasks = as_dicts((body or {}).get("orders"))
-        if not tasks:
-            return [], None
-        ids = [t["id"] for t in tasks if isinstance(t.get("id"), int)]
-        statuses = {row.get("id"): row for row in await self._statuses(ids)}
-        for task in tasks:
-            row = statuses.get(task.get("id"), {})
-            task.update({k: row[k] for k in ("supplierStatus", "wbStatus") if k in row})
-        following = body.get("next")
-        return tasks, (None if following in (None, 0) else str(following))
-
-    # -- goods: prices, stock, products ---------------------------------------------------
-    def _goods(self, window: FetchWindow, stream: str) -> AsyncIterator[tuple[Records, str | None]]:
-        """The goods list (offset paging until an empty page), resumable."""
-        listing = OffsetPaginator(
-            partial(catalog.goods_page, self.call, self.goods_page_size),
-            limit=self.goods_page_size, until_empty=True, stream=stream, what=catalog.GOODS,
-        )  # fmt: skip
-        pages = PhasedPaginator([("goods", listing)], stream=stream, what=catalog.GOODS)
-        return pages.pages(window.resume)
+    def _finance(self, window: FetchWindow) -> AsyncIterator[Page]:
+        """The declared report read; a token of the read before it was declared (a bare
+        ``rrd_id``) resumes the report after that row."""
+        if window.resume and window.resume.isdigit():
+            window = replace(window, resume=Resume("finance", cursor=window.resume).encode())
+        return self._read_declared("finance", window)
 
     async def _prices(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Every size's price (whole units of the card currency), and the ids it binds.
@@ -227,33 +173,22 @@ class WildberriesConnector(
         its ``price`` rows, resuming after it: a stop between the two re-reads the page.
         """
         before = window.resume
-        async for cards, following in self._goods(window, "prices"):
-            rows = [row for card in cards for row in catalog.size_rows(card)]
+        async for rows, following in self.declared("prices").pages(window):
             if rows:
                 yield Page("product", rows, before)
             yield Page("price", rows, following)
             before = following
 
-    async def _products(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """The content cards, one ``product`` row per size: names, barcodes and ids."""
-        listing = CursorPaginator(
-            partial(catalog.cards_page, self.call, self.cards_page_size), stream="products",
-            what=catalog.CARDS,
-        )  # fmt: skip
-        pages = PhasedPaginator([("cards", listing)], stream="products", what=catalog.CARDS)
-        async for cards, following in pages.pages(window.resume):
-            yield Page("product", [row for card in cards for row in catalog.size_rows(card)],
-                       following)  # fmt: skip
-
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
-        """Stock of every size at every seller warehouse, one goods page at a time.
+        """Bespoke: stock of every size at every seller warehouse, one goods page at a time.
 
-        Bespoke: the connector cannot read the store, so each page of the goods list
-        supplies the ``chrtId``s to ask ``/api/v3/stocks/{warehouseId}`` about (a fan-out
-        per warehouse no listing declaration expresses). The warehouse list is read once.
+        The connector cannot read the store, so each page of the (declared) goods list
+        supplies the ``chrtId``s to ask ``/api/v3/stocks/{warehouseId}`` about: a fan-out
+        per warehouse and batch of ids that no listing declaration expresses. The
+        warehouse list is read once.
         """
         warehouses: list[dict[str, Any]] | None = None
-        async for cards, following in self._goods(window, "stock"):
+        async for cards, following in self.declared("stock").pages(window):
             if cards and warehouses is None:
                 warehouses = await self._warehouses()
             rows = await catalog.stock_rows(self.call, cards, warehouses or [], self.stock_batch)

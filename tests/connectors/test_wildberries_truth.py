@@ -209,7 +209,7 @@ async def test_each_method_family_waits_for_its_own_budget(sleep: RecordingSleep
         respx.patch(f"{BASE}/api/v3/orders/1/cancel").respond(204)
         wb = _wb(sleep)
         for _ in range(21):
-            await wb._statuses([1])
+            await wb.declared("order_status").by_ids([1]).records()
         assert len(sleep.waits) == 1  # the 21st task request waits for the orders bucket
         await wb._warehouses()
         assert (await wb.cancel(OrderRef("1"))).ok
