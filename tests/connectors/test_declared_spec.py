@@ -401,3 +401,16 @@ async def test_a_lone_object_is_one_record_only_when_declared() -> None:
     lone = spec.model_copy(update={"lone_object": True})
     pages = await _run(lone, Script([{"returns": {"id": 1}}]), FetchWindow(None, UNTIL))
     assert pages == [([{"id": 1}], None)]
+
+
+async def test_a_page_listing_whose_server_ignores_the_page_number_ends_on_the_repeat() -> None:
+    spec = StreamSpec(record_type="finance", method="POST", path="/t", paginator="page",
+                      cursor_param="page", records="ops")  # fmt: skip
+    script = Script([{"ops": [{"n": 1}]}, {"ops": [{"n": 1}]}, {"ops": [{"n": 1}]}])
+    with pytest.raises(PaginationLoopError) as caught:
+        await _run(spec, script, FetchWindow(None, UNTIL))
+    assert caught.value.stream == "things" and caught.value.token == "2"
+    assert len(script.sent) == 2
+    # different pages go on to the empty one
+    fine = Script([{"ops": [{"n": 1}]}, {"ops": [{"n": 2}]}, {"ops": []}])
+    assert len(await _run(spec, fine, FetchWindow(None, UNTIL))) == 3

@@ -19,7 +19,7 @@ from mpsync_connectors.ozon import OzonConnector
 from mpsync_connectors.ozon.streams import STREAMS
 
 from mpsync.connector.base import FetchWindow
-from mpsync.connector.errors import FatalError
+from mpsync.connector.errors import FatalError, PaginationLoopError
 from mpsync.connector.paging import Resume
 
 LOW = NOW - timedelta(days=10)
@@ -114,3 +114,33 @@ async def test_has_next_without_a_cursor_fails_the_orders_read_instead_of_ending
     with pytest.raises(FatalError, match="says there is more"):
         [page async for page in connector.fetch("orders", window)]
     await connector.aclose()
+
+
+REPEATING = {  # stream → an answer whose next token is the same on every page
+    "orders": {"postings": [{"posting_number": "1"}], "has_next": True, "cursor": "same"},
+    # page numbers: a server ignoring ``page`` answers the same page again
+    "finance": {"result": {"operations": [{"operation_id": 1}], "page_count": 9}},
+    "products": {"result": {"items": [{"offer_id": "a"}], "last_id": "same"}},
+    "stock": {"items": [{"offer_id": "a", "stocks": []}], "cursor": "same"},
+    "prices": {"items": [{"offer_id": "a"}], "cursor": "same"},
+    "returns": {"returns": [{"id": 5}], "has_next": True},  # last_id: the last id, again
+    "questions": {"questions": [{"id": "q"}], "last_id": "same"},
+    "reviews": {"reviews": [{"id": "r"}], "last_id": "same", "has_next": True},
+}
+
+
+@pytest.mark.parametrize("stream", sorted(REPEATING))
+async def test_a_repeated_cursor_ends_every_ozon_read_within_two_requests(stream: str) -> None:
+    connector, recorder = _connector()
+
+    async def repeating(*args: Any, **kwargs: Any) -> Any:
+        await recorder(*args, **kwargs)
+        return REPEATING[stream]
+
+    connector.call = repeating  # type: ignore[method-assign]
+    window = FetchWindow(since=NOW - timedelta(days=1), until=NOW)
+    with pytest.raises(PaginationLoopError) as caught:
+        [page async for page in connector.fetch(stream, window)]
+    await connector.aclose()
+    assert caught.value.stream == stream and caught.value.token is not None
+    assert len(recorder.sent) == 2

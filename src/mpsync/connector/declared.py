@@ -30,7 +30,12 @@ from pydantic import (
 
 from mpsync.config.types import Duration
 from mpsync.connector.base import FetchWindow, Page, RecordType
-from mpsync.connector.errors import AuthError, FatalError, UnavailableError
+from mpsync.connector.errors import (
+    AuthError,
+    FatalError,
+    PaginationLoopError,
+    UnavailableError,
+)
 from mpsync.connector.paginate import (
     CursorPaginator,
     IndexCodec,
@@ -129,10 +134,10 @@ class StreamSpec(_Spec):
     the offset, ``page``: the page number), ``first_cursor`` what it carries on the first
     page (left out when None; ``page`` counts from it, default 1); ``cursor_type``: a token
     is sent as a ``string`` or an ``integer``; ``page_count``: for ``page``, the path of the
-    number of pages (else an empty page is the last); ``phase``: the name a resume token
-    gives a read (default: the stream's); ``phases``: the same listing read several times
-    in order, each a ``phase`` name and the fields it changes (``path``, ``body``,
-    ``window``...), the resume token naming the phase;
+    number of pages (else an empty page is the last; a page repeating the page before it
+    is a loop); ``phase``: the name a resume token gives a read (default: the stream's);
+    ``phases``: the same listing read several times in order, each a ``phase`` name and the
+    fields it changes (``path``, ``body``, ``window``...), the resume token naming the phase;
     ``params``/``body``: fixed query parameters and JSON body (a string value ``"{name}"``
     in them is the path value of that name, its type kept: a list stays a list);
     ``place``: where paging and window keys go (default: the query of a GET, the body of
@@ -346,6 +351,7 @@ class DeclaredStream:
         self.hooks = hooks
         self.connector = connector
         self.since: datetime | None = None  # the read's window start (``stop_older``)
+        self._last_page: tuple[int, str] = (0, "")  # the page before (``page`` paging)
         for hook in spec.hooks:
             if not callable(getattr(hooks, hook, None)):
                 raise FatalError(f"{name} stream: {self.what}: the connector has no method "
@@ -513,7 +519,22 @@ class DeclaredStream:
         if value is not None and spec.cursor_fields:
             paging[spec.cursor_param] = json.loads(str(value))
         records, body = await self._page(target, fixed, paging)
+        if spec.paginator == "page":
+            self._same_page(fixed[0], int(value or 0), records)
         return records, self._next(records, body, value)
+
+    def _same_page(self, keys: dict[str, Any], number: int, records: Records) -> None:
+        """A ``page`` listing whose page repeats the page before it (a server ignoring the
+        page number) ends the read: the page number never repeats, the page does."""
+        mark = json.dumps([keys, records], sort_keys=True, default=str) if records else ""
+        last, self._last_page = self._last_page, (number, mark)
+        if mark and last == (number - 1, mark):
+            raise PaginationLoopError(
+                f"{self.name} stream: {self.what}: page {number} repeats the page before it; "
+                "stopping instead of looping forever",
+                stream=self.name,
+                token=str(number),
+            )
 
     def _next(self, records: Records, body: Any, sent: Any) -> str | None:
         """The token of the page after this one, ``None`` when this one is the last."""
