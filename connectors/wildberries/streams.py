@@ -104,7 +104,7 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
         record_type="finance", path="/api/v5/supplier/reportDetailByPeriod", host="statistics",
         group="finance_report", pace="report", page_size=100_000, cursor_param="rrdid",
         first_cursor=0, cursor_type="integer", next="rrd_id", next_in="last_record",
-        ends_on_empty=True, ends_on_short=True,
+        cursor_grows=True, ends_on_empty=True, ends_on_short=True,
         window=WindowRule(since="dateFrom", until="dateTo", format="date", zone=MOSCOW,
                           split=False, history=14 * DAY, reread=14 * DAY,
                           earliest=FIRST_REPORT_DAY),

@@ -163,3 +163,15 @@ async def test_chained_reads_hand_over_by_phase_and_resume_in_the_read_named() -
     rest = [page async for page in chained(reads, FetchWindow(WINDOW.since, NOW, resume=pages[1].resume))]  # fmt: skip
     assert [page.records for page in rest] == [[{"id": 3}]]
     assert [path for path, _, _ in api.requests] == ["/history"]
+
+
+async def test_a_growing_cursor_that_does_not_move_on_is_refused_not_followed() -> None:
+    """A row-id cursor (Wildberries' ``rrd_id``, 13-finances.yaml) must grow page after page."""
+    rows = {0: [{"rrd_id": 5}, {"rrd_id": 7}], 7: [{"rrd_id": 6}, {"rrd_id": 4}]}
+    api = Api(lambda path, params, body: rows[params["rrdid"]])
+    spec = {"record_type": "finance", "path": "/report", "page_size": 2, "cursor_param": "rrdid",
+            "first_cursor": 0, "cursor_type": "integer", "next": "rrd_id",
+            "next_in": "last_record", "cursor_grows": True}  # fmt: skip
+    with pytest.raises(FatalError, match="next token 4 does not move past 7"):
+        await _pages(_stream(spec, api))
+    assert [params["rrdid"] for _, params, _ in api.requests] == [0, 7]

@@ -164,11 +164,13 @@ class StreamSpec(_Spec):
     the page's records, below ``page_size`` (or missing) the page is the last;
     ``cursor_fields``: the token is an object at ``next`` whose named fields are merged into
     the object at ``cursor_param`` of the next request (a full page without them is an
-    error); ``max_offset``: the most records the API serves of one offset listing (offset
-    + page size), beyond it the read fails asking for a shorter window; paginator ``ids``:
-    a read by the ids the caller holds (the window's open ids), ``page_size`` ids a request
-    at ``cursor_param`` as ``ids_as`` (``int`` leaves out ids that are not numbers), the
-    token the next batch's number. The answer: ``error``/``error_text``: a flag that, true,
+    error); ``cursor_grows``: the token is an integer that must grow past the one sent (a
+    row id: anything else is an error, not a page to ask for); ``max_offset``: the most
+    records the API serves of one offset listing (offset + page size), beyond it the read
+    fails asking for a shorter window; paginator ``ids``: a read by the ids the caller
+    holds (the window's open ids), ``page_size`` ids a request at ``cursor_param`` as
+    ``ids_as`` (``int`` leaves out ids that are not numbers), the token the next batch's
+    number. The answer: ``error``/``error_text``: a flag that, true,
     makes a 200 answer an error, and its message; ``defaults``: fields a record gets where
     it has none (missing, null or empty).
     """
@@ -192,6 +194,7 @@ class StreamSpec(_Spec):
     page_count: str | list[str] | None = None
     count: str | list[str] | None = None
     cursor_fields: list[str] | None = None
+    cursor_grows: bool = False
     max_offset: int | None = Field(default=None, gt=0)
     ids_as: Literal["str", "int"] = "str"
     error: str | list[str] | None = None
@@ -565,6 +568,10 @@ class DeclaredStream:
             return None
         if spec.first_cursor is not None and str(token) == str(spec.first_cursor):
             return None  # the API points back at the start: nothing after this page
+        if spec.cursor_grows and (not isinstance(token, int) or
+                                  (sent is not None and token <= int(sent))):  # fmt: skip
+            raise FatalError(f"{self.name} stream: {self.what}: next token {token!r} does not "
+                             f"move past {sent!r}; refusing to loop")  # fmt: skip
         return str(token)
 
     def _object_token(self, token: Any) -> str:
