@@ -16,7 +16,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 import uvicorn
@@ -32,6 +32,9 @@ from mpsync.store.migrate import upgrade
 from mpsync.sync.pushes import PushProcessor
 from mpsync.sync.service import Schedule, SyncService
 from mpsync.webhooks import WebhookContext, create_app
+
+if TYPE_CHECKING:
+    from mpsync.stocksync.job import StockJob
 
 log = structlog.get_logger("mpsync.daemon")
 SHUTDOWN_GRACE = 30.0
@@ -109,7 +112,7 @@ class Daemon:
         self.runtime = Runtime.build(engine, settings, clock=clock, observer=metrics or QUIET,
                                      coordinator=self.coordinator)  # fmt: skip
         self.service = SyncService(self.runtime)
-        self.stock: Any = None  # mpsync.stocksync.job.StockJob when [stock] is configured
+        self.stock: StockJob | None = None  # when [stock] is configured
         self.server: uvicorn.Server | None = None
         self._running: set[asyncio.Task[Any]] = set()
         self._beat_stop = asyncio.Event()
@@ -140,10 +143,10 @@ class Daemon:
         if self.settings.stock is not None:  # [stock]: one stock across every channel
             from mpsync.stocksync.job import StockJob
 
-            self.stock = StockJob(self.engine, self.settings, self.runtime.connectors.connector,
-                                  self.clock, coordinator=self.coordinator)  # fmt: skip
-            pushes.applied = self.stock.wake
-            tasks.append(spawn("stock", lambda: self.stock.serve(self.stop), self.stop))
+            stock = StockJob(self.engine, self.settings, self.runtime.connectors.connector,
+                             self.clock, coordinator=self.coordinator)  # fmt: skip
+            self.stock, pushes.applied = stock, stock.wake
+            tasks.append(spawn("stock", lambda: stock.serve(self.stop), self.stop))
         scheduler.start()
         self.ready = True
         log.info("mpsync running", accounts=len(self.settings.accounts),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,14 +20,17 @@ from mpsync.daemon import Daemon
 from mpsync.domain.status import OrderStatus
 from mpsync.inbox.answers import CHANNEL, answer_now
 from mpsync.inbox.service import answer_channel
+from mpsync.mapping import MappingFailure
 from mpsync.notify import Dispatcher
 from mpsync.observe import QUIET
 from mpsync.runtime import Runtime
 from mpsync.sandbox import SandboxServer
 from mpsync.sandbox.buyers import book
 from mpsync.stocksync.job import StockJob
+from mpsync.sync.deadletters import list_dead_letters, retry_dead_letters
 from mpsync.sync.pushes import PushProcessor, store_events
 from mpsync.sync.service import RunResult, Schedule, SyncService
+from mpsync.sync.writer import PageTarget, dead_letter
 from mpsync.webhooks import WebhookContext, create_app
 from mpsync.workflow import WorkflowRunner
 from tests.inbox.test_sandbox_acceptance import _settings, _truth, sandbox  # noqa: F401
@@ -210,3 +213,36 @@ def test_a_pushed_question_lands_and_its_answer_is_delivered_over_a_runtime_alon
     [stored] = rows(store, "SELECT state FROM buyer_messages WHERE external_id = :id",
                     id=question.external_id)  # fmt: skip
     assert stored.state == "answered"
+
+
+def test_a_dead_lettered_push_is_retried_over_a_runtime(
+    sandbox: SandboxServer,  # noqa: F811
+    store: Engine,
+    store_url: str,
+) -> None:
+    """``deadletters retry`` of a push that failed its attempts applies it again through the
+    push processor's ``apply`` (a typed ``Push``, no stand-in row class); resolved, the
+    question is in the inbox."""
+    settings = _settings(sandbox, store_url)
+    runtime = Runtime.build(store, settings, clock=lambda: sandbox.state.world.now_dt)
+    runtime.register_accounts()
+    question = book(sandbox.state.world).visible("yandex_market", "question")[0]
+    body = json.dumps({**EXAMPLES["QUESTION_CREATED"],
+                       "questionId": int(question.external_id)}).encode()  # fmt: skip
+    [event] = runtime.connectors.connector(settings.account("ym")).parse_push({}, body).events
+    target = PageTarget("ym", "yandex_market", "pushes", "push", "webhook")
+    failure = MappingFailure(asdict(event), "push processing failed: ConnectError: down")
+    with store.begin() as connection:
+        dead_letter(connection, target, [failure], now=runtime.clock())
+
+    async def retry() -> dict[str, int]:
+        try:
+            return await retry_dead_letters(runtime, None)
+        finally:
+            await runtime.aclose()
+
+    assert asyncio.run(retry()) == {"resolved": 1, "still_failing": 0}
+    assert list_dead_letters(store) == []
+    [stored] = rows(store, "SELECT kind FROM buyer_messages WHERE external_id = :id",
+                    id=question.external_id)  # fmt: skip
+    assert stored.kind == "question"

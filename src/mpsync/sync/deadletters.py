@@ -66,12 +66,10 @@ async def retry_dead_letters(runtime: Runtime, ids: list[int] | None) -> dict[st
 
 
 async def _retry_push(runtime: Runtime, letter: Any) -> bool:
-    from mpsync.sync.pushes import PushProcessor
+    from mpsync.sync.pushes import Push, PushProcessor
 
-    row = type("Row", (), {"account_id": letter.account_id, "body": letter.raw,
-                           "received_at": runtime.clock()})()  # fmt: skip
     try:
-        await PushProcessor(runtime)._apply(row)
+        await PushProcessor(runtime).apply(Push(letter.account_id, letter.raw, runtime.clock()))
     except Exception:  # noqa: BLE001 - a retry that fails again stays a dead letter
         return False
     return True

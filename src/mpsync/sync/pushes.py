@@ -70,6 +70,16 @@ def store_events(
         return len(connection.execute(statement, rows).all())
 
 
+@dataclass(frozen=True)
+class Push:
+    """What applying a received push needs: its account, the stored event (``PushEvent`` as a
+    dict) and when it arrived (the records' read time)."""
+
+    account_id: str
+    body: dict[str, Any]
+    received_at: datetime
+
+
 @dataclass
 class PushStats:
     processed: int = 0
@@ -178,7 +188,7 @@ class PushProcessor:
 
     async def _try_apply(self, row: Any) -> str | None:
         try:
-            await self._apply(row)
+            await self.apply(Push(row.account_id, row.body, row.received_at))
         except (ConnectorError, OSError, KeyError, ValueError) as exc:
             return f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # a bug on one push must not stop the others
@@ -187,9 +197,11 @@ class PushProcessor:
             return f"{type(exc).__name__}: {exc}"
         return None
 
-    async def _apply(self, row: Any) -> None:
-        account = self.runtime.settings.account(row.account_id)
-        event = row.body
+    async def apply(self, push: Push) -> None:
+        """Map and write one push's records, reading them by id first when it carried only
+        ids; a failure raises (the caller retries it, or keeps its dead letter)."""
+        account = self.runtime.settings.account(push.account_id)
+        event = push.body
         records = event.get("records") or []
         record_type = event.get("record_type") or "order"
         if not records and event.get("external_ids"):
@@ -207,10 +219,10 @@ class PushProcessor:
             return
         mapping = self.runtime.connectors.mapping(account)
         mapped = mapping.map_page(record_type, records, account.id,
-                                  observed_at=row.received_at)  # fmt: skip
+                                  observed_at=push.received_at)  # fmt: skip
         stream = record_stream(record_type)
         target = PageTarget(account.id, account.marketplace, stream, record_type, "webhook",
-                            read_at=row.received_at)  # fmt: skip
+                            read_at=push.received_at)  # fmt: skip
         await asyncio.to_thread(commit_page, self.runtime, target, mapped)
 
     def _mine(self, row_id: int) -> Any:
