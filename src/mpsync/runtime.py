@@ -9,7 +9,8 @@ that must run a stream takes a ``StreamRunner`` (``mpsync.sync.service``).
 
 Building a runtime does no I/O: connectors and mappings are made on first use,
 ``register_accounts()`` (blocking, idempotent) makes the store know the configured
-accounts, and ``aclose()`` closes what was opened.
+accounts, and ``aclose()`` closes what was opened; ``async with Runtime.build(...) as rt:``
+does both around a command's work.
 """
 
 from __future__ import annotations
@@ -131,6 +132,14 @@ class Runtime:
         await self.connectors.aclose()
         if self.owns_coordinator:
             await self.coordinator.aclose()
+
+    async def __aenter__(self) -> Runtime:
+        """``async with runtime:`` registers the accounts (in a thread), then closes it."""
+        await asyncio.to_thread(self.register_accounts)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
 
     def run(self, work: Callable[[], Awaitable[T]]) -> T:
         """``asyncio.run`` *work*, then close what it opened: a CLI command's one call."""

@@ -246,3 +246,23 @@ def test_a_dead_lettered_push_is_retried_over_a_runtime(
     [stored] = rows(store, "SELECT kind FROM buyer_messages WHERE external_id = :id",
                     id=question.external_id)  # fmt: skip
     assert stored.kind == "question"
+
+
+def test_async_with_registers_the_accounts_and_closes_the_connectors(
+    store: Engine, store_url: str
+) -> None:
+    """``async with`` a runtime registers the accounts, and closes its connectors on the way
+    out; the pool makes fresh ones afterwards (a CLI command runs several event loops)."""
+    settings = workflow_settings(store_url)
+    runtime = Runtime.build(store, settings, clock=Clock())
+    account = settings.account("wb")
+
+    async def use() -> Any:
+        async with runtime as opened:
+            assert opened is runtime
+            return runtime.connectors.connector(account)
+
+    first = asyncio.run(use())
+    assert [r.id for r in rows(store, "SELECT id FROM accounts ORDER BY id")] == ["oz", "wb"]
+    assert runtime.connectors.connector(account) is not first
+    asyncio.run(runtime.aclose())

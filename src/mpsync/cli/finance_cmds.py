@@ -178,22 +178,19 @@ async def _reconcile(engine: Any, settings: Settings, account_id: str,
     from mpsync.finance.reconcile import compare, marketplace_totals, read_report
     from mpsync.runtime import Runtime
 
-    runtime = Runtime.build(engine, settings)
-    await asyncio.to_thread(runtime.register_accounts)
     account = next(a for a in settings.accounts if a.id == account_id)
     try:
-        pool = runtime.connectors
-        connector, mapping = pool.connector(account), pool.mapping(account)
-        report, failures = await read_report(connector, mapping, account_id, period)
-        totals = await marketplace_totals(connector, period)
+        async with Runtime.build(engine, settings) as runtime:
+            pool = runtime.connectors
+            connector, mapping = pool.connector(account), pool.mapping(account)
+            report, failures = await read_report(connector, mapping, account_id, period)
+            totals = await marketplace_totals(connector, period)
     except Exception as exc:  # a connector error: one line, exit 3
         from mpsync.connector.errors import ConnectorError
 
         if not isinstance(exc, ConnectorError):
             raise
         fail(f"{account_id}: reading the marketplace's report failed: {exc}", EXIT_RUNTIME)
-    finally:
-        await runtime.aclose()
     with engine.connect() as connection:
         result = compare(connection, account_id, period, report, totals)
     if failures:

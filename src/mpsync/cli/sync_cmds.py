@@ -53,10 +53,17 @@ STATUSES = tuple(status.value for status in OrderStatus)
 
 
 @contextmanager
-def _service(settings: Settings, *, create: bool = True) -> Iterator[SyncService]:
+def _runtime(settings: Settings, *, create: bool = True) -> Iterator[Runtime]:
+    """The command's runtime over the store, the accounts registered."""
     with store(settings, create=create) as engine:
         runtime = Runtime.build(engine, settings)
         runtime.register_accounts()
+        yield runtime
+
+
+@contextmanager
+def _service(settings: Settings, *, create: bool = True) -> Iterator[SyncService]:
+    with _runtime(settings, create=create) as runtime:
         yield SyncService(runtime)
 
 
@@ -385,9 +392,9 @@ def dead_retry(
     if (letter is None) == (not all_):
         fail("give a dead letter ID or --all (not both)")
     settings = load_settings(config)
-    with _service(settings, create=False) as service:
+    with _runtime(settings, create=False) as runtime:
         ids = None if all_ else [letter] if letter is not None else []
-        result = _run(service, lambda: retry_dead_letters(service.runtime, ids))
+        result = runtime.run(lambda: retry_dead_letters(runtime, ids))
     console.print(f"resolved: {result['resolved']}, still failing: {result['still_failing']}")
     if result["still_failing"]:
         raise typer.Exit(EXIT_RUNTIME)

@@ -7,7 +7,6 @@ it may deliver it first, with the same result.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -38,17 +37,13 @@ async def deliver(engine: Engine, settings: Settings, message_id: int, *, clock:
     """Deliver the queued answer of *message_id* now; the message as it is afterwards."""
     from mpsync.notify import Dispatcher
 
-    runtime = Runtime.build(engine, settings, clock=clock, transport=transport)
-    await asyncio.to_thread(runtime.register_accounts)
-    try:
+    async with Runtime.build(engine, settings, clock=clock, transport=transport) as runtime:
         channel = answer_channel(runtime)
         dispatcher = Dispatcher(engine, settings, {answers.CHANNEL: channel}, clock=clock,
                                 coordinator=runtime.coordinator)  # fmt: skip
         where = (OUTBOX.c.channel == answers.CHANNEL) & OUTBOX.c.dedupe_key.like(
             f"answer:{message_id}:%")  # fmt: skip
         await dispatcher.run_once(limit=5, where=where)
-    finally:
-        await runtime.aclose()
     return show_message(engine, message_id, now=clock())
 
 

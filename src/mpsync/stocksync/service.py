@@ -113,13 +113,9 @@ async def sync_now(
     """One propagation through fresh connectors of the enabled accounts."""
     from mpsync.runtime import Runtime
 
-    runtime = Runtime.build(engine, settings, transport=transport)
-    await asyncio.to_thread(runtime.register_accounts)
-    try:
+    async with Runtime.build(engine, settings, transport=transport) as runtime:
         connectors = {a.id: runtime.connectors.connector(a) for a in sync_accounts(settings)}
         return await propagate(engine, settings, connectors, now=now, force=force)
-    finally:
-        await runtime.aclose()
 
 
 def feed_origin(url: str) -> str:
@@ -169,10 +165,6 @@ async def apply_now(engine: Engine, settings: Settings, *, now: datetime,
     from mpsync.runtime import Runtime
 
     rows = await asyncio.to_thread(price_plan, engine, settings, now=now)
-    runtime = Runtime.build(engine, settings, transport=transport)
-    await asyncio.to_thread(runtime.register_accounts)
-    try:
+    async with Runtime.build(engine, settings, transport=transport) as runtime:
         connectors = {a.id: runtime.connectors.connector(a) for a in sync_accounts(settings)}
         return await apply_prices(engine, rows, connectors, now=now)
-    finally:
-        await runtime.aclose()
