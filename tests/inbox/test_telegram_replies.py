@@ -40,8 +40,9 @@ TOKEN = "123456:AAE-secret-bot-token"
 BOT = f"https://api.telegram.org/bot{TOKEN}"
 CHAT = -100123
 DRAFT = "Спасибо за отзыв! Напишите нам, разберёмся."
+SELLER = 7  # the Telegram user who may approve in the group chat
 TG = {"name": "tg", "type": "telegram", "bot_token": TOKEN, "chat_id": CHAT,
-      "approve_by_reply": True}  # fmt: skip
+      "approve_by_reply": True, "approvers": [SELLER]}  # fmt: skip
 
 
 @pytest.fixture
@@ -88,10 +89,12 @@ class Bot:
                  if offset is None or not self.honour_offset or u["update_id"] >= offset]  # fmt: skip
         return httpx.Response(200, json={"ok": True, "result": fresh})
 
-    def reply(self, update_id: int, to: int, text: str, chat: int = CHAT) -> None:
+    def reply(self, update_id: int, to: int, text: str, chat: int = CHAT,
+              sender: dict[str, Any] | None = None, **extra: Any) -> None:  # fmt: skip
+        sender = sender or {"id": SELLER, "is_bot": False, "first_name": "S"}
         self.updates.append({"update_id": update_id, "message": {
-            "message_id": 900 + update_id, "chat": {"id": chat, "type": "group"},
-            "date": 1_700_000_000, "from": {"id": 7, "is_bot": False, "first_name": "S"},
+            "message_id": 900 + update_id, "chat": {"id": chat, "type": "group"}, **extra,
+            "date": 1_700_000_000, "from": sender,
             "text": text, "reply_to_message": {"message_id": to, "chat": {"id": CHAT},
                                                "from": {"id": 1, "is_bot": True}}}})  # fmt: skip
 
@@ -217,6 +220,18 @@ def test_reply_ok_sends_the_draft_once_own_text_as_written_other_chats_nothing(
             await again.poll_once()
             await world.deliver()
             assert _truth(sandbox)[_external(store, fix_id)]["answer"] == "Исправим, напишите нам."
+
+            # In the group, only the approvers count: another member, a bot, a message
+            # sent on behalf of a chat (an anonymous admin) approve nothing, get no answer.
+            sent_before = len(bot.sent)
+            bot.reply(7, other_to, "ок", sender={"id": 8, "is_bot": False, "first_name": "E"})
+            bot.reply(8, other_to, "ок", sender={"id": 9, "is_bot": True, "first_name": "B"})
+            bot.reply(9, other_to, "Ответ от имени группы", sender={"id": 1087968824,
+                      "is_bot": True, "first_name": "Group"}, sender_chat={"id": CHAT})  # fmt: skip
+            assert await again.poll_once() == 3 and again.handled == 3
+            await world.deliver()
+            assert _truth(sandbox)[_external(store, other_id)]["answers"] == 0
+            assert len(bot.sent) == sent_before
             await reader.aclose()
             await again.aclose()
         finally:
@@ -225,7 +240,36 @@ def test_reply_ok_sends_the_draft_once_own_text_as_written_other_chats_nothing(
     with structlog.testing.capture_logs() as logs:
         asyncio.run(scenario())
     ignored = [e for e in logs if e["event"] == "telegram.reply_ignored"]
-    assert ignored and "Пётр" not in repr(logs)  # logged, without the text
+    assert [e["reason"] for e in ignored] == ["not the configured chat"] * 2 + [  # re-read once
+                                              "sender not in approvers",
+                                              "not sent by a person",
+                                              "not sent by a person"]  # fmt: skip
+    assert "Пётр" not in repr(logs) and "от имени" not in repr(logs)  # without the text
+
+
+@pytest.mark.parametrize(
+    ("chat_type", "approvers", "sender", "allowed"),
+    [
+        ("private", [], {"id": 7}, True),  # the chat is the seller's own
+        ("private", ["7"], {"id": 7}, True),
+        ("private", ["7"], {"id": 8}, False),
+        ("group", [], {"id": 7}, False),  # a group without approvers: nobody
+        ("supergroup", ["7"], {"id": 7}, True),
+        ("supergroup", ["@Seller"], {"id": 7, "username": "seller"}, True),
+        ("supergroup", ["7"], {"id": 8, "username": "seller"}, False),
+        ("supergroup", ["7"], {"id": 7, "is_bot": True}, False),
+        ("supergroup", ["7"], {}, False),
+    ],
+)
+def test_who_may_approve_in_the_chat(
+    store: Engine, chat_type: str, approvers: list[str], sender: dict[str, Any], allowed: bool
+) -> None:
+    config = ChannelConfig.model_validate({**TG, "approvers": approvers})
+    reader = TelegramReplies(store, config, clock=lambda: T0)
+    message = {"chat": {"id": CHAT, "type": chat_type}, "from": sender}
+    refused = reader._not_an_approver(message["chat"], message)
+    assert (refused is None) is allowed, refused
+    asyncio.run(reader.aclose())
 
 
 def test_a_channel_without_replies_keeps_the_command_only() -> None:

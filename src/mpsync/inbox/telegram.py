@@ -5,7 +5,10 @@ Bot API's ``getUpdates`` (``LONG_POLL`` seconds), one replica at a time (the lea
 ``telegram-replies:CHANNEL``). A message in the configured chat that replies to a draft
 notification (its ``reply_to_message.message_id`` is the one Telegram returned when the
 draft was delivered, linked in ``notice_links``) goes to ``mpsync.inbox.replies``; a
-message from any other chat is ignored and logged without its text. Each update is
+message from any other chat is ignored and logged without its text. In a group chat only
+the users listed in ``approvers`` count (anyone else in the group, another bot, or a
+message sent on behalf of a chat is ignored the same way); in a private chat the chat is
+the seller. Each update is
 handled in one transaction that also saves the next offset (``channel_cursors``) and
 queues the bot's answer (event ``inbox.reply``, through the outbox on the same channel),
 so an update is acted on once across restarts and replicas, and its answer is sent once.
@@ -140,6 +143,11 @@ class TelegramReplies:
         target = message.get("reply_to_message")
         if not isinstance(target, dict):
             return  # a message in the chat, not a reply: people may talk there
+        refused = self._not_an_approver(chat, message)
+        if refused is not None:
+            log.warning("telegram.reply_ignored", channel=self.name, update=update["update_id"],
+                        reason=refused)  # fmt: skip
+            return
         ref = f"{chat['id']}:{target.get('message_id')}"
         reply_key = f"telegram:{chat['id']}:{message.get('message_id')}"
         buyer_message = linked_message(connection, self.name, ref)
@@ -169,6 +177,21 @@ class TelegramReplies:
         username = str(chat.get("username") or "")
         named = bool(username) and configured.lstrip("@").casefold() == username.casefold()
         return str(chat["id"]) == configured or named
+
+    def _not_an_approver(self, chat: dict[str, Any], message: dict[str, Any]) -> str | None:
+        """Why the sender of *message* may not approve (None: they may). In a private chat
+        the sender is the chat; in a group only ``approvers`` count, never a bot or a
+        message sent on behalf of a chat (an anonymous admin, a linked channel)."""
+        sender = _dict(message.get("from"))
+        if "id" not in sender or sender.get("is_bot") or message.get("sender_chat"):
+            return "not sent by a person"
+        listed = {a.strip().lstrip("@").casefold() for a in self.options.approvers}
+        username = str(sender.get("username") or "").casefold()
+        if str(sender["id"]) in listed or (username and username in listed):
+            return None
+        if chat.get("type") == "private" and not listed:
+            return None
+        return "sender not in approvers" if listed else "a group chat needs approvers"
 
     def _answer(self, connection: Connection, reply_key: str, message: dict[str, Any],
                 text: str, buyer_message: int | None) -> None:  # fmt: skip

@@ -38,11 +38,21 @@ class TelegramOptions(ChannelOptions):
     timeout: float = Field(default=15.0, gt=0)
     disable_notification: bool = False
     approve_by_reply: bool = False  # the daemon reads replies to draft notifications
+    # Who may approve by reply in a group chat: Telegram user ids (or @usernames). In a
+    # group, a reply from anyone else is ignored; with none listed, no group reply counts.
+    approvers: list[str] = Field(default_factory=list)
 
     @field_validator("chat_id", mode="before")
     @classmethod
     def _as_text(cls, value: object) -> object:
         return str(value) if isinstance(value, int) else value
+
+    @field_validator("approvers", mode="before")
+    @classmethod
+    def _ids_as_text(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [str(item) if isinstance(item, int) else item for item in value]
+        return value
 
 
 class TelegramChannel:
