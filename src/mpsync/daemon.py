@@ -56,8 +56,10 @@ class StoreHeld(RuntimeError):
 DIGEST_CHECK = timedelta(minutes=5)
 # The parts ``mpsync run`` runs besides syncing; each must import, or the daemon does not
 # start: a broken install never runs silently without auto-confirm, invoices or retention.
+# Every module the daemon imports inside a method is one (a test checks).
 PARTS = ("mpsync.workflow", "mpsync.invoicing", "mpsync.notify", "mpsync.inbox.service",
-         "mpsync.analytics.digest", "mpsync.stocksync.job")  # fmt: skip
+         "mpsync.inbox.mailbox", "mpsync.inbox.telegram", "mpsync.analytics.digest",
+         "mpsync.stocksync.job")  # fmt: skip
 
 
 class BrokenInstall(RuntimeError):

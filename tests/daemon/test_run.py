@@ -93,3 +93,33 @@ def test_a_part_that_fails_to_import_stops_mpsync_run_naming_it() -> None:
     with pytest.raises(BrokenInstall) as caught:
         require_parts(("mpsync.workflow", "mpsync.no_such_part"))
     assert "mpsync.no_such_part failed to import" in str(caught.value)
+
+
+def test_every_part_the_daemon_imports_late_is_checked_before_it_starts() -> None:
+    """A module ``daemon.py`` imports inside a method (the mail and Telegram reply readers,
+    stock sync, the digest...) is loaded by ``require_parts``: a broken one stops ``mpsync
+    run`` at start with its name, never half-way through starting its tasks."""
+    import ast
+
+    import mpsync.daemon
+
+    tree = ast.parse(Path(mpsync.daemon.__file__).read_text(encoding="utf-8"))
+    late = {
+        node.module
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mpsync")
+    }
+    assert {"mpsync.inbox.mailbox", "mpsync.inbox.telegram", "mpsync.workflow"} <= late
+    probe = (
+        "import sys\n"
+        "from mpsync.daemon import require_parts\n"
+        "require_parts()\n"
+        f"missing = sorted(m for m in {sorted(late)!r} if m not in sys.modules)\n"
+        "print(','.join(missing))\n"
+    )
+    # A fresh interpreter: this one has imported everything already.
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, check=True)  # fmt: skip
+    assert done.stdout.strip() == "", f"not checked by require_parts: {done.stdout.strip()}"
