@@ -105,13 +105,32 @@ class World:
 
 
 def _settings(store_url: str, smtp_port: int, imap_port: int) -> Settings:
-    mail = {"name": "mail", "type": "email", "host": "127.0.0.1", "port": smtp_port,
-            "security": "none", "from": "mpsync <robot@shop.example>",
-            "to": [f"Продавец <{SELLER}>"], "timeout": 5,
-            "imap": {"host": "127.0.0.1", "port": imap_port, "security": "none",
-                     "username": USER, "password": PASSWORD, "every": "1m", "timeout": 5}}
-    rule = {"name": "delivery", "kinds": ["question"], "match": ["доставка"],
-            "template": DRAFT, "mode": "draft"}
+    mail = {
+        "name": "mail",
+        "type": "email",
+        "host": "127.0.0.1",
+        "port": smtp_port,
+        "security": "none",
+        "from": "mpsync <robot@shop.example>",
+        "to": [f"Продавец <{SELLER}>"],
+        "timeout": 5,
+        "imap": {
+            "host": "127.0.0.1",
+            "port": imap_port,
+            "security": "none",
+            "username": USER,
+            "password": PASSWORD,
+            "every": "1m",
+            "timeout": 5,
+        },
+    }
+    rule = {
+        "name": "delivery",
+        "kinds": ["question"],
+        "match": ["доставка"],
+        "template": DRAFT,
+        "mode": "draft",
+    }
     return load_config_data({
         "store": {"url": store_url},
         "accounts": [{"id": "wb", "marketplace": "wildberries", "token": "t"}],
@@ -236,6 +255,40 @@ def test_a_stranger_an_unknown_draft_and_other_mail_change_nothing(world: World)
     assert len(world.sink.mails) == 1  # no confirmation to anyone
 
 
+def test_a_mail_the_parser_chokes_on_or_an_undecodable_text_blocks_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mpsync.inbox import mailbox
+
+    poison = reply(world, "ок", number=1)  # the parser raises on it (CPython has such bugs)
+    judge = mailbox.judge
+
+    def choking(mail: Any, raw: bytes, *args: Any) -> Any:
+        if b"<reply-1@" in raw:
+            raise IndexError("list index out of range")
+        return judge(mail, raw, *args)
+
+    monkeypatch.setattr(mailbox, "judge", choking)
+    # "ок" in windows-1251, declared utf-8: its bytes cannot be read, so it is not sent
+    draft = world.draft_mail()
+    mislabelled = (
+        f"From: {SELLER}\r\nMessage-ID: <reply-2@shop.example>\r\n"
+        f"In-Reply-To: {draft['Message-ID']}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+    ).encode() + "ок\r\n".encode("cp1251")
+    garbled = world.imap.box.add(mislabelled)
+    good = reply(world, "Привезём в пятницу.", number=3)
+    with capture_logs() as logs:
+        stats = world.reader().poll_once()
+    assert stats.rejected == {"unreadable mail (IndexError)": 1, "undecodable text": 1}
+    assert stats.outcomes == ["answered"] and world.imap.box.seen(good)  # the next mail
+    assert not world.imap.box.seen(poison) and not world.imap.box.seen(garbled)
+    assert SELLER not in repr(logs) and "пятниц" not in repr(logs)
+    asyncio.run(world.dispatch())
+    assert world.marketplace.sent == ["Привезём в пятницу."]
+
+
 def test_a_reply_seen_again_after_a_crash_before_its_flag_sends_one_answer(world: World) -> None:
     uid = reply(world, "да")
     world.imap.box.drop_on_store = 1  # the connection dies between acting and flagging
@@ -315,7 +368,9 @@ def test_imap_over_tls_checks_the_servers_certificate(
         assert reader.poll_once().looked == 0
         assert server.box.logins == [USER] and server.box.encrypted == [True]
         untrusted = _reader({"port": server.port, "security": mode, "password": PASSWORD})
-        with pytest.raises(MailboxError, match=r"cannot log in to 127\.0\.0\.1: SSLCertVerification"):
+        with pytest.raises(
+            MailboxError, match=r"cannot log in to 127\.0\.0\.1: SSLCertVerification"
+        ):
             untrusted.poll_once()  # the system CAs do not know the test certificate
         assert server.box.logins == [USER]
 

@@ -233,11 +233,22 @@ def judge(mail: Message, raw: bytes, known: dict[str, int], allowed: frozenset[s
     text = reply_text(mail)
     if text is None:
         return Verdict("no plain text")
+    if "\ufffd" in text:  # bytes not in the declared charset: never sent as an answer
+        return Verdict("undecodable text")
     ids = ANY_ID.findall(str(mail.get("Message-ID", "")))
     subject = " ".join(str(mail.get("Subject", "")).split())
     thread = tuple(ANY_ID.findall(" ".join(str(v) for v in mail.get_all("References", []))))
     return Verdict(None, message, text, reply_key(mail, raw), ids[0] if ids else None, subject,
                    thread[-THREAD_DEPTH:])  # fmt: skip
+
+
+def _judged(raw: bytes, known: dict[str, int], allowed: frozenset[str]) -> Verdict:
+    """``judge`` of the mail *raw*; a mail the parser chokes on is left alone (one bad mail
+    must not stop the mails after it, poll after poll)."""
+    try:
+        return judge(message_from_bytes(raw, policy=policy.default), raw, known, allowed)
+    except Exception as exc:  # noqa: BLE001 - the email package raises anything on bad input
+        return Verdict(f"unreadable mail ({type(exc).__name__})")
 
 
 def reply_key(mail: Message, raw: bytes) -> str:
@@ -373,8 +384,7 @@ class MailReplies:
             raw = self._fetch(session, uid)
             if raw is None:
                 continue
-            mail = message_from_bytes(raw, policy=policy.default)
-            verdict = judge(mail, raw, known, self.allowed)
+            verdict = _judged(raw, known, self.allowed)
             if verdict.reason is not None:
                 self._leave(uid, verdict.reason, stats)
                 continue
