@@ -111,6 +111,7 @@ def notify_test(
 ) -> None:
     """Send a test message through CHANNEL and report the channel's answer."""
     from mpsync.notify import ChannelConfigError, build_channel, channel_config, send_test
+    from mpsync.notify.channels.base import DeliveryResult
     from mpsync.notify.channels.smtp import EmailChannel
 
     settings = load_settings(config)
@@ -119,15 +120,15 @@ def notify_test(
     except (ChannelConfigError, KeyError, LookupError) as exc:
         fail(str(exc).strip("'\""))
 
-    async def send() -> object:
+    async def send() -> DeliveryResult:
         try:
             return await send_test(built, zone=settings.display.display().zone)
         finally:
             await built.aclose()
 
     result = asyncio.run(send())
-    ok = getattr(result, "ok", False)
-    console.print(f"{channel}: {'sent' if ok else 'FAILED'} — {getattr(result, 'detail', '')}",
+    ok = result.ok
+    console.print(f"{channel}: {'sent' if ok else 'FAILED'} — {result.detail}",
                   markup=False)  # fmt: skip
     if isinstance(built, EmailChannel) and built.accepts_replies:  # it reads replies: check
         ok = _probe_mailbox(channel_config(settings, channel)) and ok

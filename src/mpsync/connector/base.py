@@ -289,6 +289,11 @@ class Connector(ABC):
     async def check_credentials(self) -> None:
         """Make the cheapest authenticated call; raise ``AuthError`` if rejected."""
 
+    async def finance_totals(self, start: datetime, end: datetime) -> dict[str, Decimal] | None:
+        """The marketplace's own totals of a finance period (``finance reconcile``), where it
+        publishes them; None: it does not."""
+        return None
+
     async def aclose(self) -> None:  # noqa: B027 - optional hook, nothing to release here
         """Release the HTTP client."""
 

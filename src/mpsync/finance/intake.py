@@ -15,6 +15,7 @@ from mpsync.config import Settings
 from mpsync.domain import OrderStatusUpdate
 from mpsync.domain.status import OrderStatus
 from mpsync.finance.records import FinanceEntryRecord, ReturnRecord
+from mpsync.finance.sections import MappedMoneyPage
 from mpsync.finance.store import ORDERS, MoneyCounts, write_entries, write_returns
 from mpsync.sync.events import record_events
 from mpsync.sync.orders import write_orders
@@ -30,7 +31,7 @@ def take_money(connection: Connection, settings: Settings | None, target: Any, p
     result = MoneyCounts()
     if entries:
         result = write_entries(connection, target.account_id, entries, now)
-        unknown = getattr(page, "unknown_operations", [])
+        unknown = page.unknown_operations if isinstance(page, MappedMoneyPage) else []
         if unknown:
             log.warning("finance operations no mapping rule knows, booked as other",
                         account=target.account_id, operations=unknown)  # fmt: skip

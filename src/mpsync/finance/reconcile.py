@@ -44,11 +44,7 @@ async def read_report(connector: Connector, mapping: MappingSchema, account_id: 
 
 async def marketplace_totals(connector: Connector, period: Period) -> dict[str, Decimal] | None:
     """The marketplace's own totals of the period, where it publishes them."""
-    totals = getattr(connector, "finance_totals", None)
-    if totals is None:
-        return None
-    found: dict[str, Decimal] = await totals(period.start, period.end)
-    return found
+    return await connector.finance_totals(period.start, period.end)
 
 
 def compare(connection: Connection, account_id: str, period: Period,
