@@ -37,7 +37,6 @@ POLICIES: Mapping[str, AnswerPolicy] = MappingProxyType({
     "question": AnswerPolicy(min_length=1),
     "review": AnswerPolicy(min_length=2, max_length=5000, window=timedelta(days=30)),
 })  # fmt: skip
-READS = {"question": "/api/v1/question", "review": "/api/v1/feedback"}
 
 
 class WildberriesBuyers(RestConnector):
@@ -57,10 +56,10 @@ class WildberriesBuyers(RestConnector):
         return result
 
     async def read_message(self, message: MessageRef) -> dict[str, Any] | None:
-        body = await self.call("GET", HOST, READS[message.kind], group=HOST,
-                               params={"id": message.external_id})  # fmt: skip
-        data = body.get("data") if isinstance(body, dict) else None
-        return dict(data) if isinstance(data, dict) and data.get("id") else None
+        """One message read back by id (the declared ``question``/``review`` read)."""
+        listing = self.declared(message.kind).listing({"id": message.external_id})
+        found = await listing.records()
+        return found[0] if found and found[0].get("id") else None
 
 
 async def _checked(request: Any) -> WriteResult:

@@ -98,6 +98,12 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
         cursor_fields=["updatedAt", "nmID"], count="cursor.total", ends_on_empty=True,
         phase="cards", enrich="size_rows",
     ),
+    # one message read back by id (``read_message``): WB does not validate a review id
+    "question": StreamSpec(record_type="question", path="/api/v1/question", host="feedbacks",
+                           group="feedbacks", records="data", lone_object=True,
+                           paginator="none"),
+    "review": StreamSpec(record_type="review", path="/api/v1/feedback", host="feedbacks",
+                         group="feedbacks", records="data", lone_object=True, paginator="none"),
     "questions": _messages("question", "/api/v1/questions", "questions", 10_000),
     "reviews": _messages("review", "/api/v1/feedbacks", "feedbacks", 199_990 + 5000),
     "finance": StreamSpec(
@@ -116,8 +122,9 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
                           span=30 * DAY, history=14 * DAY, reread=14 * DAY),
     ),
 })  # fmt: skip
-"""Keys that are not streams are the parts of one: ``new_tasks`` and ``order_status`` are
-read by the ``orders`` stream, before its history."""
+"""Keys that are not streams are reads code runs: ``new_tasks`` and ``order_status`` are
+read by the ``orders`` stream before its history; ``question`` and ``review`` read one
+message back after answering it."""
 
 PAGE_SIZES: Mapping[str, str] = MappingProxyType({
     "orders": "page_size", "order_status": "status_batch", "prices": "goods_page_size",
