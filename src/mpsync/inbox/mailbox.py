@@ -4,11 +4,10 @@ An ``email`` channel with an ``imap`` table gets its mailbox read every ``imap.e
 the daemon (one replica at a time: the ``mail-replies:CHANNEL`` lease). A mail counts as a
 reply to a draft only when
 
-* its ``In-Reply-To`` (or ``References``) names the Message-ID mpsync gave a draft's mail on
-  this channel. That id is not stored: it is derived again from the ``inbox.draft`` events
-  (``message_id`` of the delivery's dedupe key: a hash of the account, the message, the
-  draft's text and the channel, so only who saw the mail or knows all of them can name it),
-  and only for the events the notification rules route to this channel; and
+* its ``In-Reply-To`` (or ``References``) names the Message-ID mpsync gave a draft's mail
+  (or a confirmation) on this channel. That id holds 128 random bits (``EmailChannel``
+  draws them per delivery) and is linked to the buyer message when the outbox marks the
+  mail sent (``notice_links``), so only who saw the mail can name it; and
 * its ``From`` is one of the channel's recipients (``to``). ``From`` alone is spoofable,
   hence both.
 
@@ -44,19 +43,15 @@ import structlog
 from sqlalchemy import Connection, Engine, select
 
 from mpsync.config.model import ChannelConfig, Settings
-from mpsync.domain.events import EventKind
-from mpsync.inbox.replies import apply_reply, confirmation
+from mpsync.inbox.replies import LINKS, apply_reply, confirmation
 from mpsync.notify.channels.base import ChannelConfigError, parse_options
 from mpsync.notify.channels.smtp import (
     IMAP_PORTS,
     REPLY_KIND,
     EmailOptions,
     ImapOptions,
-    message_id,
 )
 from mpsync.notify.outbox import enqueue
-from mpsync.notify.rules import plan_notifications
-from mpsync.sync.events import EVENTS
 
 log = structlog.get_logger("mpsync.inbox.mailbox")
 Clock = Callable[[], datetime]
@@ -170,23 +165,13 @@ def recipients(options: EmailOptions) -> frozenset[str]:
 
 
 # -- which draft a mail is about -----------------------------------------------------------
-def draft_mail_ids(connection: Connection, settings: Settings, channel: str, sender: str, *,
-                   since: datetime) -> dict[str, int]:  # fmt: skip
-    """Message-ID of each draft mail the channel was sent since *since* → the buyer
-    message's id. Derived as the outbox did: the delivery's dedupe key, hashed."""
-    query = select(EVENTS.c.key, EVENTS.c.payload).where(
-        EVENTS.c.kind == EventKind.INBOX_DRAFT.value, EVENTS.c.created_at >= since
+def draft_mail_ids(connection: Connection, channel: str, *, since: datetime) -> dict[str, int]:
+    """Message-ID of each draft mail (and confirmation) the channel delivered since *since*
+    → the buyer message's id: the links the dispatcher stored when it marked them sent."""
+    query = select(LINKS.c.ref, LINKS.c.message_id).where(
+        LINKS.c.channel == channel, LINKS.c.created_at >= since
     )
-    found: dict[str, int] = {}
-    for key, payload in connection.execute(query):
-        data = dict(payload or {})
-        if not isinstance(data.get("id"), int):
-            continue
-        for name, dedupe_key in plan_notifications(settings, EventKind.INBOX_DRAFT.value, data,
-                                                   event_key=key):  # fmt: skip
-            if name == channel:
-                found[message_id(dedupe_key, sender)] = data["id"]
-    return found
+    return {str(ref): int(message) for ref, message in connection.execute(query)}
 
 
 # -- one poll ------------------------------------------------------------------------------
@@ -377,8 +362,7 @@ class MailReplies:
         if not fresh:
             return
         with self.engine.connect() as connection:
-            known = draft_mail_ids(connection, self.settings, self.name, self.options.sender,
-                                   since=self.clock() - REPLY_WINDOW)  # fmt: skip
+            known = draft_mail_ids(connection, self.name, since=self.clock() - REPLY_WINDOW)
         for uid in fresh:
             stats.looked += 1
             raw = self._fetch(session, uid)

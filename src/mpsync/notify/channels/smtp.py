@@ -1,12 +1,14 @@
 """The email channel: SMTP with ``security = none | starttls | ssl`` and optional login.
 
 The Message-ID is derived from the dedupe key, so a redelivered notification is
-recognisably the same mail; an issued invoice's PDF is attached when the payload names it,
-and a payload with a chart (``chart_png``) and ``table`` rows becomes an HTML mail with
-the chart inline above the table. With an ``imap`` table the channel's mailbox is read for
-replies to draft answers (``mpsync.inbox.mailbox``): the channel ``accepts_replies`` (a
-draft's mail then invites one), and the confirmation of a reply (``inbox.reply``) goes out
-in the seller's thread (``In-Reply-To`` the reply, ``Re:`` its subject).
+recognisably the same mail (except a draft's mail and a confirmation on a channel that
+reads replies: their id is random, as a reply naming it approves); an issued invoice's
+PDF is attached when the payload names it, and a payload with a chart (``chart_png``)
+and ``table`` rows becomes an HTML mail with the chart inline above the table. With an
+``imap`` table the channel's mailbox is read for replies to draft answers
+(``mpsync.inbox.mailbox``): the channel ``accepts_replies`` (a draft's mail then invites
+one), and the confirmation of a reply (``inbox.reply``) goes out in the seller's thread
+(``In-Reply-To`` the reply, ``Re:`` its subject).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import base64
 import hashlib
 import re
+import secrets
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -41,6 +44,7 @@ from mpsync.notify.channels.base import (
 DEFAULT_PORTS: Mapping[str, int] = MappingProxyType({"none": 25, "starttls": 587, "ssl": 465})
 IMAP_PORTS: Mapping[str, int] = MappingProxyType({"none": 143, "starttls": 143, "ssl": 993})
 REPLY_KIND = "inbox.reply"  # a confirmation of the seller's reply (mpsync.inbox.replies)
+REPLYABLE = frozenset({"inbox.draft", REPLY_KIND})  # mails whose replies act on a draft
 THREAD_ID = re.compile(r"<[^<>\s]{1,250}>")
 
 
@@ -114,7 +118,8 @@ class EmailChannel:
             return DeliveryResult(ok=False, detail="SMTP recipients refused", permanent=True)
         except (smtplib.SMTPException, OSError) as error:
             return DeliveryResult(ok=False, detail=short_error(error))
-        return DeliveryResult(ok=True, detail=f"sent {mail['Message-ID']}")
+        sent = str(mail["Message-ID"])
+        return DeliveryResult(ok=True, detail=f"sent {sent}", ref=sent)
 
     def compose(self, message: OutgoingMessage) -> EmailMessage:
         mail = EmailMessage()
@@ -122,7 +127,12 @@ class EmailChannel:
         mail["From"] = self.options.sender
         mail["To"] = ", ".join(self.options.to)
         mail["Date"] = formatdate(localtime=False, usegmt=True)
-        mail["Message-ID"] = message_id(message.dedupe_key, self.options.sender)
+        key = message.dedupe_key
+        if self.accepts_replies and message.event_kind in REPLYABLE:
+            # A reply naming this id acts on a draft: it must not be derivable from what
+            # others may know (the account, the message, the draft's text). Linked when sent.
+            key = f"{key}:{secrets.token_hex(16)}"
+        mail["Message-ID"] = message_id(key, self.options.sender)
         mail["X-Mpsync-Event"] = message.event_kind
         if message.event_kind == REPLY_KIND:
             _thread(mail, message)
