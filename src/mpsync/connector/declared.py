@@ -125,9 +125,10 @@ class StreamSpec(_Spec):
     ``records``/``next``: dotted paths (``result.items``) into the answer, a list of paths
     tried in order; ``next_in``: ``last_record`` takes ``next`` from the page's last record
     (``last_id`` = the last record's ``id``); ``has_more``: a flag that, false, ends the
-    listing whatever the token; ``has_more_strict``: only a true flag goes on (absent ends
-    the listing) and a true flag with no token is an error; ``ends_on_empty``: an empty
-    page is the last (else an empty page with a token is a loop); ``ends_on_short``: a
+    listing whatever the token (true with no token is an error: the rest would be lost);
+    ``has_more_strict``: only a true flag goes on (absent ends the listing);
+    ``ends_on_empty``: an empty page is the last (else an empty page with a token is a
+    loop); ``ends_on_short``: a
     page shorter than ``page_size`` is the last; ``stop_older``: a record field holding a
     time, for a list read newest first: a page holding a record older than the window's
     start is the last; ``cursor_param``: the request key carrying the token (``offset``:
@@ -562,17 +563,28 @@ class DeclaredStream:
         if spec.cursor_fields:
             return self._object_token(token)
         if token in (None, ""):
-            if spec.has_more_strict:
+            if more is True and spec.has_more:  # ending here would drop the rest silently
                 raise FatalError(f"{self.name} stream: {self.what}: the answer says there is "
                                  "more but gives no next token; cannot page on")  # fmt: skip
             return None
         if spec.first_cursor is not None and str(token) == str(spec.first_cursor):
             return None  # the API points back at the start: nothing after this page
-        if spec.cursor_grows and (not isinstance(token, int) or
-                                  (sent is not None and token <= int(sent))):  # fmt: skip
-            raise FatalError(f"{self.name} stream: {self.what}: next token {token!r} does not "
-                             f"move past {sent!r}; refusing to loop")  # fmt: skip
+        if spec.cursor_grows:
+            self._grows(token, sent)
         return str(token)
+
+    def _grows(self, token: Any, sent: Any) -> None:
+        """A ``cursor_grows`` token: an integer past the one sent (else a loop, or worse)."""
+        if not isinstance(token, int) or isinstance(token, bool):
+            raise FatalError(f"{self.name} stream: {self.what}: next token {token!r} is not "
+                             "the integer row id it should be")  # fmt: skip
+        if sent is not None and token <= int(sent):
+            raise PaginationLoopError(
+                f"{self.name} stream: {self.what}: next token {token!r} does not move past "
+                f"{sent!r}; stopping instead of looping forever",
+                stream=self.name,
+                token=str(token),
+            )
 
     def _object_token(self, token: Any) -> str:
         """The ``cursor_fields`` of the answer's cursor object, as the resume token."""

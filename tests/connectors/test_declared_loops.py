@@ -1,0 +1,173 @@
+"""Issue 15, acceptance: a repeated token ends a declared read with ``PaginationLoopError``
+(naming the stream) within two requests, on every paginator kind ``StreamSpec`` offers and
+every way it composes them (phases, each, window slices, split windows).
+
+Each case is a spec and a server that answers every request with the same page, whatever
+the request asks: the server ignoring the token, page number, offset or cursor object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from mpsync.connector.base import FetchWindow
+from mpsync.connector.declared import DeclaredStream, StreamSpec
+from mpsync.connector.errors import FatalError, PaginationLoopError
+from mpsync.connector.paging import Resume
+
+NOW = datetime(2026, 11, 10, 12, tzinfo=UTC)
+WINDOW = FetchWindow(since=NOW - timedelta(days=2), until=NOW)
+ROWS = [{"id": 7, "rrd_id": 7}, {"id": 8, "rrd_id": 8}]
+
+
+class Hooks:
+    @staticmethod
+    def two_slices(low: datetime, high: datetime) -> Sequence[dict[str, Any]]:
+        return [{"kind": "a"}, {"kind": "b"}]
+
+
+class SamePage:
+    """Answers every request with the same full page (a server ignoring the paging key)."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.sent = 0
+
+    async def call(self, method: str, host: str, path: str, **options: Any) -> Any:
+        self.sent += 1
+        if self.sent > 5:
+            raise AssertionError("the read went on past the repeat")
+        return self.answer
+
+
+TOKEN = {"rows": ROWS, "next": "t1"}
+CASES: dict[str, tuple[dict[str, Any], Any]] = {
+    "cursor": ({"next": "next"}, TOKEN),
+    "page_token": ({"paginator": "page_token", "next": "next"}, TOKEN),
+    "cursor, has_more true": ({"next": "next", "has_more": "more"}, {**TOKEN, "more": True}),
+    "cursor, strict has_more": (
+        {"next": "next", "has_more": "more", "has_more_strict": True},
+        {**TOKEN, "more": True},
+    ),
+    "integer cursor": (
+        {"next": "next", "cursor_type": "integer", "first_cursor": 0},
+        {"rows": ROWS, "next": 5},
+    ),
+    "last-record cursor": ({"next": "id", "next_in": "last_record"}, {"rows": ROWS}),
+    "growing last-record cursor": (
+        {
+            "next": "rrd_id",
+            "next_in": "last_record",
+            "cursor_type": "integer",
+            "first_cursor": 0,
+            "cursor_grows": True,
+            "ends_on_short": True,
+        },
+        {"rows": ROWS},
+    ),
+    "cursor_fields": (
+        {"next": "cursor", "cursor_fields": ["updatedAt", "nmID"], "count": "cursor.total"},
+        {"rows": ROWS, "cursor": {"updatedAt": "2026-11-01", "nmID": 3, "total": 2}},
+    ),
+    "offset": ({"paginator": "offset", "cursor_param": "offset"}, {"rows": ROWS}),
+    "offset until empty": (
+        {"paginator": "offset", "cursor_param": "offset", "ends_on_empty": True},
+        {"rows": ROWS},
+    ),
+    "page numbers": ({"paginator": "page", "cursor_param": "page"}, {"rows": ROWS}),
+    "page numbers to a page count": (
+        {"paginator": "page", "cursor_param": "page", "page_count": "pages"},
+        {"rows": ROWS, "pages": 9},
+    ),
+    "phases": ({"next": "next", "phases": [{"phase": "one"}, {"phase": "two"}]}, TOKEN),
+    "each": ({"next": "next", "each": {"values": "stores", "key": "store"}}, TOKEN),
+    "split window": ({"next": "next", "window": {"since": "from", "span": "1d"}}, TOKEN),
+    "unsplit window": ({"next": "next", "window": {"since": "from", "split": False}}, TOKEN),
+    "window slices": (
+        {"next": "next", "slices": "two_slices", "window": {"since": "from", "span": "1d"}},
+        TOKEN,
+    ),
+    "phases of windows, each": (
+        {
+            "next": "next",
+            "each": {"values": "stores", "key": "store"},
+            "phases": [{"phase": "w", "window": {"since": "from", "span": "1d"}}],
+        },
+        TOKEN,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+async def test_a_repeated_page_ends_every_paginator_kind_within_two_requests(case: str) -> None:
+    changes, answer = CASES[case]
+    spec = StreamSpec.model_validate(
+        {"record_type": "order", "path": "/o", "records": "rows", "page_size": 2, **changes}
+    )
+    api = SamePage(answer)
+    stream = DeclaredStream(
+        "orders",
+        spec,
+        connector="fake",
+        call=api.call,
+        path_values={"stores": [1, 2]},
+        hooks=Hooks(),
+    )
+    with pytest.raises(PaginationLoopError) as caught:
+        [page async for page in stream.pages(WINDOW)]
+    assert caught.value.stream == "orders" and "orders stream" in str(caught.value)
+    assert api.sent <= 2
+
+
+@pytest.mark.parametrize("case", ["cursor", "last-record cursor", "growing last-record cursor"])
+async def test_a_resume_token_the_api_hands_back_again_ends_the_read_at_once(case: str) -> None:
+    changes, answer = CASES[case]
+    spec = StreamSpec.model_validate(
+        {"record_type": "order", "path": "/o", "records": "rows", "page_size": 2, **changes}
+    )
+    api = SamePage(answer)
+    stream = DeclaredStream("orders", spec, connector="fake", call=api.call)
+    resume = Resume("orders", cursor="8" if "last-record" in case else "t1").encode()
+    with pytest.raises(PaginationLoopError):
+        [page async for page in stream.pages(FetchWindow(None, NOW, resume=resume))]
+    assert api.sent == 1
+
+
+async def test_more_claimed_without_a_token_is_an_error_not_a_silent_end() -> None:
+    """A true ``has_more`` with no token to go on with would drop the rest of the listing."""
+    spec = StreamSpec(
+        record_type="order",
+        path="/o",
+        records="rows",
+        next="next",
+        has_more="more",
+        first_cursor="",
+    )
+    for answer in ({"rows": ROWS, "more": True}, {"rows": ROWS, "more": True, "next": ""}):
+        stream = DeclaredStream("orders", spec, connector="fake", call=SamePage(answer).call)
+        with pytest.raises(FatalError, match="says there is more but gives no next token"):
+            [page async for page in stream.pages(WINDOW)]
+    ended = SamePage({"rows": ROWS, "more": False, "next": "t9"})
+    stream = DeclaredStream("orders", spec, connector="fake", call=ended.call)
+    assert [token async for _, token in stream.pages(WINDOW)] == [None]
+
+
+async def test_an_empty_window_asks_nothing_and_a_token_at_the_first_cursor_ends() -> None:
+    spec = StreamSpec(
+        record_type="order",
+        path="/o",
+        records="rows",
+        next="next",
+        first_cursor="0",
+        window={"since": "from", "span": "1d"},
+    )
+    api = SamePage({"rows": ROWS, "next": "0"})
+    stream = DeclaredStream("orders", spec, connector="fake", call=api.call)
+    assert [page async for page in stream.pages(FetchWindow(NOW, NOW))] == []
+    assert api.sent == 0
+    pages = [page async for page in stream.pages(FetchWindow(NOW - timedelta(hours=1), NOW))]
+    assert pages == [(ROWS, None)] and api.sent == 1
