@@ -230,6 +230,47 @@ def test_a_reply_no_declines_a_text_in_the_same_thread_answers_later(world: Worl
     assert world.marketplace.sent == ["Привезём в пятницу."]
 
 
+class Refusing:
+    """A connector whose marketplace refuses every answer (after the core's checks)."""
+
+    async def read_message(self, ref: Any) -> None:
+        return None
+
+    async def answer(self, ref: Any, text: str) -> Any:
+        from mpsync.connector.errors import FatalError
+
+        raise FatalError("400: the answer contains a link")
+
+
+def test_an_approved_draft_the_marketplace_refuses_is_told_in_the_sellers_thread(
+    world: World,
+) -> None:
+    from mpsync.inbox.channel import AnswerChannel
+
+    reply(world, "ок")
+    assert world.reader().poll_once().outcomes == ["approved"]
+    connector: Any = Refusing()
+    refusing = AnswerChannel(world.store, world.settings, lambda _: connector, lambda _: None,
+                             lambda: NOW)  # fmt: skip
+    channels = {**build_channels(world.settings), CHANNEL: refusing}
+    for _ in range(2):
+        asyncio.run(Dispatcher(world.store, world.settings, channels, clock=lambda: NOW).run_once())
+    assert world.state() == "draft"  # the text is back, with the marketplace's reason
+    refused = world.sink.mails[-1]
+    assert len(world.sink.mails) == 3  # the draft, the confirmation, the refusal
+    assert "не отправлен" in refused.get_content() and "contains a link" in refused.get_content()
+    assert refused["In-Reply-To"] == "<reply-1@shop.example>"  # in the seller's thread
+    # A fixed text sent in reply to the refusal answers the message.
+    fixed = EmailMessage()
+    fixed["From"], fixed["Subject"] = SELLER, f"Re: {refused['Subject']}"
+    fixed["Message-ID"], fixed["In-Reply-To"] = "<reply-2@shop.example>", refused["Message-ID"]
+    fixed.set_content("Доставим за 1–3 дня.\n\n> " + refused.get_content())
+    world.imap.box.add(fixed.as_bytes())
+    assert world.reader().poll_once().outcomes == ["answered"]
+    asyncio.run(world.dispatch())
+    assert world.marketplace.sent == ["Доставим за 1–3 дня."]
+
+
 def test_a_stranger_an_unknown_draft_and_other_mail_change_nothing(world: World) -> None:
     stranger = reply(world, "ок", sender="Продавец <seller@shop.example.evil.test>", number=1)
     # Whoever knows the account, the message, the draft's text and the channel can compute

@@ -5,7 +5,8 @@ delivery retaken after a crash, an answer given in the seller's cabinet) is reco
 nothing is sent. Otherwise the answer is sent once and read back again: shown, the message
 is ``answered``; not shown yet, it stays ``sending`` with a note until a read shows it (it
 is never sent again on a guess: Wildberries takes a wrong id without an error). A refusal
-puts the text back as a draft with the marketplace's reason; no answer at all is retried.
+puts the text back as a draft with the marketplace's reason (and tells a seller who
+approved it by a reply, in that reply's thread); no answer at all is retried.
 A 401/403 (the subscription or the key's scope) makes the message ``unavailable``.
 """
 
@@ -132,10 +133,20 @@ class AnswerChannel:
         self._update(row_id, values)
 
     def _refused(self, row_id: int, reason: str) -> DeliveryResult:
-        """The marketplace said no: the text goes back to a draft with its reason."""
-        self._update(row_id, {"state": "draft", "error": f"refused: {reason}",
-                              "updated_at": self.clock()})  # fmt: skip
+        """The marketplace said no: the text goes back to a draft with its reason; a seller
+        who approved it by a reply is told in that reply's thread (``tell_refused``)."""
+        from mpsync.inbox.replies import tell_refused
+
+        with self.engine.begin() as connection:
+            connection.execute(update(MESSAGES).where(MESSAGES.c.id == row_id).values(
+                state="draft", error=f"refused: {reason}", updated_at=self.clock()))  # fmt: skip
+            tell_refused(connection, row_id, reason, now=self.clock(),
+                         language_of=self._language)  # fmt: skip
         return DeliveryResult(False, reason, permanent=True)
+
+    def _language(self, channel: str) -> str:
+        found = [c.language for c in self.settings.notifications.channels if c.name == channel]
+        return found[0] if found else "ru"
 
     def _unavailable(self, row_id: int, reason: str) -> DeliveryResult:
         """The account may not answer (Ozon without Premium Plus, a WB token without the

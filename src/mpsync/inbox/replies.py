@@ -17,13 +17,16 @@ Every reply is recorded in ``inbox_replies`` (the message's reply history) under
 ``reply_key``, the channel's id of the reply: the same reply handled again (a crash before
 the channel's offset was saved, a second replica) finds its row and does nothing more
 (``ReplyOutcome.duplicate``). A different reply after the answer was queued is refused:
-only an open message (unanswered or a draft) is ever answered, once.
+only an open message (unanswered or a draft) is ever answered, once. When the marketplace
+then refuses the queued answer (the message is a draft again), ``tell_refused`` says so in
+the thread where the reply was confirmed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -34,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from mpsync.inbox import answers
 from mpsync.inbox.store import MESSAGES
+from mpsync.notify.outbox import OUTBOX, enqueue
 from mpsync.store.tables import InboxReply, NoticeLink
 
 REPLIES = InboxReply.__table__  # type: ignore[attr-defined]
@@ -46,6 +50,7 @@ YES_WORDS = frozenset({"ок", "окей", "ok", "okay", "да", "+", "👍", "�
 YES_PHRASES = frozenset({"+ 1", "да отправить", "да отправь", "можно отправлять"})
 NO_WORDS = frozenset({"нет", "отклонить", "отклоняю", "skip", "no", "n", "отмена", "cancel"})
 NO_PHRASES = frozenset({"не отправлять", "не надо", "не отправляй"})
+REPLY_KIND = "inbox.reply"  # the channel's answer to a reply (its confirmations)
 NOTE_LIMIT = 60  # characters of the buyer's text a confirmation quotes
 
 _MODIFIERS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")  # emoji variation, skin tone
@@ -210,6 +215,35 @@ def _recorded(connection: Connection, key: str) -> ReplyOutcome:
     return ReplyOutcome(reply["message_id"], action, reply["detail"] or "handled before",
                         text=text, kind=row.get("kind"), quote=_quote(row.get("text")),
                         duplicate=True)  # fmt: skip
+
+
+def tell_refused(connection: Connection, message_id: int, reason: str, *, now: datetime,
+                 language_of: Callable[[str], str]) -> bool:  # fmt: skip
+    """The marketplace refused the answer a seller's reply queued for *message_id*: say so
+    where that reply was confirmed (its channel and thread, from the confirmation's outbox
+    row), so the seller sees it and can reply with a fixed text (the notice is linked to
+    the message like a confirmation). False when no reply queued the answer."""
+    query = (select(REPLIES.c.reply_key)
+             .where(REPLIES.c.message_id == message_id,
+                    REPLIES.c.action.in_([ReplyAction.APPROVED.value,
+                                          ReplyAction.ANSWERED.value]))
+             .order_by(REPLIES.c.id.desc()).limit(1))  # fmt: skip
+    key = connection.execute(query).scalar()
+    if key is None:
+        return False
+    sent = connection.execute(select(OUTBOX.c.channel, OUTBOX.c.payload).where(
+        OUTBOX.c.dedupe_key == f"reply:{key}"[:255])).first()  # fmt: skip
+    if sent is None:
+        return False
+    row = _message(connection, message_id) or {}
+    outcome = ReplyOutcome(message_id, ReplyAction.REFUSED,
+                           f"the marketplace refused it: {reason}"[:500], kind=row.get("kind"),
+                           quote=_quote(row.get("text")), reason=Reason.REFUSED)  # fmt: skip
+    payload = {**dict(sent.payload or {}), "id": message_id,
+               "confirmation": confirmation(outcome, language_of(sent.channel))}  # fmt: skip
+    enqueue(connection, dedupe_key=f"reply:{key}:refused"[:255], channel=sent.channel,
+            event_kind=REPLY_KIND, payload=payload, now=now)  # fmt: skip
+    return True
 
 
 def replies_of(connection: Connection, message_id: int) -> list[dict[str, Any]]:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from mpsync.config.model import ChannelConfig, Settings
 from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
-from mpsync.inbox.replies import apply_reply, confirmation, linked_message
+from mpsync.inbox.replies import REPLY_KIND, apply_reply, confirmation, linked_message
 from mpsync.notify.channels.base import parse_options, short_error
 from mpsync.notify.channels.telegram import TelegramOptions
 from mpsync.notify.outbox import enqueue
@@ -40,7 +40,6 @@ log = structlog.get_logger("mpsync.inbox.telegram")
 CURSORS = ChannelCursor.__table__  # type: ignore[attr-defined]
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-REPLY_KIND = "inbox.reply"  # the bot's answer to a reply (outbox rows on the channel)
 LONG_POLL = 10  # seconds Telegram holds getUpdates open while there is nothing new
 IDLE = 30.0  # seconds between tries for the lease while another replica reads the chat
 RETRY_FIRST, RETRY_CAP = 2.0, 120.0  # back-off after a failed getUpdates, seconds
