@@ -1,7 +1,7 @@
 """A small IMAP4rev1 server on 127.0.0.1 for the tests: one folder of crafted mails.
 
 Enough of RFC 3501 for ``imaplib`` and ``mpsync.inbox.mailbox``: CAPABILITY, LOGIN,
-SELECT (with UIDVALIDITY), SEARCH UNSEEN, FETCH (RFC822 | BODY[] | BODY.PEEK[]),
+SELECT (with UIDVALIDITY), SEARCH UNSEEN, FETCH (RFC822 | BODY[] | BODY.PEEK[] | RFC822.SIZE),
 STORE +FLAGS, their UID forms, NOOP and LOGOUT; with a TLS context, implicit TLS
 (``tls="ssl"``) or STARTTLS (``tls="starttls"``: LOGIN is refused before it). A FETCH of
 ``BODY[]``/``RFC822`` sets ``\\Seen`` as a real server does; ``BODY.PEEK[]`` does not.
@@ -149,10 +149,14 @@ class _Handler(socketserver.StreamRequestHandler):
         elif command == "FETCH":
             which, _, items = args.partition(" ")
             item = items.strip().strip("()").upper()
-            if item not in ("RFC822", "BODY[]", "BODY.PEEK[]"):
+            if item not in ("RFC822", "BODY[]", "BODY.PEEK[]", "RFC822.SIZE"):
                 self._send(f"{tag} BAD unsupported FETCH item".encode())
                 return
             for number, mail in self._pick(which, by_uid):
+                if item == "RFC822.SIZE":
+                    self._send(f"* {number} FETCH (UID {mail.uid} RFC822.SIZE {len(mail.raw)})"
+                               .encode())  # fmt: skip
+                    continue
                 if item != "BODY.PEEK[]":
                     mail.flags.add("\\Seen")
                 label = "RFC822" if item == "RFC822" else "BODY[]"

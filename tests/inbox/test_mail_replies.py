@@ -302,7 +302,7 @@ def test_a_stranger_an_unknown_draft_and_other_mail_change_nothing(world: World)
     assert len(world.sink.mails) == 1  # no confirmation to anyone
 
 
-def test_a_mail_the_parser_chokes_on_or_an_undecodable_text_blocks_nothing(
+def test_a_mail_the_parser_chokes_on_an_undecodable_or_a_huge_one_blocks_nothing(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mpsync.inbox import mailbox
@@ -325,12 +325,15 @@ def test_a_mail_the_parser_chokes_on_or_an_undecodable_text_blocks_nothing(
         "Content-Transfer-Encoding: 8bit\r\n\r\n"
     ).encode() + "ок\r\n".encode("cp1251")
     garbled = world.imap.box.add(mislabelled)
+    monkeypatch.setattr(mailbox, "MAX_MAIL", 50_000)
+    huge = reply(world, "ок\n" + "а" * 60_000, number=4)  # not downloaded, not acted on
     good = reply(world, "Привезём в пятницу.", number=3)
     with capture_logs() as logs:
         stats = world.reader().poll_once()
-    assert stats.rejected == {"unreadable mail (IndexError)": 1, "undecodable text": 1}
+    assert stats.rejected == {"unreadable mail (IndexError)": 1, "undecodable text": 1,
+                              "too large": 1}  # fmt: skip
     assert stats.outcomes == ["answered"] and world.imap.box.seen(good)  # the next mail
-    assert not world.imap.box.seen(poison) and not world.imap.box.seen(garbled)
+    assert not any(world.imap.box.seen(uid) for uid in (poison, garbled, huge))
     assert SELLER not in repr(logs) and "пятниц" not in repr(logs)
     asyncio.run(world.dispatch())
     assert world.marketplace.sent == ["Привезём в пятницу."]

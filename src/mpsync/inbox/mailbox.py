@@ -61,6 +61,8 @@ BATCH = 100  # mails looked at per poll; the rest wait for the next
 REPLY_WINDOW = timedelta(days=90)
 OUR_ID = re.compile(r"<[0-9a-f]{40}\.mpsync@[^<>\s]+>")
 ANY_ID = re.compile(r"<[^<>\s]+>")
+MAX_MAIL = 5_000_000  # bytes; a bigger mail is no reply to act on and is not downloaded
+_SIZE = re.compile(r"RFC822\.SIZE (\d+)")
 THREAD_DEPTH = 10  # References carried on in a confirmation (the draft's id among them)
 
 
@@ -365,6 +367,9 @@ class MailReplies:
             known = draft_mail_ids(connection, self.name, since=self.clock() - REPLY_WINDOW)
         for uid in fresh:
             stats.looked += 1
+            if self._size(session, uid) > MAX_MAIL:
+                self._leave(uid, "too large", stats)
+                continue
             raw = self._fetch(session, uid)
             if raw is None:
                 continue
@@ -381,7 +386,19 @@ class MailReplies:
             if status != "OK":
                 raise MailboxError("the server refused to flag a reply \\Seen")
 
+    def _size(self, session: ImapSession, uid: int) -> int:
+        """The size of the mail *uid* in bytes (0 when the server does not say)."""
+        status, data = session.uid("FETCH", str(uid), "(RFC822.SIZE)")
+        if status != "OK":
+            raise MailboxError("the server refused FETCH")
+        for item in data:
+            found = _SIZE.search(_text(item[0] if isinstance(item, tuple) else item or ""))
+            if found:
+                return int(found.group(1))
+        return 0
+
     def _fetch(self, session: ImapSession, uid: int) -> bytes | None:
+        """The mail *uid*, not flagged \\Seen; None when it is gone meanwhile."""
         status, data = session.uid("FETCH", str(uid), "(BODY.PEEK[])")
         if status != "OK":
             raise MailboxError("the server refused FETCH")
