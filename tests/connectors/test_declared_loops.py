@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mpsync.connector.base import FetchWindow
+from mpsync.connector.config_connector import ConnectorFileError, build_connector
 from mpsync.connector.declared import DeclaredStream, StreamSpec
 from mpsync.connector.errors import FatalError, PaginationLoopError
 from mpsync.connector.paging import Resume
@@ -171,3 +173,49 @@ async def test_an_empty_window_asks_nothing_and_a_token_at_the_first_cursor_ends
     assert api.sent == 0
     pages = [page async for page in stream.pages(FetchWindow(NOW - timedelta(hours=1), NOW))]
     assert pages == [(ROWS, None)] and api.sent == 1
+
+
+MEANINGLESS: dict[str, tuple[dict[str, Any], str]] = {
+    "page_count": ({"page_count": "pages"}, "page_count: only a page paginator"),
+    "max_offset": ({"paginator": "page", "max_offset": 100}, "max_offset: only an offset"),
+    "ids_as": ({"ids_as": "int"}, "ids_as: only an ids paginator"),
+    "next": ({"paginator": "offset", "next": "n"}, "next: only a cursor or page_token"),
+    "next_in": ({"paginator": "page", "next_in": "last_record"}, "next_in: only a cursor"),
+    "has_more": ({"paginator": "none", "has_more": "more"}, "has_more: only a cursor"),
+    "cursor_fields": ({"paginator": "offset", "cursor_fields": ["a"]}, "cursor_fields: only"),
+    "has_more_strict": ({"has_more_strict": True}, "has_more_strict: there is no has_more"),
+    "cursor_grows type": ({"cursor_grows": True}, "cursor_grows: a growing token is an int"),
+    "error_text": ({"error_text": "message"}, "error_text: there is no error flag"),
+    "records_required": ({"records": "", "records_required": True}, "records_required: th"),
+    "ends_on_short": ({"ends_on_short": True, "page_size": None}, "ends_on_short: a page"),
+    "count": ({"count": "total", "page_size": None}, "count: the count is compared"),
+}
+
+
+@pytest.mark.parametrize("case", list(MEANINGLESS))
+def test_a_key_another_key_makes_meaningless_is_refused_naming_it(case: str) -> None:
+    changes, message = MEANINGLESS[case]
+    base = {"record_type": "order", "path": "/o", "records": "rows", "page_size": 2}
+    with pytest.raises(ValueError, match=message):
+        StreamSpec.model_validate({**base, **changes})
+    phased = {**base, "phases": [{"phase": "a"}, {"phase": "b", **changes}]}
+    with pytest.raises(ValueError, match=message):  # a phase is checked as a whole stream
+        StreamSpec.model_validate(phased)
+
+
+def test_a_connector_file_naming_a_meaningless_key_is_an_error_naming_file_and_key(
+    tmp_path: Path,
+) -> None:
+    shop = Path(__file__).resolve().parents[2] / "docs" / "examples" / "shop.toml"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        shop.read_text().replace('paginator = "cursor"', 'paginator = "offset"\nsort = "x"')
+    )
+    with pytest.raises(ConnectorFileError) as caught:
+        build_connector(bad)
+    text = str(caught.value)
+    assert f"{bad}: streams.orders.sort: Extra inputs are not permitted" in text
+    bad.write_text(shop.read_text().replace('paginator = "cursor"', 'paginator = "offset"'))
+    with pytest.raises(ConnectorFileError) as caught:
+        build_connector(bad)
+    assert f"{bad}: streams.orders: Value error, next: only a cursor" in str(caught.value)

@@ -231,6 +231,48 @@ class StreamSpec(_Spec):
         return self
 
     @model_validator(mode="after")
+    def _coherent(self) -> StreamSpec:
+        """Keys another key or paginator makes meaningless are refused, naming the key (a
+        stream with ``phases`` is checked phase by phase: its keys are their base)."""
+        if self.phases:
+            return self
+        problem = next((text for bad, text in self._incoherent() if bad), None)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    def _incoherent(self) -> list[tuple[bool, str]]:
+        tokens = self.paginator in ("cursor", "page_token")
+        only = "only a cursor or page_token paginator reads"
+        return [
+            (self.page_count is not None and self.paginator != "page",
+             f"page_count: only a page paginator has a page count, not {self.paginator!r}"),
+            (self.max_offset is not None and self.paginator != "offset",
+             f"max_offset: only an offset paginator has one, not {self.paginator!r}"),
+            (self.ids_as != "str" and self.paginator != "ids",
+             f"ids_as: only an ids paginator sends ids, not {self.paginator!r}"),
+            (not tokens and self.next is not None, f"next: {only} a next token"),
+            (not tokens and self.next_in != "answer", f"next_in: {only} a next token"),
+            (not tokens and self.has_more is not None, f"has_more: {only} a more flag"),
+            (not tokens and bool(self.cursor_fields), f"cursor_fields: {only} a cursor object"),
+            (not tokens and self.cursor_grows, f"cursor_grows: {only} a growing token"),
+            (self.has_more_strict and self.has_more is None,
+             "has_more_strict: there is no has_more flag to be strict about"),
+            (self.cursor_grows and self.cursor_type != "integer",
+             "cursor_grows: a growing token is an integer (cursor_type = \"integer\")"),
+            (self.cursor_grows and bool(self.cursor_fields),
+             "cursor_grows: a cursor object (cursor_fields) cannot grow"),
+            (self.error_text is not None and self.error is None,
+             "error_text: there is no error flag (error) it is the text of"),
+            (self.records_required and not any(self.records),
+             "records_required: there is no records path to require"),
+            (self.ends_on_short and self.page_size is None,
+             "ends_on_short: a page is short of page_size, which is not set"),
+            (self.count is not None and self.page_size is None,
+             "count: the count is compared with page_size, which is not set"),
+        ]  # fmt: skip
+
+    @model_validator(mode="after")
     def _phases_valid(self) -> StreamSpec:
         for phase in self.phases:
             if not isinstance(phase.get("phase"), str) or "phases" in phase:
