@@ -26,6 +26,7 @@ from mpsync.connector.base import (
     WriteResult,
 )
 from mpsync.connector.declared import DeclaredStream, StreamSpec
+from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.records import Records
 from mpsync.connector.rest import RestConnector
@@ -249,8 +250,11 @@ class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, RestConnector):
 
     async def _get(self, number: str) -> dict[str, Any]:
         """One posting by its number (the declared ``posting``; v3 under ``result``)."""
-        (posting,) = await self.declared("posting").listing({"posting_number": number}).records()
-        return posting
+        found = await self.declared("posting").listing({"posting_number": number}).records()
+        if len(found) != 1:
+            raise FatalError(f"ozon POST /v3/posting/fbs/get {number}: expected one posting, "
+                             f"got {len(found)}")  # fmt: skip
+        return found[0]
 
     async def ship(self, order: OrderRef) -> WriteResult:
         """Assemble as one package, then verify (the call is asynchronous at Ozon)."""

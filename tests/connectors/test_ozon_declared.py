@@ -144,3 +144,20 @@ async def test_a_repeated_cursor_ends_every_ozon_read_within_two_requests(stream
     await connector.aclose()
     assert caught.value.stream == stream and caught.value.token is not None
     assert len(recorder.sent) == 2
+
+
+@pytest.mark.parametrize("result", [[], [{"posting_number": "1"}, {"posting_number": "2"}]])
+async def test_a_posting_read_by_number_that_is_not_one_posting_is_a_connector_error(
+    result: Any,
+) -> None:
+    """``/v3/posting/fbs/get`` answers one posting under ``result``; anything else is a
+    ``FatalError`` naming the number (not a bare ValueError the inbox would not expect)."""
+    connector, recorder = _connector()
+
+    async def answer(*args: Any, **kwargs: Any) -> Any:
+        await recorder(*args, **kwargs)
+        return {"result": result}
+
+    connector.call = answer  # type: ignore[method-assign]
+    with pytest.raises(FatalError, match="87654321-0001-1: expected one posting, got"):
+        await connector.fetch_orders(["87654321-0001-1"])
