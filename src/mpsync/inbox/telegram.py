@@ -32,7 +32,7 @@ from mpsync.config.model import ChannelConfig, Settings
 from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
 from mpsync.inbox.replies import REPLY_KIND, apply_reply, confirmation, linked_message
 from mpsync.notify.channels.base import parse_options, short_error
-from mpsync.notify.channels.telegram import TelegramOptions
+from mpsync.notify.channels.telegram import TelegramOptions, bot_url, response_json, scrub
 from mpsync.notify.outbox import enqueue
 from mpsync.store.tables import ChannelCursor
 
@@ -95,14 +95,13 @@ class TelegramReplies:
         body: dict[str, Any] = {"timeout": LONG_POLL, "allowed_updates": ["message"]}
         if offset is not None:
             body["offset"] = offset
-        token = self.options.bot_token.get_secret_value()
-        url = f"{self.options.api_base_url.rstrip('/')}/bot{token}/getUpdates"
+        url = bot_url(self.options, "getUpdates")
         try:
             wait = LONG_POLL + self.options.timeout
             response = await self._client.post(url, json=body, timeout=wait)
         except httpx.HTTPError as error:
             raise UpdatesFailed(self._scrub(short_error(error))) from None
-        data = _json(response)
+        data = response_json(response)
         if response.status_code != 200 or not data.get("ok"):
             description = self._scrub(str(data.get("description") or response.reason_phrase))
             asked = _dict(data.get("parameters")).get("retry_after")
@@ -279,7 +278,7 @@ class TelegramReplies:
             task.cancel()
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self.options.bot_token.get_secret_value(), "***")
+        return scrub(self.options, text)
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -288,11 +287,3 @@ class TelegramReplies:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

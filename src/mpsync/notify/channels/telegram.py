@@ -67,8 +67,7 @@ class TelegramChannel:
         self._client = client or httpx.AsyncClient(timeout=self.options.timeout)
 
     def _url(self, method: str) -> str:
-        token = self.options.bot_token.get_secret_value()
-        return f"{self.options.api_base_url.rstrip('/')}/bot{token}/{method}"
+        return bot_url(self.options, method)
 
     async def send(self, message: OutgoingMessage) -> DeliveryResult:
         chart = message.payload.get("chart_png")
@@ -97,7 +96,7 @@ class TelegramChannel:
         return await self._client.post(self._url("sendPhoto"), data=form, files=files)
 
     def _result(self, response: httpx.Response) -> DeliveryResult:
-        data = _json(response)
+        data = response_json(response)
         description = self._scrub(str(data.get("description") or response.reason_phrase))[:200]
         if response.status_code == 200 and data.get("ok"):
             result = data.get("result") or {}
@@ -113,7 +112,7 @@ class TelegramChannel:
         return DeliveryResult(ok=False, detail=detail, permanent=permanent)
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self.options.bot_token.get_secret_value(), "***")
+        return scrub(self.options, text)
 
     async def aclose(self) -> None:
         if self._own_client:
@@ -129,7 +128,19 @@ def _reply_to(message: OutgoingMessage) -> dict[str, Any]:
     return {"reply_parameters": {"message_id": target, "allow_sending_without_reply": True}}
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def bot_url(options: TelegramOptions, method: str) -> str:
+    """The Bot API URL of *method* (it holds the token: never log it, ``scrub`` errors)."""
+    token = options.bot_token.get_secret_value()
+    return f"{options.api_base_url.rstrip('/')}/bot{token}/{method}"
+
+
+def scrub(options: TelegramOptions, text: str) -> str:
+    """*text* (an error, Telegram's description) with the bot token replaced by ``***``."""
+    return text.replace(options.bot_token.get_secret_value(), "***")
+
+
+def response_json(response: httpx.Response) -> dict[str, Any]:
+    """The Bot API answer's JSON object, ``{}`` when it is not one."""
     try:
         data = response.json()
     except ValueError:
