@@ -362,3 +362,46 @@ async def test_mpsync_run_reads_the_chat_of_a_channel_with_replies(tmp_path: Any
 
         assert connection.execute(select(CURSORS.c.position)).scalar() == "42"
     engine.dispose()
+
+
+def test_an_update_that_fails_is_skipped_logged_without_text_and_the_next_one_handled(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mpsync.inbox import telegram
+
+    config = ChannelConfig.model_validate(TG)
+    looked: list[str] = []
+
+    def linked(connection: Any, channel: str, ref: str) -> int | None:
+        looked.append(ref)
+        if len(looked) == 1:
+            raise ValueError("unexpected shape: Пётр, +7 900 000-00-00")
+        return None
+
+    monkeypatch.setattr(telegram, "linked_message", linked)
+    updates = [{"update_id": 10 + n, "message": {
+        "message_id": 50 + n, "chat": {"id": CHAT, "type": "group"}, "text": "Пётр",
+        "from": {"id": SELLER, "is_bot": False},
+        "reply_to_message": {"message_id": 5, "from": {"id": 1, "is_bot": True}}}}
+        for n in range(2)]  # fmt: skip
+
+    async def scenario() -> int:
+        with respx.mock() as router:
+            router.post(f"{BOT}/getUpdates").mock(return_value=httpx.Response(
+                200, json={"ok": True, "result": updates}))  # fmt: skip
+            reader = TelegramReplies(store, config, clock=lambda: T0)
+            try:
+                return await reader.poll_once()
+            finally:
+                await reader.aclose()
+
+    with structlog.testing.capture_logs() as logs:
+        assert asyncio.run(scenario()) == 2
+    assert len(looked) == 2  # the second update was handled after the first failed
+    failed = [e for e in logs if e["event"] == "telegram.reply_failed"]
+    assert [(e["update"], e["error"]) for e in failed] == [(10, "ValueError")]
+    assert "Пётр" not in repr(logs) and "+7" not in repr(logs)
+    from mpsync.inbox.telegram import CURSORS
+
+    with store.connect() as connection:
+        assert connection.execute(select(CURSORS.c.position)).scalar() == "12"

@@ -117,17 +117,21 @@ class TelegramReplies:
         lease: a replica that lost it acts on nothing)."""
         try:
             with self.engine.begin() as connection:
-                if lease is not None and self.coordinator is not None:
-                    self.coordinator.fence(connection, lease)
+                self._fence(connection, lease)
                 self._act(connection, update)
                 self._save(connection, update["update_id"] + 1)
         except (DBAPIError, LeaseLost):
             raise
         except Exception as error:  # noqa: BLE001 - one bad update must not block the chat
             log.error("telegram.reply_failed", channel=self.name, update=update["update_id"],
-                      error=short_error(error))  # fmt: skip
-            with self.engine.begin() as connection:
+                      error=type(error).__name__)  # fmt: skip
+            with self.engine.begin() as connection:  # skipped, by the lease holder only
+                self._fence(connection, lease)
                 self._save(connection, update["update_id"] + 1)
+
+    def _fence(self, connection: Connection, lease: Lease | None) -> None:
+        if lease is not None and self.coordinator is not None:
+            self.coordinator.fence(connection, lease)
 
     def _act(self, connection: Connection, update: dict[str, Any]) -> None:
         message = update.get("message")
