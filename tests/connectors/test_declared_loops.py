@@ -177,6 +177,7 @@ async def test_an_empty_window_asks_nothing_and_a_token_at_the_first_cursor_ends
 
 MEANINGLESS: dict[str, tuple[dict[str, Any], str]] = {
     "page_count": ({"page_count": "pages"}, "page_count: only a page paginator"),
+    "first_cursor": ({"paginator": "page", "first_cursor": "a"}, "first_cursor: a page"),
     "max_offset": ({"paginator": "page", "max_offset": 100}, "max_offset: only an offset"),
     "ids_as": ({"ids_as": "int"}, "ids_as: only an ids paginator"),
     "next": ({"paginator": "offset", "next": "n"}, "next: only a cursor or page_token"),
@@ -219,3 +220,31 @@ def test_a_connector_file_naming_a_meaningless_key_is_an_error_naming_file_and_k
     with pytest.raises(ConnectorFileError) as caught:
         build_connector(bad)
     assert f"{bad}: streams.orders: Value error, next: only a cursor" in str(caught.value)
+
+
+async def test_a_cursor_object_missing_ends_a_short_page_and_fails_a_full_one() -> None:
+    """As documented: "a full page without them is an error"; a short one is the last."""
+    spec = StreamSpec(record_type="product", method="POST", path="/cards", records="cards",
+                      next="cursor", cursor_fields=["updatedAt", "nmID"], page_size=2)  # fmt: skip
+    short = SamePage({"cards": [{"nmID": 1}], "cursor": {}})
+    stream = DeclaredStream("products", spec, connector="fake", call=short.call)
+    assert [token async for _, token in stream.pages(WINDOW)] == [None]
+    full = SamePage({"cards": [{"nmID": 1}, {"nmID": 2}], "cursor": {"nmID": 2}})
+    stream = DeclaredStream("products", spec, connector="fake", call=full.call)
+    with pytest.raises(FatalError, match="a full page without a cursor"):
+        [page async for page in stream.pages(WINDOW)]
+
+
+async def test_page_numbers_from_zero_stop_at_the_page_count() -> None:
+    """A page count of 2 counted from page 0 is pages 0 and 1, not a third request."""
+    spec = StreamSpec(record_type="finance", path="/t", records="rows", paginator="page",
+                      cursor_param="page", first_cursor=0, page_count="pages")  # fmt: skip
+    asked: list[int] = []
+
+    async def call(method: str, host: str, path: str, **options: Any) -> Any:
+        asked.append(options["params"]["page"])
+        return {"rows": [{"n": asked[-1]}], "pages": 2}
+
+    stream = DeclaredStream("finance", spec, connector="fake", call=call)
+    tokens = [token async for _, token in stream.pages(WINDOW)]
+    assert asked == [0, 1] and tokens[-1] is None

@@ -165,8 +165,9 @@ class StreamSpec(_Spec):
     the page's records, below ``page_size`` (or missing) the page is the last;
     ``cursor_fields``: the token is an object at ``next`` whose named fields are merged into
     the object at ``cursor_param`` of the next request (a full page without them is an
-    error); ``cursor_grows``: the token is an integer that must grow past the one sent (a
-    row id: anything else is an error, not a page to ask for); ``max_offset``: the most
+    error, a shorter one the last); ``cursor_grows``: the token is an integer that must
+    grow past the one sent (a row id: one that does not is a ``PaginationLoopError``, not
+    a page to ask for); ``max_offset``: the most
     records the API serves of one offset listing (offset + page size), beyond it the read
     fails asking for a shorter window; paginator ``ids``: a read by the ids the caller
     holds (the window's open ids), ``page_size`` ids a request at ``cursor_param`` as
@@ -247,6 +248,9 @@ class StreamSpec(_Spec):
         return [
             (self.page_count is not None and self.paginator != "page",
              f"page_count: only a page paginator has a page count, not {self.paginator!r}"),
+            (self.paginator == "page" and self.first_cursor is not None
+             and not str(self.first_cursor).isdigit(),
+             "first_cursor: a page paginator counts pages from a number (0 or 1)"),
             (self.max_offset is not None and self.paginator != "offset",
              f"max_offset: only an offset paginator has one, not {self.paginator!r}"),
             (self.ids_as != "str" and self.paginator != "ids",
@@ -595,7 +599,8 @@ class DeclaredStream:
             return None
         if spec.paginator == "page":
             count = _first(body, spec.page_count)
-            more = bool(records) if count is None else int(sent) < int(count)
+            first = int(spec.first_cursor) if spec.first_cursor is not None else 1
+            more = bool(records) if count is None else int(sent) - first + 1 < int(count)
             return str(int(sent) + 1) if more else None
         source = (records[-1] if records else None) if spec.next_in == "last_record" else body
         token = _first(source, spec.next)
@@ -603,7 +608,7 @@ class DeclaredStream:
         if more is False or (spec.has_more_strict and more is not True):
             return None
         if spec.cursor_fields:
-            return self._object_token(token)
+            return self._object_token(token, records)
         if token in (None, ""):
             if more is True and spec.has_more:  # ending here would drop the rest silently
                 raise FatalError(f"{self.name} stream: {self.what}: the answer says there is "
@@ -628,10 +633,13 @@ class DeclaredStream:
                 token=str(token),
             )
 
-    def _object_token(self, token: Any) -> str:
-        """The ``cursor_fields`` of the answer's cursor object, as the resume token."""
+    def _object_token(self, token: Any, records: Records) -> str | None:
+        """The ``cursor_fields`` of the answer's cursor object, as the resume token; a page
+        short of ``page_size`` without them is the last, a full one an error."""
         fields = self.spec.cursor_fields or []
         if not isinstance(token, dict) or any(token.get(key) is None for key in fields):
+            if self.spec.page_size is None or len(records) < self.spec.page_size:
+                return None
             raise FatalError(f"{self.name} stream: {self.what}: a full page without a "
                              "cursor to continue from")  # fmt: skip
         return json.dumps({key: token[key] for key in fields}, separators=(",", ":"))
