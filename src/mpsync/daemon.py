@@ -295,7 +295,8 @@ class Daemon:
         from mpsync.inbox.mailbox import MailReplies, mail_readers
 
         readers = mail_readers(self.engine, self.settings, clock=self.clock,
-                               coordinator=self.coordinator)  # fmt: skip
+                               coordinator=self.coordinator,
+                               sleep=self.supervisor.sleep)  # fmt: skip
         self.stats.extra["mail_readers"] = readers
 
         def work(reader: MailReplies) -> Callable[[], Awaitable[None]]:

@@ -426,19 +426,23 @@ def test_imap_over_tls_checks_the_servers_certificate(
 
 
 async def test_a_refused_login_is_logged_without_the_password(imap: ImapServer) -> None:
-    reader = _reader({"port": imap.port, "security": "none", "password": "wrong-s3cret"})
+    reader = _reader({"port": imap.port, "security": "none", "password": "wrong-s3cret",
+                      "every": "1m"})  # fmt: skip
     stop = asyncio.Event()
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # time injected: no real wait
+        waits.append(seconds)
+        if len(waits) == 6:
+            stop.set()
+
+    reader.sleep = sleep
     with capture_logs() as logs:
-        serving = asyncio.create_task(reader.serve(stop))
-        deadline = asyncio.get_running_loop().time() + 10
-        while not logs:
-            assert asyncio.get_running_loop().time() < deadline
-            await asyncio.sleep(0.02)
-        stop.set()
-        await asyncio.wait_for(serving, timeout=10)
-    assert [(e["event"], e["error"]) for e in logs] == [
-        ("mailbox unreadable", "cannot log in to 127.0.0.1: the server refused (check "
-         "imap.username, imap.password and imap.security)")]  # fmt: skip
+        await asyncio.wait_for(reader.serve(stop), timeout=30)
+    refused = ("cannot log in to 127.0.0.1: the server refused (check imap.username, "
+               "imap.password and imap.security)")  # fmt: skip
+    assert [(e["event"], e["error"]) for e in logs] == [("mailbox unreadable", refused)] * 6
+    assert waits == [60, 120, 240, 480, 900, 900]  # backs off while it stays unreadable
     assert "wrong-s3cret" not in repr(logs) and USER not in repr(logs)
     assert imap.box.logins == []
 

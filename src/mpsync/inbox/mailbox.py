@@ -31,7 +31,7 @@ import hashlib
 import imaplib
 import re
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
@@ -55,6 +55,7 @@ from mpsync.notify.outbox import enqueue
 
 log = structlog.get_logger("mpsync.inbox.mailbox")
 Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
 SOURCE = "email"
 BATCH = 100  # mails looked at per poll; the rest wait for the next
 # Draft mails older than this are not matched (no marketplace takes an answer that late).
@@ -64,6 +65,7 @@ ANY_ID = re.compile(r"<[^<>\s]+>")
 MAX_MAIL = 5_000_000  # bytes; a bigger mail is no reply to act on and is not downloaded
 _SIZE = re.compile(r"RFC822\.SIZE (\d+)")
 THREAD_DEPTH = 10  # References carried on in a confirmation (the draft's id among them)
+RETRY_CAP = 900.0  # seconds: the longest wait while the mailbox stays unreadable
 
 
 class ImapSession(Protocol):
@@ -287,9 +289,9 @@ class MailReplies:
     """Reads one ``email`` channel's mailbox for replies to draft answers."""
 
     def __init__(self, engine: Engine, settings: Settings, channel: ChannelConfig, *,
-                 clock: Clock, coordinator: Any = None,
-                 connect: Connect = connect) -> None:  # fmt: skip
-        self.engine, self.settings, self.clock = engine, settings, clock
+                 clock: Clock, coordinator: Any = None, connect: Connect = connect,
+                 sleep: Sleep = asyncio.sleep) -> None:  # fmt: skip
+        self.engine, self.settings, self.clock, self.sleep = engine, settings, clock, sleep
         self.name = channel.name
         self.language = channel.language
         if channel.unresolved:  # a ${VAR} unset here (imap.password, say): name it
@@ -310,15 +312,30 @@ class MailReplies:
         return f"mail-replies:{self.name}"
 
     async def serve(self, stop: asyncio.Event) -> None:
-        """Poll every ``imap.every`` until *stop*; a failed poll is logged and retried."""
+        """Poll every ``imap.every`` until *stop*. A mailbox that cannot be read is logged
+        and tried again after ``every``, doubling while it stays so (up to ``RETRY_CAP``);
+        any other error ends the task for the daemon's supervisor to log and restart."""
         every = self.imap.every.total_seconds()
+        failures = 0
         while not stop.is_set():
+            wait = every
             try:
                 await self.run_once()
+                failures = 0
             except MailboxError as exc:
-                log.warning("mailbox unreadable", channel=self.name, error=str(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=every)
+                failures += 1
+                wait = min(every * 2 ** (failures - 1), max(every, RETRY_CAP))
+                log.warning("mailbox unreadable", channel=self.name, error=str(exc),
+                            failures=failures, retry_in=wait)  # fmt: skip
+            await self._wait(stop, wait)
+
+    async def _wait(self, stop: asyncio.Event, seconds: float) -> None:
+        """``sleep`` (injected) for *seconds*, or until *stop*."""
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({sleeping, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sleeping, stopped):
+            task.cancel()
 
     async def run_once(self) -> PollStats | None:
         """One poll under the channel's lease (None: another replica polls it now)."""
@@ -457,8 +474,8 @@ def probe_mailbox(channel: ChannelConfig, *, connect: Connect = connect) -> str:
     return f"{imap.host}: {imap.folder} opened, {unread} unread"
 
 
-def mail_readers(engine: Engine, settings: Settings, *, clock: Clock,
-                 coordinator: Any = None) -> list[MailReplies]:  # fmt: skip
+def mail_readers(engine: Engine, settings: Settings, *, clock: Clock, coordinator: Any = None,
+                 sleep: Sleep = asyncio.sleep) -> list[MailReplies]:  # fmt: skip
     """A reader per ``email`` channel with an ``imap`` table (the daemon runs them)."""
     readers = []
     for channel in settings.notifications.channels:
@@ -466,7 +483,7 @@ def mail_readers(engine: Engine, settings: Settings, *, clock: Clock,
                                                      dict):  # fmt: skip
             continue
         readers.append(MailReplies(engine, settings, channel, clock=clock,
-                                   coordinator=coordinator))  # fmt: skip
+                                   coordinator=coordinator, sleep=sleep))  # fmt: skip
     return readers
 
 
