@@ -248,3 +248,17 @@ async def test_page_numbers_from_zero_stop_at_the_page_count() -> None:
     stream = DeclaredStream("finance", spec, connector="fake", call=call)
     tokens = [token async for _, token in stream.pages(WINDOW)]
     assert asked == [0, 1] and tokens[-1] is None
+
+
+def test_a_bad_key_in_a_phase_of_a_connector_file_names_file_stream_phase_and_key(
+    tmp_path: Path,
+) -> None:
+    shop = Path(__file__).resolve().parents[2] / "docs" / "examples" / "shop.toml"
+    phases = '[[streams.orders.phases]]\nphase = "open"\n[[streams.orders.phases]]\nphase = "x"\nsortt = 1\n'
+    bad = tmp_path / "bad.toml"
+    bad.write_text(shop.read_text().replace("# ---- the mapping", phases + "# ---- the mapping"))
+    with pytest.raises(ConnectorFileError) as caught:
+        build_connector(bad)
+    assert f"{bad}: streams.orders: Value error, phase 'x': phases[1].sortt: Extra inputs" in str(
+        caught.value
+    )

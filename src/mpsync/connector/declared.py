@@ -281,10 +281,16 @@ class StreamSpec(_Spec):
         for phase in self.phases:
             if not isinstance(phase.get("phase"), str) or "phases" in phase:
                 raise ValueError("each of phases names itself (phase = ...) and has no phases")
-        try:
-            self.phase_specs()
-        except ValidationError as exc:
-            raise ValueError(f"a phase is not a stream: {exc}") from exc
+        base = {name: getattr(self, name) for name in self.model_fields_set - {"phases"}}
+        for index, phase in enumerate(self.phases):
+            try:
+                StreamSpec.model_validate({**base, **phase})
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"phases[{index}]{''.join(f'.{part}' for part in error['loc'])}: "
+                    f"{error['msg']}" for error in exc.errors(include_url=False)
+                )  # fmt: skip
+                raise ValueError(f"phase {phase['phase']!r}: {problems}") from None
         return self
 
     def phase_specs(self) -> list[StreamSpec]:
