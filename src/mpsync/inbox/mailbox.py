@@ -43,6 +43,7 @@ import structlog
 from sqlalchemy import Connection, Engine, select
 
 from mpsync.config.model import ChannelConfig, Settings
+from mpsync.coordination import Coordinator, Held
 from mpsync.inbox.replies import LINKS, apply_reply, confirmation
 from mpsync.notify.channels.base import ChannelConfigError, parse_options
 from mpsync.notify.channels.smtp import (
@@ -289,7 +290,7 @@ class MailReplies:
     """Reads one ``email`` channel's mailbox for replies to draft answers."""
 
     def __init__(self, engine: Engine, settings: Settings, channel: ChannelConfig, *,
-                 clock: Clock, coordinator: Any = None, connect: Connect = connect,
+                 clock: Clock, coordinator: Coordinator | None = None, connect: Connect = connect,
                  sleep: Sleep = asyncio.sleep) -> None:  # fmt: skip
         self.engine, self.settings, self.clock, self.sleep = engine, settings, clock, sleep
         self.name = channel.name
@@ -341,8 +342,6 @@ class MailReplies:
         """One poll under the channel's lease (None: another replica polls it now)."""
         if self.coordinator is None:
             return await asyncio.to_thread(self.poll_once)
-        from mpsync.coordination import Held
-
         async with self.coordinator.hold(self.unit, every=self.imap.every) as lease:
             if isinstance(lease, Held):
                 return None
@@ -474,7 +473,8 @@ def probe_mailbox(channel: ChannelConfig, *, connect: Connect = connect) -> str:
     return f"{imap.host}: {imap.folder} opened, {unread} unread"
 
 
-def mail_readers(engine: Engine, settings: Settings, *, clock: Clock, coordinator: Any = None,
+def mail_readers(engine: Engine, settings: Settings, *, clock: Clock,
+                 coordinator: Coordinator | None = None,
                  sleep: Sleep = asyncio.sleep) -> list[MailReplies]:  # fmt: skip
     """A reader per ``email`` channel with an ``imap`` table (the daemon runs them)."""
     readers = []
