@@ -262,3 +262,22 @@ def test_a_bad_key_in_a_phase_of_a_connector_file_names_file_stream_phase_and_ke
     assert f"{bad}: streams.orders: Value error, phase 'x': phases[1].sortt: Extra inputs" in str(
         caught.value
     )
+
+
+def test_a_request_template_naming_no_public_credential_names_file_stream_and_key(
+    tmp_path: Path,
+) -> None:
+    """``{shop}`` in a path or ``"{shop}"`` in a body must be a str/int/list credential:
+    else the request would carry the text ``{shop}`` (or a secret)."""
+    shop = Path(__file__).resolve().parents[2] / "docs" / "examples" / "shop.toml"
+    text = shop.read_text().replace('path = "/v1/orders"', 'path = "/v1/{shop}/orders"')
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('limit_param = "limit"', 'limit_param = "limit"\n'
+                                'params = { key = "{api_key}" }'))  # fmt: skip
+    with pytest.raises(ConnectorFileError) as caught:
+        build_connector(bad)
+    assert f"{bad}: streams.orders.path: names ['shop'], not a str, int" in str(caught.value)
+    assert f"{bad}: streams.orders.params: names ['api_key']" in str(caught.value)
+    good = tmp_path / "good.toml"
+    good.write_text(text.replace('api_key = "secret"', 'api_key = "secret"\nshop = "str"'))
+    assert build_connector(good).credentials_model.model_validate({"api_key": "k", "shop": "s"})

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
+from string import Formatter
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, create_model
@@ -136,6 +137,13 @@ def _check(path: Path, declared: ConnectorFile) -> list[str]:
         if spec.each is not None and decl.credentials.get(spec.each.values) != "list":
             problems.append(f"{path}: streams.{name}.each.values: {spec.each.values!r} is not "
                             "a list credential in [connector.credentials]")  # fmt: skip
+        public = {key for key, kind in decl.credentials.items() if kind != "secret"}
+        for where, named in _templates(spec):
+            if named - public - ({spec.each.key} if spec.each else set()):
+                problems.append(f"{path}: streams.{name}.{where}: names "
+                                f"{sorted(named - public)}, not a str, int or list credential "
+                                "in [connector.credentials] (a secret never goes in a request "
+                                "template)")  # fmt: skip
         if spec.group not in decl.limits:
             problems.append(f"{path}: streams.{name}.group: {spec.group!r} has no limit in "
                             f"[connector.limits] ({sorted(decl.limits)})")  # fmt: skip
@@ -148,6 +156,27 @@ def _check(path: Path, declared: ConnectorFile) -> list[str]:
     if auth.kind != "basic" and not auth.name:
         problems.append(f"{path}: connector.auth.name: the {auth.kind} name is missing")
     return problems
+
+
+def _templates(spec: StreamSpec) -> list[tuple[str, set[str]]]:
+    """The ``{name}`` values *spec* (and each of its phases) fills in: in ``path`` and as
+    ``"{name}"`` strings of ``params`` and ``body``, by the key that holds them."""
+    found: list[tuple[str, set[str]]] = []
+    for index, one in enumerate([spec, *spec.phase_specs()]):
+        prefix = f"phases[{index - 1}]." if index else ""
+        found.append((f"{prefix}path", {f for _, f, _, _ in Formatter().parse(one.path) if f}))
+        found += [(f"{prefix}params", _named(one.params)), (f"{prefix}body", _named(one.body))]
+    return [(where, named) for where, named in found if named]
+
+
+def _named(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return {name for item in value.values() for name in _named(item)}
+    if isinstance(value, list):
+        return {name for item in value for name in _named(item)}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return {value[1:-1]}
+    return set()
 
 
 class DeclaredConnector(RestConnector):
