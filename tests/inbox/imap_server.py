@@ -1,7 +1,7 @@
 """A small IMAP4rev1 server on 127.0.0.1 for the tests: one folder of crafted mails.
 
 Enough of RFC 3501 for ``imaplib`` and ``mpsync.inbox.mailbox``: CAPABILITY, LOGIN,
-SELECT (with UIDVALIDITY), SEARCH UNSEEN, FETCH (RFC822 | BODY[] | BODY.PEEK[] | RFC822.SIZE),
+SELECT (with UIDVALIDITY), SEARCH UNSEEN, FETCH (RFC822 | BODY[] | BODY.PEEK[] | BODY.PEEK[HEADER] | RFC822.SIZE),
 STORE +FLAGS, their UID forms, NOOP and LOGOUT; with a TLS context, implicit TLS
 (``tls="ssl"``) or STARTTLS (``tls="starttls"``: LOGIN is refused before it). A FETCH of
 ``BODY[]``/``RFC822`` sets ``\\Seen`` as a real server does; ``BODY.PEEK[]`` does not.
@@ -39,6 +39,7 @@ class Mailbox:
     logins: list[str] = field(default_factory=list)
     encrypted: list[bool] = field(default_factory=list)  # per login: over TLS
     commands: list[str] = field(default_factory=list)
+    downloaded: list[int] = field(default_factory=list)  # UIDs whose whole mail was fetched
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, raw: bytes) -> int:
@@ -149,7 +150,7 @@ class _Handler(socketserver.StreamRequestHandler):
         elif command == "FETCH":
             which, _, items = args.partition(" ")
             item = items.strip().strip("()").upper()
-            if item not in ("RFC822", "BODY[]", "BODY.PEEK[]", "RFC822.SIZE"):
+            if item not in ("RFC822", "BODY[]", "BODY.PEEK[]", "RFC822.SIZE", "BODY.PEEK[HEADER]"):
                 self._send(f"{tag} BAD unsupported FETCH item".encode())
                 return
             for number, mail in self._pick(which, by_uid):
@@ -157,8 +158,14 @@ class _Handler(socketserver.StreamRequestHandler):
                     self._send(f"* {number} FETCH (UID {mail.uid} RFC822.SIZE {len(mail.raw)})"
                                .encode())  # fmt: skip
                     continue
+                if item == "BODY.PEEK[HEADER]":
+                    header = mail.raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+                    head = f"* {number} FETCH (UID {mail.uid} BODY[HEADER] {{{len(header)}}}\r\n"
+                    self.wfile.write(head.encode() + header + b")\r\n")
+                    continue
                 if item != "BODY.PEEK[]":
                     mail.flags.add("\\Seen")
+                self.box.downloaded.append(mail.uid)
                 label = "RFC822" if item == "RFC822" else "BODY[]"
                 head = f"* {number} FETCH (UID {mail.uid} {label} {{{len(mail.raw)}}}\r\n"
                 self.wfile.write(head.encode() + mail.raw + b")\r\n")

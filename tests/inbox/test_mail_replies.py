@@ -294,6 +294,7 @@ def test_a_stranger_an_unknown_draft_and_other_mail_change_nothing(world: World)
     assert sorted(e["reason"] for e in ignored) == ["not from a recipient", "unknown draft"]
     assert "evil" not in repr(logs) and "ок" not in repr(logs) and SELLER not in repr(logs)
     assert not any(world.imap.box.seen(uid) for uid in (stranger, unknown, foreign))  # unread
+    assert foreign not in world.imap.box.downloaded  # only its header was read
     fetched = world.imap.box.commands.count("UID FETCH")
     assert reader.poll_once().looked == 0  # left alone, not fetched and logged again
     assert world.imap.box.commands.count("UID FETCH") == fetched

@@ -241,6 +241,17 @@ def _judged(raw: bytes, known: dict[str, int], allowed: frozenset[str]) -> Verdi
         return Verdict(f"unreadable mail ({type(exc).__name__})")
 
 
+def _names_ours(header: bytes) -> bool:
+    """Whether a mail's header names a Message-ID of mpsync's form (else it is no reply to
+    mpsync, and its body is never downloaded); a header the parser chokes on is judged
+    whole."""
+    try:
+        refs = referenced_ids(message_from_bytes(header, policy=policy.default))
+    except Exception:  # noqa: BLE001 - _judged reports it
+        return True
+    return any(OUR_ID.fullmatch(ref) for ref in refs)
+
+
 def reply_key(mail: Message, raw: bytes) -> str:
     """The reply's key in the core: its Message-ID (else its bytes), hashed."""
     ids = ANY_ID.findall(str(mail.get("Message-ID", "")))
@@ -386,6 +397,12 @@ class MailReplies:
             if self._size(session, uid) > MAX_MAIL:
                 self._leave(uid, "too large", stats)
                 continue
+            head = self._fetch(session, uid, "BODY.PEEK[HEADER]")
+            if head is None:
+                continue
+            if not _names_ours(head):  # another mail of the seller's: its body is not read
+                self._leave(uid, "foreign", stats)
+                continue
             raw = self._fetch(session, uid)
             if raw is None:
                 continue
@@ -413,9 +430,10 @@ class MailReplies:
                 return int(found.group(1))
         return 0
 
-    def _fetch(self, session: ImapSession, uid: int) -> bytes | None:
-        """The mail *uid*, not flagged \\Seen; None when it is gone meanwhile."""
-        status, data = session.uid("FETCH", str(uid), "(BODY.PEEK[])")
+    def _fetch(self, session: ImapSession, uid: int, item: str = "BODY.PEEK[]") -> bytes | None:
+        """The mail *uid* (or its *item*: the header), not flagged \\Seen; None when it is
+        gone meanwhile."""
+        status, data = session.uid("FETCH", str(uid), f"({item})")
         if status != "OK":
             raise MailboxError("the server refused FETCH")
         for item in data:
