@@ -122,7 +122,7 @@ class WildberriesConnector(buyers.WildberriesBuyers, finance.WildberriesFinance,
         size = PAGE_SIZES.get(name)
         if size is not None:
             changes = {"page_size": getattr(self, size), **changes}
-        spec = STREAMS[name].model_copy(update=changes) if changes else STREAMS[name]
+        spec = STREAMS[name].changed(**changes)
         stream = "orders" if name in ("new_tasks", "order_status") else name
         return DeclaredStream(stream, spec, connector=self.name, call=self.call, hooks=self)
 

@@ -130,8 +130,8 @@ class YandexMarketReads(RestConnector):
         """The declared read *name* of this account: its page size the connector's, the
         account's business and stores in its path and body, paced by its item quota."""
         size = getattr(self, PAGE_SIZES[name]) if name in PAGE_SIZES else None
-        spec = self.declared_streams[name].model_copy(
-            update={**({"page_size": size} if size else {}), **changes}
+        spec = self.declared_streams[name].changed(
+            **({"page_size": size} if size else {}), **changes
         )
         values = {"businessId": self.credentials.business_id,
                   "campaign_ids": list(self.credentials.campaign_ids)}  # fmt: skip

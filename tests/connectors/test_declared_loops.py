@@ -281,3 +281,12 @@ def test_a_request_template_naming_no_public_credential_names_file_stream_and_ke
     good = tmp_path / "good.toml"
     good.write_text(text.replace('api_key = "secret"', 'api_key = "secret"\nshop = "str"'))
     assert build_connector(good).credentials_model.model_validate({"api_key": "k", "shop": "s"})
+
+
+def test_a_spec_changed_by_a_connector_is_validated_again() -> None:
+    spec = StreamSpec(record_type="order", path="/o", records="rows", next="next",
+                      phases=[{"phase": "a"}, {"phase": "b"}])  # fmt: skip
+    assert [phase.page_size for phase in spec.changed(page_size=5).phase_specs()] == [5, 5]
+    assert spec.changed() is spec
+    with pytest.raises(ValueError, match="next: only a cursor or page_token"):
+        spec.changed(paginator="offset")

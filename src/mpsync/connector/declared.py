@@ -293,6 +293,14 @@ class StreamSpec(_Spec):
                 raise ValueError(f"phase {phase['phase']!r}: {problems}") from None
         return self
 
+    def changed(self, **changes: Any) -> StreamSpec:
+        """This spec with *changes* (a connector's page size, a body), validated again as a
+        whole: ``model_copy(update=...)`` would let a meaningless combination through."""
+        if not changes:
+            return self
+        base = {name: getattr(self, name) for name in self.model_fields_set}
+        return StreamSpec.model_validate({**base, **changes})
+
     def phase_specs(self) -> list[StreamSpec]:
         """Each phase as a whole spec: the stream's fields, the phase's changes applied."""
         base = {name: getattr(self, name) for name in self.model_fields_set - {"phases"}}

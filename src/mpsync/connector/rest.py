@@ -108,7 +108,7 @@ class RestConnector(Connector):
     def declared(self, name: str, **changes: Any) -> DeclaredStream:
         """The declared read *name* of ``declared_streams``, *changes* applied to its spec."""
         spec = self.declared_streams[name]
-        spec = spec.model_copy(update=changes) if changes else spec
+        spec = spec.changed(**changes)
         return DeclaredStream(name, spec, connector=self.name, call=self.call, hooks=self)
 
     async def _read_declared(self, name: str, window: FetchWindow) -> AsyncIterator[Page]:
