@@ -218,3 +218,17 @@ def _until_waiting_on_a_lock(store: Engine) -> None:
             assert time.monotonic() < deadline, "the second replica never waited"
             watcher.rollback()
             time.sleep(0.01)
+
+
+def test_a_store_error_never_shows_the_reply_or_the_buyers_text(store: Engine) -> None:
+    """A database error (logged by the supervisor) names the statement, not its values."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import DBAPIError
+
+    row = {"reply_key": "telegram:1:1", "message_id": 1, "source": "telegram",
+           "text": "Пётр, +7 900 000-00-00", "action": "received", "detail": "",
+           "received_at": NOW}  # fmt: skip
+    with pytest.raises(DBAPIError) as raised, store.begin() as connection:
+        connection.execute(insert(replies.REPLIES).values(row))
+        connection.execute(insert(replies.REPLIES).values(row))  # the same key again
+    assert "inbox_replies" in str(raised.value) and "Пётр" not in str(raised.value)

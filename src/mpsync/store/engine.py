@@ -60,6 +60,7 @@ def create_store_engine(
             pool_size=pool_size,
             pool_pre_ping=True,
             json_serializer=dumps,
+            hide_parameters=True,  # errors never show values (buyers' texts, replies)
         )
     raise ValueError(
         f"unsupported database {parsed.get_backend_name()!r}; use sqlite or postgresql"
@@ -78,6 +79,7 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
         kwargs["poolclass"] = QueuePool
         kwargs["pool_size"] = 5
     kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    kwargs["hide_parameters"] = True  # errors never show values (buyers' texts, replies)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin_immediate)
