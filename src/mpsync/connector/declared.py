@@ -255,6 +255,16 @@ class StreamSpec(_Spec):
              f"max_offset: only an offset paginator has one, not {self.paginator!r}"),
             (self.ids_as != "str" and self.paginator != "ids",
              f"ids_as: only an ids paginator sends ids, not {self.paginator!r}"),
+            (self.paginator == "ids" and (self.window is not None or self.each is not None),
+             "window/each: an ids read asks for the open ids the caller holds, no window "
+             "or list of its own"),
+            (self.paginator in ("offset", "ids") and self.stop_older is not None,
+             f"stop_older: {self.paginator} paging has no next page to stop before"),
+            (self.paginator in ("offset", "ids") and self.count is not None,
+             f"count: {self.paginator} paging does not read a count"),
+            (self.paginator in ("offset", "ids") and self.ends_on_short,
+             f"ends_on_short: {self.paginator} paging ends at a short page by itself "
+             "(offset: unless ends_on_empty)"),
             (not tokens and self.next is not None, f"next: {only} a next token"),
             (not tokens and self.next_in != "answer", f"next_in: {only} a next token"),
             (not tokens and self.has_more is not None, f"has_more: {only} a more flag"),
