@@ -184,8 +184,10 @@ class WildberriesConnector(buyers.WildberriesBuyers, finance.WildberriesFinance,
 
         The connector cannot read the store, so each page of the (declared) goods list
         supplies the ``chrtId``s to ask ``/api/v3/stocks/{warehouseId}`` about: a fan-out
-        per warehouse and batch of ids that no listing declaration expresses. The
-        warehouse list is read once.
+        per warehouse and batch of ids, not a listing. An ``enrich`` hook could run the
+        fan-out per page, but not hold the warehouse list, read once per read (only when
+        a page has cards), without state on the connector between reads; this method keeps
+        it local to the read.
         """
         warehouses: list[dict[str, Any]] | None = None
         async for cards, following in self.declared("stock").pages(window):
