@@ -53,14 +53,14 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-def _settings(sandbox: SandboxServer, store_url: str) -> Settings:
+def _settings(sandbox: SandboxServer, store_url: str, **channel: Any) -> Settings:
     account = {"id": "wb", "marketplace": "wildberries", "token": "t0ken-wb",
                "poll": {"history": "2d", "lookback": "10m"},
                "api_base_url": sandbox.url_for("wildberries")}  # fmt: skip
     rules = [{"name": "thanks", "kinds": ["review"], "mode": "draft", "template": DRAFT}]
     return load_config_data({
         "store": {"url": store_url}, "accounts": [account], "answers": {"rules": rules},
-        "notifications": {"channels": [TG], "rules": [{"events": ["inbox.draft"],
+        "notifications": {"channels": [{**TG, **channel}], "rules": [{"events": ["inbox.draft"],
                                                        "channels": ["tg"]}]},
     }, env={})  # fmt: skip
 
@@ -245,6 +245,32 @@ def test_reply_ok_sends_the_draft_once_own_text_as_written_other_chats_nothing(
                                               "not sent by a person",
                                               "not sent by a person"]  # fmt: skip
     assert "Пётр" not in repr(logs) and "от имени" not in repr(logs)  # without the text
+
+
+def test_a_group_without_approvers_approves_nothing_and_says_what_to_set(
+    sandbox: SandboxServer, store: Engine, store_url: str, bot: Bot
+) -> None:
+    world = World(sandbox, store, _settings(sandbox, store_url, approvers=[]))
+
+    async def scenario() -> None:
+        try:
+            await world.drafts()
+            await world.deliver()
+            to, message = sorted(_links(store).items())[0]
+            bot.reply(1, to, "ок")
+            reader = world.reader()
+            await reader.poll_once()
+            await reader.aclose()
+            await world.deliver()
+            await world.deliver()
+            assert _truth(sandbox)[_external(store, message)]["answers"] == 0
+            hint = bot.sent[-1]
+            assert hint["reply_parameters"]["message_id"] == 901
+            assert "approvers" in hint["text"] and f"approve {message}" in hint["text"]
+        finally:
+            await world.close()
+
+    asyncio.run(scenario())
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,13 @@ NOT_A_DRAFT = {
     "en": 'This reply is not to a draft notification. Reply to an "A draft answer awaits '
     'approval" message.',
 }
+NO_APPROVERS = "a group chat needs approvers"
+SET_APPROVERS = {  # said in a group with no approvers, to a reply to a draft notification
+    "ru": "В группе ответом одобряют только пользователи из approvers в настройках канала "
+    "(их Telegram id); ничего не отправлено. Или: mpsync inbox approve {id}",
+    "en": "In a group only the channel's approvers (Telegram user ids) approve by reply; "
+    "nothing was sent. Or: mpsync inbox approve {id}",
+}
 
 
 class UpdatesFailed(RuntimeError):
@@ -145,13 +152,17 @@ class TelegramReplies:
         target = message.get("reply_to_message")
         if not isinstance(target, dict):
             return  # a message in the chat, not a reply: people may talk there
+        ref = f"{chat['id']}:{target.get('message_id')}"
+        reply_key = f"telegram:{chat['id']}:{message.get('message_id')}"
         refused = self._not_an_approver(chat, message)
         if refused is not None:
             log.warning("telegram.reply_ignored", channel=self.name, update=update["update_id"],
                         reason=refused)  # fmt: skip
+            drafted = linked_message(connection, self.name, ref)
+            if refused == NO_APPROVERS and drafted is not None:  # say what to configure
+                hint = SET_APPROVERS[self._lang].format(id=drafted)
+                self._answer(connection, reply_key, message, hint, None)
             return
-        ref = f"{chat['id']}:{target.get('message_id')}"
-        reply_key = f"telegram:{chat['id']}:{message.get('message_id')}"
         buyer_message = linked_message(connection, self.name, ref)
         if buyer_message is None:
             if _dict(target.get("from")).get("is_bot"):
@@ -193,7 +204,7 @@ class TelegramReplies:
             return None
         if chat.get("type") == "private" and not listed:
             return None
-        return "sender not in approvers" if listed else "a group chat needs approvers"
+        return "sender not in approvers" if listed else NO_APPROVERS
 
     def _answer(self, connection: Connection, reply_key: str, message: dict[str, Any],
                 text: str, buyer_message: int | None) -> None:  # fmt: skip
