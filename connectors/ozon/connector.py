@@ -29,7 +29,7 @@ from mpsync.connector.declared import DeclaredStream, StreamSpec
 from mpsync.connector.errors import FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.records import Records
-from mpsync.connector.rest import RestConnector
+from mpsync.connector.rest import RestConnector, StreamFetch
 from mpsync.domain.streams import STREAM_NAMES
 
 
@@ -203,6 +203,10 @@ class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, RestConnector):
         if name in ("stock", "prices"):
             changes = {"page_size": self.info_page_size, **changes}
         return super().declared(name, **changes)
+
+    def bespoke_streams(self) -> Mapping[str, StreamFetch]:
+        """Stock and prices: each page is preceded by the products it names (``_info_stream``)."""
+        return {"stock": self._stock, "prices": self._prices}
 
     async def _stock(self, window: FetchWindow) -> AsyncIterator[Page]:
         """Every product's stock (``visibility: ALL``), one row per item and stock entry;

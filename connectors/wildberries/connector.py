@@ -40,7 +40,7 @@ from mpsync.connector.errors import ApiError, AuthError, FatalError
 from mpsync.connector.limits import LimitSpec, TokenBucket
 from mpsync.connector.paging import Resume
 from mpsync.connector.records import Records, as_dicts
-from mpsync.connector.rest import RestConnector
+from mpsync.connector.rest import RestConnector, StreamFetch
 from mpsync.domain.streams import STREAM_NAMES
 
 
@@ -135,6 +135,12 @@ class WildberriesConnector(buyers.WildberriesBuyers, finance.WildberriesFinance,
             await self.report_pace()
         return await super().call(method, host, path, group=group, json_body=json_body,
                                   params=params)  # fmt: skip
+
+    def bespoke_streams(self) -> Mapping[str, StreamFetch]:
+        """Orders chain three declared reads, finance resumes tokens of the read before it
+        was declared, prices pair each page with its products, stock fans out by chrtId."""
+        return {"orders": self._orders, "finance": self._finance, "prices": self._prices,
+                "stock": self._stock}  # fmt: skip
 
     async def _orders(self, window: FetchWindow) -> AsyncIterator[Page]:
         """New tasks, the status refresh of the open ones, then the windowed history, as

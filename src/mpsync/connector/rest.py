@@ -116,19 +116,22 @@ class RestConnector(Connector):
         async for records, following in declared.pages(window):
             yield Page(declared.spec.record_type, records, following)
 
+    def bespoke_streams(self) -> Mapping[str, StreamFetch]:
+        """The streams this connector reads with code of its own, by name (each method's
+        docstring says why it is not a declaration); none by default."""
+        return {}
+
     def stream_fetchers(self) -> Mapping[str, StreamFetch]:
-        """Stream name → async generator of pages: the method ``_<stream>`` of each stream in
-        ``capabilities`` or else its declaration in ``declared_streams``, and what
-        ``buyer_streams()`` names (when the connector has it)."""
+        """Stream name → async generator of pages for each stream in ``capabilities``: the
+        connector's ``bespoke_streams()`` or else its declaration in ``declared_streams``."""
+        bespoke = self.bespoke_streams()
         found: dict[str, StreamFetch] = {}
         for name in self.capabilities.streams:
-            method = getattr(self, f"_{name}", None)
-            if callable(method):
-                found[name] = method
+            if name in bespoke:
+                found[name] = bespoke[name]
             elif name in self.declared_streams:
                 found[name] = partial(self._read_declared, name)
-        extra = getattr(self, "buyer_streams", None)
-        return {**found, **(extra() if callable(extra) else {})}
+        return found
 
     async def fetch(self, stream: str, window: FetchWindow) -> AsyncIterator[Page]:
         fetcher = self.stream_fetchers().get(stream)
