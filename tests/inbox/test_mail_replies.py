@@ -50,6 +50,7 @@ class Marketplace:
 
     name: str = CHANNEL
     language: str = "ru"
+    accepts_replies: bool = False
     sent: list[str] = field(default_factory=list)
 
     async def send(self, message: OutgoingMessage) -> DeliveryResult:

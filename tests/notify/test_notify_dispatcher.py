@@ -42,6 +42,8 @@ class FakeClock:
 
 
 class FakeChannel:
+    accepts_replies = False
+
     def __init__(self, name: str, *results: DeliveryResult, crash: bool = False) -> None:
         self.name = name
         self.language = "ru"

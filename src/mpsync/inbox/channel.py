@@ -43,6 +43,7 @@ class AnswerChannel:
 
     name = CHANNEL
     language = "ru"
+    accepts_replies = False
 
     def __init__(self, engine: Engine, settings: Settings,
                  connector_for: Callable[[AccountConfig], Connector],

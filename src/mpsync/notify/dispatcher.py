@@ -220,7 +220,8 @@ class Dispatcher:
         return OutgoingMessage(key, "digest", digest.subject, digest.body, {"items": items})
 
     def _accepts_replies(self, channel: str) -> bool:
-        return bool(getattr(self._channels.get(channel), "accepts_replies", False))
+        found = self._channels.get(channel)
+        return found is not None and found.accepts_replies
 
     def _settle(
         self, connection: Connection, batch: Batch, result: DeliveryResult, stats: DispatchStats

@@ -58,6 +58,8 @@ class Channel(Protocol):
 
     name: str
     language: str
+    accepts_replies: bool
+    """A seller's reply to what it delivers can approve a draft (``mpsync.inbox.replies``)."""
 
     async def send(self, message: OutgoingMessage) -> DeliveryResult: ...
 

@@ -35,6 +35,8 @@ class ConsoleChannel:
     """Writes boxes to *stream* (given), or to stdout when it is a terminal and logs are
     not JSON; logs the message as an event otherwise. Never fails."""
 
+    accepts_replies = False
+
     def __init__(self, config: ChannelConfig, *, stream: TextIO | None = None) -> None:
         options = parse_options(config, ConsoleOptions)
         self.name = config.name

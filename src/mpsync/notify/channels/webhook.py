@@ -61,6 +61,8 @@ def encode_body(message: OutgoingMessage) -> bytes:
 class WebhookChannel:
     """POSTs one JSON document per notification; 2xx is delivered, 4xx (but 408/429) is final."""
 
+    accepts_replies = False
+
     def __init__(self, config: ChannelConfig, *, client: httpx.AsyncClient | None = None) -> None:
         self.name = config.name
         self.language: str = config.language
