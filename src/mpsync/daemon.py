@@ -295,8 +295,8 @@ class Daemon:
         from mpsync.inbox.mailbox import MailReplies, mail_readers
 
         readers = mail_readers(self.engine, self.settings, clock=self.clock,
-                               coordinator=self.coordinator,
-                               sleep=self.supervisor.sleep)  # fmt: skip
+                               coordinator=self.coordinator, sleep=self.supervisor.sleep,
+                               observer=self.metrics)  # fmt: skip
         self.stats.extra["mail_readers"] = readers
 
         def work(reader: MailReplies) -> Callable[[], Awaitable[None]]:
@@ -310,7 +310,8 @@ class Daemon:
         from mpsync.inbox.telegram import TelegramReplies, reply_channels
 
         readers = [TelegramReplies(self.engine, config, clock=self.clock,
-                                   coordinator=self.coordinator, sleep=self.supervisor.sleep)
+                                   coordinator=self.coordinator, sleep=self.supervisor.sleep,
+                                   observer=self.metrics)
                    for config in reply_channels(self.settings)]  # fmt: skip
         self.stats.extra["replies"] = readers
 

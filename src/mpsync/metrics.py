@@ -181,6 +181,11 @@ class Metrics:
                                  kind, registry=self.registry)  # fmt: skip
         self.crashes = Counter("mpsync_task_crashes", "Supervised tasks that raised (restarted)",
                                ["task"], registry=self.registry)  # fmt: skip
+        self.reply_failures = Counter(
+            "mpsync_reply_read_failures",
+            "Failed reads of a channel's replies (mailbox, Telegram updates), retried with backoff",
+            ["channel"], registry=self.registry,
+        )  # fmt: skip
         self.up = Gauge("mpsync_task_up", "1 while a supervised task runs, 0 while it is down",
                         ["task"], registry=self.registry)  # fmt: skip
 
@@ -195,6 +200,9 @@ class Metrics:
 
     def task_crashed(self, task: str) -> None:
         self.crashes.labels(task).inc()
+
+    def reply_read_failed(self, channel: str) -> None:
+        self.reply_failures.labels(channel).inc()
 
     def task_up(self, task: str, up: bool) -> None:
         self.up.labels(task).set(1.0 if up else 0.0)

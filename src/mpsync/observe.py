@@ -27,6 +27,12 @@ class PushObserver(Protocol):
     def push_answered(self, account: str, status: int) -> None: ...
 
 
+class ReplyObserver(Protocol):
+    """Failed reads of a reply channel (a mailbox, a bot's updates), retried with backoff."""
+
+    def reply_read_failed(self, channel: str) -> None: ...
+
+
 class RuntimeObserver(SyncObserver, PushObserver, Protocol):
     """What the services built on a runtime report: requests, runs, pushes."""
 
@@ -51,7 +57,7 @@ class Quiet:
 QUIET: RuntimeObserver = Quiet()
 
 
-class Observer(RuntimeObserver, CoordinationObserver, TaskObserver, Protocol):
+class Observer(RuntimeObserver, CoordinationObserver, TaskObserver, ReplyObserver, Protocol):
     """Everything ``mpsync run`` reports, and its ``/metrics`` exposition."""
 
     def exposition(self) -> tuple[bytes, str]: ...

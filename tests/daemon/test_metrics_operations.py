@@ -63,3 +63,11 @@ def test_operations_metrics(sandbox: SandboxServer, store: Engine, store_url: st
     assert writes == {("oz", "ship", "failed"): 1.0}
     assert "process_cpu_seconds" in families and "python_info" in families
     assert "mpsync_rate_limit_waits" in families
+
+
+def test_failed_reads_of_reply_channels_are_exposed() -> None:
+    metrics = Metrics()
+    metrics.reply_read_failed("mail")
+    metrics.reply_read_failed("mail")
+    exposition = metrics.exposition()[0].decode()
+    assert 'mpsync_reply_read_failures_total{channel="mail"} 2.0' in exposition

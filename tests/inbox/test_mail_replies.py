@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -439,8 +440,11 @@ async def test_a_refused_login_is_logged_without_the_password(imap: ImapServer) 
             stop.set()
 
     reader.sleep = sleep
+    counted: list[str] = []
+    reader.observer = SimpleNamespace(reply_read_failed=counted.append)
     with capture_logs() as logs:
         await asyncio.wait_for(reader.serve(stop), timeout=30)
+    assert counted == ["mail"] * 6  # each failed read counted (mpsync_reply_read_failures)
     refused = ("cannot log in to 127.0.0.1: the server refused (check imap.username, "
                "imap.password and imap.security)")  # fmt: skip
     assert [(e["event"], e["error"]) for e in logs] == [("mailbox unreadable", refused)] * 6

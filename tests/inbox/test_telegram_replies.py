@@ -15,6 +15,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -360,6 +361,29 @@ def test_a_failed_poll_names_no_token(store: Engine, store_url: str) -> None:
 
     detail = asyncio.run(scenario())
     assert "409" in detail and TOKEN not in detail and "***" in detail
+
+
+async def test_failed_reads_of_the_updates_are_counted_and_backed_off(store: Engine) -> None:
+    config = ChannelConfig.model_validate(TG)
+    stop = asyncio.Event()
+    waits: list[float] = []
+    counted: list[str] = []
+
+    async def sleep(seconds: float) -> None:  # time injected: no real wait
+        waits.append(seconds)
+        if len(waits) == 3:
+            stop.set()
+
+    with respx.mock() as router:
+        router.post(f"{BOT}/getUpdates").mock(return_value=httpx.Response(502))
+        reader = TelegramReplies(store, config, clock=lambda: T0, sleep=sleep,
+                                 observer=SimpleNamespace(reply_read_failed=counted.append))  # fmt: skip
+        try:
+            await asyncio.wait_for(reader.serve(stop), timeout=30)
+        finally:
+            await reader.aclose()
+    assert counted == [config.name] * 3  # each failed read counted (mpsync_reply_read_failures)
+    assert waits == sorted(waits) and waits[0] < waits[-1]  # and backed off
 
 
 async def test_mpsync_run_reads_the_chat_of_a_channel_with_replies(tmp_path: Any) -> None:

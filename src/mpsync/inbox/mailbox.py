@@ -53,6 +53,7 @@ from mpsync.notify.channels.smtp import (
     ImapOptions,
 )
 from mpsync.notify.outbox import enqueue
+from mpsync.observe import ReplyObserver
 
 log = structlog.get_logger("mpsync.inbox.mailbox")
 Clock = Callable[[], datetime]
@@ -302,8 +303,10 @@ class MailReplies:
 
     def __init__(self, engine: Engine, settings: Settings, channel: ChannelConfig, *,
                  clock: Clock, coordinator: Coordinator | None = None, connect: Connect = connect,
-                 sleep: Sleep = asyncio.sleep) -> None:  # fmt: skip
+                 sleep: Sleep = asyncio.sleep,
+                 observer: ReplyObserver | None = None) -> None:  # fmt: skip
         self.engine, self.settings, self.clock, self.sleep = engine, settings, clock, sleep
+        self.observer = observer
         self.name = channel.name
         self.language = channel.language
         if channel.unresolved:  # a ${VAR} unset here (imap.password, say): name it
@@ -336,6 +339,8 @@ class MailReplies:
                 failures = 0
             except MailboxError as exc:
                 failures += 1
+                if self.observer is not None:
+                    self.observer.reply_read_failed(self.name)
                 wait = min(every * 2 ** (failures - 1), max(every, RETRY_CAP))
                 log.warning("mailbox unreadable", channel=self.name, error=str(exc),
                             failures=failures, retry_in=wait)  # fmt: skip
@@ -492,8 +497,8 @@ def probe_mailbox(channel: ChannelConfig, *, connect: Connect = connect) -> str:
 
 
 def mail_readers(engine: Engine, settings: Settings, *, clock: Clock,
-                 coordinator: Coordinator | None = None,
-                 sleep: Sleep = asyncio.sleep) -> list[MailReplies]:  # fmt: skip
+                 coordinator: Coordinator | None = None, sleep: Sleep = asyncio.sleep,
+                 observer: ReplyObserver | None = None) -> list[MailReplies]:  # fmt: skip
     """A reader per ``email`` channel with an ``imap`` table (the daemon runs them)."""
     readers = []
     for channel in settings.notifications.channels:
@@ -501,7 +506,8 @@ def mail_readers(engine: Engine, settings: Settings, *, clock: Clock,
                                                      dict):  # fmt: skip
             continue
         readers.append(MailReplies(engine, settings, channel, clock=clock,
-                                   coordinator=coordinator, sleep=sleep))  # fmt: skip
+                                   coordinator=coordinator, sleep=sleep,
+                                   observer=observer))  # fmt: skip
     return readers
 
 

@@ -34,6 +34,7 @@ from mpsync.inbox.replies import REPLY_KIND, apply_reply, confirmation, linked_m
 from mpsync.notify.channels.base import parse_options, short_error
 from mpsync.notify.channels.telegram import TelegramOptions, bot_url, response_json, scrub
 from mpsync.notify.outbox import enqueue
+from mpsync.observe import ReplyObserver
 from mpsync.store.tables import ChannelCursor
 
 log = structlog.get_logger("mpsync.inbox.telegram")
@@ -78,9 +79,10 @@ class TelegramReplies:
 
     def __init__(self, engine: Engine, config: ChannelConfig, *, clock: Clock,
                  coordinator: Coordinator | None = None,
-                 client: httpx.AsyncClient | None = None,
-                 sleep: Sleep = asyncio.sleep) -> None:  # fmt: skip
+                 client: httpx.AsyncClient | None = None, sleep: Sleep = asyncio.sleep,
+                 observer: ReplyObserver | None = None) -> None:  # fmt: skip
         self.engine, self.clock, self.coordinator, self.sleep = engine, clock, coordinator, sleep
+        self.observer = observer
         self.name = config.name
         self.language = config.language
         self.options = parse_options(config, TelegramOptions)
@@ -260,6 +262,8 @@ class TelegramReplies:
                 return
             except UpdatesFailed as error:
                 failures += 1
+                if self.observer is not None:
+                    self.observer.reply_read_failed(self.name)
                 wait = max(min(RETRY_CAP, RETRY_FIRST * 2 ** (failures - 1)),
                            min(error.retry_after or 0.0, RETRY_CAP * 30))  # fmt: skip
                 log.warning("telegram.updates_failed", channel=self.name, error=str(error),
