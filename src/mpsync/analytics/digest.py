@@ -22,10 +22,11 @@ from mpsync.analytics.period import Period
 from mpsync.analytics.sql import OUTBOX, Scope
 from mpsync.config import Settings
 from mpsync.display import Display, format_money, to_local
+from mpsync.domain.events import EventKind
 from mpsync.notify.outbox import enqueue
 from mpsync.notify.rules import plan_notifications
 
-EVENT = "report.digest"
+EVENT = EventKind.REPORT_DIGEST
 log = structlog.get_logger("mpsync.analytics")
 ROWS = (  # (key, ru, en, kind)
     ("orders", "Заказы", "Orders", "count"),

@@ -37,6 +37,13 @@ class EventKind(StrEnum):
 EVENT_KINDS: tuple[str, ...] = tuple(kind.value for kind in EventKind)
 
 
+class OutboxKind(StrEnum):
+    """Outbox rows that no notification rule routes: they go to one channel by design."""
+
+    INBOX_ANSWER = "inbox.answer"  # an answer to a buyer, sent by the marketplace channel
+    INBOX_REPLY = "inbox.reply"  # the confirmation of a seller's reply (mpsync.inbox.replies)
+
+
 class RowState(StrEnum):
     """States of the rows queued for work: the received pushes (pending → processing → done |
     failed), the notification outbox (pending → sending → sent | failed) and write-backs

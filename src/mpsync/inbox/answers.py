@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select, update
 
 from mpsync.config import Settings
 from mpsync.connector.registry import UnknownConnectorError, load_connector
+from mpsync.domain.events import EventKind, OutboxKind
 from mpsync.inbox.intake import message_payload
 from mpsync.inbox.knowledge import decide, subject_of
 from mpsync.inbox.store import MESSAGES
@@ -28,9 +29,9 @@ from mpsync.store.tables import Account
 from mpsync.sync.events import Event, record_events
 
 CHANNEL = "marketplace"  # the outbox channel whose deliveries are answers to buyers
-ANSWER_KIND = "inbox.answer"
-DRAFT_KIND = "inbox.draft"
-DEADLINE_KIND = "inbox.deadline"
+ANSWER_KIND = OutboxKind.INBOX_ANSWER
+DRAFT_KIND = EventKind.INBOX_DRAFT
+DEADLINE_KIND = EventKind.INBOX_DEADLINE
 OPEN = ("unanswered", "draft")  # states an answer may still be decided from
 BATCH = 500
 ACCOUNTS = Account.__table__  # type: ignore[attr-defined]

@@ -16,10 +16,11 @@ from sqlalchemy import Connection, select
 from mpsync.config import Settings
 from mpsync.connector.registry import load_connector
 from mpsync.domain import BuyerMessageRecord
+from mpsync.domain.events import EventKind
 from mpsync.inbox.store import MESSAGES, MessageCounts, write_messages
 from mpsync.sync.events import Event, record_events
 
-LOW_KIND = "inbox.review_low"
+LOW_KIND = EventKind.INBOX_REVIEW_LOW
 
 
 @dataclass

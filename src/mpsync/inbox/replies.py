@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mpsync.domain.events import OutboxKind
 from mpsync.inbox import answers
 from mpsync.inbox.store import MESSAGES
 from mpsync.notify.outbox import OUTBOX, enqueue
@@ -50,7 +51,7 @@ YES_WORDS = frozenset({"ок", "окей", "ok", "okay", "да", "+", "👍", "�
 YES_PHRASES = frozenset({"+ 1", "да отправить", "да отправь", "можно отправлять"})
 NO_WORDS = frozenset({"нет", "отклонить", "отклоняю", "skip", "no", "n", "отмена", "cancel"})
 NO_PHRASES = frozenset({"не отправлять", "не надо", "не отправляй"})
-REPLY_KIND = "inbox.reply"  # the channel's answer to a reply (its confirmations)
+REPLY_KIND = OutboxKind.INBOX_REPLY  # the channel's answer to a reply (its confirmations)
 NOTE_LIMIT = 60  # characters of the buyer's text a confirmation quotes
 
 _MODIFIERS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")  # emoji variation, skin tone

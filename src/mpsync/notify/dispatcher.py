@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, and_, not_
 
 from mpsync.config.model import Settings
 from mpsync.coordination import Coordinator, try_xact_lock
+from mpsync.domain.events import EventKind, OutboxKind
 from mpsync.notify import outbox
 from mpsync.notify.channels.base import Channel, DeliveryResult, OutgoingMessage, short_error
 from mpsync.notify.outbox import ClaimedMessage
@@ -36,7 +37,7 @@ from mpsync.notify.rules import digest_groups
 log = structlog.get_logger("mpsync.notify")
 # Notifications a seller may answer by replying: a draft, and the bot's answer to a reply
 # (a refused text is fixed by replying to the refusal).
-REPLYABLE = frozenset({"inbox.draft", "inbox.reply"})
+REPLYABLE = frozenset({EventKind.INBOX_DRAFT, OutboxKind.INBOX_REPLY})
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 

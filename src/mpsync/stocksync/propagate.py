@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from mpsync.catalog.resolve import read_bindings
 from mpsync.config import Settings
 from mpsync.connector.base import Connector, StockUpdate, WriteResult
+from mpsync.domain.events import EventKind
 from mpsync.stocksync.plan import PlanRow, StockPlan, build_plan
 from mpsync.stocksync.pushlog import PushRecords, answer_of
 from mpsync.sync.events import Event, record_events
@@ -142,7 +143,7 @@ def _tell(engine: Engine, settings: Settings, result: Propagation, now: datetime
     events = [
         Event(
             f"stock.guard:{account}:{now:%Y-%m-%dT%H}",
-            "stock.guard_refused",
+            EventKind.STOCK_GUARD_REFUSED,
             account,
             None,
             {"account": account, "message": message},
@@ -153,7 +154,7 @@ def _tell(engine: Engine, settings: Settings, result: Propagation, now: datetime
         events.append(
             Event(
                 f"stock.push_refused:{account}:{sku}:{warehouse}:{now:%Y-%m-%dT%H}",
-                "stock.push_refused",
+                EventKind.STOCK_PUSH_REFUSED,
                 account,
                 None,
                 {"account": account, "sku": sku, "warehouse": warehouse, "message": message[:500]},
@@ -176,7 +177,7 @@ def _out_everywhere(result: Propagation, now: datetime) -> list[Event]:
         events.append(
             Event(
                 f"stock.out_everywhere:{item}:{now:%Y-%m-%d}",
-                "stock.out_everywhere",
+                EventKind.STOCK_OUT_EVERYWHERE,
                 accounts[0] if accounts else "",
                 None,
                 {"item": item, "accounts": accounts},

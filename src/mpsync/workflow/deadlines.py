@@ -151,6 +151,6 @@ def _completed_events(connection: Connection, rows: Sequence[Any]) -> list[Event
             "previous_status": OrderStatus.DELIVERED.value,
             "status": OrderStatus.COMPLETED.value,
         })  # fmt: skip
-        events.append(Event(order_key(row, suffix), "order.status_changed", row.account_id,
+        events.append(Event(order_key(row, suffix), EventKind.ORDER_STATUS_CHANGED, row.account_id,
                             row.id, payload))  # fmt: skip
     return events

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from mpsync.config import Settings
+from mpsync.domain.events import EventKind
 from mpsync.invoicing import invoice_due, invoice_payload, issue_invoice
 from mpsync.invoicing.service import trigger_statuses
 from mpsync.store.tables import Invoice
@@ -29,9 +30,9 @@ from mpsync.workflow.payloads import (
     orders_query,
 )
 
-STOCK_KIND = "stock.low"
-INVOICE_KIND = "invoice.issued"
-VOID_KIND = "invoice.voided"
+STOCK_KIND = EventKind.STOCK_LOW
+INVOICE_KIND = EventKind.INVOICE_ISSUED
+VOID_KIND = EventKind.INVOICE_VOIDED
 INVOICE_BATCH = 100
 VOIDING_STATUSES = ("cancelled", "returned")
 

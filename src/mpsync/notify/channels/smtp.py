@@ -33,6 +33,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from mpsync.config.model import ChannelConfig
 from mpsync.config.types import Duration
+from mpsync.domain.events import EventKind, OutboxKind
 from mpsync.notify.channels.base import (
     ChannelOptions,
     DeliveryResult,
@@ -43,8 +44,8 @@ from mpsync.notify.channels.base import (
 
 DEFAULT_PORTS: Mapping[str, int] = MappingProxyType({"none": 25, "starttls": 587, "ssl": 465})
 IMAP_PORTS: Mapping[str, int] = MappingProxyType({"none": 143, "starttls": 143, "ssl": 993})
-REPLY_KIND = "inbox.reply"  # a confirmation of the seller's reply (mpsync.inbox.replies)
-REPLYABLE = frozenset({"inbox.draft", REPLY_KIND})  # mails whose replies act on a draft
+REPLY_KIND = OutboxKind.INBOX_REPLY  # a confirmation of the seller's reply (inbox.replies)
+REPLYABLE = frozenset({EventKind.INBOX_DRAFT, REPLY_KIND})  # mails whose replies act on a draft
 THREAD_ID = re.compile(r"<[^<>\s]{1,250}>")
 
 
@@ -189,7 +190,7 @@ def _thread(mail: EmailMessage, message: OutgoingMessage) -> None:
 
 
 def _invoice_pdf(message: OutgoingMessage) -> Path | None:
-    if message.event_kind != "invoice.issued":
+    if message.event_kind != EventKind.INVOICE_ISSUED:
         return None
     invoice = message.payload.get("invoice") or {}
     name = invoice.get("pdf_path") if isinstance(invoice, dict) else None
