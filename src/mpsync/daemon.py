@@ -14,7 +14,7 @@ import asyncio
 import importlib
 import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,8 @@ from mpsync.sync.service import Schedule, SyncService
 from mpsync.webhooks import WebhookContext, create_app
 
 if TYPE_CHECKING:
+    from mpsync.inbox.telegram import TelegramReplies
+    from mpsync.notify.channels.base import Channel
     from mpsync.stocksync.job import StockJob
 
 log = structlog.get_logger("mpsync.daemon")
@@ -85,7 +87,7 @@ class DaemonStats:
     failures: int = 0
     pushes: int = 0
     workflow_runs: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    digest_checks: int = 0
 
 
 class Daemon:
@@ -105,6 +107,8 @@ class Daemon:
         self.stop = asyncio.Event()
         self.ready = False
         self.stats = DaemonStats()
+        self.channels: dict[str, Channel] = {}  # built by run(); closed at shutdown
+        self.telegram_readers: list[TelegramReplies] = []  # their HTTP clients, likewise
         self.supervisor = Supervisor(clock=wall, sleep=sleep, observer=metrics, backoff=backoff)
         self.coordinator = Coordinator(engine, ttl=settings.coordination.lease, clock=wall,
                                        role="run", observer=metrics, sleep=sleep)  # fmt: skip
@@ -207,12 +211,12 @@ class Daemon:
 
         if not wants_digest(self.settings):
             return
-        self.stats.extra["digest_checks"] = 0
+        self.stats.digest_checks = 0
 
         async def job() -> None:
             if not self.stop.is_set():
                 await asyncio.to_thread(enqueue_digest, self.engine, self.settings, self.clock())
-                self.stats.extra["digest_checks"] += 1
+                self.stats.digest_checks += 1
 
         # The scheduler keeps wall time; the job reads the injected clock for the period.
         scheduler.add_job(
@@ -275,10 +279,9 @@ class Daemon:
         from mpsync.inbox.service import answer_channel
         from mpsync.notify import Dispatcher, build_channels
 
-        channels = build_channels(self.settings)
-        self.stats.extra["channels"] = channels
+        self.channels = build_channels(self.settings)
         # Answers to buyers are outbox rows too, delivered through the marketplace.
-        channels = {**channels, CHANNEL: answer_channel(self.runtime)}
+        channels = {**self.channels, CHANNEL: answer_channel(self.runtime)}
         lease = self.settings.notifications.lease or self.settings.coordination.lease
         dispatcher = Dispatcher(self.engine, self.settings, channels, clock=self.clock,
                                 lease=lease, coordinator=self.coordinator)  # fmt: skip
@@ -297,7 +300,6 @@ class Daemon:
         readers = mail_readers(self.engine, self.settings, clock=self.clock,
                                coordinator=self.coordinator, sleep=self.supervisor.sleep,
                                observer=self.metrics)  # fmt: skip
-        self.stats.extra["mail_readers"] = readers
 
         def work(reader: MailReplies) -> Callable[[], Awaitable[None]]:
             return lambda: reader.serve(self.stop)
@@ -313,7 +315,7 @@ class Daemon:
                                    coordinator=self.coordinator, sleep=self.supervisor.sleep,
                                    observer=self.metrics)
                    for config in reply_channels(self.settings)]  # fmt: skip
-        self.stats.extra["replies"] = readers
+        self.telegram_readers = readers
 
         def work(reader: TelegramReplies) -> Callable[[], Awaitable[None]]:
             return lambda: reader.serve(self.stop)
@@ -361,7 +363,7 @@ class Daemon:
         await asyncio.to_thread(self.coordinator.shutdown)
         from mpsync.notify import close_channels
 
-        await close_channels(self.stats.extra.get("channels", {}))
-        for reader in self.stats.extra.get("replies", []):
+        await close_channels(self.channels)
+        for reader in self.telegram_readers:
             await reader.aclose()
         log.info("stopped", finished=len(done), cancelled=len(pending))

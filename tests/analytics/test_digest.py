@@ -146,8 +146,8 @@ async def test_digest_once_per_period_across_a_restart(
     Image.open(io.BytesIO(images[0].get_content())).load()
 
     # A restart at the same moment finds the period's keys: nothing new is sent.
-    again = await _run_daemon(store, settings, lambda d: d.stats.extra.get("digest_checks"))
-    assert again.stats.extra["digest_checks"] >= 1
+    again = await _run_daemon(store, settings, lambda d: d.stats.digest_checks)
+    assert again.stats.digest_checks >= 1
     await asyncio.sleep(0.3)
     assert len(box.mails) == 1 and len(FakeTelegram.calls) == 1
     with store.connect() as connection:
