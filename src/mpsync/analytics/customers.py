@@ -29,6 +29,7 @@ from mpsync.analytics.sql import (
     RETURNED,
     Scope,
 )
+from mpsync.domain.events import MessageState
 
 TIMELINE_KINDS = ("order", "status", "return", "invoice", "invoice_voided", "notification",
                   "question", "review", "answer")  # fmt: skip
@@ -194,7 +195,7 @@ def _messages(connection: Connection, customer_id: int,
         stars = f" {row.rating}★" if row.rating is not None else ""
         events.append(_event(row.created_at, row.kind, order,
                              f"inbox {row.id}: {row.sku or '?'}{stars}"))  # fmt: skip
-        if row.state == "answered" and row.answered_at is not None:
+        if row.state == MessageState.ANSWERED and row.answered_at is not None:
             events.append(_event(row.answered_at, "answer", order, f"inbox {row.id}"))
     return events
 

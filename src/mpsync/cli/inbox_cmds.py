@@ -26,6 +26,7 @@ from mpsync.cli.common import (
     store,
 )
 from mpsync.cli.tables import Col, WideOption, render
+from mpsync.domain.events import MessageState
 
 inbox_app = typer.Typer(
     help="Buyers' questions and reviews from every marketplace: read, answer, approve drafts.",
@@ -195,7 +196,7 @@ def _queue_and_send(engine: Any, settings: Any, message_id: int, text: str | Non
         print_json({key: value for key, value in after.items() if key != "buyer"})
     else:
         _print_card(after)
-    if after["state"] not in ("answered", "sending"):
+    if after["state"] not in (MessageState.ANSWERED, MessageState.SENDING):
         raise typer.Exit(EXIT_RUNTIME)
 
 
@@ -239,7 +240,11 @@ def _print_card(row: dict[str, Any]) -> None:
 
 
 def _drafting(row: dict[str, Any]) -> bool:
-    return bool(row["draft"]) and row["state"] in ("draft", "sending", "expired")
+    return bool(row["draft"]) and row["state"] in (
+        MessageState.DRAFT,
+        MessageState.SENDING,
+        MessageState.EXPIRED,
+    )
 
 
 def _short(text: str, width: int = 48) -> str:

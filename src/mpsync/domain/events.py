@@ -1,5 +1,6 @@
-"""Event kinds and the states of queued rows, as enums (their values are what the store
-and the notification templates hold, so a ``StrEnum`` compares equal to the text).
+"""Event kinds and the states of queued rows, buyers' messages and stock/price pushes, as
+enums (their values are what the store, the notification templates and ``--json`` hold,
+so a ``StrEnum`` compares equal to the text).
 
 The events notification rules may name (``[[notifications.rules]] events``) are kept apart
 from ``mpsync.notify`` so the config can check a rule's events when it is read without
@@ -54,4 +55,30 @@ class RowState(StrEnum):
     SENDING = "sending"
     DONE = "done"
     SENT = "sent"
+    FAILED = "failed"
+
+
+class MessageState(StrEnum):
+    """States of a buyer's question or review (``buyer_messages.state``; the values of
+    ``mpsync inbox list --json`` and ``--state``): unanswered → draft (a rule or the seller
+    proposed an answer) → sending → answered; unavailable (the account cannot answer it).
+    ``expired`` is never stored: it is how an open message past its deadline is shown."""
+
+    UNANSWERED = "unanswered"
+    DRAFT = "draft"
+    SENDING = "sending"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+    UNAVAILABLE = "unavailable"
+
+
+class PushState(StrEnum):
+    """States of the last stock or price push per key (``inventory_pushes.state``,
+    ``mpsync.catalog.pushes``): pending until a read judges it, then taken or differs;
+    refused (the marketplace said no) or failed (no answer came; a read still judges it)."""
+
+    PENDING = "pending"
+    TAKEN = "taken"
+    DIFFERS = "differs"
+    REFUSED = "refused"
     FAILED = "failed"

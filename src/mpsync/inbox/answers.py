@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select, update
 
 from mpsync.config import Settings
 from mpsync.connector.registry import UnknownConnectorError, load_connector
-from mpsync.domain.events import EventKind, OutboxKind
+from mpsync.domain.events import EventKind, MessageState, OutboxKind
 from mpsync.inbox.intake import message_payload
 from mpsync.inbox.knowledge import decide, subject_of
 from mpsync.inbox.store import MESSAGES
@@ -32,7 +32,7 @@ CHANNEL = "marketplace"  # the outbox channel whose deliveries are answers to bu
 ANSWER_KIND = OutboxKind.INBOX_ANSWER
 DRAFT_KIND = EventKind.INBOX_DRAFT
 DEADLINE_KIND = EventKind.INBOX_DEADLINE
-OPEN = ("unanswered", "draft")  # states an answer may still be decided from
+OPEN = (MessageState.UNANSWERED, MessageState.DRAFT)  # states an answer may still be decided from
 BATCH = 500
 ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
 
@@ -54,7 +54,11 @@ def queue_answer(connection: Connection, row: dict[str, Any], text: str, *, now:
         update(MESSAGES)
         .where(MESSAGES.c.id == row["id"], MESSAGES.c.state.in_(OPEN))
         .values(
-            state="sending", draft=text, rule=rule or row.get("rule"), error=None, updated_at=now
+            state=MessageState.SENDING,
+            draft=text,
+            rule=rule or row.get("rule"),
+            error=None,
+            updated_at=now,
         )
     ).rowcount
     if not moved:
@@ -87,7 +91,7 @@ def apply_rules(connection: Connection, settings: Settings, *, now: datetime) ->
     marketplaces = _marketplaces(connection)
     query = (
         select(MESSAGES)
-        .where(MESSAGES.c.state == "unanswered",
+        .where(MESSAGES.c.state == MessageState.UNANSWERED,
                MESSAGES.c.deadline.is_(None) | (MESSAGES.c.deadline > now))
         .order_by(MESSAGES.c.created_at, MESSAGES.c.id)
         .limit(BATCH)
@@ -134,7 +138,7 @@ def approve(connection: Connection, message_id: int, *, now: datetime,
     not. Returns the row as it was."""
     row = _row(connection, message_id)
     answer = text if text is not None else row.get("draft")
-    if row["state"] != "draft" and text is None:
+    if row["state"] != MessageState.DRAFT and text is None:
         raise AnswerRefused(f"message {message_id} is {row['state']}, not a draft; use "
                             f"`mpsync inbox answer {message_id} --text ...`")  # fmt: skip
     if not answer:
@@ -179,8 +183,8 @@ def _draft(connection: Connection, row: dict[str, Any], text: str, rule: str,
            now: datetime) -> bool:  # fmt: skip
     return bool(connection.execute(
         update(MESSAGES)
-        .where(MESSAGES.c.id == row["id"], MESSAGES.c.state == "unanswered")
-        .values(state="draft", draft=text, rule=rule, error=None, updated_at=now)
+        .where(MESSAGES.c.id == row["id"], MESSAGES.c.state == MessageState.UNANSWERED)
+        .values(state=MessageState.DRAFT, draft=text, rule=rule, error=None, updated_at=now)
     ).rowcount)  # fmt: skip
 
 

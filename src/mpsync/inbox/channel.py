@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Engine, select, update
 
+from mpsync.catalog.pushes import UNANSWERED
 from mpsync.config import AccountConfig, Settings
 from mpsync.connector.base import Connector, MessageRef, WriteResult
 from mpsync.connector.errors import (
@@ -29,6 +30,7 @@ from mpsync.connector.errors import (
     UnavailableError,
 )
 from mpsync.domain import BuyerMessageRecord
+from mpsync.domain.events import MessageState
 from mpsync.inbox.answers import CHANNEL
 from mpsync.inbox.store import MESSAGES
 from mpsync.mapping import MappingSchema
@@ -60,7 +62,7 @@ class AnswerChannel:
         row = self._row(int(payload["message_id"]))
         if row is None:
             return DeliveryResult(False, "the message is no longer in the store", permanent=True)
-        if row["state"] == "answered":
+        if row["state"] == MessageState.ANSWERED:
             return DeliveryResult(True, "already answered")
         account = self.settings.account(row["account_id"])
         connector, mapping = self.connector_for(account), self.mapping_for(account)
@@ -117,8 +119,9 @@ class AnswerChannel:
                   answer_id: str | None = None) -> None:  # fmt: skip
         now = self.clock()
         values: dict[str, Any] = {
-            "state": "answered", "answer": shown.answer, "error": None, "updated_at": now,
-            "answer_id": shown.answer_id or answer_id, "answered_at": shown.answered_at or now,
+            "state": MessageState.ANSWERED, "answer": shown.answer, "error": None,
+            "updated_at": now, "answer_id": shown.answer_id or answer_id,
+            "answered_at": shown.answered_at or now,
         }  # fmt: skip
         if sent:
             values["sent_at"] = now
@@ -140,7 +143,8 @@ class AnswerChannel:
 
         with self.engine.begin() as connection:
             connection.execute(update(MESSAGES).where(MESSAGES.c.id == row_id).values(
-                state="draft", error=f"refused: {reason}", updated_at=self.clock()))  # fmt: skip
+                state=MessageState.DRAFT, error=f"refused: {reason}",
+                updated_at=self.clock()))  # fmt: skip
             tell_refused(connection, row_id, reason, now=self.clock(),
                          language_of=self._language)  # fmt: skip
         return DeliveryResult(False, reason, permanent=True)
@@ -152,12 +156,12 @@ class AnswerChannel:
     def _unavailable(self, row_id: int, reason: str) -> DeliveryResult:
         """The account may not answer (Ozon without Premium Plus, a WB token without the
         "Questions and reviews" scope): the message shows ``unavailable``, the text stays."""
-        self._update(row_id, {"state": "unavailable", "error": "not available for this "
+        self._update(row_id, {"state": MessageState.UNAVAILABLE, "error": "not available for this "
                               f"account: {reason}", "updated_at": self.clock()})  # fmt: skip
         return DeliveryResult(False, reason, permanent=True)
 
     def _failed(self, row_id: int, result: WriteResult) -> DeliveryResult:
-        if result.details.get("unanswered"):
+        if result.details.get(UNANSWERED):
             return DeliveryResult(False, result.message or "no answer from the marketplace")
         return self._refused(row_id, result.message or "refused")
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 from mpsync.config import Settings
 from mpsync.connector.registry import load_connector
 from mpsync.domain import BuyerMessageRecord
-from mpsync.domain.events import EventKind
+from mpsync.domain.events import EventKind, MessageState
 from mpsync.inbox.store import MESSAGES, MessageCounts, write_messages
 from mpsync.sync.events import Event, record_events
 
@@ -39,7 +39,7 @@ def take_in(connection: Connection, settings: Settings | None, account_id: str,
     if counts.new_ids and threshold > 0:
         rows = _rows(connection, counts.new_ids)
         events = [_low(row, marketplace) for row in rows
-                  if row["kind"] == "review" and row["state"] != "answered"
+                  if row["kind"] == "review" and row["state"] != MessageState.ANSWERED
                   and row["rating"] is not None and row["rating"] <= threshold]  # fmt: skip
         intake.events = record_events(connection, settings, events, now=now, notify=notify)
     return intake

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, case, select
 
+from mpsync.domain.events import MessageState
 from mpsync.inbox.answers import OPEN
 from mpsync.inbox.store import MESSAGES
 
-STATES = ("unanswered", "draft", "sending", "answered", "expired", "unavailable")
+STATES = tuple(MessageState)
 KINDS = ("question", "review")
 
 
@@ -22,7 +23,7 @@ def shown_state(now: datetime) -> ColumnElement[Any]:
     """The state as shown: ``expired`` for an open message past its deadline."""
     past = and_(MESSAGES.c.state.in_(OPEN), MESSAGES.c.deadline.is_not(None),
                 MESSAGES.c.deadline <= now)  # fmt: skip
-    return case((past, "expired"), else_=MESSAGES.c.state)
+    return case((past, MessageState.EXPIRED), else_=MESSAGES.c.state)
 
 
 def list_messages(engine: Engine, *, now: datetime, unanswered: bool = False,

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from mpsync.domain.events import OutboxKind
+from mpsync.domain.events import MessageState, OutboxKind
 from mpsync.inbox import answers
 from mpsync.inbox.store import MESSAGES
 from mpsync.notify.outbox import OUTBOX, enqueue
@@ -163,7 +163,7 @@ def _act(connection: Connection, row: dict[str, Any], text: str, now: datetime,
     if meaning is Intent.DECLINE:
         return _decline(connection, row, now, source, about)
     given = None if meaning is Intent.APPROVE else text.strip()
-    if given is None and row["state"] != "draft":
+    if given is None and row["state"] != MessageState.DRAFT:
         detail = f"message {row['id']} has no draft to approve; reply with your text"
         return ReplyOutcome(row["id"], ReplyAction.REFUSED, detail, reason=Reason.NO_DRAFT,
                             **about)  # fmt: skip
@@ -181,14 +181,14 @@ def _act(connection: Connection, row: dict[str, Any], text: str, now: datetime,
 
 def _decline(connection: Connection, row: dict[str, Any], now: datetime, source: str,
              about: dict[str, Any]) -> ReplyOutcome:  # fmt: skip
-    if row["state"] != "draft":
+    if row["state"] != MessageState.DRAFT:
         detail = f"message {row['id']} has no draft to decline"
         return ReplyOutcome(row["id"], ReplyAction.REFUSED, detail, reason=Reason.NO_DRAFT,
                             **about)  # fmt: skip
     note = (f"draft declined by a {source} reply; answer with `mpsync inbox answer "
             f"{row['id']} --text ...` or reply with your text")  # fmt: skip
     connection.execute(update(MESSAGES).where(MESSAGES.c.id == row["id"],
-                                              MESSAGES.c.state == "draft")
+                                              MESSAGES.c.state == MessageState.DRAFT)
                        .values(error=note, updated_at=now))  # fmt: skip
     return ReplyOutcome(row["id"], ReplyAction.DECLINED,
                         f"draft of message {row['id']} declined; not sent", **about)  # fmt: skip

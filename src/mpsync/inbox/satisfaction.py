@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select
 
 from mpsync.analytics.period import Period
 from mpsync.analytics.sql import Scope
+from mpsync.domain.events import MessageState
 from mpsync.inbox.store import MESSAGES
 
 COLUMNS = ["account", "sku", "reviews", "avg_rating", "csat", "nps_proxy", "questions",
@@ -46,7 +47,9 @@ def satisfaction(engine: Engine, period: Period, scope: Scope) -> dict[str, Any]
 
 def _figures(account: str, sku: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     ratings = [r["rating"] for r in rows if r["kind"] == "review" and r["rating"] is not None]
-    answered = [r for r in rows if r["state"] == "answered" and r["answered_at"] is not None]
+    answered = [
+        r for r in rows if r["state"] == MessageState.ANSWERED and r["answered_at"] is not None
+    ]
     hours = sorted((_aware(r["answered_at"]) - _aware(r["created_at"])).total_seconds() / 3600
                    for r in answered)  # fmt: skip
     in_time = [r for r in answered if r["deadline"] is None

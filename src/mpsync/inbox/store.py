@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from mpsync.catalog.store import CHUNK, IdKey, skus_by_ids
 from mpsync.connector.base import AnswerPolicy
 from mpsync.domain import BuyerMessageRecord
+from mpsync.domain.events import MessageState
 from mpsync.store.rows import execute_rows
 from mpsync.store.tables import BuyerMessage, Order
 from mpsync.store.upsert import insert_new_statement
@@ -64,7 +65,7 @@ def write_messages(connection: Connection, account_id: str,
         statement = insert_new_statement(connection.dialect.name, MESSAGES,
                                          ("account_id", "kind", "external_id"))  # fmt: skip
         for row in fresh:
-            if row["state"] == "answered" and row["answered_at"] is None:
+            if row["state"] == MessageState.ANSWERED and row["answered_at"] is None:
                 row["answered_at"] = now  # first seen answered
         execute_rows(connection, statement, INSERT_COLUMNS,
                      [tuple(row[c] for c in INSERT_COLUMNS) for row in fresh])  # fmt: skip
@@ -79,7 +80,10 @@ def write_messages(connection: Connection, account_id: str,
             counts.unchanged += 1
             continue
         changes.append(change)
-        if change["state"] == "answered" and stored[key]["state"] != "answered":
+        if (
+            change["state"] == MessageState.ANSWERED
+            and stored[key]["state"] != MessageState.ANSWERED
+        ):
             counts.answered_ids.append(stored[key]["id"])
     if changes:
         _update(connection, changes)
@@ -107,7 +111,7 @@ def _row(account_id: str, record: BuyerMessageRecord, bound: Bound,
         "pros": record.pros, "cons": record.cons, "author": record.author,
         "created_at": record.created_at,
         "deadline": record.created_at + window if window is not None else None,
-        "raw": record.raw, "state": "answered" if answered else "unanswered",
+        "raw": record.raw, "state": MessageState.ANSWERED if answered else MessageState.UNANSWERED,
         "answer": record.answer, "answer_id": record.answer_id,
         "answered_at": record.answered_at if answered else None,
         "inserted_at": now, "updated_at": now,
@@ -122,8 +126,8 @@ def _change(stored: Mapping[str, Any], row: dict[str, Any], now: datetime) -> di
     """
     values = {name: row[name] if row[name] is not None else stored[name] for name in READ_FIELDS}
     values["text"] = row["text"]
-    answered = row["state"] == "answered"
-    state = "answered" if answered else stored["state"]
+    answered = row["state"] == MessageState.ANSWERED
+    state = MessageState.ANSWERED if answered else stored["state"]
     answer = {name: (row[name] if row[name] is not None else stored[name]) if answered
               else stored[name] for name in ANSWER_FIELDS}  # fmt: skip
     if answered and answer["answered_at"] is None:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from mpsync.domain.events import MessageState, PushState, RowState
 from mpsync.store.types import MONEY, JSONText, UTCDateTime
 
 
@@ -214,7 +215,7 @@ class InventoryPush(SQLModel, table=True):
     ids: dict[str, Any] | None = _json()
     sent_at: datetime = _time(nullable=False)
     answer: str | None = None
-    state: str = Field(default="pending", max_length=16)  # pending | taken | differs | refused
+    state: str = Field(default=PushState.PENDING, max_length=16)  # PushState
     read: dict[str, Any] | None = _json()  # what the last read after the push showed
     checked_at: datetime | None = _time()
 
@@ -409,7 +410,7 @@ class BuyerMessage(SQLModel, table=True):
     author: str | None = Field(default=None, max_length=255)
     created_at: datetime = _time(nullable=False)
     deadline: datetime | None = _time()
-    state: str = Field(default="unanswered", max_length=16)
+    state: str = Field(default=MessageState.UNANSWERED, max_length=16)  # MessageState
     answer: str | None = None
     answer_id: str | None = Field(default=None, max_length=128)
     answered_at: datetime | None = _time()
@@ -507,7 +508,7 @@ class OutboxMessage(SQLModel, table=True):
     channel: str = Field(max_length=63)
     event_kind: str = Field(max_length=64)
     payload: dict[str, Any] | None = _json()
-    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
+    state: str = Field(default=RowState.PENDING, max_length=16)  # pending | sending | sent | failed
     attempts: int = 0
     next_attempt_at: datetime = _time(nullable=False)
     last_error: str | None = None
@@ -561,7 +562,9 @@ class ReceivedPush(SQLModel, table=True):
     dedupe_key: str = Field(max_length=255)
     kind: str = Field(max_length=64)
     body: dict[str, Any] | None = _json()
-    state: str = Field(default="pending", max_length=16)  # pending | processing | done | failed
+    state: str = Field(
+        default=RowState.PENDING, max_length=16
+    )  # pending | processing | done | failed
     attempts: int = 0
     next_attempt_at: datetime = _time(nullable=False)
     last_error: str | None = None
@@ -595,7 +598,7 @@ class WriteBack(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     action: str = Field(max_length=32)  # confirm | ship | cancel
-    state: str = Field(default="pending", max_length=16)  # pending | ok | failed | skipped
+    state: str = Field(default=RowState.PENDING, max_length=16)  # pending | ok | failed | skipped
     attempts: int = 0
     message: str | None = None
     created_at: datetime = _time(nullable=False)
