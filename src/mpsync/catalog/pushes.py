@@ -18,12 +18,13 @@ from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from mpsync.connector.base import WriteResult
 from mpsync.domain import PriceRecord, StockRecord
+from mpsync.domain.events import PushState
 from mpsync.store.tables import InventoryPush
 from mpsync.store.upsert import bulk_upsert
 
 PUSHES = InventoryPush.__table__  # type: ignore[attr-defined]
 CHUNK = 900
-OPEN = ("pending", "failed", "differs")  # states a read may still judge
+OPEN = (PushState.PENDING, PushState.FAILED, PushState.DIFFERS)  # states a read may still judge
 FIGURES = ("available", "price", "old_price", "min_price")  # what a read can show back
 UNANSWERED = "unanswered"  # WriteResult.details key: the marketplace gave no answer
 Key = tuple[str, str]  # (sku, warehouse); "" for prices
@@ -34,7 +35,7 @@ def record_push(engine: Engine, account_id: str, kind: str, key: Key, sent: Mapp
     """Store the last push of *key*: what was sent, with which ids, and the answer:
     ``pending`` until a read judges it, ``refused`` (the marketplace said no) or ``failed``
     (no answer: ``result.details[UNANSWERED]``; the next read still judges it)."""
-    state = "pending" if result.ok else "failed" if result.details.get(UNANSWERED) else "refused"
+    state = answered_state(result)
     row = {
         "account_id": account_id, "kind": kind, "sku": key[0], "warehouse": key[1],
         "sent": dict(sent), "ids": dict(ids), "sent_at": now,
@@ -46,6 +47,13 @@ def record_push(engine: Engine, account_id: str, kind: str, key: Key, sent: Mapp
                     compare=(), update=[c for c in row if c not in ("account_id", "kind", "sku",
                                                                     "warehouse")],
                     returning=None)  # fmt: skip
+
+
+def answered_state(result: WriteResult) -> PushState:
+    """A push's state from the marketplace's answer, until a read judges it."""
+    if result.ok:
+        return PushState.PENDING
+    return PushState.FAILED if result.details.get(UNANSWERED) else PushState.REFUSED
 
 
 def stock_sent(quantity: int) -> dict[str, Any]:
@@ -88,7 +96,7 @@ def read_back(connection: Connection, account_id: str,
             shown = seen.get((push.sku, push.warehouse))
             if shown is None:
                 continue
-            state = "taken" if _taken(push.sent or {}, shown) else "differs"
+            state = PushState.TAKEN if _taken(push.sent or {}, shown) else PushState.DIFFERS
             if (state, shown) != (push.state, push.read):
                 changes.append({"_id": push.id, "state": state, "read": shown, "checked_at": now})
     if changes:
@@ -105,8 +113,9 @@ def mark_unlisted(connection: Connection, account_id: str, kind: str, read_at: d
     result = connection.execute(
         update(PUSHES)
         .where(PUSHES.c.account_id == account_id, PUSHES.c.kind == kind,
-               PUSHES.c.state.in_(("pending", "failed")), PUSHES.c.sent_at <= read_at)
-        .values(state="differs", read={}, checked_at=now)
+               PUSHES.c.state.in_((PushState.PENDING, PushState.FAILED)),
+               PUSHES.c.sent_at <= read_at)
+        .values(state=PushState.DIFFERS, read={}, checked_at=now)
     )  # fmt: skip
     return int(result.rowcount or 0)
 
@@ -148,13 +157,13 @@ def push_column(push: Mapping[str, Any] | None) -> str:
     if not push:
         return ""
     state = push["state"]
-    if state in ("refused", "failed"):
+    if state in (PushState.REFUSED, PushState.FAILED):
         return f"{state}: {push.get('answer') or 'no message'}"
-    if state == "differs" and not push.get("read"):
+    if state == PushState.DIFFERS and not push.get("read"):
         sent = push.get("sent") or {}
         figure = next((sent[k] for k in FIGURES if sent.get(k) is not None), "")
         return f"differs (sent {figure}, not listed by the read)"
-    if state == "differs":
+    if state == PushState.DIFFERS:
         sent, read = push.get("sent") or {}, push.get("read") or {}
         pairs = [(name, value, read.get(name)) for name, value in sent.items()
                  if name in FIGURES and value is not None

@@ -201,7 +201,9 @@ def any_of(conditions: Sequence[ColumnElement[bool]]) -> ColumnElement[bool] | N
     return or_(*conditions) if conditions else None
 
 
-def list_outbox(engine: Engine, *, state: str = "failed", limit: int = 50) -> list[dict[str, Any]]:
+def list_outbox(
+    engine: Engine, *, state: str = RowState.FAILED, limit: int = 50
+) -> list[dict[str, Any]]:
     """Outbox rows in *state*, newest first, without payloads (for ``mpsync status``)."""
     columns = [
         OUTBOX.c[name]

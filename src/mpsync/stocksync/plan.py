@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, and_, or_, select
 from mpsync.config import Settings
 from mpsync.config.model import AccountConfig
 from mpsync.config.stock import StockConfig, parse_share
+from mpsync.domain.events import PushState
 from mpsync.stocksync.ledger import on_hand as ledger_on_hand
 from mpsync.stocksync.links import Links, Listing, load_links
 from mpsync.stocksync.reservations import reconcile, reserved
@@ -158,7 +159,8 @@ def _seen(connection: Connection, accounts: Sequence[str], recent: datetime) -> 
                PUSHES.c.state, PUSHES.c.sent_at, STOCK.c.seen_at, STOCK.c.updated_at)
         .outerjoin(STOCK, read)
         .where(PUSHES.c.kind == "stock", PUSHES.c.account_id.in_(accounts),
-               or_(PUSHES.c.state.in_(("pending", "refused")), PUSHES.c.sent_at > recent))
+               or_(PUSHES.c.state.in_((PushState.PENDING, PushState.REFUSED)),
+                   PUSHES.c.sent_at > recent))
     )  # fmt: skip
     last, read_at = {}, {}
     for p in connection.execute(pushes):
@@ -188,7 +190,7 @@ def _account_rows(
         current, last = _current(seen, key), seen.last_push.get(key)
         if current == target:
             continue
-        if last is not None and last.state == "refused" and _sent(last) == target:
+        if last is not None and last.state == PushState.REFUSED and _sent(last) == target:
             continue  # refused already (the seller was told): not sent again as it is
         rows.append(PlanRow(account.id, listing[1], warehouse, current, target, reason, item))
     return sorted(rows, key=lambda r: (r.sku, r.warehouse))
@@ -198,7 +200,7 @@ def _current(seen: _Seen, key: tuple[str, str, str]) -> int | None:
     """What the channel offers now: its last read, or a push it took after that read."""
     read = seen.current.get(key)
     last = seen.last_push.get(key)
-    if last is None or last.state != "pending":
+    if last is None or last.state != PushState.PENDING:
         return read
     read_at = seen.read_at.get(key)
     if read_at is None or last.sent_at >= read_at:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mpsync.catalog.pushes import PUSHES, UNANSWERED
+from mpsync.catalog.pushes import PUSHES, UNANSWERED, answered_state
 from mpsync.connector.base import WriteResult
 from mpsync.connector.errors import ApiError, AuthError, ConnectorError
 from mpsync.store.tables import StockPushLog
@@ -42,9 +42,7 @@ class PushRecords:
             reason: str, answer: WriteResult) -> None:  # fmt: skip
         key = {"account_id": self.account, "kind": self.kind, "sku": sku, "warehouse": warehouse}
         message = answer.message[:2000] or None
-        state = (
-            "pending" if answer.ok else "failed" if answer.details.get(UNANSWERED) else "refused"
-        )
+        state = answered_state(answer)
         self.last.append({**key, "sent": sent, "ids": dict(ids), "sent_at": self.now,
                           "answer": message, "state": state, "read": None,
                           "checked_at": None})  # fmt: skip

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select
 
+from mpsync.domain.events import RowState
 from mpsync.store.tables import OutboxMessage, ReceivedPush, SyncRun
 
 PUSHES = ReceivedPush.__table__  # type: ignore[attr-defined]
@@ -47,10 +48,10 @@ def prune(engine: Engine, *, now: datetime, keep: timedelta) -> dict[str, int]:
     cutoff = now - keep
     with engine.begin() as connection:
         pushes = connection.execute(
-            delete(PUSHES).where(PUSHES.c.state == "done", PUSHES.c.processed_at < cutoff)
+            delete(PUSHES).where(PUSHES.c.state == RowState.DONE, PUSHES.c.processed_at < cutoff)
         ).rowcount
         outbox = connection.execute(
-            delete(OUTBOX).where(OUTBOX.c.state == "sent", OUTBOX.c.sent_at < cutoff)
+            delete(OUTBOX).where(OUTBOX.c.state == RowState.SENT, OUTBOX.c.sent_at < cutoff)
         ).rowcount
         newest = select(func.max(RUNS.c.id)).group_by(RUNS.c.account_id, RUNS.c.stream)
         newest_ok = (
