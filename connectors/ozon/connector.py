@@ -201,7 +201,7 @@ class OzonConnector(buyers.OzonBuyers, finance.OzonFinance, RestConnector):
     def declared(self, name: str, **changes: Any) -> DeclaredStream:
         """A read of ``STREAMS``; the stock and price lists at ``info_page_size``."""
         if name in ("stock", "prices"):
-            changes = {"page_size": self.info_page_size, **changes}
+            changes = {"paging": {"page_size": self.info_page_size}, **changes}
         return super().declared(name, **changes)
 
     def bespoke_streams(self) -> Mapping[str, StreamFetch]:

@@ -35,7 +35,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mpsync.connector.base import RecordType
-from mpsync.connector.declared import StreamSpec, WindowRule
+from mpsync.connector.declared import Answer, Ends, Paging, StreamSpec, WindowRule
 
 YEAR = timedelta(days=364)
 LIST_WITH = {"analytics_data": True, "financial_data": True, "barcodes": False}
@@ -47,10 +47,10 @@ def _listing(kind: RecordType, path: str, token: str, phase: str) -> StreamSpec:
     level, v3 under ``result``; an empty page, an empty token or ``has_next: false`` ends it."""
     return StreamSpec(
         record_type=kind, method="POST", path=path, group="product_info",
-        body={"filter": {"visibility": "ALL"}}, records=["items", "result.items"],
-        cursor_param=token, first_cursor="", next=[token, f"result.{token}"],
-        has_more=["has_next", "result.has_next"], ends_on_empty=True, phase=phase,
-        page_size=1000,
+        body={"filter": {"visibility": "ALL"}}, answer=Answer(records=["items", "result.items"]),
+        paging=Paging(param=token, first="", next=[token, f"result.{token}"],
+                      has_more=["has_next", "result.has_next"], page_size=1000),
+        ends=Ends(empty=True), phase=phase,
     )  # fmt: skip
 
 
@@ -59,10 +59,11 @@ def _postings(path: str, window: WindowRule, phase: str) -> StreamSpec:
     error), v4 at the top level, v3 under ``result``."""
     return StreamSpec(
         record_type="order", method="POST", path=path, group="postings",
-        body={"sort_dir": "ASC", "with": LIST_WITH}, page_size=100,
-        records=["postings", "result.postings"], cursor_param="cursor", first_cursor="",
-        next=["cursor", "result.cursor"], has_more=["has_next", "result.has_next"],
-        has_more_strict=True, window=window, phase=phase,
+        body={"sort_dir": "ASC", "with": LIST_WITH},
+        answer=Answer(records=["postings", "result.postings"]),
+        paging=Paging(page_size=100, param="cursor", first="", next=["cursor", "result.cursor"],
+                      has_more=["has_next", "result.has_next"], strict=True),
+        window=window, phase=phase,
     )  # fmt: skip
 
 
@@ -72,11 +73,12 @@ def _since(since: str, until: str) -> WindowRule:
                       format="iso_ms")  # fmt: skip
 
 
-def _messages(path: str, records: str, phases: list[dict[str, Any]], **more: Any) -> StreamSpec:
+def _messages(path: str, records: str, phases: list[dict[str, Any]], **paging: Any) -> StreamSpec:
     return StreamSpec(
         record_type="question" if records == "questions" else "review", method="POST",
-        path=path, group="buyers", records=records, cursor_param="last_id", first_cursor="",
-        next="last_id", ends_on_empty=True, requires=PREMIUM, phases=phases, **more,
+        path=path, group="buyers", answer=Answer(records=records),
+        paging=Paging(param="last_id", first="", next="last_id", **paging),
+        ends=Ends(empty=True), requires=PREMIUM, phases=phases,
     )  # fmt: skip
 
 
@@ -89,8 +91,8 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
         since="filter.cutoff_from", until="filter.cutoff_to", span=YEAR), "queue"),
     "posting": StreamSpec(
         record_type="order", method="POST", path="/v3/posting/fbs/get", group="posting_get",
-        body={"with": {"analytics_data": True, "financial_data": True}}, paginator="none",
-        records=["result", ""], lone_object=True),
+        body={"with": {"analytics_data": True, "financial_data": True}},
+        paging=Paging(kind="none"), answer=Answer(records=["result", ""], lone_object=True)),
     "stock": _listing("stock", "/v4/product/info/stocks", "cursor", "stock"),
     "prices": _listing("price", "/v5/product/info/prices", "cursor", "price"),
     "products": _listing("product", "/v3/product/list", "last_id", "products"),
@@ -98,27 +100,30 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
         record_type="finance", method="POST", path="/v3/finance/transaction/list",
         group="finance", body={"filter": {"operation_type": [], "posting_number": "",
                                           "transaction_type": "all"}},
-        records="result.operations", records_required=True, paginator="page",
-        cursor_param="page", page_count="result.page_count", limit_param="page_size",
-        page_size=1000, window=WindowRule(
+        answer=Answer(records="result.operations", required=True),
+        paging=Paging(kind="page", param="page", page_count="result.page_count",
+                      limit_param="page_size", page_size=1000), window=WindowRule(
             since="filter.date.from", until="filter.date.to", span=timedelta(days=28),
             history=timedelta(days=3), reread=timedelta(days=3), format="iso_ms")),
     "finance_totals": StreamSpec(
         record_type="finance", method="POST", path="/v3/finance/transaction/totals",
         group="finance", body={"posting_number": "", "transaction_type": "all"},
-        paginator="none", records="result", lone_object=True,
+        paging=Paging(kind="none"), answer=Answer(records="result", lone_object=True),
         window=WindowRule(since="date.from", until="date.to", span=timedelta(days=28),
                           format="iso_ms")),
     "returns": StreamSpec(
         record_type="return", method="POST", path="/v1/returns/list", group="postings",
-        records="returns", cursor_param="last_id", first_cursor=0, cursor_type="integer",
-        next_in="last_record", ends_on_empty=True, phases=[
-            {"phase": "returns", "next": "id", "has_more": "has_next", "has_more_strict": True,
-             "page_size": 500, "window": _since("filter.visual_status_change_moment.time_from",
-                                                "filter.visual_status_change_moment.time_to")},
-            {"phase": "rfbs", "path": "/v2/returns/rfbs/list", "next": "return_id",
-             "page_size": 1000, "ends_on_short": True, "lone_object": True,
-             "drop": ["client_name"], "body": {"filter": {"group_state": ["All"]}},
+        answer=Answer(records="returns"), ends=Ends(empty=True),
+        paging=Paging(param="last_id", first=0, token_type="integer", next_in="last_record"),
+        phases=[
+            {"phase": "returns",
+             "paging": {"next": "id", "has_more": "has_next", "strict": True, "page_size": 500},
+             "window": _since("filter.visual_status_change_moment.time_from",
+                              "filter.visual_status_change_moment.time_to")},
+            {"phase": "rfbs", "path": "/v2/returns/rfbs/list",
+             "paging": {"next": "return_id", "page_size": 1000}, "ends": {"short": True},
+             "answer": {"lone_object": True, "drop": ["client_name"]},
+             "body": {"filter": {"group_state": ["All"]}},
              "window": _since("filter.created_at.from", "filter.created_at.to")},
         ]),
     "questions": _messages("/v1/question/list", "questions", [
@@ -130,8 +135,8 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
     "reviews": _messages("/v1/review/list", "reviews", [
         {"phase": "open", "body": {"status": "UNPROCESSED", "sort_dir": "ASC"}},
         {"phase": "recent", "body": {"status": "PROCESSED", "sort_dir": "DESC"},
-         "stop_older": "published_at"},
-    ], page_size=100, has_more="has_next", has_more_strict=True),  # limit 20..100
+         "ends": {"older": "published_at"}},
+    ], page_size=100, has_more="has_next", strict=True),  # limit 20..100
 })  # fmt: skip
 """The reads; the stream ones (``orders``, ``stock``...) are the streams of that name, the
 others (``queue``, ``posting``, ``finance_totals``) reads the connector's methods run."""

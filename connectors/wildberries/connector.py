@@ -119,10 +119,10 @@ class WildberriesConnector(buyers.WildberriesBuyers, finance.WildberriesFinance,
     def declared(self, name: str, **changes: Any) -> DeclaredStream:
         """The declared read *name* at this class's page size (``streams.PAGE_SIZES``); the
         parts of the orders stream read as ``orders``."""
-        size = PAGE_SIZES.get(name)
+        size, spec = PAGE_SIZES.get(name), STREAMS[name]
         if size is not None:
-            changes = {"page_size": getattr(self, size), **changes}
-        spec = STREAMS[name].changed(**changes)
+            spec = spec.changed(paging={"page_size": getattr(self, size)})
+        spec = spec.changed(**changes)
         stream = "orders" if name in ("new_tasks", "order_status") else name
         return DeclaredStream(stream, spec, connector=self.name, call=self.call, hooks=self)
 

@@ -37,7 +37,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mpsync.connector.base import RecordType
-from mpsync.connector.declared import StreamSpec, WindowRule
+from mpsync.connector.declared import Answer, Ends, Hooks, Paging, StreamSpec, WindowRule
 
 MOSCOW = "Europe/Moscow"
 FIRST_REPORT_DAY = datetime(2024, 1, 29, tzinfo=ZoneInfo(MOSCOW))  # "Данные доступны с ..."
@@ -48,9 +48,9 @@ def _goods(kind: RecordType, enrich: str | None) -> StreamSpec:
     """The prices API's goods list: cards with their sizes and prices, by offset."""
     return StreamSpec(
         record_type=kind, path="/api/v2/list/goods/filter", host="prices", group="prices",
-        records="data.listGoods", error="error", error_text="errorText", paginator="offset",
-        cursor_param="offset", page_size=1000, ends_on_empty=True, phase="goods",
-        enrich=enrich,
+        paging=Paging(kind="offset", param="offset", page_size=1000), ends=Ends(empty=True),
+        answer=Answer(records="data.listGoods", error="error", error_text="errorText"),
+        hooks=Hooks(enrich=enrich), phase="goods",
     )  # fmt: skip
 
 
@@ -61,8 +61,9 @@ def _messages(kind: RecordType, path: str, key: str, most: int) -> StreamSpec:
                           history=365 * DAY)  # fmt: skip
     return StreamSpec(
         record_type=kind, path=path, host="feedbacks", group="feedbacks",
-        records=f"data.{key}", paginator="offset", limit_param="take", cursor_param="skip",
-        page_size=1000, max_offset=most, phases=[
+        answer=Answer(records=f"data.{key}"),
+        paging=Paging(kind="offset", limit_param="take", param="skip", page_size=1000,
+                      max_offset=most), phases=[
             {"phase": "open", "params": {"isAnswered": "false", **order}},
             {"phase": "answered", "params": {"isAnswered": "true", **order}, "window": answered},
         ],
@@ -73,51 +74,57 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
     # orders: new tasks, the status refresh of the open ones, the windowed history
     "new_tasks": StreamSpec(
         record_type="order", path="/api/v3/orders/new", host="marketplace", group="orders",
-        records="orders", paginator="none", defaults={"supplierStatus": "new"}, phase="new",
+        paging=Paging(kind="none"),
+        answer=Answer(records="orders", defaults={"supplierStatus": "new"}), phase="new",
     ),
     "order_status": StreamSpec(
         record_type="order_status", method="POST", path="/api/v3/orders/status",
-        host="marketplace", group="orders", records="orders", paginator="ids",
-        cursor_param="orders", ids_as="int", page_size=1000, phase="status",
+        host="marketplace", group="orders", answer=Answer(records="orders"),
+        paging=Paging(kind="ids", param="orders", ids_as="int", page_size=1000),
+        phase="status",
     ),
     "orders": StreamSpec(
         record_type="order", path="/api/v3/orders", host="marketplace", group="orders",
-        records="orders", cursor_param="next", first_cursor=0, cursor_type="integer",
-        next="next", ends_on_empty=True, page_size=1000, phase="history",
+        answer=Answer(records="orders"), ends=Ends(empty=True), phase="history",
+        paging=Paging(param="next", first=0, token_type="integer", next="next",
+                      page_size=1000),
         window=WindowRule(since="dateFrom", until="dateTo", format="unix", span=30 * DAY,
                           history=30 * DAY),
-        enrich="with_statuses",
+        hooks=Hooks(enrich="with_statuses"),
     ),
     "prices": _goods("price", "size_rows"),
     "stock": _goods("stock", None),  # the cards whose sizes the stock read asks about
     "products": StreamSpec(
         record_type="product", method="POST", path="/content/v2/get/cards/list",
-        host="content", group="content", records="cards",
-        body={"settings": {"filter": {"withPhoto": -1}}}, page_size=100,
-        limit_param="settings.cursor.limit", cursor_param="settings.cursor", next="cursor",
-        cursor_fields=["updatedAt", "nmID"], count="cursor.total", ends_on_empty=True,
-        phase="cards", enrich="size_rows",
+        host="content", group="content", answer=Answer(records="cards"),
+        body={"settings": {"filter": {"withPhoto": -1}}},
+        paging=Paging(page_size=100, limit_param="settings.cursor.limit",
+                      param="settings.cursor", next="cursor",
+                      cursor_fields=["updatedAt", "nmID"], count="cursor.total"),
+        ends=Ends(empty=True), phase="cards", hooks=Hooks(enrich="size_rows"),
     ),
     # one message read back by id (``read_message``): WB does not validate a review id
     "question": StreamSpec(record_type="question", path="/api/v1/question", host="feedbacks",
-                           group="feedbacks", records="data", lone_object=True,
-                           paginator="none"),
+                           group="feedbacks", answer=Answer(records="data", lone_object=True),
+                           paging=Paging(kind="none")),
     "review": StreamSpec(record_type="review", path="/api/v1/feedback", host="feedbacks",
-                         group="feedbacks", records="data", lone_object=True, paginator="none"),
+                         group="feedbacks", answer=Answer(records="data", lone_object=True),
+                         paging=Paging(kind="none")),
     "questions": _messages("question", "/api/v1/questions", "questions", 10_000),
     "reviews": _messages("review", "/api/v1/feedbacks", "feedbacks", 199_990 + 5000),
     "finance": StreamSpec(
         record_type="finance", path="/api/v5/supplier/reportDetailByPeriod", host="statistics",
-        group="finance_report", pace="report", page_size=100_000, cursor_param="rrdid",
-        first_cursor=0, cursor_type="integer", next="rrd_id", next_in="last_record",
-        cursor_grows=True, ends_on_empty=True, ends_on_short=True,
+        group="finance_report", pace="report",
+        paging=Paging(page_size=100_000, param="rrdid", first=0, token_type="integer",
+                      next="rrd_id", next_in="last_record", grows=True),
+        ends=Ends(empty=True, short=True),
         window=WindowRule(since="dateFrom", until="dateTo", format="date", zone=MOSCOW,
                           split=False, history=14 * DAY, reread=14 * DAY,
                           earliest=FIRST_REPORT_DAY),
     ),
     "returns": StreamSpec(
         record_type="return", path="/api/v1/analytics/goods-return", host="analytics",
-        group="goods_return", records="report", paginator="none",
+        group="goods_return", answer=Answer(records="report"), paging=Paging(kind="none"),
         window=WindowRule(since="dateFrom", until="dateTo", format="date", zone=MOSCOW,
                           span=30 * DAY, history=14 * DAY, reread=14 * DAY),
     ),

@@ -22,17 +22,28 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from mpsync.connector.base import HttpObserver
-from mpsync.connector.declared import DeclaredStream, EachRule, StreamSpec, WindowRule
+from mpsync.connector.declared import (
+    Answer,
+    DeclaredStream,
+    EachRule,
+    Ends,
+    Hooks,
+    Paging,
+    StreamSpec,
+    WindowRule,
+)
 from mpsync.connector.limits import Limiters
 from mpsync.connector.rest import RestConnector
 
-PAGING: Mapping[str, Any] = MappingProxyType({
-    "paginator": "page_token", "cursor_param": "pageToken", "place": "query",
-})  # fmt: skip
-RESULT = {**PAGING, "next": "result.paging.nextPageToken"}
+RESULT = "result.paging.nextPageToken"
 CAMPAIGNS = EachRule(values="campaign_ids", key="campaignId")
 MOSCOW = "Europe/Moscow"
 DAY = timedelta(days=1)
+
+
+def _page_token(next_token: str, page_size: int | None = None) -> Paging:
+    """Yandex Market's paging: ``pageToken`` in the query, the next one at *next_token*."""
+    return Paging(kind="page_token", param="pageToken", next=next_token, page_size=page_size)
 
 
 def _offers(kind: Any, path: str, key: str, group: str, pace: str, phase: str,
@@ -40,18 +51,20 @@ def _offers(kind: Any, path: str, key: str, group: str, pace: str, phase: str,
     """An offers method (``ApiResponse``: the list under ``result``), by ``page_token``."""
     return StreamSpec(
         record_type=kind, method="POST", path=path, group=group, body={}, place="query",
-        records=[f"result.{key}", key], paginator="page_token", cursor_param="page_token",
-        next=["result.paging.nextPageToken", "paging.nextPageToken"], phase=phase, pace=pace,
-        **more,
+        answer=Answer(records=[f"result.{key}", key]),
+        paging=Paging(kind="page_token", param="page_token",
+                      next=["result.paging.nextPageToken", "paging.nextPageToken"]),
+        phase=phase, pace=pace, **more,
     )  # fmt: skip
 
 
 def _per_store(kind: Any, method: Any, path: str, key: str, window: WindowRule,
-               **more: Any) -> StreamSpec:  # fmt: skip
+               required: bool = False) -> StreamSpec:  # fmt: skip
     """A store's listing of one window, store after store; an empty page is the last."""
     return StreamSpec(record_type=kind, method=method, path=path, group="campaign:{campaignId}",
-                      records=f"result.{key}", ends_on_empty=True, each=CAMPAIGNS,
-                      window=window, **RESULT, **more)  # fmt: skip
+                      answer=Answer(records=f"result.{key}", required=required),
+                      ends=Ends(empty=True), each=CAMPAIGNS, window=window,
+                      paging=_page_token(RESULT), place="query")  # fmt: skip
 
 
 # Calendar days in Moscow, the whole window in one request set.
@@ -63,18 +76,19 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
     # each window read creation slice by creation slice (``dates``).
     "orders": StreamSpec(
         record_type="order", method="POST", path="/v1/businesses/{businessId}/orders",
-        group="business:{businessId}", records="orders", next="paging.nextPageToken",
-        body={"campaignIds": "{campaign_ids}"}, slices="order_slices", phase="orders",
+        group="business:{businessId}", answer=Answer(records="orders"),
+        paging=_page_token("paging.nextPageToken"),
+        body={"campaignIds": "{campaign_ids}"}, hooks=Hooks(slices="order_slices"),
+        phase="orders", place="query",
         window=WindowRule(since="dates.updateDateFrom", until="dates.updateDateTo",
                           span=timedelta(days=30), history=timedelta(days=30), place="body"),
-        **PAGING,
     ),
     # getStocks per store, getDefaultPrices and getOfferMappings per business: snapshots,
     # paced by the methods' item quotas (``pace``).
     "stock": _offers("stock", "/v2/campaigns/{campaignId}/offers/stocks", "warehouses",
                      "campaign:{campaignId}", "stocks:{campaignId}", "campaign:{campaignId}",
                      each=EachRule(values="campaign_ids", key="campaignId", field="campaignId"),
-                     enrich="stock_rows"),
+                     hooks=Hooks(enrich="stock_rows")),
     "prices": _offers("price", "/v2/businesses/{businessId}/offer-prices", "offers",
                       "business:{businessId}", "prices:{businessId}", "prices"),
     "products": _offers("product", "/v2/businesses/{businessId}/offer-mappings",
@@ -85,7 +99,7 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
     "finance": _per_store("finance", "POST", "/v2/campaigns/{campaignId}/stats/orders",
                           "orders", WindowRule(since="updateFrom", until="updateTo", history=DAY,
                                                reread=DAY, place="body", **DAYS),
-                          records_required=True),
+                          required=True),
     # getReturns (openapi/paths/v2_campaigns_campaignId_returns.yaml): update dates
     # (ГГГГ-ММ-ДД), ≤ 100 a page, from the last read (or today) on.
     "returns": _per_store("return", "GET", "/v2/campaigns/{campaignId}/returns", "returns",
@@ -94,20 +108,20 @@ STREAMS: Mapping[str, StreamSpec] = MappingProxyType({
     # getGoodsQuestions (dates, a month a request) and getGoodsFeedbacks (date-times, six
     # months), 50 a page, a first read four weeks back.
     "questions": StreamSpec(
-        record_type="question", method="POST", group="question_reads", enrich="waiting",
-        path="/v1/businesses/{businessId}/goods-questions", records="result.questions",
-        body={"sort": "CREATED_AT_ASC"}, page_size=50, phase="list",
+        record_type="question", method="POST", group="question_reads",
+        hooks=Hooks(enrich="waiting"), path="/v1/businesses/{businessId}/goods-questions",
+        answer=Answer(records="result.questions"), body={"sort": "CREATED_AT_ASC"},
+        paging=_page_token(RESULT, page_size=50), phase="list", place="query",
         window=WindowRule(since="dateFrom", until="dateTo", format="date", place="body",
                           span=timedelta(days=28), history=timedelta(days=28)),
-        **RESULT,
     ),
     "reviews": StreamSpec(
-        record_type="review", method="POST", group="feedback_reads", enrich="with_comments",
-        path="/v2/businesses/{businessId}/goods-feedback", records="result.feedbacks",
-        page_size=50, phase="list",
+        record_type="review", method="POST", group="feedback_reads",
+        hooks=Hooks(enrich="with_comments"), path="/v2/businesses/{businessId}/goods-feedback",
+        answer=Answer(records="result.feedbacks"),
+        paging=_page_token(RESULT, page_size=50), phase="list", place="query",
         window=WindowRule(since="dateTimeFrom", until="dateTimeTo", place="body",
                           span=timedelta(days=180), history=timedelta(days=28)),
-        **RESULT,
     ),
 })  # fmt: skip
 # The connector's page size of each stream (the tests and the sandbox change them).
@@ -130,9 +144,10 @@ class YandexMarketReads(RestConnector):
         """The declared read *name* of this account: its page size the connector's, the
         account's business and stores in its path and body, paced by its item quota."""
         size = getattr(self, PAGE_SIZES[name]) if name in PAGE_SIZES else None
-        spec = self.declared_streams[name].changed(
-            **({"page_size": size} if size else {}), **changes
-        )
+        spec = self.declared_streams[name]
+        if size:
+            spec = spec.changed(paging={"page_size": size})
+        spec = spec.changed(**changes)
         values = {"businessId": self.credentials.business_id,
                   "campaign_ids": list(self.credentials.campaign_ids)}  # fmt: skip
         return DeclaredStream(name, spec, connector=self.name, call=self.paced_call,

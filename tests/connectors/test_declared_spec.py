@@ -15,7 +15,15 @@ import pytest
 
 from mpsync.connector.base import FetchWindow
 from mpsync.connector.config_connector import ConnectorFileError, build_connector
-from mpsync.connector.declared import DeclaredStream, EachRule, StreamSpec, WindowRule
+from mpsync.connector.declared import (
+    Answer,
+    DeclaredStream,
+    EachRule,
+    Ends,
+    Paging,
+    StreamSpec,
+    WindowRule,
+)
 from mpsync.connector.errors import (
     AuthError,
     FatalError,
@@ -50,12 +58,15 @@ def _two_pages(path: str, params: dict[str, Any], body: dict[str, Any]) -> Any:
 
 
 def _spec(**changes: Any) -> StreamSpec:
+    """A page_token listing with *changes* (a group such as ``paging`` merged key by key)."""
     base: dict[str, Any] = {
         "record_type": "return", "method": "POST", "path": "/v2/campaigns/{campaignId}/x",
-        "group": "campaign:{campaignId}", "records": "result.items", "paginator": "page_token",
-        "next": "result.paging.nextPageToken", "cursor_param": "pageToken", "place": "query",
+        "group": "campaign:{campaignId}", "answer": {"records": "result.items"},
+        "paging": {"kind": "page_token", "next": "result.paging.nextPageToken",
+                   "param": "pageToken"},
+        "place": "query",
     }  # fmt: skip
-    return StreamSpec.model_validate({**base, **changes})
+    return StreamSpec.model_validate(base).changed(**changes)
 
 
 async def _read(stream: DeclaredStream, window: FetchWindow) -> list[tuple[Records, str | None]]:
@@ -99,7 +110,7 @@ async def test_a_window_of_calendar_days_asked_at_once_in_the_body_paged_in_the_
     rule = WindowRule(since="dates.from", until="dates.to", format="date", zone="Europe/Moscow",
                       split=False, history=timedelta(0), reread=timedelta(days=1),
                       place="body")  # fmt: skip
-    stream = DeclaredStream("finance", _spec(window=rule, page_size=200), connector="t",
+    stream = DeclaredStream("finance", _spec(window=rule, paging={"page_size": 200}), connector="t",
                             call=api.call, path_values={"campaignId": 5})  # fmt: skip
     since = T0 - timedelta(hours=2)  # 2026-11-01 23:30 Moscow
     await _read(stream, FetchWindow(since, T0 + timedelta(days=40)))
@@ -150,7 +161,7 @@ class Hooks:
 ])  # fmt: skip
 async def test_an_enrich_hook_runs_on_every_page_read(hook: str, expected: Records) -> None:
     api = Api(_two_pages)
-    stream = DeclaredStream("reviews", _spec(enrich=hook), connector="t", call=api.call,
+    stream = DeclaredStream("reviews", _spec(hooks={"enrich": hook}), connector="t", call=api.call,
                             path_values={"campaignId": 1}, hooks=Hooks())  # fmt: skip
     pages = await _read(stream, FetchWindow(None, T0))
     assert len(pages) == 2
@@ -159,13 +170,13 @@ async def test_an_enrich_hook_runs_on_every_page_read(hook: str, expected: Recor
 
 def test_a_hook_the_connector_lacks_is_refused_when_the_stream_is_made() -> None:
     with pytest.raises(FatalError, match="'missing'"):
-        DeclaredStream("reviews", _spec(enrich="missing"), connector="t", call=Api(_two_pages).call,
+        DeclaredStream("reviews", _spec(hooks={"enrich": "missing"}), connector="t", call=Api(_two_pages).call,
                        hooks=Hooks())  # fmt: skip
 
 
 def test_slices_need_a_split_window() -> None:
-    with pytest.raises(ValueError, match="slices"):
-        _spec(slices="halves")
+    with pytest.raises(ValueError, match=r"hooks\.slices"):
+        _spec(hooks={"slices": "halves"})
 
 
 async def test_slices_read_each_window_slice_by_slice_and_resume_inside_a_slice() -> None:
@@ -174,7 +185,7 @@ async def test_slices_read_each_window_slice_by_slice_and_resume_inside_a_slice(
     api = Api(_two_pages)
     rule = WindowRule(since="dates.from", span=timedelta(days=30), place="body")
     hooks = Hooks()
-    stream = DeclaredStream("orders", _spec(window=rule, slices="halves", phase="orders"),
+    stream = DeclaredStream("orders", _spec(window=rule, hooks={"slices": "halves"}, phase="orders"),
                             connector="t", call=api.call, path_values={"campaignId": 1},
                             hooks=hooks)  # fmt: skip
     window = FetchWindow(T0 - timedelta(days=1), T0)
@@ -199,7 +210,7 @@ async def test_slices_read_each_window_slice_by_slice_and_resume_inside_a_slice(
 
 async def test_records_required_refuses_an_answer_without_them() -> None:
     api = Api(lambda path, params, body: {"error": "nothing"})
-    stream = DeclaredStream("finance", _spec(records_required=True), connector="t",
+    stream = DeclaredStream("finance", _spec(answer={"required": True}), connector="t",
                             call=api.call, path_values={"campaignId": 1})  # fmt: skip
     with pytest.raises(FatalError, match=r"has no result\.items"):
         await _read(stream, FetchWindow(None, T0))
@@ -223,7 +234,7 @@ def test_a_connector_file_may_read_per_list_credential_but_names_no_hooks(
     built = build_connector(good)
     assert built.credentials_model.model_validate({"api_key": "k", "stores": [1, "b"]})
     bad = tmp_path / "bad.toml"
-    bad.write_text(shop.read_text().replace("[streams.orders]", each + '\nenrich = "mine"'))
+    bad.write_text(shop.read_text().replace("[streams.orders]", each + "\nhooks.enrich = 'mine'"))
     with pytest.raises(ConnectorFileError) as caught:
         build_connector(bad)
     assert "streams.orders: names the hook 'mine'" in str(caught.value)
@@ -267,14 +278,14 @@ async def test_phases_read_the_same_listing_with_their_own_path_body_and_window(
     # Ozon /v1/returns/list then /v2/returns/rfbs/list: last_id = the last record's id
     # (int64), a short page is the last of the second.
     spec = StreamSpec(
-        record_type="return", method="POST", path="/v1/a", records="rows", next="id",
-        next_in="last_record", cursor_param="last_id", first_cursor=0, cursor_type="integer",
-        page_size=2, phases=[
-            {"phase": "a", "has_more": "has_next", "has_more_strict": True,
+        record_type="return", method="POST", path="/v1/a", answer=Answer(records="rows"),
+        paging=Paging(next="id", next_in="last_record", param="last_id", first=0,
+                      token_type="integer", page_size=2), phases=[
+            {"phase": "a", "paging": {"has_more": "has_next", "strict": True},
              "window": WindowRule(since="filter.from", until="filter.to", split=False,
                                   history=timedelta(days=365), format="iso_ms")},
-            {"phase": "b", "path": "/v2/b", "ends_on_short": True, "body": {"kind": "all"},
-             "drop": ["client_name"]},
+            {"phase": "b", "path": "/v2/b", "ends": {"short": True}, "body": {"kind": "all"},
+             "answer": {"drop": ["client_name"]}},
         ],
     )  # fmt: skip
     script = Script([
@@ -302,16 +313,18 @@ async def test_phases_read_the_same_listing_with_their_own_path_body_and_window(
 def test_a_phase_that_is_not_a_stream_is_refused_when_declared() -> None:
     with pytest.raises(ValueError, match="phase"):
         StreamSpec(record_type="order", path="/x", phases=[{"path": "/y"}])
-    with pytest.raises(ValueError, match="paginator"):
-        StreamSpec(record_type="order", path="/x", phases=[{"phase": "p", "paginator": "up"}])
+    with pytest.raises(ValueError, match=r"phases\[0\]\.paging\.kind"):
+        StreamSpec(record_type="order", path="/x",
+                   phases=[{"phase": "p", "paging": {"kind": "up"}}])  # fmt: skip
 
 
 async def test_a_window_without_history_asks_for_everything_on_a_first_read() -> None:
     # Ozon /v1/question/list: filter.date_from is optional; date_to is the window's end.
     rule = WindowRule(since="filter.date_from", until="filter.date_to", split=False,
                       history=None, format="iso_offset")  # fmt: skip
-    spec = StreamSpec(record_type="question", method="POST", path="/q", records="q",
-                      next="last_id", first_cursor="", ends_on_empty=True, window=rule)  # fmt: skip
+    spec = StreamSpec(record_type="question", method="POST", path="/q", answer=Answer(records="q"),
+                      paging=Paging(next="last_id", first=""), ends=Ends(empty=True),
+                      window=rule)  # fmt: skip
     script = Script([{"q": [], "last_id": ""}, {"q": [], "last_id": ""}])
     await _run(spec, script, FetchWindow(None, UNTIL))
     await _run(spec, script, FetchWindow(SINCE, UNTIL))
@@ -325,8 +338,8 @@ async def test_window_keys_carry_the_end_twice_and_a_reach_before_it() -> None:
     # Ozon /v4/posting/fbs/list: filter.since/to within a year, the change window inside.
     rule = WindowRule(since="filter.changed.from", until=["filter.changed.to", "filter.to"],
                       reach={"filter.since": timedelta(days=364)}, span=timedelta(days=1))  # fmt: skip
-    spec = StreamSpec(record_type="order", method="POST", path="/o", records="o",
-                      next="cursor", window=rule, phase="list")  # fmt: skip
+    spec = StreamSpec(record_type="order", method="POST", path="/o", answer=Answer(records="o"),
+                      paging=Paging(next="cursor"), window=rule, phase="list")  # fmt: skip
     script = Script([{"o": []}, {"o": []}])
     pages = await _run(spec, script, FetchWindow(SINCE, UNTIL))
     second = script.bodies[1]["filter"]
@@ -337,10 +350,10 @@ async def test_window_keys_carry_the_end_twice_and_a_reach_before_it() -> None:
 
 async def test_page_numbers_run_to_the_page_count_and_resume_at_the_next_page() -> None:
     # Ozon /v3/finance/transaction/list: page from 1, result.page_count.
-    spec = StreamSpec(record_type="finance", method="POST", path="/t", paginator="page",
-                      cursor_param="page", limit_param="page_size", page_size=1,
-                      records="result.ops", page_count="result.page_count",
-                      records_required=True)  # fmt: skip
+    spec = StreamSpec(record_type="finance", method="POST", path="/t",
+                      paging=Paging(kind="page", param="page", limit_param="page_size",
+                                    page_size=1, page_count="result.page_count"),
+                      answer=Answer(records="result.ops", required=True))  # fmt: skip
     script = Script([{"result": {"ops": [{"n": 1}], "page_count": 2}},
                      {"result": {"ops": [{"n": 2}], "page_count": 2}}])  # fmt: skip
     pages = await _run(spec, script, FetchWindow(None, UNTIL))
@@ -355,8 +368,8 @@ async def test_page_numbers_run_to_the_page_count_and_resume_at_the_next_page() 
 
 
 async def test_a_strict_more_flag_ends_when_absent_and_fails_without_a_token() -> None:
-    spec = StreamSpec(record_type="order", method="POST", path="/o", records="o",
-                      next="cursor", has_more="has_next", has_more_strict=True)  # fmt: skip
+    spec = StreamSpec(record_type="order", method="POST", path="/o", answer=Answer(records="o"),
+                      paging=Paging(next="cursor", has_more="has_next", strict=True))  # fmt: skip
     script = Script([{"o": [{"id": 1}], "cursor": "c1"}])
     pages = await _run(spec, script, FetchWindow(None, UNTIL))
     assert pages[-1][1] is None and len(script.sent) == 1  # no has_next: the last page
@@ -367,8 +380,9 @@ async def test_a_strict_more_flag_ends_when_absent_and_fails_without_a_token() -
 
 async def test_a_newest_first_list_stops_at_a_record_older_than_the_window() -> None:
     # Ozon /v1/review/list (sort_dir DESC, no date filter): published_at.
-    spec = StreamSpec(record_type="review", method="POST", path="/r", records="r",
-                      next="last_id", first_cursor="", stop_older="published_at")  # fmt: skip
+    spec = StreamSpec(record_type="review", method="POST", path="/r", answer=Answer(records="r"),
+                      paging=Paging(next="last_id", first=""),
+                      ends=Ends(older="published_at"))  # fmt: skip
     script = Script([{"r": [{"published_at": "2026-04-05T00:00:00Z"}], "last_id": "a"},
                      {"r": [{"published_at": "2026-04-01T00:00:00Z"}], "last_id": "b"}])  # fmt: skip
     pages = await _run(spec, script, FetchWindow(SINCE, UNTIL))
@@ -376,8 +390,9 @@ async def test_a_newest_first_list_stops_at_a_record_older_than_the_window() -> 
 
 
 async def test_a_repeated_last_record_cursor_ends_the_read_within_two_requests() -> None:
-    spec = StreamSpec(record_type="return", method="POST", path="/r", records="rows",
-                      next="id", next_in="last_record", cursor_param="last_id")  # fmt: skip
+    spec = StreamSpec(record_type="return", method="POST", path="/r",
+                      answer=Answer(records="rows"),
+                      paging=Paging(next="id", next_in="last_record", param="last_id"))  # fmt: skip
     script = Script([{"rows": [{"id": 5}]}, {"rows": [{"id": 5}]}, {"rows": [{"id": 6}]}])
     with pytest.raises(PaginationLoopError) as caught:
         await _run(spec, script, FetchWindow(None, UNTIL))
@@ -385,27 +400,28 @@ async def test_a_repeated_last_record_cursor_ends_the_read_within_two_requests()
 
 
 async def test_a_stream_the_account_may_not_read_is_unavailable_not_failed() -> None:
-    spec = StreamSpec(record_type="question", method="POST", path="/q", records="q",
+    spec = StreamSpec(record_type="question", method="POST", path="/q", answer=Answer(records="q"),
                       requires="the Gold subscription")  # fmt: skip
     with pytest.raises(UnavailableError, match="Gold subscription"):
         await _run(spec, Script([AuthError("403 forbidden")]), FetchWindow(None, UNTIL))
-    plain = spec.model_copy(update={"requires": None})
+    plain = spec.changed(requires=None)
     with pytest.raises(AuthError):
         await _run(plain, Script([AuthError("403 forbidden")]), FetchWindow(None, UNTIL))
 
 
 async def test_a_lone_object_is_one_record_only_when_declared() -> None:
-    spec = StreamSpec(record_type="return", path="/r", records="returns", paginator="none")
+    spec = StreamSpec(record_type="return", path="/r", answer=Answer(records="returns"),
+                      paging=Paging(kind="none"))  # fmt: skip
     with pytest.raises(FatalError, match="not a list"):
         await _run(spec, Script([{"returns": {"id": 1}}]), FetchWindow(None, UNTIL))
-    lone = spec.model_copy(update={"lone_object": True})
+    lone = spec.changed(answer={"lone_object": True})
     pages = await _run(lone, Script([{"returns": {"id": 1}}]), FetchWindow(None, UNTIL))
     assert pages == [([{"id": 1}], None)]
 
 
 async def test_a_page_listing_whose_server_ignores_the_page_number_ends_on_the_repeat() -> None:
-    spec = StreamSpec(record_type="finance", method="POST", path="/t", paginator="page",
-                      cursor_param="page", records="ops")  # fmt: skip
+    spec = StreamSpec(record_type="finance", method="POST", path="/t", answer=Answer(records="ops"),
+                      paging=Paging(kind="page", param="page"))  # fmt: skip
     script = Script([{"ops": [{"n": 1}]}, {"ops": [{"n": 1}]}, {"ops": [{"n": 1}]}])
     with pytest.raises(PaginationLoopError) as caught:
         await _run(spec, script, FetchWindow(None, UNTIL))

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from mpsync.connector.base import FetchWindow, Page
-from mpsync.connector.declared import DeclaredStream, StreamSpec, chained
+from mpsync.connector.declared import Answer, DeclaredStream, Paging, StreamSpec, chained
 from mpsync.connector.errors import FatalError
 from mpsync.connector.paging import Resume
 from mpsync.connector.records import Records
@@ -25,13 +25,13 @@ from mpsync.connector.records import Records
 NOW = datetime(2026, 11, 10, 12, tzinfo=UTC)
 WINDOW = FetchWindow(since=NOW - timedelta(days=2), until=NOW)
 
-Answer = Callable[[str, dict[str, Any], Any], Any]
+Reply = Callable[[str, dict[str, Any], Any], Any]
 
 
 class Api:
     """A fake ``call``: records every request, answers with *answer(path, params, body)*."""
 
-    def __init__(self, answer: Answer) -> None:
+    def __init__(self, answer: Reply) -> None:
         self.answer = answer
         self.requests: list[tuple[str, dict[str, Any], Any]] = []
 
@@ -62,11 +62,12 @@ async def test_a_composite_cursor_object_goes_back_into_the_request() -> None:
         return {"cards": found, "cursor": {"total": len(found), **last}}
 
     api = Api(answer)
-    spec = {"record_type": "product", "method": "POST", "path": "/cards", "records": "cards",
-            "page_size": 2, "limit_param": "settings.cursor.limit",
-            "cursor_param": "settings.cursor", "next": "cursor",
-            "cursor_fields": ["updatedAt", "nmID"], "count": "cursor.total",
-            "ends_on_empty": True, "body": {"settings": {"filter": {"withPhoto": -1}}}}  # fmt: skip
+    spec = {"record_type": "product", "method": "POST", "path": "/cards",
+            "answer": {"records": "cards"},
+            "paging": {"page_size": 2, "limit_param": "settings.cursor.limit",
+                       "param": "settings.cursor", "next": "cursor",
+                       "cursor_fields": ["updatedAt", "nmID"], "count": "cursor.total"},
+            "ends": {"empty": True}, "body": {"settings": {"filter": {"withPhoto": -1}}}}  # fmt: skip
     pages = await _pages(_stream(spec, api))
     assert [len(records) for records, _ in pages] == [2, 2, 1]
     assert api.requests[1][2] == {"settings": {
@@ -83,30 +84,31 @@ async def test_a_composite_cursor_object_goes_back_into_the_request() -> None:
 
 async def test_an_error_envelope_a_ceiling_and_record_defaults() -> None:
     failing = Api(lambda path, params, body: {"data": None, "error": True, "errorText": "Bad"})
-    spec = {"record_type": "price", "path": "/goods", "records": "data.list",
-            "paginator": "offset", "page_size": 2, "ends_on_empty": True, "cursor_param": "offset",
-            "error": "error", "error_text": "errorText"}  # fmt: skip
+    spec = {"record_type": "price", "path": "/goods",
+            "answer": {"records": "data.list", "error": "error", "error_text": "errorText"},
+            "paging": {"kind": "offset", "page_size": 2, "param": "offset"},
+            "ends": {"empty": True}}  # fmt: skip
     with pytest.raises(FatalError, match="fake GET /goods: Bad"):
         await _pages(_stream(spec, failing))
 
     full = Api(lambda path, params, body: {"data": {"list": [{"n": params["offset"]}] * 2}})
-    capped = {**spec, "max_offset": 4}
+    capped = {**spec, "paging": {**spec["paging"], "max_offset": 4}}
     with pytest.raises(FatalError, match="more than 4 records in one window"):
         await _pages(_stream(capped, full))
     assert [params["offset"] for _, params, _ in full.requests] == [0, 2]
 
     tasks = Api(lambda path, params, body: {"orders": [{"id": 1}, {"id": 2, "status": "x"},
                                                        {"id": 3, "status": None}]})  # fmt: skip
-    new = {"record_type": "order", "path": "/new", "records": "orders", "paginator": "none",
-           "defaults": {"status": "new"}}  # fmt: skip
+    new = {"record_type": "order", "path": "/new", "paging": {"kind": "none"},
+           "answer": {"records": "orders", "defaults": {"status": "new"}}}  # fmt: skip
     [(records, token)] = await _pages(_stream(new, tasks))
     assert [r["status"] for r in records] == ["new", "x", "new"] and token is None
 
 
 async def test_a_next_token_back_at_the_first_cursor_ends_the_listing() -> None:
     api = Api(lambda path, params, body: {"orders": [{"id": params["next"]}], "next": 0})
-    spec = {"record_type": "order", "path": "/orders", "records": "orders", "cursor_param": "next",
-            "first_cursor": "0", "next": "next"}  # fmt: skip
+    spec = {"record_type": "order", "path": "/orders", "answer": {"records": "orders"},
+            "paging": {"param": "next", "first": "0", "next": "next"}}  # fmt: skip
     pages = await _pages(_stream(spec, api))
     assert len(pages) == 1 and pages[0][1] is None and len(api.requests) == 1
 
@@ -114,8 +116,8 @@ async def test_a_next_token_back_at_the_first_cursor_ends_the_listing() -> None:
 async def test_a_read_by_ids_asks_in_batches_and_resumes_by_batch() -> None:
     api = Api(lambda path, params, body: {"orders": [{"id": i} for i in body["orders"]]})
     spec = {"record_type": "order_status", "method": "POST", "path": "/status",
-            "records": "orders", "paginator": "ids", "cursor_param": "orders", "page_size": 2,
-            "ids_as": "int", "phase": "status"}  # fmt: skip
+            "answer": {"records": "orders"}, "phase": "status",
+            "paging": {"kind": "ids", "param": "orders", "page_size": 2, "ids_as": "int"}}  # fmt: skip
     window = FetchWindow(WINDOW.since, NOW, open_ids=["1", "2", "x", "3"])
     pages = await _pages(_stream(spec, api), window)
     assert [body for _, _, body in api.requests] == [{"orders": [1, 2]}, {"orders": [3]}]
@@ -131,8 +133,8 @@ async def test_a_date_window_in_a_time_zone_rereads_and_starts_no_earlier_than_i
     rule = {"since": "dateFrom", "until": "dateTo", "format": "date", "zone": "Europe/Moscow",
             "span": "30d", "history": "14d", "reread": "14d",
             "earliest": "2026-10-01T00:00:00+03:00"}  # fmt: skip
-    spec = {"record_type": "return", "path": "/returns", "records": "report", "paginator": "none",
-            "window": rule}  # fmt: skip
+    spec = {"record_type": "return", "path": "/returns", "answer": {"records": "report"},
+            "paging": {"kind": "none"}, "window": rule}  # fmt: skip
     late = NOW.replace(hour=22)  # 01:00 the next day in Moscow
     await _pages(_stream(spec, api), FetchWindow(since=late - timedelta(hours=1), until=late))
     assert api.requests[0][1] == {"dateFrom": "2026-10-28", "dateTo": "2026-11-11"}  # 14 days back
@@ -149,10 +151,10 @@ async def test_chained_reads_hand_over_by_phase_and_resume_in_the_read_named() -
                 "next": None if path == "/new" or params.get("cursor") else "1"}  # fmt: skip
 
     api = Api(answer)
-    new = StreamSpec(record_type="order", path="/new", records="orders", paginator="none",
-                     phase="new")  # fmt: skip
-    history = StreamSpec(record_type="order", path="/history", records="orders", next="next",
-                         first_cursor="", phase="history",
+    new = StreamSpec(record_type="order", path="/new", answer=Answer(records="orders"),
+                     paging=Paging(kind="none"), phase="new")  # fmt: skip
+    history = StreamSpec(record_type="order", path="/history", answer=Answer(records="orders"),
+                         paging=Paging(next="next", first=""), phase="history",
                          window={"since": "from", "span": "30d"})  # type: ignore[arg-type]  # fmt: skip
     reads = [DeclaredStream("orders", spec, connector="fake", call=api.call) for spec in (new, history)]  # fmt: skip
     pages: list[Page] = [page async for page in chained(reads, WINDOW)]
@@ -169,9 +171,9 @@ async def test_a_growing_cursor_that_does_not_move_on_is_refused_not_followed() 
     """A row-id cursor (Wildberries' ``rrd_id``, 13-finances.yaml) must grow page after page."""
     rows = {0: [{"rrd_id": 5}, {"rrd_id": 7}], 7: [{"rrd_id": 6}, {"rrd_id": 4}]}
     api = Api(lambda path, params, body: rows[params["rrdid"]])
-    spec = {"record_type": "finance", "path": "/report", "page_size": 2, "cursor_param": "rrdid",
-            "first_cursor": 0, "cursor_type": "integer", "next": "rrd_id",
-            "next_in": "last_record", "cursor_grows": True}  # fmt: skip
+    spec = {"record_type": "finance", "path": "/report",
+            "paging": {"page_size": 2, "param": "rrdid", "first": 0, "token_type": "integer",
+                       "next": "rrd_id", "next_in": "last_record", "grows": True}}  # fmt: skip
     with pytest.raises(FatalError, match="next token 4 does not move past 7"):
         await _pages(_stream(spec, api))
     assert [params["rrdid"] for _, params, _ in api.requests] == [0, 7]

@@ -131,7 +131,7 @@ def _check(path: Path, declared: ConnectorFile) -> list[str]:
         if spec.host not in decl.hosts:
             problems.append(f"{path}: streams.{name}.host: {spec.host!r} is not in "
                             f"[connector.hosts] ({sorted(decl.hosts)})")  # fmt: skip
-        for hook in spec.hooks:
+        for hook in spec.hooks.names:
             problems.append(f"{path}: streams.{name}: names the hook {hook!r}, a method of a "
                             "connector package; a connector file has no code")  # fmt: skip
         if spec.each is not None and decl.credentials.get(spec.each.values) != "list":

@@ -119,62 +119,155 @@ class EachRule(_Spec):
     field: str | None = None
 
 
-class StreamSpec(_Spec):
-    """One declared stream.
+Paths = str | list[str]
 
-    ``records``/``next``: dotted paths (``result.items``) into the answer, a list of paths
-    tried in order; ``next_in``: ``last_record`` takes ``next`` from the page's last record
-    (``last_id`` = the last record's ``id``); ``has_more``: a flag that, false, ends the
-    listing whatever the token (true with no token is an error: the rest would be lost);
-    ``has_more_strict``: only a true flag goes on (absent ends the listing);
-    ``ends_on_empty``: an empty page is the last (else an empty page with a token is a
-    loop); ``ends_on_short``: a
-    page shorter than ``page_size`` is the last; ``stop_older``: a record field holding a
-    time, for a list read newest first: a page holding a record older than the window's
-    start is the last; ``cursor_param``: the request key carrying the token (``offset``:
-    the offset, ``page``: the page number), ``first_cursor`` what it carries on the first
-    page (left out when None; ``page`` counts from it, default 1); ``cursor_type``: a token
-    is sent as a ``string`` or an ``integer``; ``page_count``: for ``page``, the path of the
-    number of pages (else an empty page is the last; a page repeating the page before it
-    is a loop); ``phase``: the name a resume token gives a read (default: the stream's);
-    ``phases``: the same listing read several times in order, each a ``phase`` name and the
-    fields it changes (``path``, ``body``, ``window``...), the resume token naming the phase;
-    ``params``/``body``: fixed query parameters and JSON body (a string value ``"{name}"``
-    in them is the path value of that name, its type kept: a list stays a list);
-    ``place``: where paging and window keys go (default: the query of a GET, the body of
-    anything else). ``{name}`` in ``path`` and ``group`` is the account's credential of
-    that name (a business id, say). ``records_required``: an answer without the records
-    path is an error (else it is an empty page); ``lone_object``: an object where the
-    records list should be is one record (an API documenting a list as an object);
+
+def _as_paths(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class Paging(_Spec):
+    """How the next page is asked for (``paging = {kind = "cursor", ...}``).
+
+    ``kind``: ``cursor``, ``page_token``, ``offset``, ``page`` (page numbers), ``ids`` (a
+    read by the ids the caller holds: the window's open ids, ``page_size`` ids a request at
+    ``param`` as ``ids_as``, ``int`` leaving out ids that are not numbers; the token the
+    next batch's number) or ``none`` (one page). ``param``: the request key carrying the
+    token (``offset``: the offset, ``page``: the page number); ``first``: what it carries
+    on the first page (left out when None; ``page`` counts from it, default 1; a next token
+    equal to it ends the listing: Wildberries' ``next: 0``); ``token_type``: a token is
+    sent as a ``string`` or an ``integer``. ``next``: dotted path(s) of the next page's
+    token in the answer (``next_in = "last_record"``: in the page's last record);
+    ``has_more``: a flag that, false, ends the listing (true with no token is an error:
+    the rest would be lost); ``strict``: only a true flag goes on (absent ends the
+    listing). ``page_count``: for ``page``, the path of the number of pages (else an empty
+    page is the last; a page repeating the page before it is a loop); ``count``: the path
+    of the API's count of the page's records, below ``page_size`` (or missing) the page is
+    the last; ``cursor_fields``: the token is an object at ``next`` whose named fields are
+    merged into the object at ``param`` of the next request (a full page without them is an
+    error, a shorter one the last); ``grows``: the token is an integer that must grow past
+    the one sent (a row id: one that does not is a ``PaginationLoopError``);
+    ``max_offset``: the most records the API serves of one offset listing (offset + page
+    size), beyond it the read fails asking for a shorter window; ``page_size`` records (or
+    ids) a request, sent at ``limit_param``.
+    """
+
+    kind: PaginatorKind = "cursor"
+    param: str = "cursor"
+    first: str | int | None = None
+    token_type: Literal["string", "integer"] = "string"
+    next: Paths | None = None
+    next_in: Literal["answer", "last_record"] = "answer"
+    has_more: Paths | None = None
+    strict: bool = False
+    page_count: Paths | None = None
+    count: Paths | None = None
+    cursor_fields: list[str] | None = None
+    grows: bool = False
+    max_offset: int | None = Field(default=None, gt=0)
+    ids_as: Literal["str", "int"] = "str"
+    limit_param: str = "limit"
+    page_size: int | None = Field(default=None, gt=0)
+
+    @field_validator("next", "has_more", "page_count", "count")
+    @classmethod
+    def _paths(cls, value: Any) -> Any:
+        return _as_paths(value)
+
+
+class Ends(_Spec):
+    """What makes a page the last besides the paging (``ends = {empty = true}``):
+    ``empty``: an empty page (else an empty page with a token is a loop); ``short``: a page
+    shorter than ``paging.page_size``; ``older``: a record field holding a time, for a list
+    read newest first: a page holding a record older than the window's start."""
+
+    empty: bool = False
+    short: bool = False
+    older: str | None = None
+
+
+class Answer(_Spec):
+    """Where the records are in an answer and what is done to them (``answer = {...}``):
+    ``records``: dotted path(s) of the records list, tried in order (empty: the answer
+    itself); ``required``: an answer without it is an error (else an empty page);
+    ``lone_object``: an object where the list should be is one record; ``error``/
+    ``error_text``: a flag that, true, makes a 200 answer an error, and its message;
     ``drop``: fields removed from every record (personal data the store must not hold);
-    ``requires``: what an account needs to read the stream (a subscription): a 401/403
-    ends the read as not available to it (``UnavailableError``) instead of failing.
+    ``defaults``: fields a record gets where it has none (missing, null or empty)."""
 
-    ``each``: the listing once per value of a list (``EachRule``), a phase each, named by
-    ``phase`` as a template (``campaign:{campaignId}``; default the value). ``pace``: a
-    second rate limit a call waits for (an item quota the connector holds), a template
-    like ``group``, passed to ``call`` as ``pace=``. Hooks, the names of connector
-    methods (code; the listing stays data): ``enrich(records) -> records`` (or awaitable)
-    runs on every page a read yields (a second call per page, a flattening);
-    ``slices(low, high) -> [keys]`` splits each window into slices read one after the
-    other, each with its extra request keys (placed as window keys), the resume cursor
-    ``index|token`` (``IndexCodec``).
+    records: Paths = ""
+    required: bool = False
+    lone_object: bool = False
+    error: Paths | None = None
+    error_text: Paths | None = None
+    drop: list[str] = Field(default_factory=list)
+    defaults: dict[str, Any] = Field(default_factory=dict)
 
-    More paging: a next token equal to ``first_cursor`` ends the listing (the API points
-    back at the start: Wildberries' ``next: 0``); ``count``: the path of the API's count of
-    the page's records, below ``page_size`` (or missing) the page is the last;
-    ``cursor_fields``: the token is an object at ``next`` whose named fields are merged into
-    the object at ``cursor_param`` of the next request (a full page without them is an
-    error, a shorter one the last); ``cursor_grows``: the token is an integer that must
-    grow past the one sent (a row id: one that does not is a ``PaginationLoopError``, not
-    a page to ask for); ``max_offset``: the most
-    records the API serves of one offset listing (offset + page size), beyond it the read
-    fails asking for a shorter window; paginator ``ids``: a read by the ids the caller
-    holds (the window's open ids), ``page_size`` ids a request at ``cursor_param`` as
-    ``ids_as`` (``int`` leaves out ids that are not numbers), the token the next batch's
-    number. The answer: ``error``/``error_text``: a flag that, true,
-    makes a 200 answer an error, and its message; ``defaults``: fields a record gets where
-    it has none (missing, null or empty).
+    @field_validator("records", "error", "error_text")
+    @classmethod
+    def _paths(cls, value: Any) -> Any:
+        return _as_paths(value)
+
+
+class Hooks(_Spec):
+    """Connector methods a stream calls (code; the listing stays data):
+    ``enrich(records) -> records`` (or awaitable) runs on every page a read yields (a
+    second call per page, a flattening); ``slices(low, high) -> [keys]`` splits each window
+    into slices read one after the other, each with its extra request keys (placed as
+    window keys), the resume cursor ``index|token`` (``IndexCodec``)."""
+
+    enrich: str | None = None
+    slices: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [hook for hook in (self.enrich, self.slices) if hook]
+
+
+GROUPS = {"paging": Paging, "ends": Ends, "answer": Answer, "hooks": Hooks}
+"""The grouped keys of a ``StreamSpec``: a phase or ``changed()`` merges into them key by
+key (every other key it names replaces the stream's)."""
+
+
+def _set_fields(value: Any) -> Any:
+    """A model as the dict of the keys it was given (a dict as it is)."""
+    if isinstance(value, BaseModel):
+        return {name: getattr(value, name) for name in value.model_fields_set}
+    return value
+
+
+def _merged(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """*base* keys with *changes* applied: a group (``paging``...) merges key by key, any
+    other key is replaced."""
+    merged = dict(base)
+    for key, value in changes.items():
+        old, new = _set_fields(merged.get(key)), _set_fields(value)
+        if key in GROUPS and isinstance(old, dict) and isinstance(new, dict):
+            merged[key] = {**old, **new}
+        else:
+            merged[key] = value
+    return merged
+
+
+class StreamSpec(_Spec):
+    """One declared stream: the request (``method``, ``host``, ``path``, ``group``,
+    ``params``, ``body``, ``place``), the time ``window`` (``WindowRule``), the ``paging``,
+    when a page ``ends`` the listing, where the records are in the ``answer``, and the
+    ``hooks`` it calls, like a dlt rest_api endpoint.
+
+    ``{name}`` in ``path``, ``group`` and ``pace`` is the path value of that name (an
+    account's credential: a business id, say); a string value ``"{name}"`` in ``params``/
+    ``body`` is that value, its type kept (a list stays a list). ``place``: where paging
+    and window keys go (default: the query of a GET, the body of anything else).
+    ``phase``: the name a resume token gives a read (default: the stream's); ``phases``:
+    the same listing read several times in order, each a ``phase`` name and the keys it
+    changes (a group such as ``paging`` merges key by key, any other key such as ``body``
+    or ``window`` is replaced), the resume token naming the phase. ``each``: the listing
+    once per value of a list (``EachRule``), a phase each, named by ``phase`` as a template
+    (``campaign:{campaignId}``; default the value). ``pace``: a second rate limit a call
+    waits for (an item quota the connector holds), passed to ``call`` as ``pace=``.
+    ``requires``: what an account needs to read the stream (a subscription): a 401/403 ends
+    the read as not available to it (``UnavailableError``) instead of failing.
     """
 
     record_type: RecordType
@@ -182,53 +275,25 @@ class StreamSpec(_Spec):
     method: Literal["GET", "POST"] = "GET"
     host: str = "api"
     group: str = "api"
-    records: str | list[str] = ""
-    paginator: PaginatorKind = "cursor"
-    next: str | list[str] | None = None
-    next_in: Literal["answer", "last_record"] = "answer"
-    has_more: str | list[str] | None = None
-    has_more_strict: bool = False
-    ends_on_empty: bool = False
-    ends_on_short: bool = False
-    stop_older: str | None = None
-    first_cursor: str | int | None = None
-    cursor_type: Literal["string", "integer"] = "string"
-    page_count: str | list[str] | None = None
-    count: str | list[str] | None = None
-    cursor_fields: list[str] | None = None
-    cursor_grows: bool = False
-    max_offset: int | None = Field(default=None, gt=0)
-    ids_as: Literal["str", "int"] = "str"
-    error: str | list[str] | None = None
-    error_text: str | list[str] | None = None
-    defaults: dict[str, Any] = Field(default_factory=dict)
-    phase: str | None = None
-    phases: list[dict[str, Any]] = Field(default_factory=list)
-    page_size: int | None = Field(default=None, gt=0)
-    limit_param: str = "limit"
-    cursor_param: str = "cursor"
     params: dict[str, Any] = Field(default_factory=dict)
     body: dict[str, Any] | None = None
     place: Literal["query", "body"] | None = None
     window: WindowRule | None = None
-    records_required: bool = False
+    paging: Paging = Paging()
+    ends: Ends = Ends()
+    answer: Answer = Answer()
+    hooks: Hooks = Hooks()
+    phase: str | None = None
+    phases: list[dict[str, Any]] = Field(default_factory=list)
     each: EachRule | None = None
     pace: str | None = None
-    enrich: str | None = None
-    slices: str | None = None
-    lone_object: bool = False
-    drop: list[str] = Field(default_factory=list)
     requires: str | None = None
-
-    @field_validator("records", "next", "has_more", "page_count", "count", "error", "error_text")
-    @classmethod
-    def _paths(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _sliced_windows(self) -> StreamSpec:
-        if self.slices and (self.window is None or not self.window.split):
-            raise ValueError("slices split each window: they need a window rule with split")
+        if self.hooks.slices and (self.window is None or not self.window.split):
+            raise ValueError("hooks.slices split each window: they need a window rule with "
+                             "split")  # fmt: skip
         return self
 
     @model_validator(mode="after")
@@ -243,47 +308,49 @@ class StreamSpec(_Spec):
         return self
 
     def _incoherent(self) -> list[tuple[bool, str]]:
-        tokens = self.paginator in ("cursor", "page_token")
+        paging, ends, answer = self.paging, self.ends, self.answer
+        kind = paging.kind
+        tokens = kind in ("cursor", "page_token")
         only = "only a cursor or page_token paginator reads"
         return [
-            (self.page_count is not None and self.paginator != "page",
-             f"page_count: only a page paginator has a page count, not {self.paginator!r}"),
-            (self.paginator == "page" and self.first_cursor is not None
-             and not str(self.first_cursor).isdigit(),
-             "first_cursor: a page paginator counts pages from a number (0 or 1)"),
-            (self.max_offset is not None and self.paginator != "offset",
-             f"max_offset: only an offset paginator has one, not {self.paginator!r}"),
-            (self.ids_as != "str" and self.paginator != "ids",
-             f"ids_as: only an ids paginator sends ids, not {self.paginator!r}"),
-            (self.paginator == "ids" and (self.window is not None or self.each is not None),
+            (paging.page_count is not None and kind != "page",
+             f"paging.page_count: only a page paginator has a page count, not {kind!r}"),
+            (kind == "page" and paging.first is not None and not str(paging.first).isdigit(),
+             "paging.first: a page paginator counts pages from a number (0 or 1)"),
+            (paging.max_offset is not None and kind != "offset",
+             f"paging.max_offset: only an offset paginator has one, not {kind!r}"),
+            (paging.ids_as != "str" and kind != "ids",
+             f"paging.ids_as: only an ids paginator sends ids, not {kind!r}"),
+            (kind == "ids" and (self.window is not None or self.each is not None),
              "window/each: an ids read asks for the open ids the caller holds, no window "
              "or list of its own"),
-            (self.paginator in ("offset", "ids") and self.stop_older is not None,
-             f"stop_older: {self.paginator} paging has no next page to stop before"),
-            (self.paginator in ("offset", "ids") and self.count is not None,
-             f"count: {self.paginator} paging does not read a count"),
-            (self.paginator in ("offset", "ids") and self.ends_on_short,
-             f"ends_on_short: {self.paginator} paging ends at a short page by itself "
-             "(offset: unless ends_on_empty)"),
-            (not tokens and self.next is not None, f"next: {only} a next token"),
-            (not tokens and self.next_in != "answer", f"next_in: {only} a next token"),
-            (not tokens and self.has_more is not None, f"has_more: {only} a more flag"),
-            (not tokens and bool(self.cursor_fields), f"cursor_fields: {only} a cursor object"),
-            (not tokens and self.cursor_grows, f"cursor_grows: {only} a growing token"),
-            (self.has_more_strict and self.has_more is None,
-             "has_more_strict: there is no has_more flag to be strict about"),
-            (self.cursor_grows and self.cursor_type != "integer",
-             "cursor_grows: a growing token is an integer (cursor_type = \"integer\")"),
-            (self.cursor_grows and bool(self.cursor_fields),
-             "cursor_grows: a cursor object (cursor_fields) cannot grow"),
-            (self.error_text is not None and self.error is None,
-             "error_text: there is no error flag (error) it is the text of"),
-            (self.records_required and not any(self.records),
-             "records_required: there is no records path to require"),
-            (self.ends_on_short and self.page_size is None,
-             "ends_on_short: a page is short of page_size, which is not set"),
-            (self.count is not None and self.page_size is None,
-             "count: the count is compared with page_size, which is not set"),
+            (kind in ("offset", "ids") and ends.older is not None,
+             f"ends.older: {kind} paging has no next page to stop before"),
+            (kind in ("offset", "ids") and paging.count is not None,
+             f"paging.count: {kind} paging does not read a count"),
+            (kind in ("offset", "ids") and ends.short,
+             f"ends.short: {kind} paging ends at a short page by itself "
+             "(offset: unless ends.empty)"),
+            (not tokens and paging.next is not None, f"paging.next: {only} a next token"),
+            (not tokens and paging.next_in != "answer", f"paging.next_in: {only} a next token"),
+            (not tokens and paging.has_more is not None, f"paging.has_more: {only} a more flag"),
+            (not tokens and bool(paging.cursor_fields),
+             f"paging.cursor_fields: {only} a cursor object"),
+            (not tokens and paging.grows, f"paging.grows: {only} a growing token"),
+            (paging.strict and paging.has_more is None,
+             "paging.strict: there is no has_more flag to be strict about"),
+            (paging.grows and paging.token_type != "integer",
+             "paging.grows: a growing token is an integer (token_type = \"integer\")"),
+            (paging.grows and bool(paging.cursor_fields),
+             "paging.grows: a cursor object (cursor_fields) cannot grow"),
+            (answer.error_text is not None and answer.error is None,
+             "answer.error_text: there is no error flag (error) it is the text of"),
+            (answer.required and not any(answer.records),
+             "answer.required: there is no records path to require"),
+            (ends.short and paging.page_size is None,
+             "ends.short: a page is short of paging.page_size, which is not set"),
+            (paging.count is not None and paging.page_size is None,
+             "paging.count: the count is compared with paging.page_size, which is not set"),
         ]  # fmt: skip
 
     @model_validator(mode="after")
@@ -291,10 +358,10 @@ class StreamSpec(_Spec):
         for phase in self.phases:
             if not isinstance(phase.get("phase"), str) or "phases" in phase:
                 raise ValueError("each of phases names itself (phase = ...) and has no phases")
-        base = {name: getattr(self, name) for name in self.model_fields_set - {"phases"}}
+        base = self._base()
         for index, phase in enumerate(self.phases):
             try:
-                StreamSpec.model_validate({**base, **phase})
+                StreamSpec.model_validate(_merged(base, phase))
             except ValidationError as exc:
                 problems = "; ".join(
                     f"phases[{index}]{''.join(f'.{part}' for part in error['loc'])}: "
@@ -303,23 +370,23 @@ class StreamSpec(_Spec):
                 raise ValueError(f"phase {phase['phase']!r}: {problems}") from None
         return self
 
+    def _base(self) -> dict[str, Any]:
+        """The keys this spec was given, its phases left out."""
+        return {name: getattr(self, name) for name in self.model_fields_set - {"phases"}}
+
     def changed(self, **changes: Any) -> StreamSpec:
-        """This spec with *changes* (a connector's page size, a body), validated again as a
-        whole: ``model_copy(update=...)`` would let a meaningless combination through."""
+        """This spec with *changes* (a connector's ``paging={"page_size": n}``, a body),
+        merged as a phase merges (a group key by key) and validated again as a whole:
+        ``model_copy(update=...)`` would let a meaningless combination through."""
         if not changes:
             return self
-        base = {name: getattr(self, name) for name in self.model_fields_set}
-        return StreamSpec.model_validate({**base, **changes})
+        phases = {"phases": self.phases} if "phases" in self.model_fields_set else {}
+        return StreamSpec.model_validate(_merged({**self._base(), **phases}, changes))
 
     def phase_specs(self) -> list[StreamSpec]:
-        """Each phase as a whole spec: the stream's fields, the phase's changes applied."""
-        base = {name: getattr(self, name) for name in self.model_fields_set - {"phases"}}
-        return [StreamSpec.model_validate({**base, **phase}) for phase in self.phases]
-
-    @property
-    def hooks(self) -> list[str]:
-        """The connector methods the stream calls (``enrich``, ``slices``)."""
-        return [hook for hook in (self.enrich, self.slices) if hook]
+        """Each phase as a whole spec: the stream's keys, the phase's changes merged in."""
+        base = self._base()
+        return [StreamSpec.model_validate(_merged(base, phase)) for phase in self.phases]
 
     @property
     def where(self) -> Literal["query", "body"]:
@@ -424,9 +491,9 @@ class DeclaredStream:
         self.extra = dict(extra or {})
         self.hooks = hooks
         self.connector = connector
-        self.since: datetime | None = None  # the read's window start (``stop_older``)
+        self.since: datetime | None = None  # the read's window start (``ends.older``)
         self._last_page: tuple[int, str] = (0, "")  # the page before (``page`` paging)
-        for hook in spec.hooks:
+        for hook in spec.hooks.names:
             if not callable(getattr(hooks, hook, None)):
                 raise FatalError(f"{name} stream: {self.what}: the connector has no method "
                                  f"{hook!r} the stream names as a hook")  # fmt: skip
@@ -445,7 +512,7 @@ class DeclaredStream:
             phases = [(spec.phase or self.name, self._sub(spec)._phase(window))
                       for spec in self.spec.phase_specs()]  # fmt: skip
             return PhasedPaginator(phases, stream=self.name, what=self.what)
-        if self.spec.paginator == "ids":
+        if self.spec.paging.kind == "ids":
             return PhasedPaginator([(self.phase, self.by_ids(window.open_ids))],
                                    stream=self.name, what=self.what)  # fmt: skip
         rule = self.spec.window
@@ -491,13 +558,13 @@ class DeclaredStream:
         target = _Target(self.spec, values, extra)
         fixed = (dict(keys or {}), place or self.spec.where)
         spec = self.spec
-        if spec.paginator == "offset":
+        if spec.paging.kind == "offset":
             return OffsetPaginator(
-                partial(self._offset_page, target, fixed), limit=spec.page_size or 1,
-                until_empty=spec.page_size is None or spec.ends_on_empty,
+                partial(self._offset_page, target, fixed), limit=spec.paging.page_size or 1,
+                until_empty=spec.paging.page_size is None or spec.ends.empty,
                 stream=self.name, what=self.what,
             )  # fmt: skip
-        kind = PageTokenPaginator if spec.paginator == "page_token" else CursorPaginator
+        kind = PageTokenPaginator if spec.paging.kind == "page_token" else CursorPaginator
         return kind(partial(self._token_page, target, fixed), stream=self.name, what=self.what)
 
     def _bounds(self, rule: WindowRule, window: FetchWindow) -> tuple[datetime | None, datetime]:
@@ -513,15 +580,15 @@ class DeclaredStream:
         return since, until
 
     def by_ids(self, ids: Sequence[Any]) -> Paginator:
-        """The listing of *ids* (an ``ids`` read), ``page_size`` a request."""
-        if self.spec.ids_as == "int":
+        """The listing of *ids* (an ``ids`` read), ``paging.page_size`` a request."""
+        if self.spec.paging.ids_as == "int":
             ids = [int(i) for i in ids if isinstance(i, int) or str(i).isdigit()]
-        return IdBatches(self._ids_page, ids, size=self.spec.page_size or 1,
+        return IdBatches(self._ids_page, ids, size=self.spec.paging.page_size or 1,
                          stream=self.name, what=self.what)  # fmt: skip
 
     async def _ids_page(self, ids: list[Any]) -> Records:
         target = _Target(self.spec, self.values, self.extra)
-        paging = {self.spec.cursor_param: ids}
+        paging = {self.spec.paging.param: ids}
         records, _ = await self._page(target, ({}, self.spec.where), paging)
         return records
 
@@ -536,9 +603,9 @@ class DeclaredStream:
     def _window(self, rule: WindowRule, low: datetime, high: datetime) -> Paginator:
         """The listing of one window ``[low, high]``: slice by slice (``slices``)."""
         keys = self._window_keys(rule, low, high)
-        if not self.spec.slices:
+        if not self.spec.hooks.slices:
             return self._each(keys)
-        slices = getattr(self.hooks, self.spec.slices)(low, high)
+        slices = getattr(self.hooks, self.spec.hooks.slices)(low, high)
         phases = [(str(index), self._each({**keys, **extra}))
                   for index, extra in enumerate(slices)]  # fmt: skip
         return PhasedPaginator(phases, stream=self.name, what=self.what, codec=IndexCodec())
@@ -566,34 +633,34 @@ class DeclaredStream:
                  self.listing(keys, value, place=place)) for value in found]  # fmt: skip
 
     async def _enriched(self, records: Records) -> Records:
-        if not self.spec.enrich:
+        if not self.spec.hooks.enrich:
             return records
-        found = getattr(self.hooks, self.spec.enrich)(records)
+        found = getattr(self.hooks, self.spec.hooks.enrich)(records)
         return as_dicts(await found if inspect.isawaitable(found) else found)
 
     async def _offset_page(self, target: _Target, fixed: tuple[dict[str, Any], str],
                            offset: int) -> Records:  # fmt: skip
-        most = self.spec.max_offset
-        if most is not None and offset + (self.spec.page_size or 0) > most:
+        most = self.spec.paging.max_offset
+        if most is not None and offset + (self.spec.paging.page_size or 0) > most:
             raise FatalError(f"{self.name} stream: {self.what}: more than {most} records in "
                              "one window; resync a shorter one")  # fmt: skip
-        records, _ = await self._page(target, fixed, {self.spec.cursor_param: offset})
+        records, _ = await self._page(target, fixed, {self.spec.paging.param: offset})
         return records
 
     async def _token_page(
         self, target: _Target, fixed: tuple[dict[str, Any], str], cursor: str | None
     ) -> tuple[Records, str | None]:
         spec = self.spec
-        value: str | int | None = cursor if cursor is not None else spec.first_cursor
-        if spec.paginator == "page":
+        value: str | int | None = cursor if cursor is not None else spec.paging.first
+        if spec.paging.kind == "page":
             value = int(value if value is not None else 1)
-        elif value is not None and spec.cursor_type == "integer":
+        elif value is not None and spec.paging.token_type == "integer":
             value = int(value)
-        paging: dict[str, Any] = {} if value is None else {spec.cursor_param: value}
-        if value is not None and spec.cursor_fields:
-            paging[spec.cursor_param] = json.loads(str(value))
+        paging: dict[str, Any] = {} if value is None else {spec.paging.param: value}
+        if value is not None and spec.paging.cursor_fields:
+            paging[spec.paging.param] = json.loads(str(value))
         records, body = await self._page(target, fixed, paging)
-        if spec.paginator == "page":
+        if spec.paging.kind == "page":
             self._same_page(fixed[0], int(value or 0), records)
         return records, self._next(records, body, value)
 
@@ -612,40 +679,40 @@ class DeclaredStream:
 
     def _next(self, records: Records, body: Any, sent: Any) -> str | None:
         """The token of the page after this one, ``None`` when this one is the last."""
-        spec, since = self.spec, self.since
-        short = spec.ends_on_short and len(records) < (spec.page_size or 0)
-        older = bool(spec.stop_older) and since is not None and any(
-            _before(dig(record, spec.stop_older or ""), since) for record in records)  # fmt: skip
-        if spec.paginator == "none" or short or older or (spec.ends_on_empty and not records):
+        paging, ends, since = self.spec.paging, self.spec.ends, self.since
+        short = ends.short and len(records) < (paging.page_size or 0)
+        older = bool(ends.older) and since is not None and any(
+            _before(dig(record, ends.older or ""), since) for record in records)  # fmt: skip
+        if paging.kind == "none" or short or older or (ends.empty and not records):
             return None
-        count = _first(body, spec.count) if spec.count else 0
-        if spec.count and (not isinstance(count, int) or count < (spec.page_size or 0)):
+        count = _first(body, paging.count) if paging.count else 0
+        if paging.count and (not isinstance(count, int) or count < (paging.page_size or 0)):
             return None
-        if spec.paginator == "page":
-            count = _first(body, spec.page_count)
-            first = int(spec.first_cursor) if spec.first_cursor is not None else 1
+        if paging.kind == "page":
+            count = _first(body, paging.page_count)
+            first = int(paging.first) if paging.first is not None else 1
             more = bool(records) if count is None else int(sent) - first + 1 < int(count)
             return str(int(sent) + 1) if more else None
-        source = (records[-1] if records else None) if spec.next_in == "last_record" else body
-        token = _first(source, spec.next)
-        more = _first(body, spec.has_more) if spec.has_more else True
-        if more is False or (spec.has_more_strict and more is not True):
+        source = (records[-1] if records else None) if paging.next_in == "last_record" else body
+        token = _first(source, paging.next)
+        more = _first(body, paging.has_more) if paging.has_more else True
+        if more is False or (paging.strict and more is not True):
             return None
-        if spec.cursor_fields:
+        if paging.cursor_fields:
             return self._object_token(token, records)
         if token in (None, ""):
-            if more is True and spec.has_more:  # ending here would drop the rest silently
+            if more is True and paging.has_more:  # ending here would drop the rest silently
                 raise FatalError(f"{self.name} stream: {self.what}: the answer says there is "
                                  "more but gives no next token; cannot page on")  # fmt: skip
             return None
-        if spec.first_cursor is not None and str(token) == str(spec.first_cursor):
+        if paging.first is not None and str(token) == str(paging.first):
             return None  # the API points back at the start: nothing after this page
-        if spec.cursor_grows:
+        if paging.grows:
             self._grows(token, sent)
         return str(token)
 
     def _grows(self, token: Any, sent: Any) -> None:
-        """A ``cursor_grows`` token: an integer past the one sent (else a loop, or worse)."""
+        """A ``paging.grows`` token: an integer past the one sent (else a loop, or worse)."""
         if not isinstance(token, int) or isinstance(token, bool):
             raise FatalError(f"{self.name} stream: {self.what}: next token {token!r} is not "
                              "the integer row id it should be")  # fmt: skip
@@ -658,11 +725,11 @@ class DeclaredStream:
             )
 
     def _object_token(self, token: Any, records: Records) -> str | None:
-        """The ``cursor_fields`` of the answer's cursor object, as the resume token; a page
-        short of ``page_size`` without them is the last, a full one an error."""
-        fields = self.spec.cursor_fields or []
+        """The ``paging.cursor_fields`` of the answer's cursor object, as the resume token; a page
+        short of ``paging.page_size`` without them is the last, a full one an error."""
+        fields = self.spec.paging.cursor_fields or []
         if not isinstance(token, dict) or any(token.get(key) is None for key in fields):
-            if self.spec.page_size is None or len(records) < self.spec.page_size:
+            if self.spec.paging.page_size is None or len(records) < self.spec.paging.page_size:
                 return None
             raise FatalError(f"{self.name} stream: {self.what}: a full page without a "
                              "cursor to continue from")  # fmt: skip
@@ -673,8 +740,8 @@ class DeclaredStream:
         spec = self.spec
         params: dict[str, Any] = dict(target.params)
         body: dict[str, Any] | None = _deep_copy(target.body)
-        if spec.page_size is not None and spec.paginator not in ("none", "ids"):
-            paging = {spec.limit_param: spec.page_size, **paging}
+        if spec.paging.page_size is not None and spec.paging.kind not in ("none", "ids"):
+            paging = {spec.paging.limit_param: spec.paging.page_size, **paging}
         for keys, place in ((fixed[0], fixed[1]), (paging, spec.where)):
             if place == "query":
                 params.update(keys)
@@ -694,33 +761,33 @@ class DeclaredStream:
 
     def _records(self, answer: Any, target: _Target) -> Records:
         spec = self.spec
-        if spec.records or spec.error:  # anything but an object is a shape not known
+        if spec.answer.records or spec.answer.error:  # anything but an object is a shape not known
             answer = json_object(answer, f"{self.name} stream: {self.what}")
-        if spec.error and _first(answer, spec.error):
-            text = _first(answer, spec.error_text) or "an error without a text"
+        if spec.answer.error and _first(answer, spec.answer.error):
+            text = _first(answer, spec.answer.error_text) or "an error without a text"
             raise FatalError(f"{self.name} stream: {self.what}: {text}")
-        found = _first(answer, spec.records) if spec.records else answer
-        if found is None and spec.records_required:
+        found = _first(answer, spec.answer.records) if spec.answer.records else answer
+        if found is None and spec.answer.required:
             raise FatalError(f"{self.name} stream: {self.what}: the answer has no "
-                             f"{' or '.join(spec.records)}")  # fmt: skip
-        if isinstance(found, dict) and spec.lone_object:
+                             f"{' or '.join(spec.answer.records)}")  # fmt: skip
+        if isinstance(found, dict) and spec.answer.lone_object:
             found = [found]
         if found is not None and not isinstance(found, list):
             raise FatalError(
-                f"{self.name} stream: {self.what}: the records at {spec.records} are a "
+                f"{self.name} stream: {self.what}: the records at {spec.answer.records} are a "
                 f"{type(found).__name__}, not a list"
             )
         records = as_dicts(found)
-        if spec.drop:
-            records = [{k: v for k, v in record.items() if k not in spec.drop}
+        if spec.answer.drop:
+            records = [{k: v for k, v in record.items() if k not in spec.answer.drop}
                        for record in records]  # fmt: skip
-        if target.extra or spec.defaults:
+        if target.extra or spec.answer.defaults:
             records = [{**target.extra, **record, **self._lacking(record)} for record in records]
         return records
 
     def _lacking(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The ``defaults`` *record* has no value of (missing, null or empty)."""
-        return {key: value for key, value in self.spec.defaults.items()
+        """The ``answer.defaults`` *record* has no value of (missing, null or empty)."""
+        return {key: value for key, value in self.spec.answer.defaults.items()
                 if record.get(key) in (None, "")}  # fmt: skip
 
 
