@@ -230,13 +230,16 @@ def test_randomized_bodies_never_500(service: SyncService) -> None:
     app = _app(service)
     loop = asyncio.new_event_loop()
     seen: Counter[int] = Counter()
+    handling = [0.0]  # CPU seconds mpsync spent answering (not hypothesis generating bodies)
 
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
               database=None)  # fmt: skip
     @given(body=bodies, path=st.sampled_from(["/webhooks/oz/hook-oz-secret",
                                               "/webhooks/ym/hook-ym-secret/notification"]))  # fmt: skip
     def check(body: bytes, path: str) -> None:
+        before = time.process_time()
         status, answer = loop.run_until_complete(call(app, path, body))
+        handling[0] += time.process_time() - before
         seen[status] += 1
         assert status < 500, (body[:200], answer)
         assert status not in (400, 413) or "error" in answer  # the marketplace's error format
@@ -251,9 +254,11 @@ def test_randomized_bodies_never_500(service: SyncService) -> None:
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     examples = sum(seen.values())
     print(f"{examples} examples in {elapsed:.1f} s ({examples / elapsed:.0f}/s),"
-          f" {cpu:.1f} s CPU: {dict(seen)}")  # fmt: skip
+          f" {cpu:.1f} s CPU, {handling[0]:.1f} s of it answering: {dict(seen)}")  # fmt: skip
     assert examples >= EXAMPLES and 200 in seen and 400 in seen
-    assert cpu < 60  # CPU time: a machine shared with other work slows the wall clock only
+    # Issue 12: 10,000 bodies answered within a minute. CPU time (a machine shared with other
+    # work slows the wall clock only) of the answering; generating the bodies is hypothesis'.
+    assert handling[0] < 60
 
 
 def test_ozon_stock_push_reads_the_products_stock_into_the_polled_rows(
