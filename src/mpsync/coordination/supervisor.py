@@ -22,6 +22,15 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
 
+async def sleep_or_stop(sleep: Sleep, stop: asyncio.Event, seconds: float) -> None:
+    """``sleep`` (injected) for *seconds*, or until *stop* is set, whichever comes first."""
+    sleeping = asyncio.ensure_future(sleep(seconds))
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({sleeping, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (sleeping, stopped):
+        task.cancel()
+
+
 class TaskObserver(Protocol):
     def task_crashed(self, task: str) -> None: ...
     def task_up(self, task: str, up: bool) -> None: ...

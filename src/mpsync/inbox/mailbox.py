@@ -44,6 +44,7 @@ from sqlalchemy import Connection, Engine, select
 
 from mpsync.config.model import ChannelConfig, Settings
 from mpsync.coordination import Coordinator, Held
+from mpsync.coordination.supervisor import sleep_or_stop
 from mpsync.inbox.replies import LINKS, apply_reply, confirmation
 from mpsync.notify.channels.base import ChannelConfigError, parse_options
 from mpsync.notify.channels.smtp import (
@@ -347,12 +348,7 @@ class MailReplies:
             await self._wait(stop, wait)
 
     async def _wait(self, stop: asyncio.Event, seconds: float) -> None:
-        """``sleep`` (injected) for *seconds*, or until *stop*."""
-        sleeping = asyncio.ensure_future(self.sleep(seconds))
-        stopped = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({sleeping, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (sleeping, stopped):
-            task.cancel()
+        await sleep_or_stop(self.sleep, stop, seconds)
 
     async def run_once(self) -> PollStats | None:
         """One poll under the channel's lease (None: another replica polls it now)."""

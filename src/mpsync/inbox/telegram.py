@@ -30,6 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from mpsync.config.model import ChannelConfig, Settings
 from mpsync.coordination import Coordinator, Held, Lease, LeaseLost
+from mpsync.coordination.supervisor import sleep_or_stop
 from mpsync.inbox.replies import REPLY_KIND, apply_reply, confirmation, linked_message
 from mpsync.notify.channels.base import parse_options, short_error
 from mpsync.notify.channels.telegram import TelegramOptions, bot_url, response_json, scrub
@@ -290,11 +291,7 @@ class TelegramReplies:
         return 0
 
     async def _wait(self, stop: asyncio.Event, seconds: float) -> None:
-        sleeping = asyncio.ensure_future(self.sleep(seconds))
-        stopped = asyncio.ensure_future(stop.wait())
-        await asyncio.wait({sleeping, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (sleeping, stopped):
-            task.cancel()
+        await sleep_or_stop(self.sleep, stop, seconds)
 
     def _scrub(self, text: str) -> str:
         return scrub(self.options, text)
