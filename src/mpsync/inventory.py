@@ -7,7 +7,7 @@ read (``poll.stock`` / ``poll.prices``) brings the new figure back into the stor
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -18,14 +18,13 @@ from sqlalchemy import Engine, and_, literal, select
 from mpsync.catalog import binding_stream, resolve
 from mpsync.catalog.pushes import (
     PUSHES,
-    UNANSWERED,
     price_sent,
     push_column,
     record_push,
     stock_sent,
 )
 from mpsync.connector.base import Connector, PriceUpdate, StockUpdate, WriteResult
-from mpsync.connector.errors import ApiError, AuthError, ConnectorError
+from mpsync.stocksync.pushlog import answer_of
 from mpsync.store.tables import Account, Price, StockLevel
 
 STOCK = StockLevel.__table__  # type: ignore[attr-defined]
@@ -127,7 +126,7 @@ async def push_stock(engine: Engine, connector: Connector, update: StockUpdate, 
     """
     _require(connector, "push_stock", "stock")
     update = replace(update, ids=_bound(engine, connector, "push_stock", update.sku))
-    result = await _send(connector.push_stock([update]))
+    result = await answer_of(connector.push_stock([update]))
     key = (update.sku, update.warehouse)
     record_push(engine, connector.account.id, "stock", key, stock_sent(update.quantity),
                 update.ids, result, now)  # fmt: skip
@@ -155,7 +154,7 @@ async def push_price(engine: Engine, connector: Connector, update: PriceUpdate, 
         update = replace(update, old_price=stored.old_price)
     if update.min_price is None and stored is not None:
         update = replace(update, min_price=stored.min_price)
-    result = await _send(connector.push_prices([update]))
+    result = await answer_of(connector.push_prices([update]))
     reads_as = (result.details.get("reads_as") or {}).get(update.sku)
     sent = price_sent(update.price, update.old_price, update.min_price, reads_as)
     record_push(engine, connector.account.id, "price", (update.sku, ""), sent, update.ids,
@@ -178,17 +177,6 @@ def _stored_price(engine: Engine, account_id: str, sku: str) -> Any:
     )
     with engine.connect() as connection:
         return connection.execute(query).one_or_none()
-
-
-async def _send(call: Awaitable[WriteResult]) -> WriteResult:
-    """The marketplace's answer: an error it answered with is a refusal, no answer at all
-    (network, 5xx until the retries ran out) a failure; neither is a crash."""
-    try:
-        return await call
-    except (ApiError, AuthError) as exc:
-        return WriteResult(False, f"{type(exc).__name__}: {exc}")
-    except ConnectorError as exc:
-        return WriteResult(False, f"{type(exc).__name__}: {exc}", {UNANSWERED: True})
 
 
 def _require(connector: Connector, action: str, what: str) -> None:
